@@ -1,0 +1,15 @@
+// The one place that picks the SPI headers: the Windows SDK's on Windows, riosp's
+// Windows-layout compat headers (abi/linux) elsewhere. Everything in provider/ includes this.
+#pragma once
+
+#ifdef _WIN32
+#include <mswsock.h>
+#include <winsock2.h>
+#include <ws2spi.h>
+#include <ws2tcpip.h>
+#else
+#include <winsock2.h>
+#include <ws2spi.h>
+#endif
+
+#include "rio_types.h"

@@ -1,0 +1,62 @@
+// Raw blocking-socket baselines: what the kernel does with no riosp in the way.
+#include "loopback.h"
+
+#include <benchmark/benchmark.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <thread>
+#include <vector>
+
+namespace riosp::bench {
+namespace {
+
+// 64 B request/response over loopback with an echo thread on the other end.
+void BM_PingPong64_RawBlocking(benchmark::State& state) {
+    TcpPair pair = make_tcp_pair();
+    std::thread echo([fd = pair.server] {
+        std::array<char, 64> buf{};
+        while (recv_all(fd, buf.data(), buf.size()) && send_all(fd, buf.data(), buf.size())) {
+        }
+    });
+    std::array<char, 64> msg{};
+    for (auto _ : state) {
+        if (!send_all(pair.client, msg.data(), msg.size()) ||
+            !recv_all(pair.client, msg.data(), msg.size())) {
+            state.SkipWithError("loopback I/O failed");
+            break;
+        }
+    }
+    shutdown(pair.client, SHUT_WR);
+    echo.join();
+    close_pair(pair);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_PingPong64_RawBlocking)->UseRealTime();
+
+// 64 KiB writes streamed one way; a reader thread drains them.
+void BM_Stream64K_RawBlocking(benchmark::State& state) {
+    constexpr std::size_t kChunk = 64 * 1024;
+    TcpPair pair = make_tcp_pair();
+    std::thread reader([fd = pair.server] {
+        std::vector<char> buf(kChunk);
+        while (recv(fd, buf.data(), buf.size(), 0) > 0) {
+        }
+    });
+    std::vector<char> chunk(kChunk, 'x');
+    for (auto _ : state) {
+        if (!send_all(pair.client, chunk.data(), chunk.size())) {
+            state.SkipWithError("loopback send failed");
+            break;
+        }
+    }
+    shutdown(pair.client, SHUT_WR);
+    reader.join();
+    close_pair(pair);
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kChunk));
+}
+BENCHMARK(BM_Stream64K_RawBlocking)->UseRealTime();
+
+} // namespace
+} // namespace riosp::bench
