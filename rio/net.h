@@ -1,0 +1,52 @@
+// Kernel socket operations the provider needs besides the RIO data path: create, bind, listen,
+// accept, connect, shut down, close, options and names. RIO itself has no accept/connect
+// (sockets come from the normal path), so these live beside the rings, one file per platform.
+//
+// Addresses cross this boundary as *Windows-layout* sockaddr bytes with Windows family values
+// (AF_INET 2, AF_INET6 23); translation to the kernel's layout happens only in the backend.
+// Every function returns 0 or a WSA error code (rio/wsa_error.h), never throws.
+#pragma once
+
+#include <cstdint>
+
+namespace riosp::rio::net {
+
+using NativeSocket = int;
+inline constexpr NativeSocket invalid_socket = -1;
+
+// A non-blocking, close-on-exec TCP socket of the Windows address family `win_family`.
+[[nodiscard]] int open_tcp(int win_family, NativeSocket& out) noexcept;
+[[nodiscard]] int bind(NativeSocket s, const void* win_addr, int len) noexcept;
+[[nodiscard]] int listen(NativeSocket s, int backlog) noexcept;
+// Non-blocking accept: WSAEWOULDBLOCK when nothing is pending. The new socket is non-blocking.
+[[nodiscard]] int accept(NativeSocket s, NativeSocket& out, void* win_addr, int* len) noexcept;
+// Starts a non-blocking connect: 0 when connected at once, WSAEWOULDBLOCK while in progress
+// (finish with wait_writable + connect_result).
+[[nodiscard]] int connect(NativeSocket s, const void* win_addr, int len) noexcept;
+[[nodiscard]] int connect_result(NativeSocket s) noexcept; // SO_ERROR as a WSA code
+// Waits up to timeout_ms (-1: forever) for readability/writability. 0 ready, WSAETIMEDOUT.
+[[nodiscard]] int wait_readable(NativeSocket s, int timeout_ms) noexcept;
+[[nodiscard]] int wait_writable(NativeSocket s, int timeout_ms) noexcept;
+// shutdown(SHUT_WR): the FIN. Callers guarantee no send is queued before it.
+[[nodiscard]] int shutdown_send(NativeSocket s) noexcept;
+// Graceful close (the kernel finishes sending in the background), or abortive: SO_LINGER
+// {1,0} then close, so the peer sees a RST and no TIME_WAIT is left.
+void close(NativeSocket s, bool abortive) noexcept;
+[[nodiscard]] int local_name(NativeSocket s, void* win_addr, int* len) noexcept;
+[[nodiscard]] int peer_name(NativeSocket s, void* win_addr, int* len) noexcept;
+
+// Options with a direct kernel counterpart, named for what they do. Values are plain ints.
+enum class Option : std::uint8_t {
+    reuse_addr,
+    keep_alive,
+    no_delay,
+    send_buffer,
+    recv_buffer,
+    v6_only
+};
+[[nodiscard]] int set_option(NativeSocket s, Option o, int value) noexcept;
+[[nodiscard]] int get_option(NativeSocket s, Option o, int& value) noexcept;
+// Bytes the kernel holds for reading (FIONREAD on the native socket).
+[[nodiscard]] int readable_bytes(NativeSocket s, int& bytes) noexcept;
+
+} // namespace riosp::rio::net

@@ -1,0 +1,234 @@
+// rio/net.h over Linux BSD sockets. The only file that converts between the Windows sockaddr
+// layout (family 23 for IPv6, 16-bit family field) and the kernel's.
+#include "net.h"
+
+#include "wsa_error.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace riosp::rio::net {
+namespace {
+
+constexpr int win_af_inet = 2;
+constexpr int win_af_inet6 = 23;
+constexpr int win_sockaddr_in_len = 16;
+constexpr int win_sockaddr_in6_len = 28;
+constexpr int wsa_efault = 10014;
+constexpr int wsa_einval = 10022;
+constexpr int wsa_eafnosupport = 10047;
+constexpr int wsa_etimedout = 10060;
+
+int last_wsa() noexcept {
+    return wsa_from_errno(errno);
+}
+
+// Windows sockaddr_in / sockaddr_in6 share the kernel's byte layout except the family value
+// (and sin6_scope_id, at the same offset), so conversion is a copy plus a family rewrite.
+int to_kernel(const void* win_addr, int len, sockaddr_storage& out, socklen_t& out_len) noexcept {
+    if (win_addr == nullptr || len < 2)
+        return wsa_efault;
+    std::uint16_t family = 0;
+    std::memcpy(&family, win_addr, sizeof family);
+    std::memset(&out, 0, sizeof out);
+    if (family == win_af_inet) {
+        if (len < win_sockaddr_in_len)
+            return wsa_efault;
+        std::memcpy(&out, win_addr, sizeof(sockaddr_in));
+        out.ss_family = AF_INET;
+        out_len = sizeof(sockaddr_in);
+        return 0;
+    }
+    if (family == win_af_inet6) {
+        if (len < win_sockaddr_in6_len)
+            return wsa_efault;
+        std::memcpy(&out, win_addr, sizeof(sockaddr_in6));
+        out.ss_family = AF_INET6;
+        out_len = sizeof(sockaddr_in6);
+        return 0;
+    }
+    return wsa_eafnosupport;
+}
+
+int to_windows(const sockaddr_storage& in, void* win_addr, int* len) noexcept {
+    if (win_addr == nullptr || len == nullptr)
+        return wsa_efault;
+    int need = 0;
+    std::uint16_t family = 0;
+    if (in.ss_family == AF_INET) {
+        need = win_sockaddr_in_len;
+        family = win_af_inet;
+    } else if (in.ss_family == AF_INET6) {
+        need = win_sockaddr_in6_len;
+        family = win_af_inet6;
+    } else {
+        return wsa_eafnosupport;
+    }
+    if (*len < need)
+        return wsa_efault;
+    std::memcpy(win_addr, &in, static_cast<std::size_t>(need));
+    std::memcpy(win_addr, &family, sizeof family);
+    *len = need;
+    return 0;
+}
+
+int wait_for(NativeSocket s, short events, int timeout_ms) noexcept {
+    pollfd p{s, events, 0};
+    for (;;) {
+        int n = ::poll(&p, 1, timeout_ms);
+        if (n > 0)
+            return 0;
+        if (n == 0)
+            return wsa_etimedout;
+        if (errno != EINTR)
+            return last_wsa();
+    }
+}
+
+struct KernelOption {
+    int level;
+    int name;
+};
+KernelOption kernel_option(Option o) noexcept {
+    switch (o) {
+    case Option::reuse_addr:
+        return {SOL_SOCKET, SO_REUSEADDR};
+    case Option::keep_alive:
+        return {SOL_SOCKET, SO_KEEPALIVE};
+    case Option::no_delay:
+        return {IPPROTO_TCP, TCP_NODELAY};
+    case Option::send_buffer:
+        return {SOL_SOCKET, SO_SNDBUF};
+    case Option::recv_buffer:
+        return {SOL_SOCKET, SO_RCVBUF};
+    case Option::v6_only:
+        return {IPPROTO_IPV6, IPV6_V6ONLY};
+    }
+    return {SOL_SOCKET, SO_TYPE};
+}
+
+} // namespace
+
+int open_tcp(int win_family, NativeSocket& out) noexcept {
+    int family = win_family == win_af_inet ? AF_INET : win_family == win_af_inet6 ? AF_INET6 : -1;
+    if (family < 0)
+        return wsa_eafnosupport;
+    out = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    return out < 0 ? last_wsa() : 0;
+}
+
+int bind(NativeSocket s, const void* win_addr, int len) noexcept {
+    sockaddr_storage addr;
+    socklen_t addr_len = 0;
+    if (int err = to_kernel(win_addr, len, addr, addr_len))
+        return err;
+    return ::bind(s, reinterpret_cast<sockaddr*>(&addr), addr_len) == 0 ? 0 : last_wsa();
+}
+
+int listen(NativeSocket s, int backlog) noexcept {
+    return ::listen(s, backlog) == 0 ? 0 : last_wsa();
+}
+
+int accept(NativeSocket s, NativeSocket& out, void* win_addr, int* len) noexcept {
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof addr;
+    out = ::accept4(s, reinterpret_cast<sockaddr*>(&addr), &addr_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (out < 0)
+        return last_wsa();
+    if (win_addr != nullptr && len != nullptr) {
+        if (int err = to_windows(addr, win_addr, len)) {
+            ::close(out);
+            out = invalid_socket;
+            return err;
+        }
+    }
+    return 0;
+}
+
+int connect(NativeSocket s, const void* win_addr, int len) noexcept {
+    sockaddr_storage addr;
+    socklen_t addr_len = 0;
+    if (int err = to_kernel(win_addr, len, addr, addr_len))
+        return err;
+    if (::connect(s, reinterpret_cast<sockaddr*>(&addr), addr_len) == 0)
+        return 0;
+    // A non-blocking connect in progress is WSAEWOULDBLOCK on Windows, not WSAEINPROGRESS.
+    return errno == EINPROGRESS ? wsa_from_errno(EAGAIN) : last_wsa();
+}
+
+int connect_result(NativeSocket s) noexcept {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        return last_wsa();
+    return err == 0 ? 0 : wsa_from_errno(err);
+}
+
+int wait_readable(NativeSocket s, int timeout_ms) noexcept {
+    return wait_for(s, POLLIN, timeout_ms);
+}
+int wait_writable(NativeSocket s, int timeout_ms) noexcept {
+    return wait_for(s, POLLOUT, timeout_ms);
+}
+
+int shutdown_send(NativeSocket s) noexcept {
+    return ::shutdown(s, SHUT_WR) == 0 ? 0 : last_wsa();
+}
+
+void close(NativeSocket s, bool abortive) noexcept {
+    if (s < 0)
+        return;
+    if (abortive) {
+        linger l{1, 0};
+        (void)::setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    ::close(s);
+}
+
+int local_name(NativeSocket s, void* win_addr, int* len) noexcept {
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof addr;
+    if (::getsockname(s, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0)
+        return last_wsa();
+    return to_windows(addr, win_addr, len);
+}
+
+int peer_name(NativeSocket s, void* win_addr, int* len) noexcept {
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof addr;
+    if (::getpeername(s, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0)
+        return last_wsa();
+    return to_windows(addr, win_addr, len);
+}
+
+int set_option(NativeSocket s, Option o, int value) noexcept {
+    auto [level, name] = kernel_option(o);
+    return ::setsockopt(s, level, name, &value, sizeof value) == 0 ? 0 : last_wsa();
+}
+
+int get_option(NativeSocket s, Option o, int& value) noexcept {
+    auto [level, name] = kernel_option(o);
+    socklen_t len = sizeof value;
+    if (::getsockopt(s, level, name, &value, &len) != 0)
+        return last_wsa();
+    // Linux reports twice the buffer size it was asked for (bookkeeping overhead); Windows
+    // reports what was set. Report the usable half so set/get round-trips.
+    if (o == Option::send_buffer || o == Option::recv_buffer)
+        value /= 2;
+    return 0;
+}
+
+int readable_bytes(NativeSocket s, int& bytes) noexcept {
+    return ::ioctl(s, FIONREAD, &bytes) == 0 ? 0 : last_wsa();
+}
+
+} // namespace riosp::rio::net
