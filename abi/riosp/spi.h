@@ -13,3 +13,10 @@
 #endif
 
 #include "rio_types.h"
+
+// Marks the provider's exported entry points (WSPStartup, ...).
+#ifdef _WIN32
+#define RIOSP_EXPORT __declspec(dllexport)
+#else
+#define RIOSP_EXPORT __attribute__((visibility("default")))
+#endif
