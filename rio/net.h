@@ -50,3 +50,37 @@ enum class Option : std::uint8_t {
 [[nodiscard]] int readable_bytes(NativeSocket s, int& bytes) noexcept;
 
 } // namespace riosp::rio::net
+
+namespace riosp::rio::net {
+
+// Readiness notification for sockets outside the RIO rings (listening and connecting ones):
+// FD_ACCEPT and FD_CONNECT come from here. One-shot: an event disarms its socket until
+// arm() is called again. Linux: epoll.
+class Poller {
+public:
+    struct Event {
+        void* tag;
+        bool readable;
+        bool writable;
+        bool error;
+    };
+    Poller() noexcept = default;
+    ~Poller();
+    Poller(const Poller&) = delete;
+    Poller& operator=(const Poller&) = delete;
+
+    [[nodiscard]] int open() noexcept;
+    // Watches `s` once for readability and/or writability, reporting `tag`.
+    [[nodiscard]] int arm(NativeSocket s, bool readable, bool writable, void* tag) noexcept;
+    void disarm(NativeSocket s) noexcept;
+    // Waits up to timeout_ms (-1 forever); returns the number of events written to `out`.
+    [[nodiscard]] int wait(Event* out, int capacity, int timeout_ms) noexcept;
+    // Makes a concurrent wait() return (used to stop the watcher thread).
+    void wake() noexcept;
+
+private:
+    int epoll_ = -1;
+    int wake_fd_ = -1;
+};
+
+} // namespace riosp::rio::net

@@ -232,3 +232,69 @@ int readable_bytes(NativeSocket s, int& bytes) noexcept {
 }
 
 } // namespace riosp::rio::net
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+namespace riosp::rio::net {
+
+Poller::~Poller() {
+    if (wake_fd_ >= 0)
+        ::close(wake_fd_);
+    if (epoll_ >= 0)
+        ::close(epoll_);
+}
+
+int Poller::open() noexcept {
+    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_ < 0)
+        return last_wsa();
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd_ < 0)
+        return last_wsa();
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = nullptr; // the wake-up descriptor: no tag
+    return ::epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_fd_, &ev) == 0 ? 0 : last_wsa();
+}
+
+int Poller::arm(NativeSocket s, bool readable, bool writable, void* tag) noexcept {
+    epoll_event ev{};
+    ev.events = EPOLLONESHOT | (readable ? EPOLLIN : 0u) | (writable ? EPOLLOUT : 0u);
+    ev.data.ptr = tag;
+    if (::epoll_ctl(epoll_, EPOLL_CTL_MOD, s, &ev) == 0)
+        return 0;
+    if (errno != ENOENT)
+        return last_wsa();
+    return ::epoll_ctl(epoll_, EPOLL_CTL_ADD, s, &ev) == 0 ? 0 : last_wsa();
+}
+
+void Poller::disarm(NativeSocket s) noexcept {
+    (void)::epoll_ctl(epoll_, EPOLL_CTL_DEL, s, nullptr);
+}
+
+int Poller::wait(Event* out, int capacity, int timeout_ms) noexcept {
+    constexpr int batch = 64;
+    epoll_event evs[batch];
+    int n = ::epoll_wait(epoll_, evs, capacity < batch ? capacity : batch, timeout_ms);
+    if (n < 0)
+        return 0;
+    int count = 0;
+    for (int i = 0; i < n; ++i) {
+        if (evs[i].data.ptr == nullptr) {
+            std::uint64_t drained = 0;
+            (void)!::read(wake_fd_, &drained, sizeof drained);
+            continue;
+        }
+        out[count++] = Event{evs[i].data.ptr, (evs[i].events & (EPOLLIN | EPOLLHUP)) != 0,
+                             (evs[i].events & EPOLLOUT) != 0, (evs[i].events & EPOLLERR) != 0};
+    }
+    return count;
+}
+
+void Poller::wake() noexcept {
+    std::uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+}
+
+} // namespace riosp::rio::net
