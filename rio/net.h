@@ -84,3 +84,27 @@ private:
 };
 
 } // namespace riosp::rio::net
+
+namespace riosp::rio::net {
+
+// A manual-reset wake-up event that a RIO completion queue can signal (its HANDLE is what
+// RIO_EVENT_COMPLETION's EventHandle takes). Linux: an eventfd.
+class WakeEvent {
+public:
+    WakeEvent() noexcept = default;
+    ~WakeEvent();
+    WakeEvent(const WakeEvent&) = delete;
+    WakeEvent& operator=(const WakeEvent&) = delete;
+
+    [[nodiscard]] int open() noexcept;
+    // The descriptor; riosp::event_handle_from_fd turns it into RIO_EVENT_COMPLETION's HANDLE.
+    [[nodiscard]] int native() const noexcept { return fd_; }
+    // Waits until signalled (or timeout_ms passes; -1 forever), then resets the event.
+    void wait_and_reset(int timeout_ms) noexcept;
+    void signal() noexcept;
+
+private:
+    int fd_ = -1;
+};
+
+} // namespace riosp::rio::net

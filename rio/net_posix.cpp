@@ -298,3 +298,30 @@ void Poller::wake() noexcept {
 }
 
 } // namespace riosp::rio::net
+
+namespace riosp::rio::net {
+
+WakeEvent::~WakeEvent() {
+    if (fd_ >= 0)
+        ::close(fd_);
+}
+
+int WakeEvent::open() noexcept {
+    fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    return fd_ < 0 ? last_wsa() : 0;
+}
+
+void WakeEvent::wait_and_reset(int timeout_ms) noexcept {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) > 0) {
+        std::uint64_t drained = 0;
+        (void)!::read(fd_, &drained, sizeof drained);
+    }
+}
+
+void WakeEvent::signal() noexcept {
+    std::uint64_t one = 1;
+    (void)!::write(fd_, &one, sizeof one);
+}
+
+} // namespace riosp::rio::net
