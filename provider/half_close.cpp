@@ -1,0 +1,622 @@
+// The half-close transition function. Decisions, with their sources (spec = half-close.md,
+// seeds = the LPWSPSendDisconnect/LPWSPRecvDisconnect pages):
+//
+// D1 Error precedence for application calls: a dead handle first (WSAENOTSOCK once close was
+//    called: spec "a handle that was closed is dead"), then the call's own parameters (invalid
+//    `how` -> WSAEINVAL, outbound disconnect data on TCP -> WSAENOPROTOOPT), then the state
+//    (WSAENOTCONN, WSAESHUTDOWN, WSAECONNRESET). Parameter errors do not depend on the state, so
+//    WSPSendDisconnect with data on an unconnected socket gets WSAENOPROTOOPT, not WSAENOTCONN
+//    (the seed lists WSAENOPROTOOPT before WSAENOTCONN too). A failed call changes nothing.
+// D2 WSAENOPROTOOPT is keyed on lpOutboundDisconnectData != NULL, as the seed says ("nicht NULL"),
+//    whether or not the buffer holds bytes (spec's "non-NULL buffer with data" is narrower; the
+//    seed wins).
+// D3 Repeated shutdowns succeed and change nothing: SD_SEND after SD_SEND (no second FIN),
+//    SD_RECEIVE after SD_RECEIVE, SD_BOTH after either, WSPSendDisconnect after
+//    WSPShutdown(SD_SEND)
+//    ... (Winsock's shutdown/WSPShutdown pages have no error for "already shut down", and
+//    WSAESHUTDOWN is documented for sends and receives only).
+// D4 A shutdown or disconnect on a reset connection fails with WSAENOTCONN: the seeds' and
+//    WSPShutdown's error tables have no WSAECONNRESET row, and a reset connection is no longer
+//    connected (Linux's shutdown answers ENOTCONN there as well).
+// D5 Sends and receives: WSAENOTCONN unless connected (listening included); WSAESHUTDOWN once that
+//    direction was shut locally, which wins over WSAECONNRESET (the application's own shutdown
+//    gives a stable answer); then WSAECONNRESET after a reset (spec "after a peer reset it fails
+//    with WSAECONNRESET", sticky); a receive after the peer's FIN completes with 0 bytes
+//    (complete_eof) - a reset after the FIN wins (WSAECONNRESET). A send after the peer's FIN is
+//    allowed (half-close).
+// D6 FIN ordering (spec "the FIN must never overtake queued data"): SD_SEND with sends outstanding
+//    only marks the send side `draining`; the send_done that brings the count to zero returns
+//    issue_fin. SD_SEND with nothing outstanding returns issue_fin at once. begin_send is refused
+//    as soon as the send side is not open, so the count can only fall after that.
+// D7 No FIN after a reset, and none is issued while closing: a graceful release makes the backend
+//    send its FIN after its buffered data; an abortive one resets.
+// D8 SD_RECEIVE has no effect on the lower layers (seed): no action at all (no RST, no abort of
+//    receives already pending). The native provider's "RST when data arrives" is not modelled.
+// D9 Close (spec WSPCloseSocket): every pending operation is aborted (abort_pending when any is
+//    outstanding); SO_LINGER {1,0} resets a live connection (send_rst); the socket is released
+//    (release_socket) by the transition that leaves nothing outstanding - close itself, or the
+//    last send_done/io_done/fin_sent. FD_CLOSE is never raised after close (WSPCloseSocket page).
+//    A second close is WSAENOTSOCK.
+// D10 SO_LINGER {1,n>0} on a non-blocking socket: WSAEWOULDBLOCK (handle stays valid) when the
+//    graceful close cannot complete at once - sends outstanding or the FIN in flight (closesocket
+//    page: "if the close operation cannot be completed immediately"); otherwise a graceful close.
+//    The caller may also answer WSAEWOULDBLOCK itself when the backend still holds unsent bytes.
+// D11 FD_CLOSE at most once: on the peer's FIN, or on a reset if no FIN came first.
+// D12 Backend facts that cannot happen in the state (send_done with no send outstanding, fin_sent
+//    without issue_fin, peer_fin on an unconnected socket, anything after closed ...) answer
+//    WSAEINVAL and change nothing: a caller bug made visible. A connect completing after close
+//    was called answers WSA_OPERATION_ABORTED (the connect lost the race; the release drops it).
+//    Repeated peer facts (a second peer_fin/peer_reset, a FIN after a reset) succeed and change
+//    nothing.
+// D13 WSPListen on a listening socket succeeds (Winsock: listen again is allowed); on a connected
+//    one WSAEISCONN.
+// D14 Counters are 24 bits; a begin_* beyond that answers WSAENOBUFS.
+// <riosp/spi.h> first: on Linux its Windows-layout types must come before any system header.
+#include <riosp/spi.h>
+
+#include "half_close.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace riosp::provider {
+
+namespace {
+
+// The facts, unpacked; packed back with encode().
+struct Facts {
+    HalfCloseConn conn = HalfCloseConn::unconnected;
+    HalfCloseSend send = HalfCloseSend::open;
+    bool recv_shutdown = false;
+    bool peer_fin = false;
+    bool reset = false;
+    bool abortive = false;
+    HalfCloseLife life = HalfCloseLife::open;
+    std::uint32_t pending_sends = 0;
+    std::uint32_t pending_io = 0;
+
+    [[nodiscard]] bool nothing_outstanding() const noexcept {
+        return pending_sends == 0 && pending_io == 0 && send != HalfCloseSend::fin_issued;
+    }
+};
+
+constexpr std::uint64_t reserved_mask =
+    ~(std::uint64_t{0x3FF} | (std::uint64_t{HalfCloseState::max_pending} << 16) |
+      (std::uint64_t{HalfCloseState::max_pending} << 40));
+
+Facts decode(std::uint64_t b) noexcept {
+    Facts f;
+    f.conn = static_cast<HalfCloseConn>(b & 0x3u);
+    f.send = static_cast<HalfCloseSend>((b >> 2) & 0x3u);
+    f.recv_shutdown = (b >> 4) & 1u;
+    f.peer_fin = (b >> 5) & 1u;
+    f.reset = (b >> 6) & 1u;
+    f.abortive = (b >> 7) & 1u;
+    f.life = static_cast<HalfCloseLife>((b >> 8) & 0x3u);
+    f.pending_sends = static_cast<std::uint32_t>((b >> 16) & HalfCloseState::max_pending);
+    f.pending_io = static_cast<std::uint32_t>((b >> 40) & HalfCloseState::max_pending);
+    return f;
+}
+
+std::uint64_t encode(const Facts& f) noexcept {
+    return std::uint64_t{static_cast<std::uint8_t>(f.conn)} |
+           std::uint64_t{static_cast<std::uint8_t>(f.send)} << 2 |
+           std::uint64_t{f.recv_shutdown} << 4 | std::uint64_t{f.peer_fin} << 5 |
+           std::uint64_t{f.reset} << 6 | std::uint64_t{f.abortive} << 7 |
+           std::uint64_t{static_cast<std::uint8_t>(f.life)} << 8 |
+           std::uint64_t{f.pending_sends} << 16 | std::uint64_t{f.pending_io} << 40;
+}
+
+// The invariants every stored state satisfies.
+bool valid(std::uint64_t b) noexcept {
+    if (b & reserved_mask)
+        return false;
+    const Facts f = decode(b);
+    if ((b & 0x3u) == 3 || ((b >> 8) & 0x3u) == 3)
+        return false;
+    // Shutdown, FIN, reset and sends exist only on a connection.
+    if (f.conn != HalfCloseConn::connected && (f.send != HalfCloseSend::open || f.recv_shutdown ||
+                                               f.peer_fin || f.reset || f.pending_sends != 0))
+        return false;
+    if (f.abortive && f.life == HalfCloseLife::open)
+        return false;
+    // The FIN is never issued while sends are outstanding, and no send starts after it.
+    if ((f.send == HalfCloseSend::fin_issued || f.send == HalfCloseSend::fin_sent) &&
+        f.pending_sends != 0)
+        return false;
+    // Draining with nothing left to drain only when the FIN was rightly withheld (D7).
+    if (f.send == HalfCloseSend::draining && f.pending_sends == 0 && !f.reset &&
+        f.life == HalfCloseLife::open)
+        return false;
+    if (f.life == HalfCloseLife::closed && !f.nothing_outstanding())
+        return false;
+    return true;
+}
+
+struct Outcome {
+    int error = 0;
+    HalfCloseAction actions = HalfCloseAction::none;
+};
+
+constexpr Outcome fail(int error) noexcept {
+    return Outcome{error, HalfCloseAction::none};
+}
+constexpr Outcome ok(HalfCloseAction a = HalfCloseAction::none) noexcept {
+    return Outcome{0, a};
+}
+
+// Close was called and nothing is outstanding any more: closed, release (D9).
+HalfCloseAction finish_if_drained(Facts& f) noexcept {
+    if (f.life == HalfCloseLife::closing && f.nothing_outstanding()) {
+        f.life = HalfCloseLife::closed;
+        return HalfCloseAction::release_socket;
+    }
+    return HalfCloseAction::none;
+}
+
+// SD_SEND on a connected, not reset, open socket (D3, D6).
+HalfCloseAction shut_send(Facts& f) noexcept {
+    if (f.send != HalfCloseSend::open)
+        return HalfCloseAction::none; // D3: idempotent
+    if (f.pending_sends == 0) {
+        f.send = HalfCloseSend::fin_issued;
+        return HalfCloseAction::issue_fin;
+    }
+    f.send = HalfCloseSend::draining;
+    return HalfCloseAction::none;
+}
+
+// The state checks shared by WSPSendDisconnect, WSPRecvDisconnect and WSPShutdown (D4).
+int shutdown_state_error(const Facts& f) noexcept {
+    if (f.conn != HalfCloseConn::connected || f.reset)
+        return WSAENOTCONN;
+    return 0;
+}
+
+Outcome close(Facts& f, bool abortive) noexcept {
+    HalfCloseAction a = HalfCloseAction::none;
+    if (f.pending_sends != 0 || f.pending_io != 0)
+        a = a | HalfCloseAction::abort_pending;
+    f.life = HalfCloseLife::closing;
+    if (abortive) {
+        f.abortive = true;
+        if (f.conn == HalfCloseConn::connected && !f.reset) {
+            f.reset = true;
+            a = a | HalfCloseAction::send_rst;
+        }
+    }
+    return ok(a | finish_if_drained(f));
+}
+
+Outcome step(Facts& f, HalfCloseEvent e) noexcept {
+    using E = HalfCloseEvent;
+    using A = HalfCloseAction;
+    const bool dead = f.life != HalfCloseLife::open;
+    switch (e) {
+    // ---------------- application calls ----------------
+    case E::listen:
+        if (dead)
+            return fail(WSAENOTSOCK);
+        if (f.conn == HalfCloseConn::connected)
+            return fail(WSAEISCONN); // D13
+        f.conn = HalfCloseConn::listening;
+        return ok();
+    case E::begin_send:
+        if (dead)
+            return fail(WSAENOTSOCK);
+        if (f.conn != HalfCloseConn::connected)
+            return fail(WSAENOTCONN);
+        if (f.send != HalfCloseSend::open)
+            return fail(WSAESHUTDOWN);
+        if (f.reset)
+            return fail(WSAECONNRESET);
+        if (f.pending_sends == HalfCloseState::max_pending)
+            return fail(WSAENOBUFS); // D14
+        ++f.pending_sends;
+        return ok();
+    case E::begin_recv:
+        if (dead)
+            return fail(WSAENOTSOCK);
+        if (f.conn != HalfCloseConn::connected)
+            return fail(WSAENOTCONN);
+        if (f.recv_shutdown)
+            return fail(WSAESHUTDOWN);
+        if (f.reset)
+            return fail(WSAECONNRESET);
+        if (f.peer_fin)
+            return ok(A::complete_eof);
+        if (f.pending_io == HalfCloseState::max_pending)
+            return fail(WSAENOBUFS);
+        ++f.pending_io;
+        return ok();
+    case E::begin_io:
+        if (dead)
+            return fail(WSAENOTSOCK);
+        if (f.pending_io == HalfCloseState::max_pending)
+            return fail(WSAENOBUFS);
+        ++f.pending_io;
+        return ok();
+    case E::send_disconnect:
+    case E::shutdown_send:
+        if (dead)
+            return fail(WSAENOTSOCK);
+        if (const int err = shutdown_state_error(f))
+            return fail(err);
+        return ok(shut_send(f));
+    case E::send_disconnect_with_data:
+        if (dead)
+            return fail(WSAENOTSOCK);
+        return fail(WSAENOPROTOOPT); // D1, D2
+    case E::recv_disconnect:
+    case E::shutdown_receive:
+        if (dead)
+            return fail(WSAENOTSOCK);
+        if (const int err = shutdown_state_error(f))
+            return fail(err);
+        f.recv_shutdown = true; // D3 (idempotent), D8 (no action)
+        return ok();
+    case E::shutdown_both:
+        if (dead)
+            return fail(WSAENOTSOCK);
+        if (const int err = shutdown_state_error(f))
+            return fail(err);
+        f.recv_shutdown = true;
+        return ok(shut_send(f));
+    case E::shutdown_invalid:
+        if (dead)
+            return fail(WSAENOTSOCK);
+        return fail(WSAEINVAL); // D1
+    case E::close_graceful:
+        if (dead)
+            return fail(WSAENOTSOCK);
+        return close(f, false);
+    case E::close_abortive:
+        if (dead)
+            return fail(WSAENOTSOCK);
+        return close(f, true);
+    case E::close_linger_nonblocking:
+        if (dead)
+            return fail(WSAENOTSOCK);
+        if (f.pending_sends != 0 || f.send == HalfCloseSend::fin_issued)
+            return fail(WSAEWOULDBLOCK); // D10
+        return close(f, false);
+
+    // ---------------- backend / peer facts ----------------
+    case E::connect_established:
+        if (f.life == HalfCloseLife::closing)
+            return fail(WSA_OPERATION_ABORTED); // D12
+        if (f.life == HalfCloseLife::closed || f.conn != HalfCloseConn::unconnected)
+            return fail(WSAEINVAL);
+        f.conn = HalfCloseConn::connected;
+        return ok();
+    case E::send_done: {
+        if (f.pending_sends == 0)
+            return fail(WSAEINVAL); // D12
+        --f.pending_sends;
+        A a = A::none;
+        if (f.pending_sends == 0 && f.send == HalfCloseSend::draining && !f.reset &&
+            f.life == HalfCloseLife::open) {
+            f.send = HalfCloseSend::fin_issued; // D6
+            a = A::issue_fin;
+        }
+        return ok(a | finish_if_drained(f));
+    }
+    case E::io_done:
+        if (f.pending_io == 0)
+            return fail(WSAEINVAL);
+        --f.pending_io;
+        return ok(finish_if_drained(f));
+    case E::fin_sent:
+        if (f.send != HalfCloseSend::fin_issued)
+            return fail(WSAEINVAL);
+        f.send = HalfCloseSend::fin_sent;
+        return ok(finish_if_drained(f));
+    case E::peer_fin:
+        if (f.life == HalfCloseLife::closed || f.conn != HalfCloseConn::connected)
+            return fail(WSAEINVAL);
+        if (f.reset || f.peer_fin)
+            return ok(); // D12
+        f.peer_fin = true;
+        return ok(f.life == HalfCloseLife::open ? A::raise_fd_close : A::none); // D9, D11
+    case E::peer_reset: {
+        if (f.life == HalfCloseLife::closed || f.conn != HalfCloseConn::connected)
+            return fail(WSAEINVAL);
+        if (f.reset)
+            return ok();
+        const bool raise = f.life == HalfCloseLife::open && !f.peer_fin; // D11
+        f.reset = true;
+        return ok(raise ? A::raise_fd_close : A::none);
+    }
+    }
+    return fail(WSAEINVAL); // not an event
+}
+
+// Appends to a fixed buffer, truncating.
+struct Writer {
+    std::span<char> out;
+    std::size_t n = 0;
+    void put(std::string_view s) noexcept {
+        const std::size_t k = std::min(s.size(), out.size() - n);
+        std::memcpy(out.data() + n, s.data(), k);
+        n += k;
+    }
+    void put_uint(std::uint32_t v) noexcept {
+        char digits[10];
+        std::size_t k = 0;
+        do {
+            digits[k++] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+        while (k != 0 && n < out.size())
+            out[n++] = digits[--k];
+    }
+    [[nodiscard]] std::string_view view() const noexcept { return {out.data(), n}; }
+};
+
+void describe_state(Writer& w, HalfCloseState s) noexcept {
+    const Facts f = decode(s.bits());
+    if (f.life == HalfCloseLife::closing)
+        w.put(f.abortive ? "closing(abortive) " : "closing ");
+    else if (f.life == HalfCloseLife::closed)
+        w.put(f.abortive ? "closed(abortive) " : "closed ");
+    switch (f.conn) {
+    case HalfCloseConn::unconnected:
+        w.put("unconnected");
+        break;
+    case HalfCloseConn::listening:
+        w.put("listening");
+        break;
+    case HalfCloseConn::connected:
+        w.put("connected send=");
+        switch (f.send) {
+        case HalfCloseSend::open:
+            w.put("open");
+            break;
+        case HalfCloseSend::draining:
+            w.put("draining");
+            break;
+        case HalfCloseSend::fin_issued:
+            w.put("fin_issued");
+            break;
+        case HalfCloseSend::fin_sent:
+            w.put("fin_sent");
+            break;
+        }
+        w.put(f.recv_shutdown ? " recv=shut" : " recv=open");
+        break;
+    }
+    if (f.peer_fin)
+        w.put(" peer_fin");
+    if (f.reset)
+        w.put(" reset");
+    if (f.pending_sends != 0) {
+        w.put(" sends=");
+        w.put_uint(f.pending_sends);
+    }
+    if (f.pending_io != 0) {
+        w.put(" io=");
+        w.put_uint(f.pending_io);
+    }
+}
+
+std::string_view error_name(int error) noexcept {
+    switch (error) {
+    case 0:
+        return "ok";
+    case WSAENOTSOCK:
+        return "WSAENOTSOCK";
+    case WSAENOTCONN:
+        return "WSAENOTCONN";
+    case WSAESHUTDOWN:
+        return "WSAESHUTDOWN";
+    case WSAECONNRESET:
+        return "WSAECONNRESET";
+    case WSAENOPROTOOPT:
+        return "WSAENOPROTOOPT";
+    case WSAEINVAL:
+        return "WSAEINVAL";
+    case WSAEISCONN:
+        return "WSAEISCONN";
+    case WSAENOBUFS:
+        return "WSAENOBUFS";
+    case WSAEWOULDBLOCK:
+        return "WSAEWOULDBLOCK";
+    case WSA_OPERATION_ABORTED:
+        return "WSA_OPERATION_ABORTED";
+    default:
+        return "WSA error";
+    }
+}
+
+} // namespace
+
+std::string_view to_string(HalfCloseEvent e) noexcept {
+    using E = HalfCloseEvent;
+    switch (e) {
+    case E::listen:
+        return "listen";
+    case E::begin_send:
+        return "begin_send";
+    case E::begin_recv:
+        return "begin_recv";
+    case E::begin_io:
+        return "begin_io";
+    case E::send_disconnect:
+        return "send_disconnect";
+    case E::send_disconnect_with_data:
+        return "send_disconnect_with_data";
+    case E::recv_disconnect:
+        return "recv_disconnect";
+    case E::shutdown_receive:
+        return "shutdown_receive";
+    case E::shutdown_send:
+        return "shutdown_send";
+    case E::shutdown_both:
+        return "shutdown_both";
+    case E::shutdown_invalid:
+        return "shutdown_invalid";
+    case E::close_graceful:
+        return "close_graceful";
+    case E::close_abortive:
+        return "close_abortive";
+    case E::close_linger_nonblocking:
+        return "close_linger_nonblocking";
+    case E::connect_established:
+        return "connect_established";
+    case E::send_done:
+        return "send_done";
+    case E::io_done:
+        return "io_done";
+    case E::fin_sent:
+        return "fin_sent";
+    case E::peer_fin:
+        return "peer_fin";
+    case E::peer_reset:
+        return "peer_reset";
+    }
+    return "?";
+}
+
+std::string_view to_string(HalfClosePhase p) noexcept {
+    switch (p) {
+    case HalfClosePhase::unconnected:
+        return "unconnected";
+    case HalfClosePhase::listening:
+        return "listening";
+    case HalfClosePhase::established:
+        return "established";
+    case HalfClosePhase::send_shutdown:
+        return "send_shutdown";
+    case HalfClosePhase::peer_shutdown:
+        return "peer_shutdown";
+    case HalfClosePhase::both_shutdown:
+        return "both_shutdown";
+    case HalfClosePhase::reset:
+        return "reset";
+    case HalfClosePhase::closing:
+        return "closing";
+    case HalfClosePhase::closed:
+        return "closed";
+    }
+    return "?";
+}
+
+std::string_view describe(HalfCloseAction actions, std::span<char> out) noexcept {
+    static constexpr std::string_view names[] = {"abort_pending",  "send_rst",
+                                                 "issue_fin",      "complete_eof",
+                                                 "raise_fd_close", "release_socket"};
+    Writer w{out};
+    bool first = true;
+    for (unsigned i = 0; i < std::size(names); ++i) {
+        if ((static_cast<unsigned>(actions) >> i) & 1u) {
+            if (!first)
+                w.put("|");
+            w.put(names[i]);
+            first = false;
+        }
+    }
+    if (first)
+        w.put("none");
+    return w.view();
+}
+
+std::optional<HalfCloseState> HalfCloseState::from_bits(std::uint64_t bits) noexcept {
+    if (!valid(bits))
+        return std::nullopt;
+    return HalfCloseState{bits};
+}
+
+HalfClosePhase HalfCloseState::phase() const noexcept {
+    if (life() == HalfCloseLife::closed)
+        return HalfClosePhase::closed;
+    if (life() == HalfCloseLife::closing)
+        return HalfClosePhase::closing;
+    switch (conn()) {
+    case HalfCloseConn::unconnected:
+        return HalfClosePhase::unconnected;
+    case HalfCloseConn::listening:
+        return HalfClosePhase::listening;
+    case HalfCloseConn::connected:
+        break;
+    }
+    if (reset())
+        return HalfClosePhase::reset;
+    const bool local_done = send() != HalfCloseSend::open;
+    if (peer_fin())
+        return local_done ? HalfClosePhase::both_shutdown : HalfClosePhase::peer_shutdown;
+    return local_done ? HalfClosePhase::send_shutdown : HalfClosePhase::established;
+}
+
+std::string_view HalfCloseState::describe(std::span<char> out) const noexcept {
+    Writer w{out};
+    describe_state(w, *this);
+    return w.view();
+}
+
+HalfCloseResult half_close_step(HalfCloseState s, HalfCloseEvent e) noexcept {
+    Facts f = decode(s.bits());
+    const Outcome o = step(f, e);
+    HalfCloseResult r;
+    r.before = s;
+    r.error = o.error;
+    r.actions = o.actions;
+    r.after = o.error == 0 ? HalfCloseState{encode(f)} : s;
+    return r;
+}
+
+std::string_view format_transition(HalfCloseEvent e, const HalfCloseResult& r,
+                                   std::span<char> out) noexcept {
+    Writer w{out};
+    describe_state(w, r.before);
+    if (r.changed()) {
+        w.put(" -> ");
+        describe_state(w, r.after);
+    }
+    w.put(" (");
+    w.put(to_string(e));
+    w.put(": ");
+    if (r.error != 0) {
+        w.put(error_name(r.error));
+    } else {
+        char buf[96];
+        w.put(describe(r.actions, buf));
+    }
+    w.put(")");
+    return w.view();
+}
+
+HalfCloseResult HalfClose::apply(HalfCloseEvent e) noexcept {
+    std::uint64_t cur = word_.load(std::memory_order_acquire);
+    for (;;) {
+        const HalfCloseResult r = half_close_step(HalfCloseState{cur}, e);
+        if (!r.changed())
+            return r; // linearized at the load
+        if (word_.compare_exchange_weak(cur, r.after.bits(), std::memory_order_acq_rel,
+                                        std::memory_order_acquire))
+            return r;
+    }
+}
+
+HalfCloseResult HalfClose::shutdown(int how) noexcept {
+    switch (how) {
+    case SD_RECEIVE:
+        return apply(HalfCloseEvent::shutdown_receive);
+    case SD_SEND:
+        return apply(HalfCloseEvent::shutdown_send);
+    case SD_BOTH:
+        return apply(HalfCloseEvent::shutdown_both);
+    default:
+        return apply(HalfCloseEvent::shutdown_invalid);
+    }
+}
+
+HalfCloseResult HalfClose::send_disconnect(bool outbound_data_non_null) noexcept {
+    return apply(outbound_data_non_null ? HalfCloseEvent::send_disconnect_with_data
+                                        : HalfCloseEvent::send_disconnect);
+}
+
+HalfCloseResult HalfClose::close(bool abortive) noexcept {
+    return apply(abortive ? HalfCloseEvent::close_abortive : HalfCloseEvent::close_graceful);
+}
+
+} // namespace riosp::provider

@@ -1,0 +1,1 @@
+#include "provider/half_close.h"
