@@ -17,9 +17,14 @@
 #define u_long riosp_glibc_u_long
 #define fd_set riosp_glibc_fd_set
 #define timeval riosp_glibc_timeval
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/time.h>
+#include <sys/timex.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <pthread.h>
+#include <sched.h>
 #undef u_long
 #undef fd_set
 #undef timeval
