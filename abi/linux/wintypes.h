@@ -12,27 +12,25 @@
 
 // glibc (with _GNU_SOURCE, which g++ always defines) declares BSD names that Winsock also
 // uses with other layouts: u_long (64-bit there), fd_set (a 1024-bit mask) and timeval (two
-// 64-bit longs). Pull those headers in first under other names so that the Windows
-// definitions below own the plain names in every translation unit that includes this header.
-#define u_long riosp_glibc_u_long
-#define fd_set riosp_glibc_fd_set
-#define timeval riosp_glibc_timeval
+// 64-bit longs). Include every glibc header that declares or uses them first, under their own
+// names, then make the plain names refer to riosp's Windows definitions from here on. This
+// works whatever the include order: glibc's include guards keep its own definitions intact.
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/time.h>
 #include <sys/timex.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <pthread.h>
-#include <sched.h>
-#undef u_long
-#undef fd_set
-#undef timeval
 #undef FD_SETSIZE
 #undef FD_SET
 #undef FD_CLR
 #undef FD_ISSET
 #undef FD_ZERO
+#define u_long riosp_win_u_long
+#define fd_set riosp_win_fd_set
+#define timeval riosp_win_timeval
 
 typedef std::uint8_t BYTE;
 typedef std::uint8_t UCHAR;
