@@ -118,7 +118,9 @@ bool valid(std::uint64_t b) noexcept {
     if (f.conn != HalfCloseConn::connected && (f.send != HalfCloseSend::open || f.recv_shutdown ||
                                                f.peer_fin || f.reset || f.pending_sends != 0))
         return false;
-    if (f.abortive && f.life == HalfCloseLife::open)
+    // Only close sets `abortive`, and an abortive close resets a live connection.
+    if (f.abortive &&
+        (f.life == HalfCloseLife::open || (f.conn == HalfCloseConn::connected && !f.reset)))
         return false;
     // The FIN is never issued while sends are outstanding, and no send starts after it.
     if ((f.send == HalfCloseSend::fin_issued || f.send == HalfCloseSend::fin_sent) &&
@@ -127,6 +129,9 @@ bool valid(std::uint64_t b) noexcept {
     // Draining with nothing left to drain only when the FIN was rightly withheld (D7).
     if (f.send == HalfCloseSend::draining && f.pending_sends == 0 && !f.reset &&
         f.life == HalfCloseLife::open)
+        return false;
+    // Closing lasts exactly while something is outstanding; closed has nothing outstanding.
+    if (f.life == HalfCloseLife::closing && f.nothing_outstanding())
         return false;
     if (f.life == HalfCloseLife::closed && !f.nothing_outstanding())
         return false;
