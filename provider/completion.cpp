@@ -1,0 +1,128 @@
+#include "completion.h"
+
+#include "upcalls.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+namespace riosp::provider {
+namespace {
+
+// A completion routine call waiting for its thread's alertable wait. The APC context is a
+// pointer to one of these; records come from a preallocated free list.
+struct ApcRecord {
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE routine = nullptr;
+    LPWSAOVERLAPPED ov = nullptr;
+    DWORD error = 0;
+    DWORD bytes = 0;
+    DWORD flags = 0;
+    ApcRecord* next = nullptr;
+};
+
+constexpr std::size_t apc_records = 8192;
+std::unique_ptr<ApcRecord[]> g_records;
+std::mutex g_records_mutex;
+ApcRecord* g_free = nullptr;
+
+// WSPGetOverlappedResult(fWait) sleeps here; completions notify only when someone waits.
+std::mutex g_wait_mutex;
+std::condition_variable g_wait_cv;
+std::atomic<int> g_waiters{0};
+
+ApcRecord* take_record() noexcept {
+    std::lock_guard lock(g_records_mutex);
+    ApcRecord* r = g_free;
+    if (r != nullptr)
+        g_free = r->next;
+    return r;
+}
+
+void give_record(ApcRecord* r) noexcept {
+    std::lock_guard lock(g_records_mutex);
+    r->next = g_free;
+    g_free = r;
+}
+
+void WSPAPI run_completion_routine(DWORD_PTR context) {
+    auto* r = reinterpret_cast<ApcRecord*>(context);
+    ApcRecord copy = *r;
+    give_record(r);
+    copy.routine(copy.error, copy.bytes, copy.ov, copy.flags);
+}
+
+std::atomic_ref<ULONG_PTR> status_of(const WSAOVERLAPPED* ov) noexcept {
+    return std::atomic_ref<ULONG_PTR>(const_cast<WSAOVERLAPPED*>(ov)->Internal);
+}
+
+} // namespace
+
+void init_completions() {
+    std::lock_guard lock(g_records_mutex);
+    if (g_records)
+        return;
+    g_records = std::make_unique<ApcRecord[]>(apc_records);
+    for (std::size_t i = 0; i < apc_records; ++i) {
+        g_records[i].next = g_free;
+        g_free = &g_records[i];
+    }
+}
+
+void mark_pending(LPWSAOVERLAPPED ov) noexcept {
+    ov->InternalHigh = 0;
+    status_of(ov).store(WSA_IO_PENDING, std::memory_order_release);
+}
+
+void complete_overlapped(PendingOp& op, int error, DWORD bytes) noexcept {
+    LPWSAOVERLAPPED ov = op.ov;
+    ov->InternalHigh = bytes;
+    ov->Offset = op.flags;
+    // seq_cst pairs with the waiter count below (a store-then-load on each side).
+    status_of(ov).store(static_cast<ULONG_PTR>(error), std::memory_order_seq_cst);
+    if (op.routine != nullptr) {
+        ApcRecord* r = take_record();
+        if (r != nullptr) {
+            r->routine = op.routine;
+            r->ov = ov;
+            r->error = static_cast<DWORD>(error);
+            r->bytes = bytes;
+            r->flags = op.flags;
+            int err = 0;
+            if (upcalls().lpWPUQueueApc(&op.thread, run_completion_routine,
+                                        reinterpret_cast<DWORD_PTR>(r), &err) != 0)
+                give_record(r);
+        }
+    } else {
+        signal_event(ov->hEvent);
+    }
+    if (g_waiters.load(std::memory_order_seq_cst) > 0) {
+        std::lock_guard lock(g_wait_mutex);
+        g_wait_cv.notify_all();
+    }
+}
+
+int overlapped_status(const WSAOVERLAPPED* ov) noexcept {
+    return static_cast<int>(status_of(ov).load(std::memory_order_acquire));
+}
+DWORD overlapped_bytes(const WSAOVERLAPPED* ov) noexcept {
+    (void)overlapped_status(ov); // acquire: bytes were written before the status
+    return static_cast<DWORD>(ov->InternalHigh);
+}
+DWORD overlapped_flags(const WSAOVERLAPPED* ov) noexcept {
+    (void)overlapped_status(ov);
+    return ov->Offset;
+}
+
+void wait_overlapped(const WSAOVERLAPPED* ov) noexcept {
+    g_waiters.fetch_add(1, std::memory_order_seq_cst);
+    {
+        std::unique_lock lock(g_wait_mutex);
+        while (status_of(ov).load(std::memory_order_seq_cst) == WSA_IO_PENDING)
+            g_wait_cv.wait_for(lock, std::chrono::milliseconds(10));
+    }
+    g_waiters.fetch_sub(1, std::memory_order_seq_cst);
+}
+
+} // namespace riosp::provider

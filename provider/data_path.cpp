@@ -1,0 +1,317 @@
+// The RIO data path of a connected socket.
+//
+// Each socket owns one registered buffer: a 64 KiB send ring and a 64 KiB receive ring.
+// - Receive: one RIO receive is kept posted into the free part of the receive ring whenever
+//   there is room (even after SD_RECEIVE: the spec wants incoming data still accepted, no RST).
+//   Application receives are served from the ring; a completion with 0 bytes is the peer's FIN.
+// - Send: application bytes are copied into the send ring and one RIO send at a time carries
+//   the oldest contiguous run to the kernel, so bytes go out in order even if the kernel takes
+//   a send only partly. An application send completes once all of its bytes are in the ring.
+// - FIN ordering: while the ring holds bytes it holds one of the state machine's pending sends
+//   (`ring_counted`), so the machine can only say issue_fin once the ring has drained.
+#include "data_path.h"
+
+#include "completion.h"
+#include "provider_state.h"
+#include "upcalls.h"
+#include "worker.h"
+
+#include <algorithm>
+#include <cstring>
+#include <span>
+
+namespace riosp::provider {
+namespace {
+
+enum : std::uintptr_t { tag_send = 1, tag_recv = 2, tag_mask = 3 };
+
+void* tagged(Socket& s, std::uintptr_t tag) noexcept {
+    return reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(&s) | tag);
+}
+
+void drop_send_ring(Socket& s) noexcept {
+    s.send_ring.consume(s.send_ring.used());
+    if (s.ring_counted) {
+        s.ring_counted = false;
+        apply_and_act(s, HalfCloseEvent::send_done);
+    }
+}
+
+void recycle_if_idle(Socket& s) noexcept {
+    if (!s.releasing || s.io_in_flight > 0)
+        return;
+    s.rq.reset(); // every request has completed: nothing references the fd any more
+    rio::net::close(s.fd, s.abortive);
+    s.fd = rio::net::invalid_socket;
+    s.releasing = false;
+    socket_table().recycle(&s);
+}
+
+void start_release(Socket& s) noexcept {
+    s.releasing = true;
+    if (s.io_in_flight > 0 && s.rq)
+        s.rq->cancel_all(); // the prefetch receive (and, if abortive, a send) come back aborted
+    recycle_if_idle(s);
+}
+
+} // namespace
+
+void act_on(Socket& s, const HalfCloseResult& r) noexcept {
+    if (r.has(HalfCloseAction::abort_pending))
+        fail_pending(s, WSA_OPERATION_ABORTED);
+    if (r.has(HalfCloseAction::send_rst)) {
+        s.abortive = true;
+        drop_send_ring(s);
+    }
+    if (r.has(HalfCloseAction::issue_fin)) {
+        // Synchronous shutdown(SHUT_WR): the ring is empty and no send is in flight.
+        (void)rio::net::shutdown_send(s.fd);
+        apply_and_act(s, HalfCloseEvent::fin_sent);
+    }
+    if (r.has(HalfCloseAction::raise_fd_close))
+        raise_event(s, FD_CLOSE_BIT, r.after.reset() ? WSAECONNRESET : 0);
+    if (r.has(HalfCloseAction::release_socket))
+        start_release(s);
+}
+
+void apply_and_act(Socket& s, HalfCloseEvent e) noexcept {
+    act_on(s, s.state.apply(e));
+}
+
+void deliver(Socket& s, PendingOp& op, int error) noexcept {
+    if (op.overlapped) {
+        complete_overlapped(op, error, op.transferred);
+    } else if (op.waiter != nullptr) {
+        op.waiter->done = true;
+        op.waiter->error = error;
+        op.waiter->bytes = op.transferred;
+        s.cv.notify_all();
+    }
+}
+
+void complete_op(Socket& s, PendingOp& op, int error, bool is_send) noexcept {
+    deliver(s, op, error);
+    if (!(is_send && op.counted_by_ring))
+        apply_and_act(s, is_send ? HalfCloseEvent::send_done : HalfCloseEvent::io_done);
+}
+
+void raise_event(Socket& s, int bit, int error) noexcept {
+    const LONG mask = 1 << bit;
+    s.event_errors[static_cast<std::size_t>(bit)] = error;
+    if ((s.event_mask & mask) == 0 || (s.events_pending & mask) != 0)
+        return;
+    s.events_pending |= mask;
+    signal_event(s.event);
+}
+
+int attach_data_path(Socket& s, SocketLock& lock) noexcept {
+    (void)lock;
+    if (!s.memory) {
+        s.memory.reset(new (std::nothrow) char[send_ring_bytes + recv_ring_bytes]);
+        if (!s.memory)
+            return WSAENOBUFS;
+        auto reg = rio::RegisteredBuffer::create(
+            std::span<char>(s.memory.get(), send_ring_bytes + recv_ring_bytes));
+        if (!reg) {
+            s.memory.reset();
+            return reg.error();
+        }
+        s.registration = std::move(reg.value());
+    }
+    rio::CompletionQueue& cq = s.worker->completion_queue();
+    auto rq = rio::RequestQueue::create(s.fd, 1, 1, 1, 1, cq, cq, &s);
+    if (!rq)
+        return rq.error();
+    s.rq = std::move(rq.value());
+    s.send_ring.reset(send_ring_bytes);
+    s.recv_ring.reset(recv_ring_bytes);
+    pump_recv(s);
+    return 0;
+}
+
+bool take_send_bytes(Socket& s, PendingOp& op) noexcept {
+    // Skip what earlier passes already copied, then copy into the ring's contiguous runs.
+    DWORD skip = op.transferred;
+    for (DWORD i = 0; i < op.buf_count && s.send_ring.free() > 0; ++i) {
+        const WSABUF& b = op.bufs[i];
+        if (skip >= b.len) {
+            skip -= b.len;
+            continue;
+        }
+        const char* src = b.buf + skip;
+        std::uint32_t left = b.len - skip;
+        skip = 0;
+        while (left > 0 && s.send_ring.free() > 0) {
+            std::uint32_t n = std::min(left, s.send_ring.writable_run());
+            std::memcpy(s.send_base() + s.send_ring.write_offset(), src, n);
+            s.send_ring.produce(n);
+            src += n;
+            left -= n;
+            op.transferred += n;
+        }
+    }
+    if (!s.send_ring.empty() && !s.ring_counted) {
+        // Hand the op's pending-send count to the ring (see the file comment).
+        s.ring_counted = true;
+        op.counted_by_ring = true;
+    }
+    pump_send(s);
+    return op.transferred == total_length(op);
+}
+
+DWORD give_recv_bytes(Socket& s, PendingOp& op) noexcept {
+    DWORD copied = 0;
+    for (DWORD i = 0; i < op.buf_count && !s.recv_ring.empty(); ++i) {
+        WSABUF& b = op.bufs[i];
+        DWORD at = 0;
+        while (at < b.len && !s.recv_ring.empty()) {
+            std::uint32_t n = std::min<std::uint32_t>(b.len - at, s.recv_ring.readable_run());
+            std::memcpy(b.buf + at, s.recv_base() + s.recv_ring.read_offset(), n);
+            s.recv_ring.consume(n);
+            at += n;
+            copied += n;
+        }
+    }
+    op.transferred += copied;
+    pump_recv(s);
+    if (s.recv_ring.empty() && s.eof_seen)
+        apply_and_act(s, HalfCloseEvent::peer_fin);
+    return copied;
+}
+
+void pump_send(Socket& s) noexcept {
+    if (s.send_in_flight > 0 || s.send_ring.empty() || !s.rq || s.releasing)
+        return;
+    const std::uint32_t run = s.send_ring.readable_run();
+    RIO_BUF buf = s.registration->slice(s.send_ring.read_offset(), run);
+    if (s.rq->send(std::span<const RIO_BUF>(&buf, 1), 0, tagged(s, tag_send)) == 0) {
+        s.send_in_flight = run;
+        ++s.io_in_flight;
+    }
+}
+
+void pump_recv(Socket& s) noexcept {
+    if (s.recv_in_flight || s.eof_seen || s.state.load().reset() || !s.rq || s.releasing)
+        return;
+    const std::uint32_t room = s.recv_ring.writable_run();
+    if (room == 0)
+        return; // the ring is full: the TCP window closes until the application reads
+    RIO_BUF buf = s.registration->slice(send_ring_bytes + s.recv_ring.write_offset(), room);
+    if (s.rq->receive(std::span<const RIO_BUF>(&buf, 1), 0, tagged(s, tag_recv)) == 0) {
+        s.recv_in_flight = true;
+        ++s.io_in_flight;
+    }
+}
+
+void fail_pending(Socket& s, int error) noexcept {
+    while (!s.recv_ops.empty()) {
+        PendingOp op = s.recv_ops.front();
+        s.recv_ops.pop();
+        complete_op(s, op, error, false);
+    }
+    while (!s.send_ops.empty()) {
+        PendingOp op = s.send_ops.front();
+        s.send_ops.pop();
+        complete_op(s, op, error, true);
+    }
+}
+
+// Serves waiting receives from the ring, oldest first.
+static void serve_recv_ops(Socket& s) noexcept {
+    while (!s.recv_ops.empty()) {
+        PendingOp& op = s.recv_ops.front();
+        if (s.recv_ring.empty() && !s.eof_seen)
+            return;
+        (void)give_recv_bytes(s, op);
+        PendingOp done = op;
+        s.recv_ops.pop();
+        complete_op(s, done, 0, false);
+    }
+}
+
+// Moves waiting sends into freed ring space, oldest first.
+static void serve_send_ops(Socket& s) noexcept {
+    while (!s.send_ops.empty()) {
+        PendingOp& op = s.send_ops.front();
+        if (!take_send_bytes(s, op))
+            return;
+        PendingOp done = op;
+        s.send_ops.pop();
+        complete_op(s, done, 0, true);
+    }
+}
+
+void on_send_completion(Socket& s, int status, DWORD bytes) noexcept {
+    --s.io_in_flight;
+    s.send_in_flight = 0;
+    if (status == 0) {
+        s.send_ring.consume(bytes);
+        serve_send_ops(s);
+        pump_send(s);
+        if (s.send_ring.empty() && s.ring_counted && s.send_in_flight == 0) {
+            s.ring_counted = false;
+            apply_and_act(s, HalfCloseEvent::send_done);
+        }
+        if (s.write_blocked && s.send_ring.free() > 0) {
+            s.write_blocked = false;
+            raise_event(s, FD_WRITE_BIT, 0);
+        }
+    } else if (status != WSA_OPERATION_ABORTED) {
+        s.so_error = status;
+        drop_send_ring(s);
+        act_on(s, s.state.apply(HalfCloseEvent::peer_reset));
+        fail_pending(s, status);
+    }
+    recycle_if_idle(s);
+}
+
+void on_recv_completion(Socket& s, int status, DWORD bytes) noexcept {
+    --s.io_in_flight;
+    s.recv_in_flight = false;
+    if (status == 0 && bytes > 0) {
+        s.recv_ring.produce(bytes);
+        raise_event(s, FD_READ_BIT, 0);
+        serve_recv_ops(s);
+        pump_recv(s);
+    } else if (status == 0) {
+        s.eof_seen = true;
+        serve_recv_ops(s);
+        if (s.recv_ring.empty())
+            apply_and_act(s, HalfCloseEvent::peer_fin);
+    } else if (status != WSA_OPERATION_ABORTED) {
+        s.so_error = status;
+        drop_send_ring(s);
+        act_on(s, s.state.apply(HalfCloseEvent::peer_reset));
+        fail_pending(s, status == WSAECONNABORTED ? WSAECONNABORTED : WSAECONNRESET);
+    }
+    recycle_if_idle(s);
+}
+
+void dispatch_completion(const RIORESULT& r) noexcept {
+    auto ctx = static_cast<std::uintptr_t>(r.RequestContext);
+    auto* s = reinterpret_cast<Socket*>(ctx & ~static_cast<std::uintptr_t>(tag_mask));
+    std::lock_guard lock(s->mutex);
+    if ((ctx & tag_mask) == tag_send)
+        on_send_completion(*s, r.Status, r.BytesTransferred);
+    else
+        on_recv_completion(*s, r.Status, r.BytesTransferred);
+}
+
+void begin_close(Socket& s, SocketLock& lock, bool abortive) noexcept {
+    (void)lock;
+    SocketTable::retire(s);
+    act_on(s, s.state.close(abortive));
+}
+
+void close_all_sockets() noexcept {
+    socket_table().for_each_in_use([](Socket& s) {
+        SocketLock lock(s.mutex);
+        if (s.live.load(std::memory_order_acquire)) {
+            int err = 0;
+            (void)upcalls().lpWPUCloseSocketHandle(s.handle, &err);
+            begin_close(s, lock, true);
+        }
+    });
+}
+
+} // namespace riosp::provider

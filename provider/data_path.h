@@ -1,0 +1,61 @@
+// The socket's data path over its RIO request queue: attaching a connected socket to its
+// worker's rings, moving application bytes through the send and receive rings, and handling
+// RIO completions on the worker. All functions expect the socket's mutex to be held
+// (`lock` parameters make that explicit) unless stated otherwise.
+#pragma once
+
+#include "socket.h"
+
+#include <mutex>
+
+namespace riosp::provider {
+
+using SocketLock = std::unique_lock<std::mutex>;
+
+// Turns a freshly connected (or accepted) socket into a RIO-backed one: registers its buffer
+// once per socket object, creates the request queue on its worker's completion queue and
+// posts the first receive. 0 or a WSA error.
+[[nodiscard]] int attach_data_path(Socket& s, SocketLock& lock) noexcept;
+
+// Copies as much of `op`'s remaining bytes as fit into the send ring and posts them. Returns
+// true when the whole op was taken.
+[[nodiscard]] bool take_send_bytes(Socket& s, PendingOp& op) noexcept;
+// Copies buffered received bytes into `op`; returns the bytes copied (0 if none buffered).
+[[nodiscard]] DWORD give_recv_bytes(Socket& s, PendingOp& op) noexcept;
+// Posts the next send / receive if one is due and possible.
+void pump_send(Socket& s) noexcept;
+void pump_recv(Socket& s) noexcept;
+
+// Issues the FIN once the state machine says so (every queued send drained).
+void maybe_send_fin(Socket& s) noexcept;
+
+// Completes every pending application op with `error` (close, reset).
+void fail_pending(Socket& s, int error) noexcept;
+
+// Records a network event for WSPEventSelect and signals the selected event.
+void raise_event(Socket& s, int bit, int error) noexcept;
+
+// Worker side: one RIO completion for `s`.
+void on_send_completion(Socket& s, int status, DWORD bytes) noexcept;
+void on_recv_completion(Socket& s, int status, DWORD bytes) noexcept;
+
+// Close: cancels what must be cancelled and recycles the socket when its last I/O drained.
+// Retires the handle and applies close to the state machine (which may abort pending ops,
+// reset, and release: the socket is recycled once its last RIO request completed).
+void begin_close(Socket& s, SocketLock& lock, bool abortive) noexcept;
+// Worker side: routes one RIO completion to its socket (request context = socket | kind).
+void dispatch_completion(const RIORESULT& r) noexcept;
+// Finishes a non-blocking connect once the kernel says it is done (watcher, or a blocked
+// WSPConnect). 0 or the connect's WSA error.
+[[nodiscard]] int finish_connect(Socket& s, SocketLock& lock) noexcept;
+// Completes an application op (blocking or overlapped) and reports it to the state machine.
+void complete_op(Socket& s, PendingOp& op, int error, bool is_send) noexcept;
+// Performs the actions a state-machine transition returned (FIN, FD_CLOSE, abort, release).
+void act_on(Socket& s, const HalfCloseResult& r) noexcept;
+// Applies an event to the state machine and performs the actions it returns.
+void apply_and_act(Socket& s, HalfCloseEvent e) noexcept;
+
+// WSPCleanup: aborts every socket still in use.
+void close_all_sockets() noexcept;
+
+} // namespace riosp::provider

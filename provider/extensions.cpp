@@ -1,0 +1,107 @@
+#include "extensions.h"
+
+#include "completion.h"
+#include "data_path.h"
+#include "provider_state.h"
+#include "socket.h"
+#include "wsp.h"
+
+#include <rio/rio.h>
+#include <rio/rio_table.h>
+
+#include <cstring>
+
+namespace riosp::provider {
+namespace {
+
+// DisconnectEx on a provider socket: the graceful half-close of SD_SEND (the FIN follows the
+// queued data). TF_REUSE_SOCKET is refused: riosp sockets are not reusable after a disconnect
+// (half-close.md: no reuse is promised).
+BOOL PASCAL disconnect_ex(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved) {
+    int err = 0;
+    if (reserved != 0 || (flags & ~static_cast<DWORD>(TF_REUSE_SOCKET)) != 0) {
+        err = WSAEINVAL;
+    } else if (flags & TF_REUSE_SOCKET) {
+        err = WSAEOPNOTSUPP;
+    } else if (WSPShutdown(s, SD_SEND, &err) == 0) {
+        if (ov != nullptr) {
+            PendingOp op;
+            op.overlapped = true;
+            op.ov = ov;
+            complete_overlapped(op, 0, 0);
+        }
+        return TRUE;
+    }
+    rio::set_last_error(err);
+    return FALSE;
+}
+
+// RIOCreateRequestQueue over a provider SOCKET: the socket leaves the provider's own data path
+// (WSPSend/WSPRecv on it then fail with WSAEINVAL) and its kernel socket goes to the
+// application's request queue.
+RIO_RQ PASCAL create_request_queue(SOCKET s, ULONG max_recv, ULONG max_recv_bufs, ULONG max_send,
+                                   ULONG max_send_bufs, RIO_CQ recv_cq, RIO_CQ send_cq,
+                                   PVOID context) {
+    int err = 0;
+    Socket* sock = lookup(s, &err);
+    if (sock == nullptr) {
+        rio::set_last_error(err);
+        return RIO_INVALID_RQ;
+    }
+    int fd = rio::net::invalid_socket;
+    {
+        std::lock_guard lock(sock->mutex);
+        if (sock->role != Role::connected || !sock->recv_ring.empty() || !sock->send_ring.empty() ||
+            !sock->recv_ops.empty() || !sock->send_ops.empty()) {
+            rio::set_last_error(WSAEINVAL);
+            return RIO_INVALID_RQ;
+        }
+        sock->app_rio = true;
+        sock->rq.reset(); // cancels the prefetch receive; its completion is still dispatched
+        fd = sock->fd;
+    }
+    return rio::function_table().RIOCreateRequestQueue(static_cast<SOCKET>(fd), max_recv,
+                                                       max_recv_bufs, max_send, max_send_bufs,
+                                                       recv_cq, send_cq, context);
+}
+
+const RIO_EXTENSION_FUNCTION_TABLE& bound_rio_table() noexcept {
+    static const RIO_EXTENSION_FUNCTION_TABLE table = [] {
+        RIO_EXTENSION_FUNCTION_TABLE t = rio::function_table();
+        t.RIOCreateRequestQueue = create_request_queue;
+        return t;
+    }();
+    return table;
+}
+
+} // namespace
+
+int extension_function(DWORD code, LPVOID in, DWORD in_len, LPVOID out, DWORD out_len,
+                       LPDWORD returned, LPINT lpErrno) noexcept {
+    if (in == nullptr || in_len < sizeof(GUID))
+        return fail(lpErrno, WSAEFAULT);
+    GUID id;
+    std::memcpy(&id, in, sizeof id);
+    const GUID disconnect_ex_id = WSAID_DISCONNECTEX;
+    const GUID rio_id = WSAID_MULTIPLE_RIO;
+    if (code == SIO_GET_EXTENSION_FUNCTION_POINTER && id == disconnect_ex_id) {
+        if (out == nullptr || out_len < sizeof(LPFN_DISCONNECTEX))
+            return fail(lpErrno, WSAEFAULT);
+        LPFN_DISCONNECTEX fn = disconnect_ex;
+        std::memcpy(out, &fn, sizeof fn);
+        if (returned != nullptr)
+            *returned = sizeof fn;
+        return 0;
+    }
+    if (code == SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER && id == rio_id) {
+        if (out == nullptr || out_len < sizeof(RIO_EXTENSION_FUNCTION_TABLE))
+            return fail(lpErrno, WSAEFAULT);
+        std::memcpy(out, &bound_rio_table(), sizeof(RIO_EXTENSION_FUNCTION_TABLE));
+        if (returned != nullptr)
+            *returned = sizeof(RIO_EXTENSION_FUNCTION_TABLE);
+        return 0;
+    }
+    return fail(lpErrno, WSAEINVAL); // an extension riosp does not offer
+}
+
+} // namespace riosp::provider

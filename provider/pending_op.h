@@ -1,0 +1,55 @@
+// An application send or receive the socket could not finish at once: either overlapped (it
+// completes later through the event or the completion routine) or blocking (its thread waits
+// on the socket's condition variable for `done`).
+#pragma once
+
+#include <riosp/spi.h>
+
+#include <array>
+
+namespace riosp::provider {
+
+// Windows copies the WSABUF array at call time; so do we, inline. More buffers than this in
+// one call are refused with WSAENOBUFS (documented in the README).
+inline constexpr DWORD max_wsabufs = 16;
+
+struct PendingOp {
+    bool overlapped = false;
+    LPWSAOVERLAPPED ov = nullptr;
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE routine = nullptr;
+    WSATHREADID thread{};
+    std::array<WSABUF, max_wsabufs> bufs{};
+    DWORD buf_count = 0;
+    DWORD flags = 0;
+    DWORD transferred = 0; // bytes moved so far
+    // Send only: the send ring took over this op's pending-send count in the state machine,
+    // so finishing the op must not report send_done (the ring's drain will).
+    bool counted_by_ring = false;
+    // Blocking ops: where the waiting thread (on the socket's condition variable) reads its
+    // result; it lives on that thread's stack until `done`.
+    struct Waiter {
+        bool done = false;
+        int error = 0;
+        DWORD bytes = 0;
+    };
+    Waiter* waiter = nullptr;
+};
+
+// Copies `count` buffers into the op; false if there are too many.
+[[nodiscard]] inline bool capture_buffers(PendingOp& op, const WSABUF* bufs, DWORD count) {
+    if (count > max_wsabufs)
+        return false;
+    for (DWORD i = 0; i < count; ++i)
+        op.bufs[i] = bufs[i];
+    op.buf_count = count;
+    return true;
+}
+
+[[nodiscard]] inline DWORD total_length(const PendingOp& op) noexcept {
+    DWORD total = 0;
+    for (DWORD i = 0; i < op.buf_count; ++i)
+        total += op.bufs[i].len;
+    return total;
+}
+
+} // namespace riosp::provider

@@ -1,0 +1,87 @@
+// One provider socket: its kernel socket, its RIO request queue over a registered buffer that
+// holds a send ring and a receive ring, its half-close state, and the application operations
+// waiting on it. Everything except `state` is guarded by `mutex`.
+#pragma once
+
+#include "byte_ring.h"
+#include "fixed_queue.h"
+#include "half_close.h"
+#include "pending_op.h"
+
+#include <rio/net.h>
+#include <rio/rio.h>
+
+#include <riosp/spi.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+namespace riosp::provider {
+
+class Worker;
+
+inline constexpr std::uint32_t send_ring_bytes = 64 * 1024;
+inline constexpr std::uint32_t recv_ring_bytes = 64 * 1024;
+inline constexpr std::size_t pending_ops_per_direction = 32;
+
+enum class Role : std::uint8_t { fresh, listening, connecting, connected };
+
+struct Socket {
+    // --- identity (written under the table mutex, read lock-free) ---
+    std::atomic<std::uint32_t> generation{0};
+    std::atomic<bool> live{false}; // handle valid: false from WSPCloseSocket on
+    bool in_use = false;           // acquired and not recycled (table mutex)
+    std::uint32_t index = 0;
+    Socket* next_free = nullptr;
+
+    // --- configuration ---
+    std::mutex mutex;
+    std::condition_variable cv; // blocking callers wait here
+    SOCKET handle = INVALID_SOCKET;
+    int family = AF_INET;
+    rio::net::NativeSocket fd = rio::net::invalid_socket;
+    Role role = Role::fresh;
+    bool non_blocking = false;
+    bool linger_on = false;
+    std::uint16_t linger_seconds = 0;
+    int so_error = 0;
+    Worker* worker = nullptr;
+
+    HalfClose state;
+    bool app_rio = false; // handed to the application's RIO request queue (extensions.cpp)
+
+    // --- data path (lives across recycling: allocated and registered once) ---
+    std::unique_ptr<char[]> memory; // send ring, then receive ring
+    std::optional<rio::RegisteredBuffer> registration;
+    std::optional<rio::RequestQueue> rq;
+    ByteRing send_ring;
+    ByteRing recv_ring;
+    std::uint32_t send_in_flight = 0; // bytes of the one outstanding RIO send (0: none)
+    bool recv_in_flight = false;      // the one outstanding RIO receive (prefetch)
+    // The ring holds one of the state machine's pending sends while it has bytes, so the FIN
+    // cannot be issued before they reach the kernel (see data_path.cpp).
+    bool ring_counted = false;
+    bool eof_seen = false;  // a RIO receive completed with 0 bytes (peer_fin once ring drains)
+    int io_in_flight = 0;   // RIO requests not yet completed: recycling waits for 0
+    bool releasing = false; // the state machine said release_socket
+    bool abortive = false;
+
+    FixedQueue<PendingOp, pending_ops_per_direction> recv_ops;
+    FixedQueue<PendingOp, pending_ops_per_direction> send_ops;
+
+    // --- network events (WSPEventSelect) ---
+    WSAEVENT event = nullptr;
+    LONG event_mask = 0;
+    LONG events_pending = 0;
+    std::array<int, FD_MAX_EVENTS> event_errors{};
+    bool write_blocked = false; // a send saw WSAEWOULDBLOCK: FD_WRITE when space frees
+
+    [[nodiscard]] char* send_base() noexcept { return memory.get(); }
+    [[nodiscard]] char* recv_base() noexcept { return memory.get() + send_ring_bytes; }
+};
+
+} // namespace riosp::provider

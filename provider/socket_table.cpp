@@ -1,0 +1,87 @@
+#include "socket_table.h"
+
+#include "socket.h"
+
+#include <gsl/gsl>
+
+namespace riosp::provider {
+
+SocketTable::SocketTable() : chunks_(std::make_unique<std::atomic<Socket*>[]>(max_chunks)) {}
+
+SocketTable::~SocketTable() {
+    for (std::uint32_t c = 0; c < max_chunks; ++c)
+        delete[] chunks_[c].load(std::memory_order_relaxed);
+}
+
+Socket* SocketTable::slot(std::uint32_t index) const noexcept {
+    Socket* chunk = chunks_[index / chunk_size].load(std::memory_order_acquire);
+    return chunk == nullptr ? nullptr : chunk + index % chunk_size;
+}
+
+bool SocketTable::is_live(const Socket& s) noexcept {
+    return s.live.load(std::memory_order_acquire);
+}
+
+Socket* SocketTable::acquire() {
+    std::lock_guard lock(mutex_);
+    if (free_head_ == nullptr) {
+        std::uint32_t count = count_.load(std::memory_order_relaxed);
+        std::uint32_t chunk = count / chunk_size;
+        if (chunk >= max_chunks)
+            return nullptr;
+        auto* fresh = new Socket[chunk_size];
+        for (std::uint32_t i = 0; i < chunk_size; ++i) {
+            fresh[i].index = count + i;
+            fresh[i].next_free = i + 1 < chunk_size ? &fresh[i + 1] : nullptr;
+        }
+        chunks_[chunk].store(fresh, std::memory_order_release);
+        count_.store(count + chunk_size, std::memory_order_release);
+        free_head_ = fresh;
+    }
+    Socket* s = free_head_;
+    free_head_ = s->next_free;
+    s->next_free = nullptr;
+    s->in_use = true;
+    s->generation.fetch_add(1, std::memory_order_acq_rel);
+    s->live.store(true, std::memory_order_release);
+    return s;
+}
+
+void SocketTable::retire(Socket& s) noexcept {
+    // A new generation at close: every context captured before can never match again, even
+    // after the slot's next life begins.
+    s.live.store(false, std::memory_order_release);
+    s.generation.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void SocketTable::recycle(Socket* s) noexcept {
+    Expects(s != nullptr);
+    std::lock_guard lock(mutex_);
+    s->in_use = false;
+    s->next_free = free_head_;
+    free_head_ = s;
+}
+
+void SocketTable::for_each_in_use(void (*f)(Socket&)) {
+    std::uint32_t count = count_.load(std::memory_order_acquire);
+    for (std::uint32_t i = 0; i < count; ++i)
+        if (Socket* s = slot(i); s->in_use)
+            f(*s);
+}
+
+DWORD_PTR SocketTable::context_of(const Socket& s) noexcept {
+    return (static_cast<DWORD_PTR>(s.generation.load(std::memory_order_acquire)) << 32) | s.index;
+}
+
+Socket* SocketTable::resolve(DWORD_PTR context) const noexcept {
+    auto index = static_cast<std::uint32_t>(context & 0xffffffffu);
+    auto generation = static_cast<std::uint32_t>(context >> 32);
+    if (index >= count_.load(std::memory_order_acquire))
+        return nullptr;
+    Socket* s = slot(index);
+    if (s == nullptr || !is_live(*s) || s->generation.load(std::memory_order_acquire) != generation)
+        return nullptr;
+    return s;
+}
+
+} // namespace riosp::provider

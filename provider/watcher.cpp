@@ -1,0 +1,57 @@
+#include "watcher.h"
+
+#include "data_path.h"
+#include "socket.h"
+
+namespace riosp::provider {
+
+Watcher& watcher() noexcept {
+    static Watcher w;
+    return w;
+}
+
+int Watcher::start() noexcept {
+    stop_.store(false, std::memory_order_release);
+    if (int err = poller_.open())
+        return err;
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (...) {
+        return WSAENOBUFS;
+    }
+    return 0;
+}
+
+void Watcher::stop() noexcept {
+    stop_.store(true, std::memory_order_release);
+    poller_.wake();
+    if (thread_.joinable())
+        thread_.join();
+    poller_.~Poller();
+    new (&poller_) rio::net::Poller();
+}
+
+void Watcher::watch(Socket& s) noexcept {
+    (void)poller_.arm(s.fd, s.role == Role::listening, s.role == Role::connecting, &s);
+}
+
+void Watcher::run() noexcept {
+    rio::net::Poller::Event events[32];
+    while (!stop_.load(std::memory_order_acquire)) {
+        int n = poller_.wait(events, 32, -1);
+        for (int i = 0; i < n; ++i) {
+            // Socket objects are never freed while the provider runs; the role check under
+            // the lock tells whether this event still belongs to the socket's current life.
+            auto& s = *static_cast<Socket*>(events[i].tag);
+            SocketLock lock(s.mutex);
+            if (!s.live.load(std::memory_order_acquire))
+                continue;
+            if (s.role == Role::listening && events[i].readable)
+                raise_event(s, FD_ACCEPT_BIT, 0);
+            else if (s.role == Role::connecting)
+                (void)finish_connect(s, lock);
+        }
+    }
+}
+
+} // namespace riosp::provider

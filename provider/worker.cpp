@@ -1,0 +1,128 @@
+#include "worker.h"
+
+#include "data_path.h"
+#include "provider_state.h"
+#include "socket.h"
+
+#include <riosp/event_handle.h>
+
+#include <array>
+#include <cstdio>
+
+namespace riosp::provider {
+
+Worker::~Worker() {
+    join();
+}
+
+int Worker::start(unsigned id, DWORD queue_size) noexcept {
+    (void)id;
+    if (int err = wake_.open())
+        return err;
+    RIO_NOTIFICATION_COMPLETION notification{};
+    notification.Type = RIO_EVENT_COMPLETION;
+    notification.Event.EventHandle = event_handle_from_fd(wake_.native());
+    notification.Event.NotifyReset = FALSE; // the worker resets it itself after each wait
+    auto cq = rio::CompletionQueue::create(queue_size, &notification);
+    if (!cq)
+        return cq.error();
+    cq_.emplace(std::move(cq.value()));
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (...) {
+        return WSAENOBUFS;
+    }
+    return 0;
+}
+
+void Worker::request_stop() noexcept {
+    stop_.store(true, std::memory_order_release);
+    wake_.signal();
+}
+
+void Worker::join() noexcept {
+    if (thread_.joinable())
+        thread_.join();
+}
+
+unsigned Worker::drain() noexcept {
+    std::array<RIORESULT, WorkerPool::drain_batch> results;
+    ULONG n = cq_->dequeue(results);
+    if (n == RIO_CORRUPT_CQ) {
+        std::fprintf(stderr, "riosp: worker completion queue corrupt; worker stops\n");
+        stop_.store(true, std::memory_order_release);
+        return 0;
+    }
+    for (ULONG i = 0; i < n; ++i)
+        dispatch_completion(results[i]);
+    return n;
+}
+
+void Worker::run() noexcept {
+    while (!stop_.load(std::memory_order_acquire)) {
+        if (drain() > 0)
+            continue;
+        // Arm the notification, then look again: a completion that arrived between the empty
+        // dequeue and notify() would otherwise wait for the next one.
+        (void)cq_->notify();
+        if (drain() > 0)
+            continue;
+        wake_.wait_and_reset(-1);
+    }
+    // Stopping (last WSPCleanup): every socket was aborted; collect the aborted completions
+    // until none has come for a while, so sockets can be recycled.
+    for (int quiet = 0; quiet < 20;) {
+        if (drain() > 0)
+            quiet = 0;
+        else {
+            ++quiet;
+            wake_.wait_and_reset(5);
+            (void)cq_->notify();
+        }
+    }
+}
+
+int WorkerPool::start(unsigned count) noexcept {
+    if (count == 0)
+        count = std::max(1u, std::thread::hardware_concurrency());
+    try {
+        workers_.reserve(count);
+        for (unsigned i = 0; i < count; ++i) {
+            workers_.push_back(std::make_unique<Worker>());
+            if (int err = workers_.back()->start(i, cq_entries)) {
+                stop();
+                return err;
+            }
+        }
+    } catch (...) {
+        stop();
+        return WSAENOBUFS;
+    }
+    return 0;
+}
+
+void WorkerPool::stop() noexcept {
+    for (auto& w : workers_)
+        w->request_stop();
+    for (auto& w : workers_)
+        w->join();
+    // Whatever the workers could not drain: drop the request queues before their CQs go.
+    socket_table().for_each_in_use([](Socket& s) {
+        std::lock_guard lock(s.mutex);
+        s.rq.reset();
+        if (s.fd != rio::net::invalid_socket)
+            rio::net::close(s.fd, true);
+        s.fd = rio::net::invalid_socket;
+        s.io_in_flight = 0;
+        s.releasing = false;
+        socket_table().recycle(&s);
+    });
+    workers_.clear();
+}
+
+Worker& WorkerPool::assign() noexcept {
+    unsigned i = next_.fetch_add(1, std::memory_order_relaxed) % size();
+    return *workers_[i];
+}
+
+} // namespace riosp::provider

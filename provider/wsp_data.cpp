@@ -1,0 +1,224 @@
+// WSPSend / WSPRecv (and the connected-TCP forms of WSPSendTo / WSPRecvFrom), and
+// WSPGetOverlappedResult. Three modes: overlapped (queued, completed by a worker through the
+// event or the completion routine), non-blocking (WSAEWOULDBLOCK), blocking (the calling thread
+// waits on the socket's condition variable; never a worker).
+#include "completion.h"
+#include "data_path.h"
+#include "provider_state.h"
+#include "socket.h"
+#include "wsp.h"
+
+namespace riosp::provider {
+namespace {
+
+struct Call {
+    LPWSABUF buffers;
+    DWORD count;
+    LPDWORD bytes_out;
+    DWORD flags;
+    LPWSAOVERLAPPED ov;
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE routine;
+    LPWSATHREADID thread;
+};
+
+// Fills the op for this call; false with *err set when the call is malformed.
+bool prepare(PendingOp& op, const Call& c, LPINT err) noexcept {
+    if (c.buffers == nullptr && c.count > 0)
+        return fail(err, WSAEFAULT), false;
+    if (!capture_buffers(op, c.buffers, c.count))
+        return fail(err, WSAENOBUFS), false;
+    op.flags = c.flags;
+    op.overlapped = c.ov != nullptr;
+    op.ov = c.ov;
+    op.routine = c.routine;
+    if (c.thread != nullptr)
+        op.thread = *c.thread;
+    return true;
+}
+
+// Blocks the calling thread until a worker (or close) completes its queued op.
+int wait_blocking(Socket& s, PendingOp& queued, SocketLock& lock, const Call& c,
+                  LPINT lpErrno) noexcept {
+    PendingOp::Waiter waiter;
+    queued.waiter = &waiter;
+    s.cv.wait(lock, [&] { return waiter.done; });
+    if (c.bytes_out != nullptr)
+        *c.bytes_out = waiter.bytes;
+    return waiter.error == 0 ? 0 : fail(lpErrno, waiter.error);
+}
+
+// The result of an op that finished inside the call (no waiting was needed).
+int finished_now(PendingOp& op, const Call& c, int error) noexcept {
+    if (c.bytes_out != nullptr)
+        *c.bytes_out = op.transferred;
+    if (op.overlapped) // Windows still signals the event / queues the routine
+        complete_overlapped(op, error, op.transferred);
+    return error;
+}
+
+int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
+    Socket* sock = lookup(s, lpErrno);
+    if (sock == nullptr)
+        return SOCKET_ERROR;
+    PendingOp op;
+    if (!prepare(op, c, lpErrno))
+        return SOCKET_ERROR;
+    SocketLock lock(sock->mutex);
+    if (sock->role != Role::connected)
+        return fail(lpErrno, WSAENOTCONN);
+    if (sock->app_rio)
+        return fail(lpErrno, WSAEINVAL); // its data path belongs to the application's RIO queue
+    HalfCloseResult r = sock->state.apply(HalfCloseEvent::begin_send);
+    if (!r.ok())
+        return fail(lpErrno, r.error);
+    // Earlier sends waiting for room go first: bytes must leave in call order.
+    const bool all_taken = sock->send_ops.empty() && take_send_bytes(*sock, op);
+    if (all_taken) {
+        if (!op.counted_by_ring)
+            apply_and_act(*sock, HalfCloseEvent::send_done);
+        int err = finished_now(op, c, 0);
+        return err == 0 ? 0 : fail(lpErrno, err);
+    }
+    if (!op.overlapped && sock->non_blocking) {
+        // Non-blocking: report what was taken; nothing at all is WSAEWOULDBLOCK.
+        if (!op.counted_by_ring)
+            apply_and_act(*sock, HalfCloseEvent::send_done);
+        if (op.transferred > 0) {
+            *c.bytes_out = op.transferred;
+            return 0;
+        }
+        sock->write_blocked = true;
+        return fail(lpErrno, WSAEWOULDBLOCK);
+    }
+    if (sock->send_ops.full()) {
+        if (!op.counted_by_ring)
+            apply_and_act(*sock, HalfCloseEvent::send_done);
+        return fail(lpErrno, WSAENOBUFS);
+    }
+    PendingOp& queued = sock->send_ops.push();
+    queued = op;
+    if (op.overlapped) {
+        mark_pending(c.ov);
+        return fail(lpErrno, WSA_IO_PENDING);
+    }
+    // Blocking: wait for the worker to move the rest into the ring.
+    return wait_blocking(*sock, queued, lock, c, lpErrno);
+}
+
+int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
+    Socket* sock = lookup(s, lpErrno);
+    if (sock == nullptr)
+        return SOCKET_ERROR;
+    if (flags_io != nullptr && (*flags_io & (MSG_OOB)) != 0)
+        return fail(lpErrno, WSAEOPNOTSUPP); // no urgent data on the rings
+    PendingOp op;
+    Call call = c;
+    call.flags = 0;
+    if (!prepare(op, call, lpErrno))
+        return SOCKET_ERROR;
+    SocketLock lock(sock->mutex);
+    if (sock->role != Role::connected)
+        return fail(lpErrno, WSAENOTCONN);
+    if (sock->app_rio)
+        return fail(lpErrno, WSAEINVAL);
+    HalfCloseResult r = sock->state.apply(HalfCloseEvent::begin_recv);
+    if (!r.ok())
+        return fail(lpErrno, r.error);
+    if (flags_io != nullptr)
+        *flags_io = 0;
+    if (r.has(HalfCloseAction::complete_eof)) // the stream ended: 0 bytes, not counted
+        return finished_now(op, c, 0);
+    if (sock->recv_ops.empty() && (!sock->recv_ring.empty() || sock->eof_seen)) {
+        (void)give_recv_bytes(*sock, op);
+        apply_and_act(*sock, HalfCloseEvent::io_done);
+        return finished_now(op, c, 0);
+    }
+    if (!op.overlapped && sock->non_blocking) {
+        apply_and_act(*sock, HalfCloseEvent::io_done);
+        return fail(lpErrno, WSAEWOULDBLOCK);
+    }
+    if (sock->recv_ops.full()) {
+        apply_and_act(*sock, HalfCloseEvent::io_done);
+        return fail(lpErrno, WSAENOBUFS);
+    }
+    PendingOp& queued = sock->recv_ops.push();
+    queued = op;
+    if (op.overlapped) {
+        mark_pending(c.ov);
+        return fail(lpErrno, WSA_IO_PENDING);
+    }
+    return wait_blocking(*sock, queued, lock, c, lpErrno);
+}
+
+} // namespace
+
+int WSPAPI WSPSend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD lpNumberOfBytesSent,
+                   DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
+                   LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine, LPWSATHREADID lpThreadId,
+                   LPINT lpErrno) {
+    if ((dwFlags & MSG_OOB) != 0)
+        return fail(lpErrno, WSAEOPNOTSUPP);
+    return send_call(s,
+                     Call{lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpOverlapped,
+                          lpCompletionRoutine, lpThreadId},
+                     lpErrno);
+}
+
+int WSPAPI WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD lpNumberOfBytesSent,
+                     DWORD dwFlags, const sockaddr* lpTo, int iTolen, LPWSAOVERLAPPED lpOverlapped,
+                     LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                     LPWSATHREADID lpThreadId, LPINT lpErrno) {
+    // On a connected stream socket the destination is ignored (as Windows does for TCP).
+    (void)lpTo;
+    (void)iTolen;
+    return WSPSend(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpOverlapped,
+                   lpCompletionRoutine, lpThreadId, lpErrno);
+}
+
+int WSPAPI WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD lpNumberOfBytesRecvd,
+                   LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
+                   LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine, LPWSATHREADID lpThreadId,
+                   LPINT lpErrno) {
+    return recv_call(s,
+                     Call{lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, 0, lpOverlapped,
+                          lpCompletionRoutine, lpThreadId},
+                     lpFlags, lpErrno);
+}
+
+int WSPAPI WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                       LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, sockaddr* lpFrom,
+                       LPINT lpFromlen, LPWSAOVERLAPPED lpOverlapped,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                       LPWSATHREADID lpThreadId, LPINT lpErrno) {
+    // Connected TCP: the source is the peer; Windows leaves lpFrom untouched for streams.
+    (void)lpFrom;
+    (void)lpFromlen;
+    return WSPRecv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, lpOverlapped,
+                   lpCompletionRoutine, lpThreadId, lpErrno);
+}
+
+BOOL WSPAPI WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped, LPDWORD lpcbTransfer,
+                                   BOOL fWait, LPDWORD lpdwFlags, LPINT lpErrno) {
+    (void)s; // the result lives in the WSAOVERLAPPED, even after the socket was closed
+    if (lpOverlapped == nullptr || lpcbTransfer == nullptr || lpdwFlags == nullptr) {
+        fail(lpErrno, WSAEFAULT);
+        return FALSE;
+    }
+    if (overlapped_status(lpOverlapped) == WSA_IO_PENDING) {
+        if (!fWait) {
+            fail(lpErrno, WSA_IO_INCOMPLETE);
+            return FALSE;
+        }
+        wait_overlapped(lpOverlapped);
+    }
+    *lpcbTransfer = overlapped_bytes(lpOverlapped);
+    *lpdwFlags = overlapped_flags(lpOverlapped);
+    int status = overlapped_status(lpOverlapped);
+    if (status != 0) {
+        fail(lpErrno, status);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+} // namespace riosp::provider

@@ -1,0 +1,70 @@
+// The half-close entry points: WSPSendDisconnect, WSPRecvDisconnect, WSPShutdown and
+// WSPCloseSocket. Each asks the socket's state machine (half_close.h) and performs the actions
+// it returns; none of them blocks or allocates (linger never makes them wait here).
+#include "data_path.h"
+#include "provider_state.h"
+#include "socket.h"
+#include "upcalls.h"
+#include "wsp.h"
+
+namespace riosp::provider {
+namespace {
+
+int check_and_act(Socket& s, const HalfCloseResult& r, LPINT lpErrno) noexcept {
+    if (!r.ok())
+        return fail(lpErrno, r.error);
+    act_on(s, r);
+    return 0;
+}
+
+} // namespace
+
+int WSPAPI WSPSendDisconnect(SOCKET s, LPWSABUF lpOutboundDisconnectData, LPINT lpErrno) {
+    Socket* sock = lookup(s, lpErrno);
+    if (sock == nullptr)
+        return SOCKET_ERROR;
+    SocketLock lock(sock->mutex);
+    return check_and_act(*sock, sock->state.send_disconnect(lpOutboundDisconnectData != nullptr),
+                         lpErrno);
+}
+
+int WSPAPI WSPRecvDisconnect(SOCKET s, LPWSABUF lpInboundDisconnectData, LPINT lpErrno) {
+    Socket* sock = lookup(s, lpErrno);
+    if (sock == nullptr)
+        return SOCKET_ERROR;
+    SocketLock lock(sock->mutex);
+    HalfCloseResult r = sock->state.apply(HalfCloseEvent::recv_disconnect);
+    if (r.ok() && lpInboundDisconnectData != nullptr)
+        lpInboundDisconnectData->len = 0; // TCP never carries inbound disconnect data
+    return check_and_act(*sock, r, lpErrno);
+}
+
+int WSPAPI WSPShutdown(SOCKET s, int how, LPINT lpErrno) {
+    Socket* sock = lookup(s, lpErrno);
+    if (sock == nullptr)
+        return SOCKET_ERROR;
+    SocketLock lock(sock->mutex);
+    return check_and_act(*sock, sock->state.shutdown(how), lpErrno);
+}
+
+int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
+    Socket* sock = lookup(s, lpErrno);
+    if (sock == nullptr)
+        return SOCKET_ERROR;
+    SocketLock lock(sock->mutex);
+    if (!sock->live.load(std::memory_order_acquire))
+        return fail(lpErrno, WSAENOTSOCK); // lost a race with another close
+    const bool abortive = sock->linger_on && sock->linger_seconds == 0;
+    if (sock->linger_on && sock->linger_seconds > 0 && sock->non_blocking) {
+        // {1,n} on a non-blocking socket: the close would have to wait; the handle stays valid.
+        HalfCloseResult r = sock->state.apply(HalfCloseEvent::close_linger_nonblocking);
+        if (!r.ok())
+            return fail(lpErrno, r.error);
+    }
+    int err = 0;
+    (void)upcalls().lpWPUCloseSocketHandle(s, &err);
+    begin_close(*sock, lock, abortive);
+    return 0;
+}
+
+} // namespace riosp::provider

@@ -1,0 +1,196 @@
+// WSPGetSockOpt / WSPSetSockOpt and WSPIoctl.
+#include "catalog.h"
+#include "data_path.h"
+#include "extensions.h"
+#include "provider_state.h"
+#include "socket.h"
+#include "wsp.h"
+
+#include <rio/net.h>
+
+#include <cstring>
+
+namespace riosp::provider {
+namespace {
+
+using rio::net::Option;
+
+// Reads a BOOL/int option value as Windows does: at least sizeof(int) bytes.
+bool read_int(const char* optval, int optlen, int& out) noexcept {
+    if (optval == nullptr || optlen < static_cast<int>(sizeof(int)))
+        return false;
+    std::memcpy(&out, optval, sizeof out);
+    return true;
+}
+
+int write_int(char* optval, LPINT optlen, int value, LPINT lpErrno) noexcept {
+    if (optval == nullptr || optlen == nullptr || *optlen < static_cast<int>(sizeof(int)))
+        return fail(lpErrno, WSAEFAULT);
+    std::memcpy(optval, &value, sizeof value);
+    *optlen = sizeof(int);
+    return 0;
+}
+
+bool kernel_option(int level, int optname, Option& out) noexcept {
+    if (level == SOL_SOCKET) {
+        switch (optname) {
+        case SO_REUSEADDR:
+            out = Option::reuse_addr;
+            return true;
+        case SO_KEEPALIVE:
+            out = Option::keep_alive;
+            return true;
+        case SO_SNDBUF:
+            out = Option::send_buffer;
+            return true;
+        case SO_RCVBUF:
+            out = Option::recv_buffer;
+            return true;
+        default:
+            return false;
+        }
+    }
+    if (level == IPPROTO_TCP && optname == TCP_NODELAY) {
+        out = Option::no_delay;
+        return true;
+    }
+    if (level == IPPROTO_IPV6 && optname == IPV6_V6ONLY) {
+        out = Option::v6_only;
+        return true;
+    }
+    return false;
+}
+
+} // namespace
+
+int WSPAPI WSPSetSockOpt(SOCKET s, int level, int optname, const char* optval, int optlen,
+                         LPINT lpErrno) {
+    Socket* sock = lookup(s, lpErrno);
+    if (sock == nullptr)
+        return SOCKET_ERROR;
+    std::lock_guard lock(sock->mutex);
+    if (level == SOL_SOCKET && optname == SO_LINGER) {
+        if (optval == nullptr || optlen < static_cast<int>(sizeof(linger)))
+            return fail(lpErrno, WSAEFAULT);
+        linger l;
+        std::memcpy(&l, optval, sizeof l);
+        sock->linger_on = l.l_onoff != 0;
+        sock->linger_seconds = l.l_linger;
+        return 0;
+    }
+    int value = 0;
+    if (level == SOL_SOCKET && optname == SO_DONTLINGER) {
+        if (!read_int(optval, optlen, value))
+            return fail(lpErrno, WSAEFAULT);
+        sock->linger_on = value == 0;
+        return 0;
+    }
+    Option o;
+    if (!kernel_option(level, optname, o))
+        return fail(lpErrno, WSAENOPROTOOPT);
+    if (!read_int(optval, optlen, value))
+        return fail(lpErrno, WSAEFAULT);
+    if (int err = rio::net::set_option(sock->fd, o, value))
+        return fail(lpErrno, err);
+    return 0;
+}
+
+int WSPAPI WSPGetSockOpt(SOCKET s, int level, int optname, char* optval, LPINT optlen,
+                         LPINT lpErrno) {
+    Socket* sock = lookup(s, lpErrno);
+    if (sock == nullptr)
+        return SOCKET_ERROR;
+    std::lock_guard lock(sock->mutex);
+    if (level == SOL_SOCKET) {
+        switch (optname) {
+        case SO_LINGER: {
+            if (optval == nullptr || optlen == nullptr ||
+                *optlen < static_cast<int>(sizeof(linger)))
+                return fail(lpErrno, WSAEFAULT);
+            linger l{static_cast<u_short>(sock->linger_on ? 1 : 0), sock->linger_seconds};
+            std::memcpy(optval, &l, sizeof l);
+            *optlen = sizeof l;
+            return 0;
+        }
+        case SO_DONTLINGER:
+            return write_int(optval, optlen, sock->linger_on ? 0 : 1, lpErrno);
+        case SO_ERROR: {
+            int err = sock->so_error;
+            sock->so_error = 0; // reading SO_ERROR clears it, as on Windows
+            return write_int(optval, optlen, err, lpErrno);
+        }
+        case SO_TYPE:
+            return write_int(optval, optlen, SOCK_STREAM, lpErrno);
+        case SO_ACCEPTCONN:
+            return write_int(optval, optlen, sock->role == Role::listening ? 1 : 0, lpErrno);
+        case SO_PROTOCOL_INFOW: {
+            if (optval == nullptr || optlen == nullptr ||
+                *optlen < static_cast<int>(sizeof(WSAPROTOCOL_INFOW)))
+                return fail(lpErrno, WSAEFAULT);
+            const WSAPROTOCOL_INFOW* info = find_protocol(sock->family, SOCK_STREAM, IPPROTO_TCP);
+            std::memcpy(optval, info, sizeof *info);
+            *optlen = sizeof *info;
+            return 0;
+        }
+        default:
+            break;
+        }
+    }
+    Option o;
+    if (!kernel_option(level, optname, o))
+        return fail(lpErrno, WSAENOPROTOOPT);
+    int value = 0;
+    if (int err = rio::net::get_option(sock->fd, o, value))
+        return fail(lpErrno, err);
+    if (o == Option::reuse_addr || o == Option::keep_alive || o == Option::no_delay ||
+        o == Option::v6_only)
+        value = value != 0 ? 1 : 0;
+    return write_int(optval, optlen, value, lpErrno);
+}
+
+int WSPAPI WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
+                    LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
+                    LPWSAOVERLAPPED lpOverlapped,
+                    LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                    LPWSATHREADID lpThreadId, LPINT lpErrno) {
+    (void)lpOverlapped; // every ioctl below completes at once
+    (void)lpCompletionRoutine;
+    (void)lpThreadId;
+    Socket* sock = lookup(s, lpErrno);
+    if (sock == nullptr)
+        return SOCKET_ERROR;
+    switch (dwIoControlCode) {
+    case FIONBIO: {
+        if (lpvInBuffer == nullptr || cbInBuffer < sizeof(u_long))
+            return fail(lpErrno, WSAEFAULT);
+        u_long on = 0;
+        std::memcpy(&on, lpvInBuffer, sizeof on);
+        std::lock_guard lock(sock->mutex);
+        // Windows refuses to go blocking while WSPEventSelect is active.
+        if (on == 0 && sock->event_mask != 0)
+            return fail(lpErrno, WSAEINVAL);
+        sock->non_blocking = on != 0;
+        if (lpcbBytesReturned != nullptr)
+            *lpcbBytesReturned = 0;
+        return 0;
+    }
+    case FIONREAD: {
+        if (lpvOutBuffer == nullptr || cbOutBuffer < sizeof(u_long))
+            return fail(lpErrno, WSAEFAULT);
+        std::lock_guard lock(sock->mutex);
+        u_long n = sock->recv_ring.used();
+        std::memcpy(lpvOutBuffer, &n, sizeof n);
+        if (lpcbBytesReturned != nullptr)
+            *lpcbBytesReturned = sizeof n;
+        return 0;
+    }
+    case SIO_GET_EXTENSION_FUNCTION_POINTER:
+    case SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER:
+        return extension_function(dwIoControlCode, lpvInBuffer, cbInBuffer, lpvOutBuffer,
+                                  cbOutBuffer, lpcbBytesReturned, lpErrno);
+    default:
+        return fail(lpErrno, WSAEINVAL);
+    }
+}
+
+} // namespace riosp::provider
