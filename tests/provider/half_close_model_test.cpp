@@ -1,1 +1,530 @@
+// Model-based tests of the half-close unit.
+//
+// 1. Randomized, single-threaded: a reference model written as plain straight-line code (booleans
+//    and counters, one branch per spec sentence) runs beside the real HalfClose; random event
+//    sequences (valid and invalid, across many socket lifetimes) must give the same error, the
+//    same actions and the same facts at every step. The seed is printed on failure and can be
+//    set with RIOSP_MODEL_SEED=<number>.
+// 2. Multi-threaded: several threads fire application calls and backend facts at one machine;
+//    invariants that must hold under every interleaving are checked (FIN at most once and never
+//    with sends queued, no send accepted after a completed SD_SEND, exactly one release, closed
+//    is terminal, every transition is the pure step of its `before`, and the transitions chain).
+#include <riosp/spi.h>
+
 #include "provider/half_close.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace riosp::provider {
+namespace {
+
+using A = HalfCloseAction;
+using E = HalfCloseEvent;
+
+constexpr int model_steps_per_run = 100'000;
+
+std::uint64_t test_seed() {
+    if (const char* env = std::getenv("RIOSP_MODEL_SEED"); env != nullptr && *env != '\0')
+        return std::strtoull(env, nullptr, 0);
+    return (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+}
+
+// ---- the reference model ------------------------------------------------------------------------
+struct Outcome {
+    int error = 0;
+    A actions = A::none;
+};
+
+struct RefModel {
+    enum class Role { fresh, listening, connected } role = Role::fresh;
+    bool may_send = true;    // no SD_SEND yet
+    bool fin_wanted = false; // SD_SEND accepted, FIN not handed out yet
+    bool fin_out = false;    // FIN handed out, its operation not complete
+    bool fin_done = false;   // FIN operation complete
+    bool may_recv = true;    // no SD_RECEIVE yet
+    bool eof = false;        // the peer's FIN seen
+    bool was_reset = false;
+    bool close_called = false;
+    bool abortive = false;
+    bool released = false;
+    bool fd_close_signalled = false;
+    int sends = 0;  // sends outstanding
+    int others = 0; // receives and other operations outstanding
+
+    static bool is_app_call(E e) {
+        switch (e) {
+        case E::connect_established:
+        case E::send_done:
+        case E::io_done:
+        case E::fin_sent:
+        case E::peer_fin:
+        case E::peer_reset:
+            return false;
+        default:
+            return true;
+        }
+    }
+
+    // The FIN goes once SD_SEND was accepted and no send is queued - unless the connection was
+    // reset or the socket is being closed (the release takes care of it then).
+    A maybe_fin() {
+        if (fin_wanted && sends == 0 && !was_reset && !close_called) {
+            fin_wanted = false;
+            fin_out = true;
+            return A::issue_fin;
+        }
+        return A::none;
+    }
+
+    // After close, the socket goes once nothing is outstanding (the FIN operation included).
+    A maybe_release() {
+        if (close_called && !released && sends == 0 && others == 0 && !fin_out) {
+            released = true;
+            return A::release_socket;
+        }
+        return A::none;
+    }
+
+    Outcome on(E e) {
+        if (is_app_call(e) && close_called)
+            return {WSAENOTSOCK};
+        switch (e) {
+        case E::listen:
+            if (role == Role::connected)
+                return {WSAEISCONN};
+            role = Role::listening;
+            return {};
+        case E::begin_send:
+            if (role != Role::connected)
+                return {WSAENOTCONN};
+            if (!may_send)
+                return {WSAESHUTDOWN};
+            if (was_reset)
+                return {WSAECONNRESET};
+            ++sends;
+            return {};
+        case E::begin_recv:
+            if (role != Role::connected)
+                return {WSAENOTCONN};
+            if (!may_recv)
+                return {WSAESHUTDOWN};
+            if (was_reset)
+                return {WSAECONNRESET};
+            if (eof)
+                return {0, A::complete_eof};
+            ++others;
+            return {};
+        case E::begin_io:
+            ++others;
+            return {};
+        case E::send_disconnect_with_data:
+            return {WSAENOPROTOOPT};
+        case E::shutdown_invalid:
+            return {WSAEINVAL};
+        case E::send_disconnect:
+        case E::shutdown_send:
+        case E::shutdown_both:
+        case E::recv_disconnect:
+        case E::shutdown_receive: {
+            if (role != Role::connected || was_reset)
+                return {WSAENOTCONN};
+            A acts = A::none;
+            const bool send_part =
+                e == E::send_disconnect || e == E::shutdown_send || e == E::shutdown_both;
+            const bool recv_part =
+                e == E::recv_disconnect || e == E::shutdown_receive || e == E::shutdown_both;
+            if (send_part && may_send) {
+                may_send = false;
+                fin_wanted = true;
+                acts = acts | maybe_fin();
+            }
+            if (recv_part)
+                may_recv = false;
+            return {0, acts};
+        }
+        case E::close_linger_nonblocking:
+        case E::close_graceful:
+        case E::close_abortive: {
+            if (e == E::close_linger_nonblocking && (sends > 0 || fin_out))
+                return {WSAEWOULDBLOCK};
+            A acts = A::none;
+            close_called = true;
+            if (sends + others > 0)
+                acts = acts | A::abort_pending;
+            if (e == E::close_abortive) {
+                abortive = true;
+                if (role == Role::connected && !was_reset) {
+                    was_reset = true;
+                    acts = acts | A::send_rst;
+                }
+            }
+            return {0, acts | maybe_release()};
+        }
+        case E::connect_established:
+            if (released)
+                return {WSAEINVAL};
+            if (close_called)
+                return {WSA_OPERATION_ABORTED};
+            if (role != Role::fresh)
+                return {WSAEINVAL};
+            role = Role::connected;
+            return {};
+        case E::send_done:
+            if (sends == 0)
+                return {WSAEINVAL};
+            --sends;
+            return {0, maybe_fin() | maybe_release()};
+        case E::io_done:
+            if (others == 0)
+                return {WSAEINVAL};
+            --others;
+            return {0, maybe_release()};
+        case E::fin_sent:
+            if (!fin_out)
+                return {WSAEINVAL};
+            fin_out = false;
+            fin_done = true;
+            return {0, maybe_release()};
+        case E::peer_fin:
+            if (released || role != Role::connected)
+                return {WSAEINVAL};
+            if (was_reset || eof)
+                return {};
+            eof = true;
+            if (!close_called && !fd_close_signalled) {
+                fd_close_signalled = true;
+                return {0, A::raise_fd_close};
+            }
+            return {};
+        case E::peer_reset:
+            if (released || role != Role::connected)
+                return {WSAEINVAL};
+            if (was_reset)
+                return {};
+            was_reset = true;
+            if (!close_called && !fd_close_signalled) {
+                fd_close_signalled = true;
+                return {0, A::raise_fd_close};
+            }
+            return {};
+        }
+        return {WSAEINVAL};
+    }
+
+    // Whether the real state shows the same facts.
+    [[nodiscard]] std::string mismatch(HalfCloseState s) const {
+        const HalfCloseConn conn = role == Role::connected   ? HalfCloseConn::connected
+                                   : role == Role::listening ? HalfCloseConn::listening
+                                                             : HalfCloseConn::unconnected;
+        const HalfCloseSend send = may_send   ? HalfCloseSend::open
+                                   : fin_out  ? HalfCloseSend::fin_issued
+                                   : fin_done ? HalfCloseSend::fin_sent
+                                              : HalfCloseSend::draining;
+        const HalfCloseLife life = released       ? HalfCloseLife::closed
+                                   : close_called ? HalfCloseLife::closing
+                                                  : HalfCloseLife::open;
+        std::string m;
+        if (s.conn() != conn)
+            m += " conn";
+        if (s.send() != send)
+            m += " send";
+        if (s.recv_shutdown() == may_recv)
+            m += " recv_shutdown";
+        if (s.peer_fin() != eof)
+            m += " peer_fin";
+        if (s.reset() != was_reset)
+            m += " reset";
+        if (s.abortive() != abortive)
+            m += " abortive";
+        if (s.life() != life)
+            m += " life";
+        if (s.pending_sends() != static_cast<std::uint32_t>(sends))
+            m += " pending_sends";
+        if (s.pending_io() != static_cast<std::uint32_t>(others))
+            m += " pending_io";
+        return m;
+    }
+};
+
+std::string text(HalfCloseState s) {
+    std::array<char, HalfCloseState::describe_max> buf{};
+    return std::string{s.describe(buf)};
+}
+
+std::string text(A a) {
+    std::array<char, 96> buf{};
+    return std::string{describe(a, buf)};
+}
+
+// Events weighted towards the data path so that lifetimes get long and counters move.
+E random_event(std::mt19937_64& rng) {
+    static constexpr std::array<std::pair<E, int>, half_close_event_count> weights{{
+        {E::listen, 2},
+        {E::begin_send, 28},
+        {E::begin_recv, 16},
+        {E::begin_io, 4},
+        {E::send_disconnect, 4},
+        {E::send_disconnect_with_data, 2},
+        {E::recv_disconnect, 4},
+        {E::shutdown_receive, 2},
+        {E::shutdown_send, 4},
+        {E::shutdown_both, 2},
+        {E::shutdown_invalid, 2},
+        {E::close_graceful, 1},
+        {E::close_abortive, 1},
+        {E::close_linger_nonblocking, 1},
+        {E::connect_established, 6},
+        {E::send_done, 24},
+        {E::io_done, 18},
+        {E::fin_sent, 8},
+        {E::peer_fin, 6},
+        {E::peer_reset, 2},
+    }};
+    static const int total = [] {
+        int t = 0;
+        for (auto [e, w] : weights)
+            t += w;
+        return t;
+    }();
+    int pick = std::uniform_int_distribution<int>{0, total - 1}(rng);
+    for (auto [e, w] : weights) {
+        if (pick < w)
+            return e;
+        pick -= w;
+    }
+    return E::begin_send;
+}
+
+TEST(HalfCloseModel, RandomSequencesAgreeWithTheReferenceModel) {
+    const std::uint64_t seed = test_seed();
+    SCOPED_TRACE("RIOSP_MODEL_SEED=" + std::to_string(seed));
+    std::mt19937_64 rng{seed};
+
+    HalfClose real;
+    RefModel model;
+    std::vector<std::string> history; // this lifetime's transitions, for the failure message
+    int lifetimes = 1, fins = 0, releases = 0, transitions = 0;
+    std::map<HalfClosePhase, int> phases;
+
+    for (int step = 0; step < model_steps_per_run; ++step) {
+        if (model.released) { // a new socket: fresh or accepted
+            const bool accepted = (rng() & 1u) != 0;
+            real.reinitialize(accepted ? HalfCloseState::connected()
+                                       : HalfCloseState::unconnected());
+            model = RefModel{};
+            if (accepted)
+                model.role = RefModel::Role::connected;
+            history.clear();
+            ++lifetimes;
+        }
+        const E e = random_event(rng);
+        const Outcome want = model.on(e);
+        const HalfCloseResult got = real.apply(e);
+        std::array<char, half_close_transition_max> line{};
+        history.emplace_back(format_transition(e, got, line));
+        if (history.size() > 24)
+            history.erase(history.begin());
+        transitions += got.changed() ? 1 : 0;
+        fins += got.has(A::issue_fin) ? 1 : 0;
+        releases += got.has(A::release_socket) ? 1 : 0;
+        ++phases[got.after.phase()];
+
+        const std::string facts = model.mismatch(got.after);
+        if (got.error != want.error || got.actions != want.actions || !facts.empty() ||
+            !HalfCloseState::from_bits(got.after.bits())) {
+            std::string trail;
+            for (const std::string& h : history)
+                trail += "\n  " + h;
+            FAIL() << "step " << step << ": " << to_string(e) << " want error " << want.error
+                   << " actions " << text(want.actions) << ", got error " << got.error
+                   << " actions " << text(got.actions) << "; facts differing:" << facts
+                   << "\nlast transitions of this socket:" << trail
+                   << "\nreplay with RIOSP_MODEL_SEED=" << seed;
+        }
+        // Structural guarantees, independent of the model.
+        if (got.has(A::issue_fin)) {
+            ASSERT_EQ(got.after.pending_sends(), 0u) << "FIN with sends queued";
+        }
+        if (got.has(A::release_socket)) {
+            ASSERT_EQ(got.after.life(), HalfCloseLife::closed);
+        }
+    }
+    // The run must have exercised the interesting paths, or it proves little.
+    EXPECT_GT(lifetimes, 100);
+    EXPECT_GT(fins, 50);
+    EXPECT_GT(releases, 100);
+    EXPECT_GT(transitions, model_steps_per_run / 8); // ~20% change the state, the rest are refusals
+    EXPECT_EQ(phases.size(), 9u) << "every named state visited";
+    std::printf("[ model    ] %d steps, %d transitions, %d sockets, %d FINs, %d releases, seed "
+                "%llu\n",
+                model_steps_per_run, transitions, lifetimes, fins, releases,
+                static_cast<unsigned long long>(seed));
+}
+
+// ---- multi-threaded ---------------------------------------------------------------------------
+struct Record {
+    E event;
+    HalfCloseResult result;
+};
+
+TEST(HalfCloseModel, ConcurrentEventsKeepTheInvariants) {
+    const std::uint64_t seed = test_seed();
+    SCOPED_TRACE("RIOSP_MODEL_SEED=" + std::to_string(seed));
+    constexpr int rounds = 300;
+    constexpr int ops_per_thread = 200;
+    constexpr int threads = 4; // 2 senders, 1 receiver/peer, 1 controller
+    std::atomic<long> total_events{0};
+
+    for (int round = 0; round < rounds; ++round) {
+        HalfClose m{HalfCloseState::connected()};
+        std::atomic<bool> sd_send_done{false}; // set after a shutdown(SD_SEND) returned 0
+        std::atomic<bool> released{false};     // set after release_socket was returned
+        std::atomic<int> fins{0}, releases{0};
+        std::array<std::vector<Record>, threads> logs;
+        std::array<std::string, threads> errors;
+
+        auto apply = [&](int t, E e) {
+            const bool was_released = released.load(std::memory_order_acquire);
+            const HalfCloseResult r = m.apply(e);
+            logs[t].push_back({e, r});
+            if (was_released && (r.error == 0 || r.changed()))
+                errors[t] +=
+                    std::string{" accepted "} + std::string{to_string(e)} + " after release;";
+            if (r.has(A::issue_fin)) {
+                if (fins.fetch_add(1) != 0)
+                    errors[t] += " second FIN;";
+                if (r.after.pending_sends() != 0)
+                    errors[t] += " FIN with sends queued;";
+            }
+            if (r.has(A::release_socket)) {
+                if (releases.fetch_add(1) != 0)
+                    errors[t] += " second release;";
+                released.store(true, std::memory_order_release);
+            }
+            return r;
+        };
+        // Completes the FIN when this thread was told to issue it.
+        auto follow = [&](int t, const HalfCloseResult& r) {
+            if (r.has(A::issue_fin))
+                apply(t, E::fin_sent);
+        };
+
+        auto sender = [&](int t) {
+            std::mt19937_64 rng{seed ^ (std::uint64_t(round) << 8) ^ std::uint64_t(t)};
+            int mine = 0;
+            for (int i = 0; i < ops_per_thread; ++i) {
+                if (mine == 0 || (rng() & 1u)) {
+                    const bool shut_before = sd_send_done.load(std::memory_order_acquire);
+                    const HalfCloseResult r = apply(t, E::begin_send);
+                    if (r.ok()) {
+                        ++mine;
+                        if (shut_before)
+                            errors[t] += " send accepted after SD_SEND;";
+                    }
+                } else {
+                    --mine;
+                    follow(t, apply(t, E::send_done));
+                }
+            }
+            while (mine-- > 0)
+                follow(t, apply(t, E::send_done));
+        };
+        auto receiver = [&](int t) {
+            std::mt19937_64 rng{seed ^ (std::uint64_t(round) << 8) ^ std::uint64_t(t)};
+            int mine = 0;
+            for (int i = 0; i < ops_per_thread; ++i) {
+                const unsigned pick = rng() % 16;
+                if (pick < 7) {
+                    const HalfCloseResult r = apply(t, E::begin_recv);
+                    if (r.ok() && !r.has(A::complete_eof))
+                        ++mine; // an EOF completion is not outstanding
+                } else if (pick < 14 && mine > 0) {
+                    --mine;
+                    apply(t, E::io_done);
+                } else if (pick == 14) {
+                    apply(t, E::peer_fin);
+                } else if (round % 8 == 0) {
+                    apply(t, E::peer_reset);
+                }
+            }
+            while (mine-- > 0)
+                apply(t, E::io_done);
+        };
+        auto controller = [&](int t) {
+            std::mt19937_64 rng{seed ^ (std::uint64_t(round) << 8) ^ std::uint64_t(t)};
+            for (int i = 0; i < ops_per_thread; ++i) {
+                const unsigned pick = rng() % 64;
+                if (pick == 0) {
+                    const HalfCloseResult r = apply(t, E::shutdown_send);
+                    if (r.ok())
+                        sd_send_done.store(true, std::memory_order_release);
+                    follow(t, r);
+                } else if (pick == 1) {
+                    const HalfCloseResult r = apply(t, E::shutdown_receive);
+                    (void)r;
+                } else if (pick == 2 && i > ops_per_thread / 2) {
+                    const HalfCloseResult r =
+                        apply(t, (rng() & 1u) ? E::close_abortive : E::close_graceful);
+                    (void)r;
+                } else {
+                    std::this_thread::yield();
+                }
+            }
+            // Every socket is closed in the end; close may race the other threads' work.
+            const HalfCloseResult r = apply(t, E::close_graceful);
+            (void)r;
+        };
+
+        std::vector<std::thread> pool;
+        pool.emplace_back(sender, 0);
+        pool.emplace_back(sender, 1);
+        pool.emplace_back(receiver, 2);
+        pool.emplace_back(controller, 3);
+        for (std::thread& th : pool)
+            th.join();
+
+        for (int t = 0; t < threads; ++t)
+            ASSERT_TRUE(errors[t].empty())
+                << "round " << round << " thread " << t << ":" << errors[t];
+        const HalfCloseState last = m.load();
+        ASSERT_EQ(last.life(), HalfCloseLife::closed) << text(last);
+        ASSERT_EQ(releases.load(), 1) << "round " << round;
+
+        // Linearizability evidence: every transition is the pure step of its `before`, and the
+        // transitions chain from the initial state to the final one (Euler-path degree balance).
+        std::map<std::uint64_t, long> balance; // out - in
+        for (const auto& log : logs) {
+            total_events += static_cast<long>(log.size());
+            for (const Record& rec : log) {
+                const HalfCloseResult pure = half_close_step(rec.result.before, rec.event);
+                ASSERT_EQ(pure.after, rec.result.after) << to_string(rec.event);
+                ASSERT_EQ(pure.error, rec.result.error) << to_string(rec.event);
+                ASSERT_EQ(pure.actions, rec.result.actions) << to_string(rec.event);
+                if (rec.result.changed()) {
+                    ++balance[rec.result.before.bits()];
+                    --balance[rec.result.after.bits()];
+                }
+            }
+        }
+        ++balance[last.bits()];
+        --balance[HalfCloseState::connected().bits()];
+        for (auto [bits, b] : balance)
+            ASSERT_EQ(b, 0) << "transitions do not chain at "
+                            << text(*HalfCloseState::from_bits(bits)) << " (round " << round << ")";
+    }
+    std::printf("[ model    ] %d threads x %d rounds, %ld events, seed %llu\n", threads, rounds,
+                total_events.load(), static_cast<unsigned long long>(seed));
+}
+
+} // namespace
+} // namespace riosp::provider

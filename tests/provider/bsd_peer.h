@@ -1,0 +1,43 @@
+// The other end of the wire in provider tests: the Linux TCP stack through plain BSD sockets,
+// no riosp code. Kept in its own translation unit with a neutral interface because the Linux
+// socket headers and riosp's Windows-layout headers cannot meet in one file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace riosp::test {
+
+// A listening socket on 127.0.0.1 with a kernel-chosen port.
+class BsdListener {
+public:
+    BsdListener();
+    ~BsdListener();
+    BsdListener(const BsdListener&) = delete;
+    BsdListener& operator=(const BsdListener&) = delete;
+    [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+    // The next connection's descriptor, or -1 after timeout_ms.
+    [[nodiscard]] int accept_one(int timeout_ms) const;
+
+private:
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+// A blocking connection to 127.0.0.1:port, or -1.
+[[nodiscard]] int bsd_connect(std::uint16_t port);
+
+// Reads until EOF, an error or the timeout. Returns 0 on EOF, the errno on error
+// (ECONNRESET for a reset), ETIMEDOUT on timeout; the bytes read go to `out`.
+[[nodiscard]] int bsd_read_to_end(int fd, std::string& out, int timeout_ms);
+// Sends everything; 0 or the errno.
+[[nodiscard]] int bsd_send(int fd, const std::string& data);
+// Reads exactly n bytes (or fails): 0 or the errno (ECONNRESET, EPIPE, ETIMEDOUT...).
+[[nodiscard]] int bsd_read_exact(int fd, std::string& out, std::size_t n, int timeout_ms);
+void bsd_shutdown_send(int fd);
+void bsd_close(int fd);
+// Close with SO_LINGER {1,0}: the other side sees a reset.
+void bsd_abort(int fd);
+
+} // namespace riosp::test

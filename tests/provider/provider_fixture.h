@@ -1,0 +1,52 @@
+// Provider tests run the real provider through riosp's Linux host (the Winsock 2 API), the way
+// applications use it, against a plain BSD-socket peer (bsd_peer.h).
+#pragma once
+
+#include "bsd_peer.h"
+
+#include <riosp/ws.h>
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+namespace riosp::test {
+
+using namespace riosp::ws;
+
+class ProviderTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        WSADATA data{};
+        ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
+    }
+    void TearDown() override { WSACleanup(); }
+
+    static sockaddr_in loopback(std::uint16_t port) {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = static_cast<USHORT>((port >> 8) | ((port & 0xff) << 8)); // htons
+        a.sin_addr.s_addr = 0x0100007f;                                     // 127.0.0.1
+        return a;
+    }
+
+    // A provider socket connected to a BSD peer; the peer's descriptor goes to `peer`.
+    SOCKET connect_pair(int& peer) {
+        SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        EXPECT_NE(s, INVALID_SOCKET);
+        sockaddr_in a = loopback(listener_.port());
+        EXPECT_EQ(connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0)
+            << WSAGetLastError();
+        peer = listener_.accept_one(5000);
+        EXPECT_GE(peer, 0);
+        return s;
+    }
+
+    static int send_str(SOCKET s, const std::string& data) {
+        return send(s, data.data(), static_cast<int>(data.size()), 0);
+    }
+
+    BsdListener listener_;
+};
+
+} // namespace riosp::test

@@ -1,0 +1,221 @@
+// Wire-level behaviour of the half-close calls, observed from a plain BSD-socket peer.
+#include "provider_fixture.h"
+
+#include <cerrno>
+#include <string>
+#include <thread>
+
+namespace riosp::test {
+namespace {
+
+std::string pattern(std::size_t n) {
+    std::string s(n, '\0');
+    for (std::size_t i = 0; i < n; ++i)
+        s[i] = static_cast<char>('a' + i % 26);
+    return s;
+}
+
+TEST_F(ProviderTest, SendDisconnectDeliversEveryQueuedByteBeforeEof) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    const std::string data = pattern(300 * 1024); // more than the send ring holds
+    std::thread sender([&] { EXPECT_EQ(send_str(s, data), static_cast<int>(data.size())); });
+    std::string got;
+    // The peer must see all of it, then EOF, even though the FIN was requested right after.
+    sender.join();
+    ASSERT_EQ(WSASendDisconnect(s, nullptr), 0) << WSAGetLastError();
+    EXPECT_EQ(bsd_read_to_end(peer, got, 10000), 0);
+    EXPECT_EQ(got.size(), data.size());
+    EXPECT_TRUE(got == data);
+    bsd_close(peer);
+    closesocket(s);
+}
+
+TEST_F(ProviderTest, SendAfterSendDisconnectFailsWithShutdown) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    ASSERT_EQ(WSASendDisconnect(s, nullptr), 0);
+    EXPECT_EQ(send_str(s, "x"), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAESHUTDOWN);
+    bsd_close(peer);
+    closesocket(s);
+}
+
+TEST_F(ProviderTest, RecvDisconnectLetsThePeerKeepSendingWithoutReset) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    ASSERT_EQ(WSARecvDisconnect(s, nullptr), 0) << WSAGetLastError();
+    char buf[16];
+    EXPECT_EQ(recv(s, buf, sizeof buf, 0), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAESHUTDOWN);
+    // The peer's sends still succeed, and our later FIN arrives as EOF, not as a reset.
+    EXPECT_EQ(bsd_send(peer, pattern(4096)), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(bsd_send(peer, pattern(4096)), 0);
+    ASSERT_EQ(shutdown(s, SD_SEND), 0);
+    std::string got;
+    EXPECT_EQ(bsd_read_to_end(peer, got, 5000), 0) << "the peer saw a reset, not EOF";
+    bsd_close(peer);
+    closesocket(s);
+}
+
+TEST_F(ProviderTest, AbortiveCloseResetsThePeer) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    linger l{1, 0};
+    ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l), 0);
+    ASSERT_EQ(closesocket(s), 0);
+    std::string got;
+    EXPECT_EQ(bsd_read_to_end(peer, got, 5000), ECONNRESET);
+    bsd_close(peer);
+}
+
+TEST_F(ProviderTest, PeerFinCompletesReceiveWithZeroBytesAndSignalsFdClose) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    WSAEVENT ev = WSACreateEvent();
+    ASSERT_EQ(WSAEventSelect(s, ev, FD_READ | FD_CLOSE), 0);
+    ASSERT_EQ(bsd_send(peer, "hello"), 0);
+    bsd_shutdown_send(peer);
+    // Blocking mode is off after WSAEventSelect: wait for FD_CLOSE.
+    WSANETWORKEVENTS events{};
+    LONG seen = 0;
+    for (int i = 0; i < 50 && (seen & FD_CLOSE) == 0; ++i) {
+        (void)WSAWaitForMultipleEvents(1, &ev, FALSE, 100, FALSE);
+        ASSERT_EQ(WSAEnumNetworkEvents(s, ev, &events), 0);
+        seen |= events.lNetworkEvents;
+        if (events.lNetworkEvents & FD_CLOSE)
+            EXPECT_EQ(events.iErrorCode[FD_CLOSE_BIT], 0);
+    }
+    EXPECT_NE(seen & FD_CLOSE, 0);
+    char buf[16];
+    EXPECT_EQ(recv(s, buf, sizeof buf, 0), 5);
+    EXPECT_EQ(recv(s, buf, sizeof buf, 0), 0) << "a receive after the peer's FIN gets 0 bytes";
+    WSACloseEvent(ev);
+    bsd_close(peer);
+    closesocket(s);
+}
+
+TEST_F(ProviderTest, PeerResetFailsReceiveWithConnReset) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    bsd_abort(peer);
+    char buf[16];
+    EXPECT_EQ(recv(s, buf, sizeof buf, 0), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAECONNRESET);
+    closesocket(s);
+}
+
+TEST_F(ProviderTest, DisconnectOnUnconnectedSocketIsNotConnected) {
+    SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_NE(s, INVALID_SOCKET);
+    EXPECT_EQ(WSASendDisconnect(s, nullptr), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAENOTCONN);
+    EXPECT_EQ(WSARecvDisconnect(s, nullptr), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAENOTCONN);
+    EXPECT_EQ(shutdown(s, SD_BOTH), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAENOTCONN);
+    closesocket(s);
+}
+
+TEST_F(ProviderTest, OutboundDisconnectDataOnTcpIsNoProtoOpt) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    char data[4] = {1, 2, 3, 4};
+    WSABUF buf{sizeof data, data};
+    EXPECT_EQ(WSASendDisconnect(s, &buf), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAENOPROTOOPT);
+    EXPECT_EQ(send_str(s, "still open"), 10) << "a refused disconnect changes nothing";
+    bsd_close(peer);
+    closesocket(s);
+}
+
+TEST_F(ProviderTest, ClosedHandleStaysDeadAfterNewSockets) {
+    SOCKET old = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_EQ(closesocket(old), 0);
+    SOCKET fresh[8];
+    for (auto& f : fresh)
+        f = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    EXPECT_EQ(WSASendDisconnect(old, nullptr), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAENOTSOCK);
+    EXPECT_EQ(closesocket(old), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAENOTSOCK);
+    for (auto f : fresh)
+        EXPECT_EQ(closesocket(f), 0);
+}
+
+TEST_F(ProviderTest, CloseAbortsPendingOverlappedReceive) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    char buf[64];
+    WSABUF b{sizeof buf, buf};
+    WSAOVERLAPPED ov{};
+    ov.hEvent = WSACreateEvent();
+    DWORD flags = 0;
+    ASSERT_EQ(WSARecv(s, &b, 1, nullptr, &flags, &ov, nullptr), SOCKET_ERROR);
+    ASSERT_EQ(WSAGetLastError(), WSA_IO_PENDING);
+    ASSERT_EQ(closesocket(s), 0);
+    ASSERT_EQ(WSAWaitForMultipleEvents(1, &ov.hEvent, TRUE, 5000, FALSE), WSA_WAIT_EVENT_0);
+    DWORD bytes = 0;
+    EXPECT_FALSE(WSAGetOverlappedResult(s, &ov, &bytes, FALSE, &flags));
+    EXPECT_EQ(WSAGetLastError(), WSA_OPERATION_ABORTED);
+    WSACloseEvent(ov.hEvent);
+    bsd_close(peer);
+}
+
+TEST_F(ProviderTest, NonBlockingReceiveWithNothingBufferedWouldBlock) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    u_long on = 1;
+    ASSERT_EQ(ioctlsocket(s, static_cast<long>(FIONBIO), &on), 0);
+    char buf[8];
+    EXPECT_EQ(recv(s, buf, sizeof buf, 0), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
+    bsd_close(peer);
+    closesocket(s);
+}
+
+TEST_F(ProviderTest, NonBlockingLingerCloseWouldBlockAndKeepsTheHandle) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    u_long on = 1;
+    ASSERT_EQ(ioctlsocket(s, static_cast<long>(FIONBIO), &on), 0);
+    linger l{1, 5};
+    ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l), 0);
+    EXPECT_EQ(closesocket(s), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
+    EXPECT_EQ(send_str(s, "ok"), 2) << "the handle stays valid";
+    l = {0, 0};
+    ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l), 0);
+    EXPECT_EQ(closesocket(s), 0);
+    bsd_close(peer);
+}
+
+TEST_F(ProviderTest, EchoRoundTripThroughProviderListenerAndAccept) {
+    SOCKET ls = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    sockaddr_in a = loopback(0);
+    ASSERT_EQ(bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(listen(ls, 8), 0);
+    int len = sizeof a;
+    ASSERT_EQ(getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    std::uint16_t port = static_cast<std::uint16_t>((a.sin_port >> 8) | ((a.sin_port & 0xff) << 8));
+    int peer = -1;
+    std::thread client([&] { peer = bsd_connect(port); });
+    SOCKET s = accept(ls, nullptr, nullptr);
+    client.join();
+    ASSERT_NE(s, INVALID_SOCKET) << WSAGetLastError();
+    ASSERT_GE(peer, 0);
+    ASSERT_EQ(bsd_send(peer, "ping"), 0);
+    char buf[4];
+    ASSERT_EQ(recv(s, buf, 4, MSG_WAITALL), 4);
+    ASSERT_EQ(send(s, buf, 4, 0), 4);
+    std::string got;
+    EXPECT_EQ(bsd_read_exact(peer, got, 4, 5000), 0);
+    EXPECT_EQ(got, "ping");
+    bsd_close(peer);
+    closesocket(s);
+    closesocket(ls);
+}
+
+} // namespace
+} // namespace riosp::test
