@@ -1,0 +1,774 @@
+// Backend-independent RIO semantics: capacity accounting, request FIFOs, the completion ring,
+// RIONotify, the buffer registry and backend selection. Backends only move bytes.
+#include <rio/detail.h>
+#include <rio/rio_testing.h>
+
+#include <riosp/event_handle.h>
+
+#include <gsl/gsl>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <thread>
+
+namespace riosp::rio {
+namespace detail {
+namespace {
+
+// ------------------------------------------------------------------ buffer registry
+// Lock-free lookups on the I/O path: an id is (generation << 32) | (index + 1); each entry's
+// state word is generation | live bit | reference count, changed only by CAS, so a stale or
+// made-up id fails the generation check instead of reaching freed memory. Storage grows in
+// chunks that are never freed or moved.
+constexpr std::uint32_t kChunkSize = 4096;
+constexpr std::uint32_t kChunks = 256;
+constexpr std::uint64_t kLive = 1ULL << 31;
+constexpr std::uint64_t kRefMask = kLive - 1;
+
+struct BufEntry {
+    std::atomic<std::uint64_t> state{1ULL << 32}; // generation 1, dead, no references
+    char* base = nullptr;
+    ULONG length = 0;
+};
+
+class BufferRegistry {
+public:
+    int add(std::span<char> region, RIO_BUFFERID& out) noexcept {
+        std::uint32_t index = 0;
+        {
+            std::lock_guard lock(mu_);
+            if (!free_.empty()) {
+                index = free_.back();
+                free_.pop_back();
+            } else {
+                if (next_ == kChunkSize * kChunks)
+                    return wsa::enobufs;
+                auto& chunk = chunks_[next_ / kChunkSize];
+                if (chunk.load(std::memory_order_relaxed) == nullptr) {
+                    auto* fresh = new (std::nothrow) BufEntry[kChunkSize];
+                    if (fresh == nullptr)
+                        return wsa::enobufs;
+                    chunk.store(fresh, std::memory_order_release);
+                }
+                index = next_++;
+            }
+            if (free_.capacity() < next_)
+                free_.reserve(next_ + kChunkSize); // deregister then never allocates... mostly
+        }
+        BufEntry& e = entry(index);
+        e.base = region.data();
+        e.length = gsl::narrow<ULONG>(region.size());
+        const std::uint64_t gen = e.state.load(std::memory_order_relaxed) >> 32;
+        e.state.store((gen << 32) | kLive, std::memory_order_release);
+        live_.fetch_add(1, std::memory_order_relaxed);
+        out =
+            reinterpret_cast<RIO_BUFFERID>(static_cast<std::uintptr_t>((gen << 32) | (index + 1)));
+        return 0;
+    }
+
+    int acquire(const RIO_BUF& buf, BufferRef& out) noexcept {
+        BufEntry* e = nullptr;
+        std::uint64_t gen = 0;
+        std::uint32_t index = 0;
+        if (!decode(buf.BufferId, e, gen, index))
+            return wsa::einval;
+        std::uint64_t s = e->state.load(std::memory_order_acquire);
+        do {
+            if ((s >> 32) != gen || (s & kLive) == 0)
+                return wsa::einval;
+            if ((s & kRefMask) == kRefMask)
+                return wsa::enobufs;
+        } while (!e->state.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel));
+        if (std::uint64_t{buf.Offset} + buf.Length > e->length) {
+            release(index);
+            return wsa::einval;
+        }
+        out = BufferRef{e->base + buf.Offset, buf.Length, index};
+        return 0;
+    }
+
+    void release(std::uint32_t index) noexcept {
+        BufEntry& e = entry(index);
+        const std::uint64_t now = e.state.fetch_sub(1, std::memory_order_acq_rel) - 1;
+        if ((now & kLive) == 0 && (now & kRefMask) == 0)
+            free_entry(index, now >> 32);
+    }
+
+    int remove(RIO_BUFFERID id) noexcept {
+        BufEntry* e = nullptr;
+        std::uint64_t gen = 0;
+        std::uint32_t index = 0;
+        if (!decode(id, e, gen, index))
+            return wsa::einval;
+        std::uint64_t s = e->state.load(std::memory_order_acquire);
+        do {
+            if ((s >> 32) != gen || (s & kLive) == 0)
+                return wsa::einval;
+        } while (!e->state.compare_exchange_weak(s, s & ~kLive, std::memory_order_acq_rel));
+        if ((s & kRefMask) == 0)
+            free_entry(index, gen);
+        // else: deferred; the last release() frees it.
+        return 0;
+    }
+
+    std::size_t live() const noexcept { return live_.load(std::memory_order_relaxed); }
+
+private:
+    BufEntry& entry(std::uint32_t index) noexcept {
+        return chunks_[index / kChunkSize].load(std::memory_order_acquire)[index % kChunkSize];
+    }
+    bool decode(RIO_BUFFERID id, BufEntry*& e, std::uint64_t& gen, std::uint32_t& index) noexcept {
+        const auto raw = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(id));
+        const std::uint64_t low = raw & 0xFFFFFFFFULL;
+        gen = raw >> 32;
+        if (low == 0 || gen == 0 || low > kChunkSize * kChunks)
+            return false;
+        index = static_cast<std::uint32_t>(low - 1);
+        BufEntry* chunk = chunks_[index / kChunkSize].load(std::memory_order_acquire);
+        if (chunk == nullptr)
+            return false;
+        e = &chunk[index % kChunkSize];
+        return true;
+    }
+    void free_entry(std::uint32_t index, std::uint64_t gen) noexcept {
+        std::uint64_t next = (gen + 1) & 0xFFFFFFFFULL;
+        if (next == 0)
+            next = 1;
+        entry(index).state.store(next << 32, std::memory_order_release);
+        live_.fetch_sub(1, std::memory_order_relaxed);
+        std::lock_guard lock(mu_);
+        free_.push_back(index); // capacity reserved in add(): cannot throw in practice
+    }
+
+    std::array<std::atomic<BufEntry*>, kChunks> chunks_{};
+    std::mutex mu_;
+    std::vector<std::uint32_t> free_;
+    std::uint32_t next_ = 0;
+    std::atomic<std::size_t> live_{0};
+};
+
+BufferRegistry& registry() noexcept {
+    static auto* r = new BufferRegistry; // never destroyed: ids may be released at exit
+    return *r;
+}
+
+// ------------------------------------------------------------------ notification helpers
+void reset_event(int fd) noexcept {
+    // Manual-reset semantics: the eventfd stays readable until someone reads it. Only read when
+    // readable, because the application's eventfd may be blocking.
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0) {
+        std::uint64_t value = 0;
+        [[maybe_unused]] auto n = ::read(fd, &value, sizeof value);
+    }
+}
+
+std::unique_lock<std::mutex> lock_cq(Cq& cq) noexcept {
+    return std::unique_lock(cq.mu);
+}
+
+bool backend_uses_uring(const Cq& cq) noexcept {
+    return cq.backend == Backend::uring;
+}
+
+void commit_locked(Dir& d) noexcept {
+    if (d.committed == d.tail)
+        return;
+    d.committed = d.tail;
+    if (backend_uses_uring(*d.cq)) {
+        uring_commit_locked(d);
+    } else {
+        d.cq->submits.fetch_add(1, std::memory_order_relaxed);
+        epoll_flush_locked(d);
+    }
+}
+
+void cancel_locked(Dir& d) noexcept {
+    d.cancel_upto = d.tail;
+    if (backend_uses_uring(*d.cq))
+        uring_cancel_locked(d);
+    else
+        cancel_pending_locked(d);
+}
+
+int validate_flags(DWORD flags, bool is_send) noexcept {
+    const DWORD allowed = is_send ? (kAllMsgFlags & ~DWORD{RIO_MSG_WAITALL}) : kAllMsgFlags;
+    if ((flags & ~allowed) != 0)
+        return wsa::einval;
+    if ((flags & RIO_MSG_COMMIT_ONLY) != 0 && flags != RIO_MSG_COMMIT_ONLY)
+        return wsa::einval; // Windows: no other flag may accompany RIO_MSG_COMMIT_ONLY
+    return 0;
+}
+
+int post_request(Dir& d, std::span<const RIO_BUF> buffers, DWORD flags, void* context) noexcept {
+    if (int err = validate_flags(flags, d.is_send); err != 0)
+        return err;
+    if (flags == RIO_MSG_COMMIT_ONLY) {
+        auto lock = lock_cq(*d.cq);
+        commit_locked(d);
+        return 0;
+    }
+    // Windows RIO carries exactly one data buffer per request.
+    if (buffers.size() != 1)
+        return wsa::einval;
+    BufferRef ref;
+    if (int err = acquire_buffer(buffers[0], ref); err != 0)
+        return err;
+    auto lock = lock_cq(*d.cq);
+    if (d.outstanding >= d.max) {
+        lock.unlock();
+        release_buffer(ref.index);
+        return wsa::enobufs; // a full RQ fails at once: no hidden overflow queue
+    }
+    d.slot(d.tail) = Slot{context, ref.data, ref.length, 0, ref.index, flags};
+    ++d.tail;
+    ++d.outstanding;
+    if ((flags & RIO_MSG_DEFER) == 0)
+        commit_locked(d);
+    return 0;
+}
+
+// Entries of a vanishing RQ stay queued (the application still gets its request contexts back)
+// but no longer point at it.
+void orphan_entries_locked(Cq& cq, const Dir& d) noexcept {
+    const std::size_t cap = cq.ring.size();
+    for (std::uint64_t i = cq.header.head; i != cq.header.tail && cap != 0; ++i) {
+        Entry& e = cq.ring[i % cap];
+        if (e.dir == &d) {
+            e.dir = nullptr;
+            ++cq.orphans;
+        }
+    }
+    cq.charged -= d.max;
+    --cq.attached;
+    if (d.backlogged) {
+        --cq.backlog;
+    }
+}
+
+bool resize_slots(ULONG new_max, std::vector<Slot>& out) noexcept {
+    try {
+        out.assign(std::max<ULONG>(new_max, 1), Slot{});
+    } catch (...) {
+        return false;
+    }
+    return true;
+}
+
+void move_slots_locked(Dir& d, std::vector<Slot>& fresh, ULONG new_max) noexcept {
+    const std::size_t n = fresh.size();
+    for (std::uint64_t s = d.head; s != d.tail; ++s)
+        fresh[s % n] = d.slot(s);
+    d.slots.swap(fresh);
+    d.max = new_max;
+}
+
+} // namespace
+
+int acquire_buffer(const RIO_BUF& buf, BufferRef& out) noexcept {
+    return registry().acquire(buf, out);
+}
+void release_buffer(std::uint32_t index) noexcept {
+    if (index != kNoBuffer)
+        registry().release(index);
+}
+
+void signal_event(Cq& cq) noexcept {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(cq.event_fd, &one, sizeof one);
+}
+
+void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept {
+    Cq& cq = *d.cq;
+    Slot& s = d.slot(d.head);
+    ++d.head;
+    d.submitted = std::max(d.submitted, d.head);
+    d.committed = std::max(d.committed, d.head);
+    const std::size_t cap = cq.ring.size();
+    // The capacity charge makes overflow impossible unless the header was scribbled on; then
+    // drop the entry (dequeue reports RIO_CORRUPT_CQ) rather than write out of bounds.
+    if (cq.header.tail - cq.header.head >= cap) {
+        release_buffer(s.buffer);
+        return;
+    }
+    Entry& e = cq.ring[cq.header.tail % cap];
+    e.result.Status = status;
+    e.result.BytesTransferred = bytes;
+    e.result.SocketContext = reinterpret_cast<std::uintptr_t>(d.rq->socket_context);
+    e.result.RequestContext = reinterpret_cast<std::uintptr_t>(s.context);
+    e.dir = &d;
+    e.buffer = s.buffer;
+    e.notify = (s.flags & RIO_MSG_DONT_NOTIFY) == 0;
+    s.buffer = kNoBuffer;
+    ++cq.header.tail;
+    if (e.notify) {
+        ++cq.eligible;
+        if (cq.armed) {
+            cq.armed = false;
+            signal_event(cq);
+        }
+    }
+}
+
+void cancel_pending_locked(Dir& d) noexcept {
+    while (d.head < d.cancel_upto && d.head < d.tail)
+        complete_head_locked(d, wsa::operation_aborted, 0);
+}
+
+} // namespace detail
+
+using detail::Cq;
+using detail::Dir;
+using detail::Rq;
+
+// ================================================================== backend selection
+namespace {
+Backend choose_backend() noexcept {
+    const detail::UringProbe& probe = detail::uring_probe();
+    const char* forced = std::getenv("RIOSP_RIO_BACKEND");
+    Backend chosen = Backend::epoll;
+    char why[256];
+    if (forced != nullptr && std::strcmp(forced, "epoll") == 0) {
+        std::snprintf(why, sizeof why, "forced by RIOSP_RIO_BACKEND=epoll");
+    } else if (forced != nullptr &&
+               (std::strcmp(forced, "uring") == 0 || std::strcmp(forced, "io_uring") == 0)) {
+        if (probe.ok) {
+            chosen = Backend::uring;
+            std::snprintf(why, sizeof why, "forced by RIOSP_RIO_BACKEND=%s", forced);
+        } else {
+            std::snprintf(why, sizeof why, "RIOSP_RIO_BACKEND=%s but %s", forced, probe.why);
+        }
+    } else {
+        if (forced != nullptr && *forced != '\0')
+            std::fprintf(stderr, "riosp: RIOSP_RIO_BACKEND=%s not understood (uring|epoll)\n",
+                         forced);
+        if (probe.ok) {
+            chosen = Backend::uring;
+            std::snprintf(why, sizeof why, "probed");
+        } else {
+            std::snprintf(why, sizeof why, "%s", probe.why);
+        }
+    }
+    std::fprintf(stderr, "riosp: rio backend %s (%s)\n", backend_name(chosen), why);
+    return chosen;
+}
+} // namespace
+
+Backend active_backend() noexcept {
+    static const Backend chosen = choose_backend();
+    return chosen;
+}
+
+bool backend_available(Backend backend) noexcept {
+    return backend == Backend::epoll || detail::uring_probe().ok;
+}
+
+const char* backend_name(Backend backend) noexcept {
+    return backend == Backend::uring ? "io_uring" : "epoll";
+}
+
+// ================================================================== last error
+namespace {
+thread_local int t_last_error = 0;
+}
+int last_error() noexcept {
+    return t_last_error;
+}
+void set_last_error(int wsa_error) noexcept {
+    t_last_error = wsa_error;
+}
+
+// ================================================================== buffers
+Result<RIO_BUFFERID> register_buffer(std::span<char> region) noexcept {
+    if (region.data() == nullptr)
+        return Result<RIO_BUFFERID>::failure(wsa::efault);
+    if (region.empty() || region.size() > 0xFFFFFFFFULL)
+        return Result<RIO_BUFFERID>::failure(wsa::einval);
+    RIO_BUFFERID id = RIO_INVALID_BUFFERID;
+    if (int err = detail::registry().add(region, id); err != 0)
+        return Result<RIO_BUFFERID>::failure(err);
+    return id;
+}
+
+int deregister_buffer(RIO_BUFFERID id) noexcept {
+    return detail::registry().remove(id);
+}
+
+std::size_t live_buffer_registrations() noexcept {
+    return detail::registry().live();
+}
+
+Result<RegisteredBuffer> RegisteredBuffer::create(std::span<char> region) noexcept {
+    auto id = register_buffer(region);
+    if (!id)
+        return Result<RegisteredBuffer>::failure(id.error());
+    RegisteredBuffer b;
+    b.id_ = id.value();
+    b.region_ = region;
+    return b;
+}
+
+RegisteredBuffer& RegisteredBuffer::operator=(RegisteredBuffer&& other) noexcept {
+    if (this != &other) {
+        if (id_ != RIO_INVALID_BUFFERID)
+            (void)deregister_buffer(id_);
+        id_ = std::exchange(other.id_, RIO_INVALID_BUFFERID);
+        region_ = other.region_;
+    }
+    return *this;
+}
+
+RegisteredBuffer::~RegisteredBuffer() {
+    if (id_ != RIO_INVALID_BUFFERID)
+        (void)deregister_buffer(id_);
+}
+
+// ================================================================== completion queue
+CompletionQueue::CompletionQueue() noexcept = default;
+CompletionQueue::CompletionQueue(std::unique_ptr<Cq> impl) noexcept : impl_(std::move(impl)) {}
+CompletionQueue::CompletionQueue(CompletionQueue&&) noexcept = default;
+CompletionQueue& CompletionQueue::operator=(CompletionQueue&& other) noexcept {
+    if (this != &other) {
+        CompletionQueue dying(std::move(*this));
+        impl_ = std::move(other.impl_);
+    }
+    return *this;
+}
+
+Result<CompletionQueue> CompletionQueue::create(DWORD queue_size,
+                                                const RIO_NOTIFICATION_COMPLETION* notification,
+                                                CqOptions options) noexcept {
+    using R = Result<CompletionQueue>;
+    if (queue_size == 0 || queue_size > RIO_MAX_CQ_SIZE)
+        return R::failure(wsa::einval);
+    if (options.backend == Backend::uring && !detail::uring_probe().ok)
+        return R::failure(wsa::eopnotsupp);
+    int event_fd = -1;
+    bool reset = false;
+    if (notification != nullptr) {
+        // No IOCP on Linux: refusing is honest; an emulation would hide a port that nothing
+        // else in the process could wait on.
+        if (notification->Type != RIO_EVENT_COMPLETION)
+            return R::failure(wsa::einval);
+        event_fd = fd_from_event_handle(notification->Event.EventHandle);
+        if (event_fd < 0)
+            return R::failure(wsa::einval);
+        reset = notification->Event.NotifyReset != FALSE;
+        if (options.backend == Backend::uring && options.single_owner)
+            return R::failure(wsa::einval); // nobody but the owner may reap the ring
+    }
+    std::unique_ptr<Cq> cq;
+    try {
+        cq = std::make_unique<Cq>();
+        cq->ring.resize(queue_size);
+    } catch (...) {
+        return R::failure(wsa::enobufs);
+    }
+    cq->backend = options.backend;
+    cq->single_owner = options.backend == Backend::uring && options.single_owner &&
+                       detail::uring_probe().single_owner_ok;
+    cq->header.capacity = queue_size;
+    cq->has_notification = notification != nullptr;
+    cq->event_fd = event_fd;
+    cq->notify_reset = reset;
+    if (cq->backend == Backend::uring) {
+        if (int err = detail::uring_create(*cq); err != 0)
+            return R::failure(err);
+    }
+    return CompletionQueue(std::move(cq));
+}
+
+CompletionQueue::~CompletionQueue() {
+    if (!impl_)
+        return;
+    {
+        std::lock_guard lock(impl_->mu);
+        // A CQ outliving its request queues is part of the contract (RQs point at it).
+        Expects(impl_->attached == 0);
+    }
+    if (impl_->backend == Backend::uring)
+        detail::uring_destroy(*impl_);
+    for (auto i = impl_->header.head; i != impl_->header.tail && !impl_->ring.empty(); ++i)
+        detail::release_buffer(impl_->ring[i % impl_->ring.size()].buffer);
+}
+
+ULONG CompletionQueue::dequeue(std::span<RIORESULT> results) noexcept {
+    Expects(impl_ != nullptr);
+    Cq& cq = *impl_;
+    std::lock_guard lock(cq.mu);
+    const std::size_t cap = cq.ring.size();
+    if (cq.header.canary != detail::kCqCanary || cq.header.canary_end != detail::kCqCanary ||
+        cq.header.capacity != cap || cq.header.tail - cq.header.head > cap)
+        return RIO_CORRUPT_CQ;
+    if (cq.backend == Backend::uring)
+        detail::uring_reap_locked(cq);
+    ULONG n = 0;
+    while (n < results.size() && cq.header.head != cq.header.tail) {
+        detail::Entry& e = cq.ring[cq.header.head % cap];
+        results[n++] = e.result;
+        if (e.dir != nullptr)
+            --e.dir->outstanding; // quota comes back at dequeue, not at completion
+        else
+            --cq.orphans;
+        if (e.notify)
+            --cq.eligible;
+        detail::release_buffer(e.buffer);
+        e.buffer = detail::kNoBuffer;
+        e.dir = nullptr;
+        ++cq.header.head;
+    }
+    return n;
+}
+
+int CompletionQueue::notify() noexcept {
+    Expects(impl_ != nullptr);
+    Cq& cq = *impl_;
+    if (!cq.has_notification)
+        return wsa::einval;
+    std::lock_guard lock(cq.mu);
+    if (cq.armed)
+        return wsa::ealready;
+    if (cq.notify_reset)
+        detail::reset_event(cq.event_fd);
+    if (cq.backend == Backend::uring)
+        detail::uring_reap_locked(cq);
+    if (cq.eligible > 0) {
+        detail::signal_event(cq); // completions already queued: notify at once (one shot)
+        return 0;
+    }
+    cq.armed = true;
+    if (cq.backend == Backend::uring)
+        detail::uring_arm_locked(cq);
+    return 0;
+}
+
+int CompletionQueue::resize(DWORD queue_size) noexcept {
+    Expects(impl_ != nullptr);
+    if (queue_size == 0 || queue_size > RIO_MAX_CQ_SIZE)
+        return wsa::einval;
+    Cq& cq = *impl_;
+    std::lock_guard lock(cq.mu);
+    const std::uint64_t queued = cq.header.tail - cq.header.head;
+    if (queue_size < cq.charged + cq.orphans || queue_size < queued)
+        return wsa::etoomanyrefs;
+    std::vector<detail::Entry> fresh;
+    try {
+        fresh.resize(queue_size);
+    } catch (...) {
+        return wsa::enobufs;
+    }
+    const std::size_t cap = cq.ring.size();
+    for (std::uint64_t i = 0; i < queued; ++i)
+        fresh[i] = cq.ring[(cq.header.head + i) % cap];
+    cq.ring.swap(fresh);
+    cq.header.head = 0;
+    cq.header.tail = queued;
+    cq.header.capacity = queue_size;
+    return 0;
+}
+
+Backend CompletionQueue::backend() const noexcept {
+    return impl_->backend;
+}
+bool CompletionQueue::single_owner() const noexcept {
+    return impl_->single_owner;
+}
+std::uint64_t CompletionQueue::submit_calls() const noexcept {
+    return impl_->submits.load(std::memory_order_relaxed);
+}
+
+// ================================================================== request queue
+RequestQueue::RequestQueue() noexcept = default;
+RequestQueue::RequestQueue(std::unique_ptr<Rq> impl) noexcept : impl_(std::move(impl)) {}
+RequestQueue::RequestQueue(RequestQueue&&) noexcept = default;
+RequestQueue& RequestQueue::operator=(RequestQueue&& other) noexcept {
+    if (this != &other) {
+        RequestQueue dying(std::move(*this));
+        impl_ = std::move(other.impl_);
+    }
+    return *this;
+}
+
+Result<RequestQueue> RequestQueue::create(int native_fd, ULONG max_outstanding_receive,
+                                          ULONG max_receive_data_buffers,
+                                          ULONG max_outstanding_send, ULONG max_send_data_buffers,
+                                          CompletionQueue& receive_cq, CompletionQueue& send_cq,
+                                          void* socket_context) noexcept {
+    using R = Result<RequestQueue>;
+    Cq* rc = receive_cq.native();
+    Cq* sc = send_cq.native();
+    if (rc == nullptr || sc == nullptr || rc->backend != sc->backend)
+        return R::failure(wsa::einval);
+    if (max_receive_data_buffers == 0 || max_send_data_buffers == 0 ||
+        (max_outstanding_receive == 0 && max_outstanding_send == 0))
+        return R::failure(wsa::einval);
+    if (max_outstanding_receive > RIO_MAX_CQ_SIZE || max_outstanding_send > RIO_MAX_CQ_SIZE)
+        return R::failure(wsa::enobufs);
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (::getsockopt(native_fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
+        return R::failure(wsa_from_errno(errno == EBADF ? ENOTSOCK : errno));
+    std::unique_ptr<Rq> rq;
+    try {
+        rq = std::make_unique<Rq>();
+        rq->recv.slots.resize(std::max<ULONG>(max_outstanding_receive, 1));
+        rq->send.slots.resize(std::max<ULONG>(max_outstanding_send, 1));
+    } catch (...) {
+        return R::failure(wsa::enobufs);
+    }
+    rq->fd = native_fd;
+    rq->socket_context = socket_context;
+    rq->recv = Dir{rq.get(), rc, false, std::move(rq->recv.slots), max_outstanding_receive};
+    rq->send = Dir{rq.get(), sc, true, std::move(rq->send.slots), max_outstanding_send};
+    {
+        // Charge both CQs atomically (one CQ may serve both directions).
+        std::unique_lock<std::mutex> l1(rc->mu, std::defer_lock);
+        std::unique_lock<std::mutex> l2(sc->mu, std::defer_lock);
+        if (rc == sc)
+            l1.lock();
+        else
+            std::lock(l1, l2);
+        auto room = [](const Cq& cq) { return cq.ring.size() - cq.charged - cq.orphans; };
+        if (rc == sc) {
+            if (std::uint64_t{max_outstanding_receive} + max_outstanding_send > room(*rc))
+                return R::failure(wsa::enobufs);
+        } else if (max_outstanding_receive > room(*rc) || max_outstanding_send > room(*sc)) {
+            return R::failure(wsa::enobufs);
+        }
+        rc->charged += max_outstanding_receive;
+        sc->charged += max_outstanding_send;
+        ++rc->attached;
+        ++sc->attached;
+    }
+    const int err =
+        rc->backend == Backend::uring ? detail::uring_attach(*rq) : detail::epoll_attach(*rq);
+    if (err != 0) {
+        for (Dir* d : {&rq->recv, &rq->send}) {
+            std::lock_guard lock(d->cq->mu);
+            detail::orphan_entries_locked(*d->cq, *d);
+        }
+        return R::failure(err);
+    }
+    return RequestQueue(std::move(rq));
+}
+
+RequestQueue::~RequestQueue() {
+    if (!impl_)
+        return;
+    Rq& rq = *impl_;
+    if (rq.recv.cq->backend == Backend::epoll) {
+        detail::epoll_detach(rq); // the poller thread no longer touches rq after this
+        cancel_all();
+    } else {
+        cancel_all();
+        // The kernel owns the in-flight requests until their (cancelled) CQEs arrive; wait for
+        // them, bounded, before the slots go away.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        for (;;) {
+            bool idle = true;
+            for (Dir* d : {&rq.recv, &rq.send}) {
+                std::lock_guard lock(d->cq->mu);
+                detail::uring_reap_locked(*d->cq);
+                idle = idle && d->inflight == 0;
+            }
+            if (idle)
+                break;
+            if (std::chrono::steady_clock::now() > deadline) {
+                std::fprintf(stderr,
+                             "riosp: rio request queue fd %d: kernel kept requests past "
+                             "cancellation; leaking it\n",
+                             rq.fd);
+                (void)impl_.release(); // the kernel may still name it; never free it
+                return;
+            }
+            (void)detail::uring_wait(*rq.recv.cq, 5);
+        }
+        detail::uring_detach(rq);
+    }
+    for (Dir* d : {&rq.recv, &rq.send}) {
+        std::lock_guard lock(d->cq->mu);
+        detail::cancel_pending_locked(*d); // anything posted after cancel_all
+        d->cancel_upto = d->tail;
+        detail::cancel_pending_locked(*d);
+        detail::orphan_entries_locked(*d->cq, *d);
+    }
+}
+
+int RequestQueue::send(std::span<const RIO_BUF> buffers, DWORD flags,
+                       void* request_context) noexcept {
+    Expects(impl_ != nullptr);
+    return detail::post_request(impl_->send, buffers, flags, request_context);
+}
+
+int RequestQueue::receive(std::span<const RIO_BUF> buffers, DWORD flags,
+                          void* request_context) noexcept {
+    Expects(impl_ != nullptr);
+    return detail::post_request(impl_->recv, buffers, flags, request_context);
+}
+
+int RequestQueue::resize(ULONG max_outstanding_receive, ULONG max_outstanding_send) noexcept {
+    Expects(impl_ != nullptr);
+    Rq& rq = *impl_;
+    Cq* rc = rq.recv.cq;
+    Cq* sc = rq.send.cq;
+    if (max_outstanding_receive == 0 && max_outstanding_send == 0)
+        return wsa::einval;
+    std::vector<detail::Slot> fresh_recv;
+    std::vector<detail::Slot> fresh_send;
+    if (!detail::resize_slots(max_outstanding_receive, fresh_recv) ||
+        !detail::resize_slots(max_outstanding_send, fresh_send))
+        return wsa::enobufs;
+    std::unique_lock<std::mutex> l1(rc->mu, std::defer_lock);
+    std::unique_lock<std::mutex> l2(sc->mu, std::defer_lock);
+    if (rc == sc)
+        l1.lock();
+    else
+        std::lock(l1, l2);
+    if (max_outstanding_receive < rq.recv.outstanding || max_outstanding_send < rq.send.outstanding)
+        return wsa::etoomanyrefs;
+    auto grow = [](ULONG now, ULONG want) -> std::int64_t {
+        return std::int64_t{want} - std::int64_t{now};
+    };
+    auto room = [](const Cq& cq) {
+        return static_cast<std::int64_t>(cq.ring.size() - cq.charged - cq.orphans);
+    };
+    const std::int64_t dr = grow(rq.recv.max, max_outstanding_receive);
+    const std::int64_t ds = grow(rq.send.max, max_outstanding_send);
+    if (rc == sc ? dr + ds > room(*rc) : (dr > room(*rc) || ds > room(*sc)))
+        return wsa::enobufs;
+    rc->charged = static_cast<std::uint64_t>(static_cast<std::int64_t>(rc->charged) + dr);
+    sc->charged = static_cast<std::uint64_t>(static_cast<std::int64_t>(sc->charged) + ds);
+    detail::move_slots_locked(rq.recv, fresh_recv, max_outstanding_receive);
+    detail::move_slots_locked(rq.send, fresh_send, max_outstanding_send);
+    return 0;
+}
+
+void RequestQueue::cancel_all() noexcept {
+    Expects(impl_ != nullptr);
+    for (Dir* d : {&impl_->recv, &impl_->send}) {
+        std::lock_guard lock(d->cq->mu);
+        detail::cancel_locked(*d);
+    }
+}
+
+int RequestQueue::native_fd() const noexcept {
+    return impl_ ? impl_->fd : -1;
+}
+
+namespace testing {
+void scribble_cq_header(CompletionQueue& cq) noexcept {
+    std::lock_guard lock(cq.native()->mu);
+    cq.native()->header.canary = 0xDEADBEEFDEADBEEFULL;
+}
+} // namespace testing
+
+} // namespace riosp::rio

@@ -1,0 +1,190 @@
+// The C++ face of rio/: Registered I/O (RIO) semantics over io_uring, or over epoll where
+// io_uring is not allowed. The provider programs against these RAII types directly; the C
+// function table (rio/rio_table.h) is a thin face over them.
+//
+// Threading contract (kept stricter than Windows so the provider can share a CQ):
+// - every CompletionQueue has one mutex; requests on different RequestQueues that share a CQ
+//   may be posted from any threads concurrently; dequeue/notify/resize may run concurrently
+//   with them. A CQ created with CqOptions::single_owner is the exception: one thread only.
+// - a RequestQueue must be destroyed before the CompletionQueues it uses.
+// - no exceptions and no allocation on the I/O path (send/receive/dequeue/notify).
+#pragma once
+
+#include <riosp/rio_types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <utility>
+
+namespace riosp::rio {
+
+namespace detail {
+struct Cq;
+struct Rq;
+} // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// Backends
+
+enum class Backend : std::uint8_t { uring, epoll };
+
+// The backend chosen for this process, probed once at first use: RIOSP_RIO_BACKEND=uring|epoll
+// forces one, otherwise io_uring when io_uring_setup works and has what rio needs. One line on
+// stderr says which and why.
+[[nodiscard]] Backend active_backend() noexcept;
+// Whether a backend can run here (epoll always can). Tests use it to skip, not to choose.
+[[nodiscard]] bool backend_available(Backend backend) noexcept;
+[[nodiscard]] const char* backend_name(Backend backend) noexcept;
+
+// ---------------------------------------------------------------------------------------------
+// Results: a value or a WSA error code, never an exception.
+
+template <class T> class [[nodiscard]] Result {
+public:
+    Result(T value) noexcept : value_(std::move(value)) {} // NOLINT: implicit by design
+    static Result failure(int wsa_error) noexcept { return Result(wsa_error, 0); }
+    [[nodiscard]] bool ok() const noexcept { return error_ == 0; }
+    explicit operator bool() const noexcept { return ok(); }
+    [[nodiscard]] int error() const noexcept { return error_; }
+    [[nodiscard]] T& value() & noexcept { return value_; }
+    [[nodiscard]] T&& value() && noexcept { return std::move(value_); }
+
+private:
+    Result(int wsa_error, int) noexcept : error_(wsa_error) {}
+    T value_{};
+    int error_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Registered buffers. Registration is process-wide (as on Windows: a RIO_BUFFERID is usable
+// with every queue). Ids are generation-checked table indices, so an unknown or stale id is
+// WSAEINVAL, never a wild pointer.
+//
+// Deregistering a region that requests still reference is DEFERRED: the id stops being usable
+// at once (new requests naming it get WSAEINVAL), and the registration is released when the
+// last completion naming it is dequeued. The application must keep the memory alive until
+// then, as on Windows.
+
+[[nodiscard]] Result<RIO_BUFFERID> register_buffer(std::span<char> region) noexcept;
+// 0 or WSAEINVAL (unknown / already deregistered id).
+[[nodiscard]] int deregister_buffer(RIO_BUFFERID id) noexcept;
+// Registrations alive, counting deregistered ones still referenced by requests (for tests).
+[[nodiscard]] std::size_t live_buffer_registrations() noexcept;
+
+class RegisteredBuffer {
+public:
+    RegisteredBuffer() = default;
+    [[nodiscard]] static Result<RegisteredBuffer> create(std::span<char> region) noexcept;
+    RegisteredBuffer(RegisteredBuffer&& other) noexcept
+        : id_(std::exchange(other.id_, RIO_INVALID_BUFFERID)), region_(other.region_) {}
+    RegisteredBuffer& operator=(RegisteredBuffer&& other) noexcept;
+    RegisteredBuffer(const RegisteredBuffer&) = delete;
+    RegisteredBuffer& operator=(const RegisteredBuffer&) = delete;
+    ~RegisteredBuffer();
+
+    [[nodiscard]] RIO_BUFFERID id() const noexcept { return id_; }
+    [[nodiscard]] std::span<char> region() const noexcept { return region_; }
+    [[nodiscard]] RIO_BUF slice(ULONG offset, ULONG length) const noexcept {
+        return RIO_BUF{id_, offset, length};
+    }
+
+private:
+    RIO_BUFFERID id_ = RIO_INVALID_BUFFERID;
+    std::span<char> region_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Completion queues
+
+struct CqOptions {
+    Backend backend = active_backend();
+    // io_uring only: IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN. The thread that
+    // creates the CQ must be the only one that ever posts to, dequeues from or destroys it,
+    // completions are only reaped when that thread calls dequeue(), and notification is refused
+    // (WSAEINVAL): nobody else may enter the ring. Ignored by the epoll backend.
+    bool single_owner = false;
+};
+
+class CompletionQueue {
+public:
+    CompletionQueue() noexcept;
+    // notification: nullptr for a polling CQ; RIO_EVENT_COMPLETION with an eventfd encoded by
+    // riosp::event_handle_from_fd; RIO_IOCP_COMPLETION is refused with WSAEINVAL on Linux.
+    [[nodiscard]] static Result<CompletionQueue>
+    create(DWORD queue_size, const RIO_NOTIFICATION_COMPLETION* notification = nullptr,
+           CqOptions options = {}) noexcept;
+    CompletionQueue(CompletionQueue&&) noexcept;
+    CompletionQueue& operator=(CompletionQueue&&) noexcept;
+    ~CompletionQueue();
+
+    // Up to results.size() completions, oldest first; RIO_CORRUPT_CQ if the queue's header was
+    // overwritten. Releases each request's quota and buffer reference.
+    [[nodiscard]] ULONG dequeue(std::span<RIORESULT> results) noexcept;
+    // Arm one notification: 0, or WSAEALREADY while one is armed, WSAEINVAL on a polling CQ.
+    [[nodiscard]] int notify() noexcept;
+    // 0, WSAETOOMANYREFS below what request queues charge or what is queued, WSAEINVAL, WSAENOBUFS
+    [[nodiscard]] int resize(DWORD queue_size) noexcept;
+
+    [[nodiscard]] Backend backend() const noexcept;
+    [[nodiscard]] bool single_owner() const noexcept;
+    // Times requests were pushed to the kernel (io_uring: io_uring_enter via io_uring_submit;
+    // epoll: submission passes of send/recv), so tests can prove RIO_MSG_DEFER batching.
+    [[nodiscard]] std::uint64_t submit_calls() const noexcept;
+    [[nodiscard]] detail::Cq* native() const noexcept { return impl_.get(); }
+    [[nodiscard]] explicit operator bool() const noexcept { return impl_ != nullptr; }
+
+private:
+    explicit CompletionQueue(std::unique_ptr<detail::Cq> impl) noexcept;
+    std::unique_ptr<detail::Cq> impl_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Request queues
+
+class RequestQueue {
+public:
+    RequestQueue() noexcept;
+    // native_fd: a connected TCP socket. rio never closes it (the provider owns it) and never
+    // changes its flags (I/O uses MSG_DONTWAIT / io_uring). Capacity is charged against the CQs:
+    // WSAENOBUFS when they have no room. Data-buffer counts must be >= 1; each request carries
+    // at most one RIO_BUF (as on Windows).
+    [[nodiscard]] static Result<RequestQueue>
+    create(int native_fd, ULONG max_outstanding_receive, ULONG max_receive_data_buffers,
+           ULONG max_outstanding_send, ULONG max_send_data_buffers, CompletionQueue& receive_cq,
+           CompletionQueue& send_cq, void* socket_context) noexcept;
+    RequestQueue(RequestQueue&&) noexcept;
+    RequestQueue& operator=(RequestQueue&&) noexcept;
+    // Cancels everything in flight (completions with WSA_OPERATION_ABORTED stay in the CQs and
+    // are still dequeued by the application), waits for the kernel to let go of the requests,
+    // and returns the RQ's CQ capacity once those completions are dequeued.
+    ~RequestQueue();
+
+    // 0 or a WSA code. Flags: RIO_MSG_DONT_NOTIFY, RIO_MSG_DEFER, RIO_MSG_COMMIT_ONLY (alone).
+    // Sends on one RQ complete in submission order.
+    [[nodiscard]] int send(std::span<const RIO_BUF> buffers, DWORD flags,
+                           void* request_context) noexcept;
+    // As send, plus RIO_MSG_WAITALL.
+    [[nodiscard]] int receive(std::span<const RIO_BUF> buffers, DWORD flags,
+                              void* request_context) noexcept;
+    // 0, WSAETOOMANYREFS below what is outstanding, WSAENOBUFS when the CQ has no room.
+    [[nodiscard]] int resize(ULONG max_outstanding_receive, ULONG max_outstanding_send) noexcept;
+    // riosp extension: every request of this RQ still in flight (including deferred ones)
+    // completes through its CQ with Status = WSA_OPERATION_ABORTED (995).
+    void cancel_all() noexcept;
+
+    [[nodiscard]] int native_fd() const noexcept;
+    [[nodiscard]] detail::Rq* native() const noexcept { return impl_.get(); }
+    [[nodiscard]] explicit operator bool() const noexcept { return impl_ != nullptr; }
+
+private:
+    explicit RequestQueue(std::unique_ptr<detail::Rq> impl) noexcept;
+    std::unique_ptr<detail::Rq> impl_;
+};
+
+// Thread-local last error of the C table (the host's WSAGetLastError reads it).
+[[nodiscard]] int last_error() noexcept;
+void set_last_error(int wsa_error) noexcept;
+
+} // namespace riosp::rio

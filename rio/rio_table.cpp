@@ -1,0 +1,305 @@
+// The C face: RIO_EXTENSION_FUNCTION_TABLE over the C++ layer. Handles are generation-checked
+// table slots so that a closed or invented RIO_CQ / RIO_RQ is an error code, not a crash.
+#include <rio/detail.h>
+#include <rio/rio_table.h>
+
+#include <gsl/gsl>
+
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <new>
+#include <vector>
+
+namespace riosp::rio {
+namespace {
+
+template <class T> class HandleTable {
+public:
+    // 0 when full.
+    std::uintptr_t insert(T* object) noexcept {
+        std::lock_guard lock(mu_);
+        std::uint32_t index = 0;
+        if (!free_.empty()) {
+            index = free_.back();
+            free_.pop_back();
+        } else {
+            if (next_ == kChunk * kChunks)
+                return 0;
+            auto& chunk = chunks_[next_ / kChunk];
+            if (chunk.load(std::memory_order_relaxed) == nullptr) {
+                auto* fresh = new (std::nothrow) Entry[kChunk];
+                if (fresh == nullptr)
+                    return 0;
+                chunk.store(fresh, std::memory_order_release);
+            }
+            index = next_++;
+            try {
+                free_.reserve(next_);
+            } catch (...) {
+                --next_;
+                return 0;
+            }
+        }
+        Entry& e = entry(index);
+        e.object.store(object, std::memory_order_release);
+        const std::uint64_t gen = e.generation.load(std::memory_order_relaxed);
+        return static_cast<std::uintptr_t>((gen << 32) | (index + 1));
+    }
+
+    T* find(const void* handle) const noexcept {
+        const Entry* e = locate(handle);
+        return e != nullptr ? e->object.load(std::memory_order_acquire) : nullptr;
+    }
+
+    T* erase(const void* handle) noexcept {
+        std::lock_guard lock(mu_);
+        Entry* e = const_cast<Entry*>(locate(handle));
+        if (e == nullptr)
+            return nullptr;
+        const auto index = static_cast<std::uint32_t>(
+            (static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(handle)) & 0xFFFFFFFFULL) -
+            1);
+        T* object = e->object.exchange(nullptr, std::memory_order_acq_rel);
+        std::uint64_t gen = e->generation.load(std::memory_order_relaxed) + 1;
+        if (gen > 0xFFFFFFFFULL)
+            gen = 1;
+        e->generation.store(gen, std::memory_order_release);
+        free_.push_back(index); // capacity reserved by insert()
+        return object;
+    }
+
+private:
+    static constexpr std::uint32_t kChunk = 4096;
+    static constexpr std::uint32_t kChunks = 256;
+    struct Entry {
+        std::atomic<std::uint64_t> generation{1};
+        std::atomic<T*> object{nullptr};
+    };
+
+    Entry& entry(std::uint32_t index) noexcept {
+        return chunks_[index / kChunk].load(std::memory_order_acquire)[index % kChunk];
+    }
+    const Entry* locate(const void* handle) const noexcept {
+        const auto raw = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(handle));
+        const std::uint64_t low = raw & 0xFFFFFFFFULL;
+        if (low == 0 || low > kChunk * kChunks)
+            return nullptr;
+        const auto index = static_cast<std::uint32_t>(low - 1);
+        const Entry* chunk = chunks_[index / kChunk].load(std::memory_order_acquire);
+        if (chunk == nullptr)
+            return nullptr;
+        const Entry* e = &chunk[index % kChunk];
+        if (e->generation.load(std::memory_order_acquire) != (raw >> 32))
+            return nullptr;
+        return e;
+    }
+
+    std::array<std::atomic<Entry*>, kChunks> chunks_{};
+    mutable std::mutex mu_;
+    std::vector<std::uint32_t> free_;
+    std::uint32_t next_ = 0;
+};
+
+HandleTable<CompletionQueue>& cq_table() noexcept {
+    static auto* t = new HandleTable<CompletionQueue>;
+    return *t;
+}
+HandleTable<RequestQueue>& rq_table() noexcept {
+    static auto* t = new HandleTable<RequestQueue>;
+    return *t;
+}
+
+BOOL fail(int wsa_error) noexcept {
+    set_last_error(wsa_error);
+    return FALSE;
+}
+
+std::span<const RIO_BUF> buffers(const RIO_BUF* data, ULONG count) noexcept {
+    return {data, data == nullptr ? 0 : count};
+}
+
+BOOL PASCAL rio_receive(RIO_RQ rq, PRIO_BUF data, ULONG count, DWORD flags, PVOID context) {
+    RequestQueue* q = rq_table().find(rq);
+    if (q == nullptr)
+        return fail(wsa::einval);
+    if (data == nullptr && count != 0)
+        return fail(wsa::efault);
+    if (int err = q->receive(buffers(data, count), flags, context); err != 0)
+        return fail(err);
+    return TRUE;
+}
+
+int PASCAL rio_receive_ex(RIO_RQ rq, PRIO_BUF data, ULONG count, PRIO_BUF local, PRIO_BUF remote,
+                          PRIO_BUF control, PRIO_BUF msg_flags, DWORD flags, PVOID context) {
+    // TCP: no addresses, no control data, no per-message flags to report.
+    if (local != nullptr || remote != nullptr || control != nullptr || msg_flags != nullptr)
+        return fail(wsa::einval);
+    return rio_receive(rq, data, count, flags, context);
+}
+
+BOOL PASCAL rio_send(RIO_RQ rq, PRIO_BUF data, ULONG count, DWORD flags, PVOID context) {
+    RequestQueue* q = rq_table().find(rq);
+    if (q == nullptr)
+        return fail(wsa::einval);
+    if (data == nullptr && count != 0)
+        return fail(wsa::efault);
+    if (int err = q->send(buffers(data, count), flags, context); err != 0)
+        return fail(err);
+    return TRUE;
+}
+
+BOOL PASCAL rio_send_ex(RIO_RQ rq, PRIO_BUF data, ULONG count, PRIO_BUF local, PRIO_BUF remote,
+                        PRIO_BUF control, PRIO_BUF msg_flags, DWORD flags, PVOID context) {
+    if (local != nullptr || remote != nullptr || control != nullptr || msg_flags != nullptr)
+        return fail(wsa::einval);
+    return rio_send(rq, data, count, flags, context);
+}
+
+VOID PASCAL rio_close_cq(RIO_CQ cq) {
+    CompletionQueue* q = cq_table().find(cq);
+    if (q == nullptr) {
+        set_last_error(wsa::einval);
+        return;
+    }
+    {
+        // Closing a CQ that request queues still use would leave them dangling: refuse.
+        std::lock_guard lock(q->native()->mu);
+        if (q->native()->attached != 0) {
+            set_last_error(wsa::etoomanyrefs);
+            return;
+        }
+    }
+    delete cq_table().erase(cq);
+}
+
+RIO_CQ PASCAL rio_create_cq(DWORD size, PRIO_NOTIFICATION_COMPLETION notification) {
+    auto created = CompletionQueue::create(size, notification);
+    if (!created) {
+        set_last_error(created.error());
+        return RIO_INVALID_CQ;
+    }
+    auto* q = new (std::nothrow) CompletionQueue(std::move(created).value());
+    if (q == nullptr) {
+        set_last_error(wsa::enobufs);
+        return RIO_INVALID_CQ;
+    }
+    const std::uintptr_t handle = cq_table().insert(q);
+    if (handle == 0) {
+        delete q;
+        set_last_error(wsa::enobufs);
+        return RIO_INVALID_CQ;
+    }
+    return reinterpret_cast<RIO_CQ>(handle);
+}
+
+RIO_RQ PASCAL rio_create_rq(SOCKET socket, ULONG max_recv, ULONG max_recv_buffers, ULONG max_send,
+                            ULONG max_send_buffers, RIO_CQ receive_cq, RIO_CQ send_cq,
+                            PVOID socket_context) {
+    CompletionQueue* rc = cq_table().find(receive_cq);
+    CompletionQueue* sc = cq_table().find(send_cq);
+    if (rc == nullptr || sc == nullptr || socket > 0x7FFFFFFF) {
+        set_last_error(wsa::einval);
+        return RIO_INVALID_RQ;
+    }
+    auto created = RequestQueue::create(static_cast<int>(socket), max_recv, max_recv_buffers,
+                                        max_send, max_send_buffers, *rc, *sc, socket_context);
+    if (!created) {
+        set_last_error(created.error());
+        return RIO_INVALID_RQ;
+    }
+    auto* q = new (std::nothrow) RequestQueue(std::move(created).value());
+    if (q == nullptr) {
+        set_last_error(wsa::enobufs);
+        return RIO_INVALID_RQ;
+    }
+    const std::uintptr_t handle = rq_table().insert(q);
+    if (handle == 0) {
+        delete q;
+        set_last_error(wsa::enobufs);
+        return RIO_INVALID_RQ;
+    }
+    return reinterpret_cast<RIO_RQ>(handle);
+}
+
+ULONG PASCAL rio_dequeue(RIO_CQ cq, PRIORESULT array, ULONG size) {
+    CompletionQueue* q = cq_table().find(cq);
+    if (q == nullptr) {
+        set_last_error(wsa::einval);
+        return RIO_CORRUPT_CQ;
+    }
+    if (array == nullptr && size != 0) {
+        set_last_error(wsa::efault);
+        return RIO_CORRUPT_CQ;
+    }
+    return q->dequeue({array, array == nullptr ? 0 : size});
+}
+
+VOID PASCAL rio_deregister_buffer(RIO_BUFFERID id) {
+    if (int err = deregister_buffer(id); err != 0)
+        set_last_error(err);
+}
+
+INT PASCAL rio_notify(RIO_CQ cq) {
+    CompletionQueue* q = cq_table().find(cq);
+    const int err = q == nullptr ? wsa::einval : q->notify();
+    if (err != 0)
+        set_last_error(err);
+    return err; // RIONotify returns the error code itself
+}
+
+RIO_BUFFERID PASCAL rio_register_buffer(PCHAR data, DWORD length) {
+    auto id = register_buffer({data, data == nullptr ? 0 : length});
+    if (!id) {
+        set_last_error(id.error());
+        return RIO_INVALID_BUFFERID;
+    }
+    return id.value();
+}
+
+BOOL PASCAL rio_resize_cq(RIO_CQ cq, DWORD size) {
+    CompletionQueue* q = cq_table().find(cq);
+    if (q == nullptr)
+        return fail(wsa::einval);
+    if (int err = q->resize(size); err != 0)
+        return fail(err);
+    return TRUE;
+}
+
+BOOL PASCAL rio_resize_rq(RIO_RQ rq, DWORD max_recv, DWORD max_send) {
+    RequestQueue* q = rq_table().find(rq);
+    if (q == nullptr)
+        return fail(wsa::einval);
+    if (int err = q->resize(max_recv, max_send); err != 0)
+        return fail(err);
+    return TRUE;
+}
+
+} // namespace
+
+// Windows closes an RQ with its socket (closesocket); riosp's provider does it through this.
+void close_request_queue(RIO_RQ rq) noexcept {
+    delete rq_table().erase(rq);
+}
+
+const RIO_EXTENSION_FUNCTION_TABLE& function_table() noexcept {
+    static const RIO_EXTENSION_FUNCTION_TABLE table = {
+        sizeof(RIO_EXTENSION_FUNCTION_TABLE),
+        rio_receive,
+        rio_receive_ex,
+        rio_send,
+        rio_send_ex,
+        rio_close_cq,
+        rio_create_cq,
+        rio_create_rq,
+        rio_dequeue,
+        rio_deregister_buffer,
+        rio_notify,
+        rio_register_buffer,
+        rio_resize_cq,
+        rio_resize_rq,
+    };
+    return table;
+}
+
+} // namespace riosp::rio

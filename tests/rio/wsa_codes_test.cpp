@@ -1,0 +1,26 @@
+// rio/wsa_error.h spells WSA codes out (it cannot include the Windows-layout winsock2.h beside
+// Linux headers); this translation unit includes only winsock2.h and checks they agree.
+#include <rio/wsa_error.h>
+
+#include <winsock2.h>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+TEST(RioWsaCodes, MatchTheWinsockHeader) {
+    using namespace riosp::rio;
+    EXPECT_EQ(wsa::operation_aborted, WSA_OPERATION_ABORTED);
+    EXPECT_EQ(wsa::efault, WSAEFAULT);
+    EXPECT_EQ(wsa::einval, WSAEINVAL);
+    EXPECT_EQ(wsa::ealready, WSAEALREADY);
+    EXPECT_EQ(wsa::enotsock, WSAENOTSOCK);
+    EXPECT_EQ(wsa::eopnotsupp, WSAEOPNOTSUPP);
+    EXPECT_EQ(wsa::econnreset, WSAECONNRESET);
+    EXPECT_EQ(wsa::enobufs, WSAENOBUFS);
+    EXPECT_EQ(wsa::etoomanyrefs, WSAETOOMANYREFS);
+    EXPECT_EQ(wsa_from_errno(ECANCELED), WSA_OPERATION_ABORTED);
+    EXPECT_EQ(wsa_from_errno(EPIPE), WSAECONNRESET);
+}
+
+} // namespace
