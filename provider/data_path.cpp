@@ -69,7 +69,7 @@ void act_on(Socket& s, const HalfCloseResult& r) noexcept {
         apply_and_act(s, HalfCloseEvent::fin_sent);
     }
     if (r.has(HalfCloseAction::raise_fd_close))
-        raise_event(s, FD_CLOSE_BIT, r.after.reset() ? WSAECONNRESET : 0);
+        raise_fd_close(s, r.after.reset() ? WSAECONNRESET : 0);
     if (r.has(HalfCloseAction::release_socket))
         start_release(s);
 }
@@ -274,7 +274,10 @@ void on_recv_completion(Socket& s, int status, DWORD bytes) noexcept {
         serve_recv_ops(s);
         pump_recv(s);
     } else if (status == 0) {
+        // Winsock records FD_CLOSE when the FIN arrives, data still buffered or not; the
+        // application reads the rest, then gets 0 (the state machine's peer_fin comes then).
         s.eof_seen = true;
+        raise_fd_close(s, 0);
         serve_recv_ops(s);
         if (s.recv_ring.empty())
             apply_and_act(s, HalfCloseEvent::peer_fin);
@@ -301,6 +304,13 @@ void begin_close(Socket& s, SocketLock& lock, bool abortive) noexcept {
     (void)lock;
     SocketTable::retire(s);
     act_on(s, s.state.close(abortive));
+}
+
+void raise_fd_close(Socket& s, int error) noexcept {
+    if (s.fd_close_raised)
+        return;
+    s.fd_close_raised = true;
+    raise_event(s, FD_CLOSE_BIT, error);
 }
 
 void close_all_sockets() noexcept {

@@ -34,6 +34,8 @@ void fail_pending(Socket& s, int error) noexcept;
 
 // Records a network event for WSPEventSelect and signals the selected event.
 void raise_event(Socket& s, int bit, int error) noexcept;
+// FD_CLOSE, at most once per connection.
+void raise_fd_close(Socket& s, int error) noexcept;
 
 // Worker side: one RIO completion for `s`.
 void on_send_completion(Socket& s, int status, DWORD bytes) noexcept;

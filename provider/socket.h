@@ -78,6 +78,7 @@ struct Socket {
     LONG event_mask = 0;
     LONG events_pending = 0;
     std::array<int, FD_MAX_EVENTS> event_errors{};
+    bool fd_close_raised = false;
     bool write_blocked = false; // a send saw WSAEWOULDBLOCK: FD_WRITE when space frees
 
     [[nodiscard]] char* send_base() noexcept { return memory.get(); }

@@ -51,6 +51,7 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd) noexcept {
     s.events_pending = 0;
     s.event_errors = {};
     s.write_blocked = false;
+    s.fd_close_raised = false;
 }
 
 // Wraps a kernel socket in a provider socket and an application handle.

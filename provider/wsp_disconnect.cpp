@@ -55,15 +55,19 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
     if (!sock->live.load(std::memory_order_acquire))
         return fail(lpErrno, WSAENOTSOCK); // lost a race with another close
     const bool abortive = sock->linger_on && sock->linger_seconds == 0;
-    if (sock->linger_on && sock->linger_seconds > 0 && sock->non_blocking) {
-        // {1,n} on a non-blocking socket: the close would have to wait; the handle stays valid.
-        HalfCloseResult r = sock->state.apply(HalfCloseEvent::close_linger_nonblocking);
-        if (!r.ok())
-            return fail(lpErrno, r.error);
-    }
+    // {1,n} on a non-blocking socket cannot wait for its queued data: WSAEWOULDBLOCK while
+    // sends are queued, and the handle stays valid (half-close.md; the unit decides).
+    const HalfCloseEvent event = abortive ? HalfCloseEvent::close_abortive
+                                 : (sock->linger_on && sock->non_blocking)
+                                     ? HalfCloseEvent::close_linger_nonblocking
+                                     : HalfCloseEvent::close_graceful;
+    HalfCloseResult r = sock->state.apply(event);
+    if (!r.ok())
+        return fail(lpErrno, r.error);
     int err = 0;
     (void)upcalls().lpWPUCloseSocketHandle(s, &err);
-    begin_close(*sock, lock, abortive);
+    SocketTable::retire(*sock);
+    act_on(*sock, r);
     return 0;
 }
 

@@ -117,8 +117,10 @@ int WSPAPI WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, 
             raise_event(*sock, FD_READ_BIT, 0);
         if (st.send() == HalfCloseSend::open && sock->send_ring.free() > 0)
             raise_event(*sock, FD_WRITE_BIT, 0);
-        if (st.peer_fin() || st.reset())
-            raise_event(*sock, FD_CLOSE_BIT, st.reset() ? WSAECONNRESET : 0);
+        if (sock->fd_close_raised) { // already reported once: report it to the new selection
+            sock->fd_close_raised = false;
+            raise_fd_close(*sock, st.reset() ? WSAECONNRESET : 0);
+        }
     }
     return 0;
 }

@@ -26,7 +26,7 @@ protected:
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_port = static_cast<USHORT>((port >> 8) | ((port & 0xff) << 8)); // htons
-        a.sin_addr.s_addr = 0x0100007f;                                     // 127.0.0.1
+        a.sin_addr.s_addr = 0x0100007f;                                       // 127.0.0.1
         return a;
     }
 
@@ -35,8 +35,7 @@ protected:
         SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
         EXPECT_NE(s, INVALID_SOCKET);
         sockaddr_in a = loopback(listener_.port());
-        EXPECT_EQ(connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0)
-            << WSAGetLastError();
+        EXPECT_EQ(connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << WSAGetLastError();
         peer = listener_.accept_one(5000);
         EXPECT_GE(peer, 0);
         return s;

@@ -84,8 +84,9 @@ TEST_F(ProviderTest, PeerFinCompletesReceiveWithZeroBytesAndSignalsFdClose) {
         (void)WSAWaitForMultipleEvents(1, &ev, FALSE, 100, FALSE);
         ASSERT_EQ(WSAEnumNetworkEvents(s, ev, &events), 0);
         seen |= events.lNetworkEvents;
-        if (events.lNetworkEvents & FD_CLOSE)
+        if (events.lNetworkEvents & FD_CLOSE) {
             EXPECT_EQ(events.iErrorCode[FD_CLOSE_BIT], 0);
+        }
     }
     EXPECT_NE(seen & FD_CLOSE, 0);
     char buf[16];
@@ -175,19 +176,41 @@ TEST_F(ProviderTest, NonBlockingReceiveWithNothingBufferedWouldBlock) {
     closesocket(s);
 }
 
-TEST_F(ProviderTest, NonBlockingLingerCloseWouldBlockAndKeepsTheHandle) {
+TEST_F(ProviderTest, NonBlockingLingerCloseWithQueuedDataWouldBlockAndKeepsTheHandle) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    u_long on = 1;
+    ASSERT_EQ(ioctlsocket(s, static_cast<long>(FIONBIO), &on), 0);
+    // The peer reads nothing: fill the kernel buffers and the provider's send ring.
+    const std::string chunk = pattern(64 * 1024);
+    int sends = 0;
+    while (sends < 1000 && send_str(s, chunk) != SOCKET_ERROR)
+        ++sends;
+    ASSERT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
+    linger l{1, 5};
+    ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l), 0);
+    EXPECT_EQ(closesocket(s), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
+    int type = 0;
+    int len = sizeof type;
+    EXPECT_EQ(getsockopt(s, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &len), 0)
+        << "the handle stays valid";
+    l = {1, 0};
+    ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l), 0);
+    EXPECT_EQ(closesocket(s), 0);
+    bsd_close(peer);
+}
+
+TEST_F(ProviderTest, NonBlockingLingerCloseWithNothingQueuedClosesAtOnce) {
     int peer = -1;
     SOCKET s = connect_pair(peer);
     u_long on = 1;
     ASSERT_EQ(ioctlsocket(s, static_cast<long>(FIONBIO), &on), 0);
     linger l{1, 5};
     ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l), 0);
-    EXPECT_EQ(closesocket(s), SOCKET_ERROR);
-    EXPECT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
-    EXPECT_EQ(send_str(s, "ok"), 2) << "the handle stays valid";
-    l = {0, 0};
-    ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l), 0);
     EXPECT_EQ(closesocket(s), 0);
+    std::string got;
+    EXPECT_EQ(bsd_read_to_end(peer, got, 5000), 0) << "graceful: the peer sees EOF";
     bsd_close(peer);
 }
 
