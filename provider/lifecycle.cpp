@@ -1,0 +1,123 @@
+// Provider lifecycle: WSPStartup's work (version negotiation, the procedure table, the reference
+// count that starts the worker pool on the first startup), WSPCleanup (the last one stops it,
+// closing every socket), and handle lookup. startup.cpp only exports it.
+#include "catalog.h"
+#include "completion.h"
+#include "data_path.h"
+#include "provider_state.h"
+#include "socket.h"
+#include "upcalls.h"
+#include "watcher.h"
+#include "worker.h"
+#include "wsp.h"
+
+#include <cstdlib>
+#include <mutex>
+
+namespace riosp::provider {
+namespace {
+
+std::mutex g_startup_mutex;
+int g_refcount = 0;
+std::atomic<bool> g_started{false};
+
+constexpr char16_t description[] = u"riosp: Registered I/O TCP base service provider";
+
+unsigned configured_workers() noexcept {
+    if (const char* env = std::getenv("RIOSP_WORKERS")) {
+        int n = std::atoi(env);
+        if (n > 0 && n <= 64)
+            return static_cast<unsigned>(n);
+    }
+    return 0; // the pool picks the core count
+}
+
+} // namespace
+
+SocketTable& socket_table() noexcept {
+    static SocketTable table;
+    return table;
+}
+
+WorkerPool& worker_pool() noexcept {
+    static WorkerPool pool;
+    return pool;
+}
+
+bool started() noexcept {
+    return g_started.load(std::memory_order_acquire);
+}
+
+Socket* lookup(SOCKET s, LPINT err) noexcept {
+    if (!started()) {
+        *err = WSANOTINITIALISED;
+        return nullptr;
+    }
+    DWORD_PTR context = 0;
+    int upcall_err = 0;
+    if (upcalls().lpWPUQuerySocketHandleContext(s, &context, &upcall_err) != 0) {
+        *err = WSAENOTSOCK;
+        return nullptr;
+    }
+    Socket* sock = socket_table().resolve(context);
+    if (sock == nullptr)
+        *err = WSAENOTSOCK;
+    return sock;
+}
+
+int WSPAPI WSPCleanup(LPINT lpErrno) {
+    std::lock_guard lock(g_startup_mutex);
+    if (g_refcount == 0)
+        return fail(lpErrno, WSANOTINITIALISED);
+    if (--g_refcount > 0)
+        return 0;
+    g_started.store(false, std::memory_order_release);
+    // Last cleanup: abort every socket, then stop the workers (which drain and recycle).
+    close_all_sockets();
+    watcher().stop();
+    worker_pool().stop();
+    return 0;
+}
+
+// WSPStartup's work (exported by startup.cpp).
+int startup(WORD wVersionRequested, LPWSPDATA lpWSPData, LPWSAPROTOCOL_INFOW lpProtocolInfo,
+            const WSPUPCALLTABLE& UpcallTable, LPWSPPROC_TABLE lpProcTable) noexcept {
+    // Winsock 2.2 is the only SPI version there is; older requests cannot be served.
+    const BYTE major = LOBYTE(wVersionRequested);
+    const BYTE minor = HIBYTE(wVersionRequested);
+    if (major < 2 || (major == 2 && minor < 2))
+        return WSAVERNOTSUPPORTED;
+    if (lpWSPData == nullptr || lpProcTable == nullptr || lpProtocolInfo == nullptr)
+        return WSAEFAULT;
+    if (!(lpProtocolInfo->ProviderId == provider_guid))
+        return WSAEINVALIDPROVIDER;
+    if (UpcallTable.lpWPUCreateSocketHandle == nullptr ||
+        UpcallTable.lpWPUQuerySocketHandleContext == nullptr ||
+        UpcallTable.lpWPUCloseSocketHandle == nullptr)
+        return WSAEINVALIDPROCTABLE;
+
+    std::lock_guard lock(g_startup_mutex);
+    if (g_refcount == 0) {
+        set_upcalls(UpcallTable);
+        init_completions();
+        if (int err = worker_pool().start(configured_workers()))
+            return err == WSAENETDOWN ? WSASYSNOTREADY : err;
+        if (int err = watcher().start()) {
+            worker_pool().stop();
+            return err;
+        }
+        g_started.store(true, std::memory_order_release);
+    }
+    ++g_refcount;
+
+    lpWSPData->wVersion = MAKEWORD(2, 2);
+    lpWSPData->wHighVersion = MAKEWORD(2, 2);
+    std::size_t i = 0;
+    for (; i < WSPDESCRIPTION_LEN && description[i] != 0; ++i)
+        lpWSPData->szDescription[i] = description[i];
+    lpWSPData->szDescription[i] = 0;
+    *lpProcTable = proc_table();
+    return 0;
+}
+
+} // namespace riosp::provider

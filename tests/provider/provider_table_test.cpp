@@ -1,0 +1,110 @@
+// The provider's SPI surface as ws2_32 sees it: WSPStartup's version negotiation and table, the
+// catalog entries, and the entries riosp does not serve answering their documented errors.
+#include <riosp/spi.h>
+
+#include <catalog.h>
+#include <wsp.h>
+
+#include <gtest/gtest.h>
+
+#include <dlfcn.h>
+
+namespace riosp::provider {
+namespace {
+
+using GetCatalogFn = int (*)(LPWSAPROTOCOL_INFOW, LPINT);
+
+struct Module {
+    Module() { handle = dlopen(RIOSP_PROVIDER_PATH, RTLD_NOW | RTLD_LOCAL); }
+    ~Module() {
+        if (handle != nullptr)
+            dlclose(handle);
+    }
+    template <typename F> F sym(const char* name) const {
+        return reinterpret_cast<F>(dlsym(handle, name));
+    }
+    void* handle = nullptr;
+};
+
+TEST(ProviderSpiTable, EveryOneOfTheThirtyEntriesIsFilled) {
+    WSPPROC_TABLE t = proc_table();
+    auto* entries = reinterpret_cast<void**>(&t);
+    static_assert(sizeof t == 30 * sizeof(void*));
+    for (int i = 0; i < 30; ++i)
+        EXPECT_NE(entries[i], nullptr) << "entry " << i;
+}
+
+TEST(ProviderSpiTable, StartupRefusesVersionsBelowTwoPointTwo) {
+    Module m;
+    ASSERT_NE(m.handle, nullptr) << dlerror();
+    auto startup = m.sym<LPWSPSTARTUP>("WSPStartup");
+    ASSERT_NE(startup, nullptr) << "WSPStartup is exported with C linkage";
+    WSPDATA data{};
+    WSAPROTOCOL_INFOW info = protocol_catalog()[0];
+    WSPPROC_TABLE table{};
+    WSPUPCALLTABLE upcalls{};
+    EXPECT_EQ(startup(MAKEWORD(1, 1), &data, &info, upcalls, &table), WSAVERNOTSUPPORTED);
+    EXPECT_EQ(startup(MAKEWORD(2, 1), &data, &info, upcalls, &table), WSAVERNOTSUPPORTED);
+    EXPECT_EQ(table.lpWSPSocket, nullptr) << "a refused startup fills nothing";
+}
+
+TEST(ProviderSpiTable, StartupRefusesAForeignCatalogEntry) {
+    Module m;
+    auto startup = m.sym<LPWSPSTARTUP>("WSPStartup");
+    ASSERT_NE(startup, nullptr);
+    WSPDATA data{};
+    WSAPROTOCOL_INFOW info = protocol_catalog()[0];
+    info.ProviderId.Data1 ^= 1;
+    WSPPROC_TABLE table{};
+    WSPUPCALLTABLE upcalls{};
+    EXPECT_EQ(startup(MAKEWORD(2, 2), &data, &info, upcalls, &table), WSAEINVALIDPROVIDER);
+}
+
+TEST(ProviderCatalog, ExportsTcpOverIpv4AndIpv6WithoutDisconnectData) {
+    Module m;
+    auto get = m.sym<GetCatalogFn>("riospGetProtocolCatalog");
+    ASSERT_NE(get, nullptr);
+    int count = 0;
+    EXPECT_EQ(get(nullptr, &count), WSAENOBUFS);
+    ASSERT_EQ(count, 2);
+    WSAPROTOCOL_INFOW entries[2]{};
+    ASSERT_EQ(get(entries, &count), 0);
+    EXPECT_EQ(entries[0].iAddressFamily, AF_INET);
+    EXPECT_EQ(entries[1].iAddressFamily, AF_INET6);
+    for (const auto& e : entries) {
+        EXPECT_TRUE(e.ProviderId == provider_guid);
+        EXPECT_EQ(e.iSocketType, SOCK_STREAM);
+        EXPECT_EQ(e.iProtocol, IPPROTO_TCP);
+        EXPECT_EQ(e.dwServiceFlags1 & XP1_DISCONNECT_DATA, 0u) << "plain TCP has none";
+        EXPECT_NE(e.dwServiceFlags1 & XP1_GRACEFUL_CLOSE, 0u);
+        EXPECT_NE(e.dwServiceFlags1 & XP1_GUARANTEED_ORDER, 0u);
+        EXPECT_EQ(e.ProtocolChain.ChainLen, BASE_PROTOCOL);
+        EXPECT_EQ(e.szProtocol[0], u'r');
+    }
+}
+
+TEST(ProviderUnsupportedEntries, AnswerTheirDocumentedErrors) {
+    WSPPROC_TABLE t = proc_table();
+    int err = 0;
+    EXPECT_EQ(t.lpWSPAsyncSelect(1, nullptr, 0, FD_READ, &err), SOCKET_ERROR);
+    EXPECT_EQ(err, WSAEOPNOTSUPP);
+    err = 0;
+    EXPECT_EQ(t.lpWSPCancelBlockingCall(&err), SOCKET_ERROR);
+    EXPECT_EQ(err, WSAEOPNOTSUPP);
+    err = 0;
+    WSAPROTOCOL_INFOW info{};
+    EXPECT_EQ(t.lpWSPDuplicateSocket(1, 42, &info, &err), SOCKET_ERROR);
+    EXPECT_EQ(err, WSAEOPNOTSUPP);
+    err = 0;
+    EXPECT_EQ(t.lpWSPGetQOSByName(1, nullptr, nullptr, &err), FALSE);
+    EXPECT_EQ(err, WSAEOPNOTSUPP);
+    err = 0;
+    sockaddr_in a{};
+    EXPECT_EQ(t.lpWSPJoinLeaf(1, reinterpret_cast<sockaddr*>(&a), sizeof a, nullptr, nullptr,
+                              nullptr, nullptr, 0, &err),
+              INVALID_SOCKET);
+    EXPECT_EQ(err, WSAEOPNOTSUPP);
+}
+
+} // namespace
+} // namespace riosp::provider
