@@ -67,7 +67,10 @@ void Worker::run() noexcept {
         (void)cq_->notify();
         if (drain() > 0)
             continue;
-        wake_.wait_and_reset(-1);
+        // Bounded sleep: a dequeue every idle_poll_ms also enters the kernel, which runs any
+        // io_uring completion work still queued to this thread (belt and braces for a lost
+        // notification; idle cost: a few syscalls per second).
+        wake_.wait_and_reset(WorkerPool::idle_poll_ms);
     }
     // Stopping (last WSPCleanup): every socket was aborted; collect the aborted completions
     // until none has come for a while, so sockets can be recycled.

@@ -49,6 +49,8 @@ public:
 
     // Completions a worker takes per dequeue: bounded for fairness between sockets.
     static constexpr unsigned drain_batch = 256;
+    // Longest idle sleep of a worker between two looks at its completion queue.
+    static constexpr int idle_poll_ms = 50;
     // CQ entries per worker: each socket's request queue charges 2 (one send, one receive).
     static constexpr DWORD cq_entries = 64 * 1024;
 
