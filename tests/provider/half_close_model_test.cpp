@@ -380,10 +380,12 @@ struct Record {
 TEST(HalfCloseModel, ConcurrentEventsKeepTheInvariants) {
     const std::uint64_t seed = test_seed();
     SCOPED_TRACE("RIOSP_MODEL_SEED=" + std::to_string(seed));
-    constexpr int rounds = 300;
-    constexpr int ops_per_thread = 200;
-    constexpr int threads = 4; // 2 senders, 1 receiver/peer, 1 controller
+    constexpr int rounds = 32;
+    constexpr int ops_per_thread = 1000; // the controller's pace
+    constexpr int max_worker_ops = 8000; // workers run until close, at most this long
+    constexpr int threads = 4;           // 2 senders, 1 receiver/peer, 1 controller
     std::atomic<long> total_events{0};
+    long deferred_fins = 0, aborting_closes = 0, refused_sends = 0; // the races were exercised
 
     for (int round = 0; round < rounds; ++round) {
         HalfClose m{HalfCloseState::connected()};
@@ -422,8 +424,11 @@ TEST(HalfCloseModel, ConcurrentEventsKeepTheInvariants) {
         auto sender = [&](int t) {
             std::mt19937_64 rng{seed ^ (std::uint64_t(round) << 8) ^ std::uint64_t(t)};
             int mine = 0;
-            for (int i = 0; i < ops_per_thread; ++i) {
-                if (mine == 0 || (rng() & 1u)) {
+            // Work until the socket is being closed (bounded), then complete what is left.
+            for (int i = 0; i < max_worker_ops && m.load().life() == HalfCloseLife::open; ++i) {
+                if (i % 32 == 31)
+                    std::this_thread::yield(); // let the controller in (2 vCPUs, 4 threads)
+                if (mine == 0 || (mine < 8 && (rng() & 1u))) { // keep a backlog of sends
                     const bool shut_before = sd_send_done.load(std::memory_order_acquire);
                     const HalfCloseResult r = apply(t, E::begin_send);
                     if (r.ok()) {
@@ -442,10 +447,15 @@ TEST(HalfCloseModel, ConcurrentEventsKeepTheInvariants) {
         auto receiver = [&](int t) {
             std::mt19937_64 rng{seed ^ (std::uint64_t(round) << 8) ^ std::uint64_t(t)};
             int mine = 0;
-            for (int i = 0; i < ops_per_thread; ++i) {
+            // Work until the socket is being closed (bounded), then complete what is left.
+            for (int i = 0; i < max_worker_ops && m.load().life() == HalfCloseLife::open; ++i) {
+                if (i % 32 == 31)
+                    std::this_thread::yield(); // let the controller in (2 vCPUs, 4 threads)
                 const unsigned pick = rng() % 16;
                 if (pick < 7) {
-                    const HalfCloseResult r = apply(t, E::begin_recv);
+                    HalfCloseResult r = apply(t, E::begin_recv);
+                    if (!r.ok() || r.has(A::complete_eof)) // receiving is over: other overlapped
+                        r = apply(t, E::begin_io);         // operations still come and go
                     if (r.ok() && !r.has(A::complete_eof))
                         ++mine; // an EOF completion is not outstanding
                 } else if (pick < 14 && mine > 0) {
@@ -462,34 +472,65 @@ TEST(HalfCloseModel, ConcurrentEventsKeepTheInvariants) {
         };
         auto controller = [&](int t) {
             std::mt19937_64 rng{seed ^ (std::uint64_t(round) << 8) ^ std::uint64_t(t)};
-            for (int i = 0; i < ops_per_thread; ++i) {
-                const unsigned pick = rng() % 64;
-                if (pick == 0) {
+            // One SD_SEND, one SD_RECEIVE and one close at random points of the others' work.
+            const int shut_at = static_cast<int>(rng() % (ops_per_thread / 2));
+            const int rshut_at = (rng() & 1u) ? static_cast<int>(rng() % ops_per_thread) : -1;
+            const int close_at = ops_per_thread / 4 + static_cast<int>(rng() % ops_per_thread);
+            const E close = (rng() & 1u) ? E::close_abortive : E::close_graceful;
+            // Before SD_SEND and close, wait (bounded) until operations are outstanding, so that
+            // the deferred FIN and the aborting close race the other threads' completions.
+            auto wait_for_pending = [&](bool sends_only) {
+                for (int spin = 0; spin < 200'000; ++spin) {
+                    const HalfCloseState now = m.load();
+                    if (now.pending_sends() != 0 || (!sends_only && now.pending_io() != 0))
+                        return;
+                    if (spin % 64 == 63)
+                        std::this_thread::yield();
+                }
+            };
+            for (int i = 0; i <= close_at; ++i) {
+                if (i % 8 == 7)
+                    std::this_thread::yield(); // keep pace with the other threads
+                if (i == shut_at) {
+                    wait_for_pending(true);
                     const HalfCloseResult r = apply(t, E::shutdown_send);
                     if (r.ok())
                         sd_send_done.store(true, std::memory_order_release);
                     follow(t, r);
-                } else if (pick == 1) {
+                    // Deferred: give the senders' completions the chance to issue the FIN.
+                    for (int spin = 0;
+                         spin < 200'000 && r.ok() && m.load().send() == HalfCloseSend::draining;
+                         ++spin)
+                        if (spin % 64 == 63)
+                            std::this_thread::yield();
+                }
+                if (i == rshut_at) {
                     const HalfCloseResult r = apply(t, E::shutdown_receive);
                     (void)r;
-                } else if (pick == 2 && i > ops_per_thread / 2) {
-                    const HalfCloseResult r =
-                        apply(t, (rng() & 1u) ? E::close_abortive : E::close_graceful);
+                }
+                if (i == close_at) {
+                    wait_for_pending(false);
+                    const HalfCloseResult r = apply(t, close);
                     (void)r;
-                } else {
-                    std::this_thread::yield();
                 }
             }
-            // Every socket is closed in the end; close may race the other threads' work.
-            const HalfCloseResult r = apply(t, E::close_graceful);
-            (void)r;
+        };
+        // All threads start together, or they would mostly run one after the other.
+        std::atomic<int> ready{0};
+        auto gated = [&](auto body, int t) {
+            return [&, body, t] {
+                ready.fetch_add(1);
+                while (ready.load() != threads)
+                    std::this_thread::yield();
+                body(t);
+            };
         };
 
         std::vector<std::thread> pool;
-        pool.emplace_back(sender, 0);
-        pool.emplace_back(sender, 1);
-        pool.emplace_back(receiver, 2);
-        pool.emplace_back(controller, 3);
+        pool.emplace_back(gated(sender, 0));
+        pool.emplace_back(gated(sender, 1));
+        pool.emplace_back(gated(receiver, 2));
+        pool.emplace_back(gated(controller, 3));
         for (std::thread& th : pool)
             th.join();
 
@@ -506,6 +547,9 @@ TEST(HalfCloseModel, ConcurrentEventsKeepTheInvariants) {
         for (const auto& log : logs) {
             total_events += static_cast<long>(log.size());
             for (const Record& rec : log) {
+                deferred_fins += rec.event == E::send_done && rec.result.has(A::issue_fin);
+                aborting_closes += rec.result.has(A::abort_pending);
+                refused_sends += rec.event == E::begin_send && rec.result.error == WSAESHUTDOWN;
                 const HalfCloseResult pure = half_close_step(rec.result.before, rec.event);
                 ASSERT_EQ(pure.after, rec.result.after) << to_string(rec.event);
                 ASSERT_EQ(pure.error, rec.result.error) << to_string(rec.event);
@@ -522,8 +566,14 @@ TEST(HalfCloseModel, ConcurrentEventsKeepTheInvariants) {
             ASSERT_EQ(b, 0) << "transitions do not chain at "
                             << text(*HalfCloseState::from_bits(bits)) << " (round " << round << ")";
     }
-    std::printf("[ model    ] %d threads x %d rounds, %ld events, seed %llu\n", threads, rounds,
-                total_events.load(), static_cast<unsigned long long>(seed));
+    std::printf(
+        "[ model    ] %d threads x %d rounds, %ld events (%ld FINs deferred to the last "
+        "send, %ld closes aborting operations, %ld sends refused after SD_SEND), seed %llu\n",
+        threads, rounds, total_events.load(), deferred_fins, aborting_closes, refused_sends,
+        static_cast<unsigned long long>(seed));
+    EXPECT_GT(deferred_fins, 0);
+    EXPECT_GT(aborting_closes, 0);
+    EXPECT_GT(refused_sends, 0);
 }
 
 } // namespace
