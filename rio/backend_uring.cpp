@@ -276,6 +276,15 @@ void uring_on_ready(Cq& cq) noexcept {
         uring_arm_locked(cq);
 }
 
+bool uring_maybe_ready(Cq& cq) noexcept {
+    // Single-owner rings only see completions after entering the kernel, so always say yes;
+    // otherwise peek at the kernel's CQ tail (an acquire load, as liburing itself does).
+    // Both loads atomic: khead is advanced by other threads under the CQ lock.
+    const io_uring& ring = cq.uring->ring;
+    return cq.single_owner || __atomic_load_n(ring.cq.ktail, __ATOMIC_ACQUIRE) !=
+                                  __atomic_load_n(ring.cq.khead, __ATOMIC_RELAXED);
+}
+
 bool uring_wait(Cq& cq, int timeout_ms) noexcept {
     pollfd p{cq.uring->ring.ring_fd, POLLIN, 0};
     return ::poll(&p, 1, timeout_ms) == 1;

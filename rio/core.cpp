@@ -310,6 +310,7 @@ void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept {
     e.notify = (s.flags & RIO_MSG_DONT_NOTIFY) == 0;
     s.buffer = kNoBuffer;
     ++cq.header.tail;
+    cq.queued.store(cq.header.tail - cq.header.head, std::memory_order_relaxed);
     if (e.notify) {
         ++cq.eligible;
         if (cq.armed) {
@@ -504,6 +505,17 @@ CompletionQueue::~CompletionQueue() {
 ULONG CompletionQueue::dequeue(std::span<RIORESULT> results) noexcept {
     Expects(impl_ != nullptr);
     Cq& cq = *impl_;
+    if (cq.queued.load(std::memory_order_relaxed) == 0) {
+        if (cq.backend == Backend::epoll) {
+            // Readiness backend: do the I/O that is ready here rather than wait for the poller
+            // thread to be scheduled (one thread hop less per completion).
+            detail::Poller::instance(Backend::epoll).poll_once();
+            if (cq.queued.load(std::memory_order_relaxed) == 0)
+                return 0;
+        } else if (!detail::uring_maybe_ready(cq)) {
+            return 0; // nothing queued, nothing in the kernel CQ: no lock, no syscall
+        }
+    }
     std::lock_guard lock(cq.mu);
     const std::size_t cap = cq.ring.size();
     if (cq.header.canary != detail::kCqCanary || cq.header.canary_end != detail::kCqCanary ||
@@ -526,6 +538,7 @@ ULONG CompletionQueue::dequeue(std::span<RIORESULT> results) noexcept {
         e.dir = nullptr;
         ++cq.header.head;
     }
+    cq.queued.store(cq.header.tail - cq.header.head, std::memory_order_relaxed);
     return n;
 }
 

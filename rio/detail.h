@@ -18,6 +18,8 @@
 #include <rio/rio.h>
 #include <rio/wsa_error.h>
 
+#include <sys/epoll.h>
+
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -79,6 +81,9 @@ struct Cq {
     bool armed = false;
     int event_fd = -1;
     std::atomic<std::uint64_t> submits{0};
+    // Entries queued, mirrored outside the lock so that a polling dequeue of an empty CQ does
+    // not take it (a RIODequeueCompletion spin loop would otherwise starve the progress thread).
+    std::atomic<std::uint64_t> queued{0};
     UringState* uring = nullptr; // owned by backend_uring.cpp
     std::uint64_t poll_token = 0;
 };
@@ -137,10 +142,15 @@ public:
     [[nodiscard]] std::uint64_t add(int fd, std::uint32_t events, void* target) noexcept;
     [[nodiscard]] bool modify(int fd, std::uint64_t token, std::uint32_t events) noexcept;
     void remove(int fd, std::uint64_t token) noexcept; // never with a CQ lock held
+    // Dispatches what is ready now from the calling thread (never with a CQ lock held), unless
+    // the poller thread is already dispatching. Lets a polling dequeue make progress itself
+    // instead of waiting for a thread hop.
+    void poll_once() noexcept;
 
 private:
     explicit Poller(Backend backend) noexcept;
     void run() noexcept;
+    void dispatch(const ::epoll_event* events, int n) noexcept;
     Backend backend_;
     int epfd_ = -1;
     std::mutex mu_;
@@ -165,6 +175,7 @@ void uring_arm_locked(Cq& cq) noexcept;          // watch the ring fd (one shot)
 void uring_detach(Rq& rq) noexcept;
 [[nodiscard]] bool uring_wait(Cq& cq, int timeout_ms) noexcept; // ring fd readable?
 void uring_on_ready(Cq& cq) noexcept;                           // poller thread
+[[nodiscard]] bool uring_maybe_ready(Cq& cq) noexcept;          // CQEs (or deferred work) may wait
 
 // ------------------------------------------------------------------ epoll backend
 [[nodiscard]] int epoll_attach(Rq& rq) noexcept;

@@ -79,15 +79,31 @@ void Poller::run() noexcept {
             return;
         }
         std::lock_guard lock(mu_);
-        for (int i = 0; i < n; ++i) {
-            auto it = targets_.find(events[static_cast<std::size_t>(i)].data.u64);
-            if (it == targets_.end())
-                continue; // removed after epoll_wait returned
-            if (backend_ == Backend::uring)
-                uring_on_ready(*static_cast<Cq*>(it->second));
-            else
-                epoll_on_ready(*static_cast<Rq*>(it->second));
-        }
+        dispatch(events.data(), n);
+    }
+}
+
+void Poller::poll_once() noexcept {
+    if (epfd_ < 0)
+        return;
+    std::unique_lock lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock())
+        return; // the poller thread is on it
+    std::array<epoll_event, 16> events{};
+    const int n = ::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), 0);
+    if (n > 0)
+        dispatch(events.data(), n);
+}
+
+void Poller::dispatch(const epoll_event* events, int n) noexcept {
+    for (int i = 0; i < n; ++i) {
+        auto it = targets_.find(events[i].data.u64);
+        if (it == targets_.end())
+            continue; // removed after epoll_wait returned
+        if (backend_ == Backend::uring)
+            uring_on_ready(*static_cast<Cq*>(it->second));
+        else
+            epoll_on_ready(*static_cast<Rq*>(it->second));
     }
 }
 

@@ -1,0 +1,202 @@
+// rio/ through both backends, beside the raw baselines (raw_blocking.cpp, raw_uring.cpp): the
+// same loopback pair, the same plain-socket echo / drain thread on the far end, so the
+// difference is what rio adds on the near end.
+//
+// Two ways to wait for completions, as a RIO application would: _Poll spins on dequeue (the
+// RIODequeueCompletion busy loop), _Notify arms RIONotify and blocks on the eventfd.
+#include "loopback.h"
+
+#include <rio/rio.h>
+#include <riosp/event_handle.h>
+
+#include <benchmark/benchmark.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <thread>
+#include <vector>
+
+namespace riosp::bench {
+namespace {
+
+enum class Wait { poll, notify };
+
+// A CQ + RQ on the client end of a loopback pair; waits for completions its way.
+class RioClient {
+public:
+    RioClient(rio::Backend backend, Wait wait, int fd, std::size_t region_size)
+        : wait_(wait), memory_(region_size, 'x') {
+        rio::CqOptions options;
+        options.backend = backend;
+        RIO_NOTIFICATION_COMPLETION n{};
+        if (wait == Wait::notify) {
+            event_fd_ = ::eventfd(0, EFD_CLOEXEC);
+            n.Type = RIO_EVENT_COMPLETION;
+            n.Event.EventHandle = event_handle_from_fd(event_fd_);
+            n.Event.NotifyReset = FALSE; // we read (reset) the eventfd ourselves
+        }
+        auto cq = rio::CompletionQueue::create(64, wait == Wait::notify ? &n : nullptr, options);
+        auto buf = rio::RegisteredBuffer::create(memory_);
+        ok_ = cq.ok() && buf.ok();
+        if (!ok_)
+            return;
+        cq_ = std::move(cq).value();
+        buffer_ = std::move(buf).value();
+        auto rq = rio::RequestQueue::create(fd, 8, 1, 8, 1, cq_, cq_, nullptr);
+        ok_ = rq.ok();
+        if (ok_)
+            rq_ = std::move(rq).value();
+    }
+    ~RioClient() {
+        rq_ = rio::RequestQueue{};
+        if (event_fd_ >= 0)
+            ::close(event_fd_);
+    }
+    RioClient(const RioClient&) = delete;
+    RioClient& operator=(const RioClient&) = delete;
+
+    [[nodiscard]] bool ok() const { return ok_; }
+    [[nodiscard]] bool send(ULONG offset, ULONG length) {
+        RIO_BUF b = buffer_.slice(offset, length);
+        return rq_.send({&b, 1}, 0, nullptr) == 0;
+    }
+    [[nodiscard]] bool receive(ULONG offset, ULONG length) {
+        RIO_BUF b = buffer_.slice(offset, length);
+        return rq_.receive({&b, 1}, RIO_MSG_WAITALL, nullptr) == 0;
+    }
+    // Waits for n completions; false on any failed one.
+    [[nodiscard]] bool wait(std::size_t n) {
+        std::array<RIORESULT, 16> res{};
+        std::size_t got = 0;
+        bool good = true;
+        while (got < n) {
+            const ULONG k = cq_.dequeue({res.data(), n - got});
+            if (k == RIO_CORRUPT_CQ)
+                return false;
+            for (ULONG i = 0; i < k; ++i)
+                good = good && res[i].Status == 0;
+            got += k;
+            if (got == n || k != 0)
+                continue;
+            if (wait_ == Wait::poll) {
+                // Spin, but let the echo thread (and rio's progress thread) have the vCPU:
+                // this machine has two, and three threads are runnable.
+                std::this_thread::yield();
+                continue;
+            }
+            const int rc = cq_.notify();
+            if (rc != 0 && rc != WSAEALREADY_)
+                return false;
+            std::uint64_t v = 0;
+            if (::read(event_fd_, &v, sizeof v) != sizeof v)
+                return false;
+        }
+        return good;
+    }
+
+private:
+    static constexpr int WSAEALREADY_ = 10037;
+    Wait wait_;
+    std::vector<char> memory_;
+    rio::CompletionQueue cq_;
+    rio::RegisteredBuffer buffer_;
+    rio::RequestQueue rq_;
+    int event_fd_ = -1;
+    bool ok_ = false;
+};
+
+void ping_pong(benchmark::State& state, rio::Backend backend, Wait wait) {
+    if (!rio::backend_available(backend)) {
+        state.SkipWithError("backend not available");
+        return;
+    }
+    TcpPair pair = make_tcp_pair();
+    std::thread echo([fd = pair.server] {
+        std::array<char, 64> buf{};
+        while (recv_all(fd, buf.data(), buf.size()) && send_all(fd, buf.data(), buf.size())) {
+        }
+    });
+    {
+        RioClient client(backend, wait, pair.client, 128);
+        if (!client.ok())
+            state.SkipWithError("rio setup failed");
+        for (auto _ : state) {
+            if (!client.ok() || !client.receive(64, 64) || !client.send(0, 64) || !client.wait(2)) {
+                state.SkipWithError("rio ping-pong failed");
+                break;
+            }
+        }
+    }
+    shutdown(pair.client, SHUT_WR);
+    echo.join();
+    close_pair(pair);
+    state.SetItemsProcessed(state.iterations());
+}
+
+// One 64 KiB RIOSend at a time, each waited for: the same shape as the blocking send_all.
+void stream(benchmark::State& state, rio::Backend backend, Wait wait) {
+    constexpr std::size_t kChunk = 64 * 1024;
+    if (!rio::backend_available(backend)) {
+        state.SkipWithError("backend not available");
+        return;
+    }
+    TcpPair pair = make_tcp_pair();
+    std::thread reader([fd = pair.server] {
+        std::vector<char> buf(kChunk);
+        while (recv(fd, buf.data(), buf.size(), 0) > 0) {
+        }
+    });
+    {
+        RioClient client(backend, wait, pair.client, kChunk);
+        if (!client.ok())
+            state.SkipWithError("rio setup failed");
+        for (auto _ : state) {
+            if (!client.ok() || !client.send(0, kChunk) || !client.wait(1)) {
+                state.SkipWithError("rio send failed");
+                break;
+            }
+        }
+    }
+    shutdown(pair.client, SHUT_WR);
+    reader.join();
+    close_pair(pair);
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kChunk));
+}
+
+void BM_PingPong64_RioUring_Poll(benchmark::State& s) {
+    ping_pong(s, rio::Backend::uring, Wait::poll);
+}
+void BM_PingPong64_RioUring_Notify(benchmark::State& s) {
+    ping_pong(s, rio::Backend::uring, Wait::notify);
+}
+void BM_PingPong64_RioEpoll_Poll(benchmark::State& s) {
+    ping_pong(s, rio::Backend::epoll, Wait::poll);
+}
+void BM_PingPong64_RioEpoll_Notify(benchmark::State& s) {
+    ping_pong(s, rio::Backend::epoll, Wait::notify);
+}
+void BM_Stream64K_RioUring_Poll(benchmark::State& s) {
+    stream(s, rio::Backend::uring, Wait::poll);
+}
+void BM_Stream64K_RioUring_Notify(benchmark::State& s) {
+    stream(s, rio::Backend::uring, Wait::notify);
+}
+void BM_Stream64K_RioEpoll_Poll(benchmark::State& s) {
+    stream(s, rio::Backend::epoll, Wait::poll);
+}
+void BM_Stream64K_RioEpoll_Notify(benchmark::State& s) {
+    stream(s, rio::Backend::epoll, Wait::notify);
+}
+BENCHMARK(BM_PingPong64_RioUring_Poll)->UseRealTime();
+BENCHMARK(BM_PingPong64_RioUring_Notify)->UseRealTime();
+BENCHMARK(BM_PingPong64_RioEpoll_Poll)->UseRealTime();
+BENCHMARK(BM_PingPong64_RioEpoll_Notify)->UseRealTime();
+BENCHMARK(BM_Stream64K_RioUring_Poll)->UseRealTime();
+BENCHMARK(BM_Stream64K_RioUring_Notify)->UseRealTime();
+BENCHMARK(BM_Stream64K_RioEpoll_Poll)->UseRealTime();
+BENCHMARK(BM_Stream64K_RioEpoll_Notify)->UseRealTime();
+
+} // namespace
+} // namespace riosp::bench
