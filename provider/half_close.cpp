@@ -56,7 +56,6 @@
 
 #include "half_close.h"
 
-#include <algorithm>
 #include <cstring>
 
 namespace riosp::provider {
@@ -341,7 +340,8 @@ struct Writer {
     std::span<char> out;
     std::size_t n = 0;
     void put(std::string_view s) noexcept {
-        const std::size_t k = std::min(s.size(), out.size() - n);
+        const std::size_t room = out.size() - n; // no std::min: <windows.h> defines min()
+        const std::size_t k = s.size() < room ? s.size() : room;
         std::memcpy(out.data() + n, s.data(), k);
         n += k;
     }

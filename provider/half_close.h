@@ -30,6 +30,10 @@
 // completion during closing) leaves nothing outstanding: there is no separate "drained" event to
 // race with.
 //
+// The rules, and the decisions taken where the sources are silent or disagree (D1..D14), are
+// listed at the top of half_close.cpp; tests/provider/half_close_table_test.cpp holds them as a
+// golden (state x event) table.
+//
 // Observing transitions: every result carries `before` and `after`; format_transition() renders
 // "FROM -> TO (event)" into a caller buffer. Nothing is logged or formatted unless the caller asks,
 // so tracing costs nothing when it is off.
@@ -64,7 +68,8 @@ enum class HalfCloseEvent : std::uint8_t {
     close_graceful,            // WSPCloseSocket, linger off, or {1,n} on a blocking socket once
                                // the caller's linger wait is over
     close_abortive,            // WSPCloseSocket with SO_LINGER {1,0}
-    close_linger_nonblocking,  // WSPCloseSocket with SO_LINGER {1,n>0} on a non-blocking socket
+    close_linger_nonblocking,  // WSPCloseSocket with SO_LINGER {1,n>0} on a non-blocking socket:
+                               // WSAEWOULDBLOCK while sends or the FIN are outstanding
     // --- backend / peer facts (reported by workers; WSAEINVAL when they cannot happen) ---
     connect_established, // a connect completed successfully
     send_done,           // an accepted send completed (success, error or aborted)

@@ -399,6 +399,24 @@ TEST(HalfCloseTable, ReachableStatesAreExactlyThePossibleOnes) {
     EXPECT_EQ(possible.size(), reachable.size());
 }
 
+TEST(HalfCloseTable, EveryStateAndTransitionFitsItsLogBuffer) {
+    // The longest possible description (every fact, both counters at their maximum) fits.
+    const auto longest =
+        HalfCloseState::from_bits(0x2u | 0x2u << 2 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 |
+                                  0x1u << 8 | std::uint64_t{HalfCloseState::max_pending} << 40);
+    ASSERT_TRUE(longest.has_value());
+    std::array<char, HalfCloseState::describe_max> buf{};
+    EXPECT_LT(longest->describe(buf).size(), buf.size()) << longest->describe(buf);
+    std::array<char, half_close_transition_max> line{};
+    for (HalfCloseState s : reachable_states())
+        for (std::size_t i = 0; i < half_close_event_count; ++i) {
+            const std::string_view t =
+                format_transition(static_cast<E>(i), half_close_step(s, static_cast<E>(i)), line);
+            EXPECT_LT(t.size(), line.size()) << t;
+            EXPECT_EQ(t.back(), ')') << t;
+        }
+}
+
 TEST(HalfCloseTable, EveryNamedStateIsReachable) {
     // The derived named states, by hand from the spec's state list.
     const std::set<HalfClosePhase> expected{
