@@ -116,6 +116,21 @@ TEST_P(RioRules, PeerResetSurfacesAsConnReset) {
     EXPECT_EQ(res[0].RequestContext, 1U);
 }
 
+TEST_P(RioRules, SendAfterPeerResetCompletesWithConnReset) {
+    TcpPair pair;
+    CompletionQueue cq = make_cq(16);
+    RequestQueue rq = make_rq(pair.local, cq);
+    Region r(64);
+    RIO_BUF b = r.slice(0, 64);
+    pair.reset_peer();
+    std::this_thread::sleep_for(20ms); // let the RST arrive
+    ASSERT_EQ(rq.send({&b, 1}, 0, ctx(7)), 0);
+    auto res = wait_results(cq, 1);
+    ASSERT_EQ(res.size(), 1U);
+    EXPECT_EQ(res[0].Status, wsa::econnreset);
+    EXPECT_EQ(res[0].RequestContext, 7U);
+}
+
 // ------------------------------------------------------------------ capacity accounting
 TEST_P(RioRules, RequestQueueCapacityIsChargedAgainstCompletionQueue) {
     TcpPair a;
