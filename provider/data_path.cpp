@@ -250,6 +250,7 @@ void on_send_completion(Socket& s, int status, DWORD bytes) noexcept {
         pump_send(s);
         if (s.send_ring.empty() && s.ring_counted && s.send_in_flight == 0) {
             s.ring_counted = false;
+            s.cv.notify_all(); // a lingering close may be waiting for the drain
             apply_and_act(s, HalfCloseEvent::send_done);
         }
         if (s.write_blocked && s.send_ring.free() > 0) {

@@ -7,6 +7,8 @@
 #include "upcalls.h"
 #include "wsp.h"
 
+#include <chrono>
+
 namespace riosp::provider {
 namespace {
 
@@ -61,6 +63,13 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
                                  : (sock->linger_on && sock->non_blocking)
                                      ? HalfCloseEvent::close_linger_nonblocking
                                      : HalfCloseEvent::close_graceful;
+    if (event == HalfCloseEvent::close_graceful && sock->linger_on && sock->linger_seconds > 0) {
+        // {1,n} on a blocking socket: wait (on this thread) up to n seconds for the queued data
+        // to reach the kernel, then close gracefully either way (closesocket's documented
+        // behaviour; the kernel still owns what it took).
+        sock->cv.wait_for(lock, std::chrono::seconds(sock->linger_seconds),
+                          [sock] { return sock->send_ring.empty() && sock->send_ops.empty(); });
+    }
     HalfCloseResult r = sock->state.apply(event);
     if (!r.ok())
         return fail(lpErrno, r.error);

@@ -106,10 +106,23 @@ void bsd_shutdown_send(int fd) {
 void bsd_close(int fd) {
     ::close(fd);
 }
+void bsd_reset(int fd) {
+    sockaddr unspec{};
+    unspec.sa_family = AF_UNSPEC;
+    (void)::connect(fd, &unspec, sizeof unspec);
+}
+
 void bsd_abort(int fd) {
     linger l{1, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
     ::close(fd);
+}
+
+long bsd_send_some(int fd, const char* data, std::size_t len) {
+    ssize_t n = ::send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0)
+        return static_cast<long>(n);
+    return errno == EAGAIN ? 0 : -errno;
 }
 
 } // namespace riosp::test

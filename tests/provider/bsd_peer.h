@@ -35,9 +35,14 @@ private:
 [[nodiscard]] int bsd_send(int fd, const std::string& data);
 // Reads exactly n bytes (or fails): 0 or the errno (ECONNRESET, EPIPE, ETIMEDOUT...).
 [[nodiscard]] int bsd_read_exact(int fd, std::string& out, std::size_t n, int timeout_ms);
+// One non-blocking send: the bytes the kernel took (possibly 0), or -errno.
+[[nodiscard]] long bsd_send_some(int fd, const char* data, std::size_t len);
 void bsd_shutdown_send(int fd);
 void bsd_close(int fd);
 // Close with SO_LINGER {1,0}: the other side sees a reset.
 void bsd_abort(int fd);
+// Reset the connection but keep the descriptor (another thread may still read it): a connect
+// to AF_UNSPEC makes Linux drop an established connection with a RST.
+void bsd_reset(int fd);
 
 } // namespace riosp::test

@@ -30,13 +30,15 @@ protected:
         return a;
     }
 
-    // A provider socket connected to a BSD peer; the peer's descriptor goes to `peer`.
-    SOCKET connect_pair(int& peer) {
+    // A provider socket connected to a BSD peer; the peer's descriptor goes to `peer`. Threads
+    // that connect concurrently pass their own listener, so accept pairs the right ends.
+    SOCKET connect_pair(int& peer) { return connect_pair(peer, listener_); }
+    static SOCKET connect_pair(int& peer, const BsdListener& listener) {
         SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
         EXPECT_NE(s, INVALID_SOCKET);
-        sockaddr_in a = loopback(listener_.port());
+        sockaddr_in a = loopback(listener.port());
         EXPECT_EQ(connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << WSAGetLastError();
-        peer = listener_.accept_one(5000);
+        peer = listener.accept_one(5000);
         EXPECT_GE(peer, 0);
         return s;
     }

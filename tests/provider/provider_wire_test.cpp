@@ -242,3 +242,28 @@ TEST_F(ProviderTest, EchoRoundTripThroughProviderListenerAndAccept) {
 
 } // namespace
 } // namespace riosp::test
+
+namespace riosp::test {
+namespace {
+
+TEST_F(ProviderTest, BlockingLingerCloseWaitsForQueuedDataThenClosesGracefully) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    std::string data(512 * 1024, 'z');
+    std::string got;
+    std::thread reader([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200)); // let data queue up
+        EXPECT_EQ(bsd_read_to_end(peer, got, 10000), 0);
+    });
+    std::thread writer([&] { EXPECT_EQ(send_str(s, data), static_cast<int>(data.size())); });
+    writer.join();
+    linger l{1, 10};
+    ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l), 0);
+    EXPECT_EQ(closesocket(s), 0);
+    reader.join();
+    EXPECT_EQ(got.size(), data.size()) << "every queued byte, then EOF";
+    bsd_close(peer);
+}
+
+} // namespace
+} // namespace riosp::test
