@@ -14,9 +14,13 @@ namespace riosp::rio::detail {
 Poller& Poller::instance(Backend backend) noexcept {
     // Never destroyed: the thread may be inside epoll_wait at exit, and queues may be closed
     // from static destructors of the application.
-    static Poller* uring = new Poller(Backend::uring);
+    // Each created at its backend's first use, so a process on one backend has one thread.
+    if (backend == Backend::uring) {
+        static Poller* uring = new Poller(Backend::uring);
+        return *uring;
+    }
     static Poller* epoll = new Poller(Backend::epoll);
-    return backend == Backend::uring ? *uring : *epoll;
+    return *epoll;
 }
 
 Poller::Poller(Backend backend) noexcept : backend_(backend) {

@@ -7,6 +7,8 @@
 
 #include <riosp/event_handle.h>
 
+#include <dirent.h>
+
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -580,6 +582,47 @@ TEST_P(RioRules, ManyThreadsPostOnRequestQueuesSharingOneCompletionQueue) {
         EXPECT_EQ(x.Status, 0);
         EXPECT_EQ(x.RequestContext, next[x.SocketContext]++);
     }
+}
+
+std::size_t thread_count() {
+    std::size_t n = 0;
+    if (DIR* d = ::opendir("/proc/self/task")) {
+        while (dirent* e = ::readdir(d))
+            n += e->d_name[0] != '.';
+        ::closedir(d);
+    }
+    return n;
+}
+
+TEST_P(RioRules, ProgressNeedsAtMostOneInternalThreadNotOnePerSocketOrRequest) {
+    EventFd ev;
+    auto n = event_notification(ev.fd);
+    CompletionQueue warm = make_cq(4, &n); // the backend's progress thread may start here
+    std::vector<std::unique_ptr<TcpPair>> pairs;
+    std::vector<RequestQueue> rqs;
+    CompletionQueue first = make_cq(64, &n);
+    {
+        pairs.push_back(std::make_unique<TcpPair>());
+        rqs.push_back(make_rq(pairs.back()->local, first, 2, 2));
+    }
+    const std::size_t before = thread_count();
+    CompletionQueue cq = make_cq(64, &n);
+    Region r(64);
+    for (int i = 0; i < 8; ++i) {
+        pairs.push_back(std::make_unique<TcpPair>());
+        rqs.push_back(make_rq(pairs.back()->local, cq, 2, 2));
+        RIO_BUF b = r.slice(0, 8);
+        ASSERT_EQ(rqs.back().receive({&b, 1}, 0, ctx(i)), 0);
+        ASSERT_EQ(rqs.back().receive({&b, 1}, 0, ctx(i)), 0);
+    }
+    ASSERT_EQ(cq.notify(), 0);
+    EXPECT_EQ(thread_count(), before); // no thread per CQ, per socket or per request
+    for (auto& p : pairs)
+        ASSERT_TRUE(p->peer_send("x"));
+    EXPECT_TRUE(event_signaled(ev.fd, 5000ms));
+    EXPECT_EQ(thread_count(), before);
+    rqs.clear();
+    EXPECT_EQ(wait_results(cq, 16).size(), 16U);
 }
 
 // ------------------------------------------------------------------ cancellation, teardown
