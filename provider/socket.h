@@ -33,8 +33,8 @@ enum class Role : std::uint8_t { fresh, listening, connecting, connected };
 struct Socket {
     // --- identity (written under the table mutex, read lock-free) ---
     std::atomic<std::uint32_t> generation{0};
-    std::atomic<bool> live{false}; // handle valid: false from WSPCloseSocket on
-    bool in_use = false;           // acquired and not recycled (table mutex)
+    std::atomic<bool> live{false};   // handle valid: false from WSPCloseSocket on
+    std::atomic<bool> in_use{false}; // acquired and not yet recycled
     std::uint32_t index = 0;
     Socket* next_free = nullptr;
 

@@ -41,7 +41,7 @@ Socket* SocketTable::acquire() {
     Socket* s = free_head_;
     free_head_ = s->next_free;
     s->next_free = nullptr;
-    s->in_use = true;
+    s->in_use.store(true, std::memory_order_release);
     s->generation.fetch_add(1, std::memory_order_acq_rel);
     s->live.store(true, std::memory_order_release);
     return s;
@@ -57,7 +57,7 @@ void SocketTable::retire(Socket& s) noexcept {
 void SocketTable::recycle(Socket* s) noexcept {
     Expects(s != nullptr);
     std::lock_guard lock(mutex_);
-    s->in_use = false;
+    s->in_use.store(false, std::memory_order_release);
     s->next_free = free_head_;
     free_head_ = s;
 }
@@ -65,7 +65,7 @@ void SocketTable::recycle(Socket* s) noexcept {
 void SocketTable::for_each_in_use(void (*f)(Socket&)) {
     std::uint32_t count = count_.load(std::memory_order_acquire);
     for (std::uint32_t i = 0; i < count; ++i)
-        if (Socket* s = slot(i); s->in_use)
+        if (Socket* s = slot(i); s->in_use.load(std::memory_order_acquire))
             f(*s);
 }
 

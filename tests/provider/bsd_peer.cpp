@@ -74,6 +74,28 @@ int bsd_read_to_end(int fd, std::string& out, int timeout_ms) {
     }
 }
 
+int bsd_read_to_end_or_reset(int fd, std::string& out, int timeout_ms,
+                             const std::atomic<bool>& reset) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    bool reset_done = false;
+    char buf[4096];
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (!reset_done && reset.load(std::memory_order_acquire)) {
+            bsd_reset(fd);
+            reset_done = true;
+        }
+        if (wait_in(fd, 10) <= 0)
+            continue;
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n == 0)
+            return 0;
+        if (n < 0)
+            return errno;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    return ETIMEDOUT;
+}
+
 int bsd_read_exact(int fd, std::string& out, std::size_t n, int timeout_ms) {
     char buf[4096];
     while (out.size() < n) {

@@ -3,6 +3,7 @@
 // socket headers and riosp's Windows-layout headers cannot meet in one file.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -31,6 +32,11 @@ private:
 // Reads until EOF, an error or the timeout. Returns 0 on EOF, the errno on error
 // (ECONNRESET for a reset), ETIMEDOUT on timeout; the bytes read go to `out`.
 [[nodiscard]] int bsd_read_to_end(int fd, std::string& out, int timeout_ms);
+// As bsd_read_to_end, but when `reset` becomes true the reading thread itself resets the
+// connection (bsd_reset) and keeps reading to the end: a reset issued from another thread
+// would race with this thread's recv on the same descriptor.
+[[nodiscard]] int bsd_read_to_end_or_reset(int fd, std::string& out, int timeout_ms,
+                                           const std::atomic<bool>& reset);
 // Sends everything; 0 or the errno.
 [[nodiscard]] int bsd_send(int fd, const std::string& data);
 // Reads exactly n bytes (or fails): 0 or the errno (ECONNRESET, EPIPE, ETIMEDOUT...).

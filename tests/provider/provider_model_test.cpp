@@ -47,7 +47,8 @@ struct Failure {
 class Connection {
 public:
     Connection(SOCKET s, int peer, std::uint64_t id) : s_(s), peer_(peer), id_(id) {
-        reader_ = std::thread([this] { read_status_ = bsd_read_to_end(peer_, peer_got_, 20000); });
+        reader_ = std::thread(
+            [this] { read_status_ = bsd_read_to_end_or_reset(peer_, peer_got_, 20000, reset_); });
     }
     ~Connection() {
         if (reader_.joinable())
@@ -237,10 +238,8 @@ private:
     }
 
     std::string peer_reset() {
-        // SO_LINGER {1,0} on the peer's descriptor while its reader still holds it: shutting
-        // down both directions with linger 0 makes the kernel send a RST.
         if (!m_.peer_reset) {
-            bsd_reset(peer_);
+            reset_.store(true, std::memory_order_release); // the reader thread resets
             m_.peer_reset = true;
         }
         return {};
@@ -250,6 +249,7 @@ private:
     int peer_;
     std::uint64_t id_;
     Model m_;
+    std::atomic<bool> reset_{false};
     std::thread reader_;
     std::string peer_got_;
     int read_status_ = 0;
