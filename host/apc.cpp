@@ -61,7 +61,7 @@ ThreadRecord* decode(const WSATHREADID& id, std::uint32_t& generation) noexcept 
     return arena().records[index].load(std::memory_order_acquire);
 }
 
-std::uint32_t bind_record() noexcept {
+std::uint32_t bind_record(std::uint32_t& generation) noexcept {
     Arena& a = arena();
     std::uint32_t index = UINT32_MAX;
     {
@@ -89,6 +89,7 @@ std::uint32_t bind_record() noexcept {
     }
     ++r->generation;
     r->alive = true;
+    generation = r->generation;
     return index;
 }
 
@@ -110,6 +111,7 @@ void unbind_record(std::uint32_t index) noexcept {
 // The calling thread's binding; its destructor runs at thread exit.
 struct Binding {
     std::uint32_t index = UINT32_MAX;
+    std::uint32_t generation = 0; // cached: only bind_record changes it, on this thread
     Binding() = default;
     Binding(const Binding&) = delete;
     Binding& operator=(const Binding&) = delete;
@@ -119,7 +121,7 @@ struct Binding {
     }
     ThreadRecord* record() noexcept {
         if (index == UINT32_MAX)
-            index = bind_record();
+            index = bind_record(generation);
         return index == UINT32_MAX ? nullptr
                                    : arena().records[index].load(std::memory_order_acquire);
     }
@@ -135,12 +137,9 @@ bool open_current_thread(WSATHREADID& id, int& error) noexcept {
         error = WSA_NOT_ENOUGH_MEMORY;
         return false;
     }
-    std::uint32_t generation = 0;
-    {
-        std::lock_guard guard(r->lock);
-        generation = r->generation;
-    }
-    id.ThreadHandle = encode(this_thread.index, generation);
+    // No lock: every overlapped call asks for its thread id, and the generation of our own
+    // record changes only when this thread binds it.
+    id.ThreadHandle = encode(this_thread.index, this_thread.generation);
     id.Reserved = thread_id_tag;
     return true;
 }

@@ -16,6 +16,12 @@ SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocol
         // The provider gets its own copy of the entry, as from ws2_32's catalog.
         WSAPROTOCOL_INFOW info{};
         if (lpProtocolInfo != nullptr) {
+            // Protocol info names its catalog entry; one this host never registered has no
+            // provider to go to.
+            if (!host::catalog_has(lpProtocolInfo->dwCatalogEntryId)) {
+                *err = WSAEINVAL;
+                return INVALID_SOCKET;
+            }
             info = *lpProtocolInfo;
         } else {
             const WSAPROTOCOL_INFOW* entry = host::find_catalog_entry(af, type, protocol, *err);

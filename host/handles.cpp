@@ -56,7 +56,9 @@ SOCKET HandleTable::create(DWORD_PTR context, int& error) noexcept {
     slot.context.store(context, std::memory_order_release);
     slot.state.store((generation << 1) | live_bit, std::memory_order_release);
     live_.fetch_add(1, std::memory_order_relaxed);
-    return encode(index, generation);
+    const SOCKET s = encode(index, generation);
+    Ensures(s != 0 && s != INVALID_SOCKET && s % 4 == 0);
+    return s;
 }
 
 bool HandleTable::close(SOCKET s) noexcept {

@@ -174,6 +174,21 @@ TEST_F(Api, WSASocketPicksTheCatalogEntryForTheFamily) {
     }
 }
 
+TEST_F(Api, WSASocketWithProtocolInfoUsesItsCatalogEntryOrRefusesAnUnknownOne) {
+    WSAPROTOCOL_INFOW info = riosp::host::catalog()[1]; // TCP/IPv6
+    const SOCKET s = WSASocketW(AF_INET6, SOCK_STREAM, IPPROTO_TCP, &info, 0, 0);
+    ASSERT_NE(s, INVALID_SOCKET);
+    WSAPROTOCOL_INFOW seen{};
+    int len = sizeof seen;
+    ASSERT_EQ(getsockopt(s, SOL_SOCKET, SO_PROTOCOL_INFOW, reinterpret_cast<char*>(&seen), &len),
+              0);
+    EXPECT_EQ(seen.dwCatalogEntryId, info.dwCatalogEntryId);
+    EXPECT_EQ(closesocket(s), 0);
+    info.dwCatalogEntryId = 0xdead;
+    EXPECT_EQ(WSASocketW(AF_INET6, SOCK_STREAM, IPPROTO_TCP, &info, 0, 0), INVALID_SOCKET);
+    EXPECT_EQ(WSAGetLastError(), WSAEINVAL);
+}
+
 TEST_F(Api, WSASocketReportsTheFirstCatalogMismatch) {
     EXPECT_EQ(socket(99, SOCK_STREAM, 0), INVALID_SOCKET);
     EXPECT_EQ(WSAGetLastError(), WSAEAFNOSUPPORT);
