@@ -7,7 +7,9 @@
 #include <riosp/event_handle.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 namespace riosp::provider {
 
@@ -15,8 +17,9 @@ Worker::~Worker() {
     join();
 }
 
-int Worker::start(unsigned id, DWORD queue_size) noexcept {
+int Worker::start(unsigned id, DWORD queue_size, std::chrono::microseconds spin) noexcept {
     (void)id;
+    spin_ = spin;
     if (int err = wake_.open())
         return err;
     RIO_NOTIFICATION_COMPLETION notification{};
@@ -59,9 +62,20 @@ unsigned Worker::drain() noexcept {
 }
 
 void Worker::run() noexcept {
+    using clock = std::chrono::steady_clock;
     while (!stop_.load(std::memory_order_acquire)) {
         if (drain() > 0)
             continue;
+        if (spin_.count() > 0) {
+            // Busy-poll mode (RIO's polled completions): keep looking for spin_ before paying
+            // for a notification and a sleep; a completion restarts the budget.
+            const auto until = clock::now() + spin_;
+            bool got = false;
+            while (!got && clock::now() < until && !stop_.load(std::memory_order_relaxed))
+                got = drain() > 0;
+            if (got)
+                continue;
+        }
         // Arm the notification, then look again: a completion that arrived between the empty
         // dequeue and notify() would otherwise wait for the next one.
         (void)cq_->notify();
@@ -85,14 +99,25 @@ void Worker::run() noexcept {
     }
 }
 
+std::chrono::microseconds WorkerPool::busy_poll_budget() noexcept {
+    if (const char* us = std::getenv("RIOSP_BUSY_POLL_US")) {
+        long v = std::strtol(us, nullptr, 10);
+        return std::chrono::microseconds(v > 0 && v <= 1'000'000 ? v : 0);
+    }
+    if (const char* on = std::getenv("RIOSP_BUSY_POLL"); on != nullptr && on[0] == '1')
+        return default_spin;
+    return std::chrono::microseconds(0);
+}
+
 int WorkerPool::start(unsigned count) noexcept {
+    const auto spin = busy_poll_budget();
     if (count == 0)
         count = std::max(1u, std::thread::hardware_concurrency());
     try {
         workers_.reserve(count);
         for (unsigned i = 0; i < count; ++i) {
             workers_.push_back(std::make_unique<Worker>());
-            if (int err = workers_.back()->start(i, cq_entries)) {
+            if (int err = workers_.back()->start(i, cq_entries, spin)) {
                 stop();
                 return err;
             }

@@ -7,6 +7,7 @@
 #include <rio/rio.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -21,7 +22,8 @@ public:
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
-    [[nodiscard]] int start(unsigned id, DWORD queue_size) noexcept;
+    // spin: busy-poll budget before sleeping (0: sleep as soon as the queue is empty).
+    [[nodiscard]] int start(unsigned id, DWORD queue_size, std::chrono::microseconds spin) noexcept;
     void request_stop() noexcept;
     void join() noexcept;
     [[nodiscard]] rio::CompletionQueue& completion_queue() noexcept { return *cq_; }
@@ -35,6 +37,7 @@ private:
     std::optional<rio::CompletionQueue> cq_; // set by start()
     std::thread thread_;
     std::atomic<bool> stop_{false};
+    std::chrono::microseconds spin_{0};
 };
 
 class WorkerPool {
@@ -43,6 +46,10 @@ public:
     [[nodiscard]] int start(unsigned count) noexcept;
     // Stops and joins every worker, recycling sockets whose I/O they drained.
     void stop() noexcept;
+    // Busy-poll mode, off by default: RIOSP_BUSY_POLL=1 spins default_spin before sleeping,
+    // RIOSP_BUSY_POLL_US=<n> spins n microseconds (0 turns it off).
+    [[nodiscard]] static std::chrono::microseconds busy_poll_budget() noexcept;
+    static constexpr std::chrono::microseconds default_spin{200};
     // The worker a new socket is assigned to (round robin).
     [[nodiscard]] Worker& assign() noexcept;
     [[nodiscard]] unsigned size() const noexcept { return static_cast<unsigned>(workers_.size()); }

@@ -108,3 +108,27 @@ TEST(ProviderUnsupportedEntries, AnswerTheirDocumentedErrors) {
 
 } // namespace
 } // namespace riosp::provider
+
+#include <worker.h>
+
+#include <cstdlib>
+
+namespace riosp::provider {
+namespace {
+
+TEST(ProviderBusyPoll, IsOffByDefaultAndSetFromTheEnvironment) {
+    unsetenv("RIOSP_BUSY_POLL");
+    unsetenv("RIOSP_BUSY_POLL_US");
+    EXPECT_EQ(WorkerPool::busy_poll_budget().count(), 0);
+    setenv("RIOSP_BUSY_POLL", "1", 1);
+    EXPECT_EQ(WorkerPool::busy_poll_budget(), WorkerPool::default_spin);
+    setenv("RIOSP_BUSY_POLL_US", "750", 1);
+    EXPECT_EQ(WorkerPool::busy_poll_budget().count(), 750) << "an explicit budget wins";
+    setenv("RIOSP_BUSY_POLL_US", "0", 1);
+    EXPECT_EQ(WorkerPool::busy_poll_budget().count(), 0) << "0 turns it off";
+    unsetenv("RIOSP_BUSY_POLL");
+    unsetenv("RIOSP_BUSY_POLL_US");
+}
+
+} // namespace
+} // namespace riosp::provider
