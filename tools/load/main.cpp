@@ -1,0 +1,82 @@
+// riosp-load: a data-verified half-close workload over riosp (the Winsock API of riosp's host,
+// which loads the provider), optionally beside the same workload over raw BSD sockets.
+// See options.cpp for the command line and workload.cpp for what a connection does.
+#include "options.h"
+#include "report.h"
+#include "sys.h"
+#include "transport.h"
+#include "workload.h"
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+
+using namespace riosp::load;
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+} // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    ParseResult parsed = parse(argc, argv, o);
+    if (!parsed.ok) {
+        std::fprintf(stderr, "riosp-load: %s (see riosp-load --help)\n", parsed.error.c_str());
+        return 2;
+    }
+    if (parsed.help) {
+        std::fputs(usage().c_str(), stdout);
+        return 0;
+    }
+    raise_fd_limit();
+    stop_on_signals(&g_interrupted);
+
+    // The provider reads its settings at WSAStartup.
+    RunInfo info;
+    info.options = &o;
+    info.workers = o.workers ? std::to_string(o.workers) : "provider default";
+    if (o.workers)
+        set_env("RIOSP_WORKERS", std::to_string(o.workers));
+    if (o.busy_poll)
+        set_env("RIOSP_BUSY_POLL", "1");
+    if (int err = RiospTransport::start()) {
+        std::fprintf(stderr,
+                     "riosp-load: the riosp provider failed to start (WSAStartup: %s); check "
+                     "RIOSP_PROVIDER_PATH and that io_uring or epoll is usable\n",
+                     wsa_name(err).c_str());
+        return 1;
+    }
+    info.busy_poll = "off";
+    if (o.busy_poll) {
+        int mentions = provider_mentions("RIOSP_BUSY_POLL");
+        info.busy_poll = mentions == 1   ? "on (RIOSP_BUSY_POLL=1)"
+                         : mentions == 0 ? "requested, but this provider ignores RIOSP_BUSY_POLL"
+                                         : "requested (RIOSP_BUSY_POLL=1; provider not inspected)";
+        if (mentions == 0)
+            std::fprintf(stderr,
+                         "riosp-load: --busy-poll on: this provider does not implement busy "
+                         "polling yet (RIOSP_BUSY_POLL is ignored); running without it\n");
+    }
+    info.target = o.role == Role::client ? to_string(o.connect) : to_string(o.listen);
+
+    RiospTransport riosp;
+    info.runs.push_back(run_workload(riosp, o, g_interrupted));
+    RiospTransport::stop();
+    if (o.baseline && info.runs.back().fatal.empty() && !g_interrupted.load()) {
+        BsdTransport bsd;
+        info.runs.push_back(run_workload(bsd, o, g_interrupted));
+    }
+
+    bool clean = true;
+    for (const auto& s : info.runs)
+        clean = clean && s.clean();
+    info.exit_code = clean ? 0 : 1;
+    print_summary(info);
+    if (!o.json_file.empty() && !write_json(info, o.json_file))
+        info.exit_code = 1;
+    if (!o.csv_file.empty() && !write_csv(info, o.csv_file))
+        info.exit_code = 1;
+    return info.exit_code;
+}

@@ -1,0 +1,55 @@
+// riosp-load's command line: roles, workload, output files. parse() never exits; main() turns
+// a failure into exit code 2 with the message.
+#pragma once
+
+#include "transport.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace riosp::load {
+
+enum class Role { embedded, server, client };
+enum class Pattern : std::uint8_t { push, pull, pingpong, duplex };
+enum class Shutdown : std::uint8_t { graceful, rude, random };
+
+[[nodiscard]] const char* name_of(Role r) noexcept;
+[[nodiscard]] const char* name_of(Pattern p) noexcept;
+[[nodiscard]] const char* name_of(Shutdown s) noexcept;
+
+struct Options {
+    Role role = Role::embedded;
+    Endpoint listen;                   // server and embedded roles (embedded: 127.0.0.1:0)
+    Endpoint connect;                  // client role
+    std::uint64_t connections = 0;     // total; 0 = until the duration ends
+    unsigned concurrency = 4;          // client threads (and server connection threads)
+    std::uint32_t message_size = 4096; // bytes per send call / ping-pong message
+    std::uint64_t bytes = 64 * 1024;   // per connection and direction
+    double duration_s = 20;            // 0 = no limit (server role: until interrupted)
+    Pattern pattern = Pattern::pingpong;
+    Shutdown shutdown = Shutdown::random;
+    unsigned workers = 0;     // RIOSP_WORKERS; 0 = the provider's default
+    bool busy_poll = false;   // RIOSP_BUSY_POLL=1
+    bool baseline = false;    // also run over raw BSD sockets
+    std::uint64_t seed = 1;   // random shutdown choices
+    double timeout_s = 10;    // watchdog: a connection with no progress for this long
+    unsigned mem_probe = 256; // idle connected pairs for the memory-per-socket figure
+    bool status = true;       // the status line every second
+    std::string json_file;
+    std::string csv_file;
+    // Set when the user gave the option (client role rejects workload options).
+    std::vector<std::string> workload_flags_given;
+};
+
+struct ParseResult {
+    bool ok = false;
+    bool help = false;
+    std::string error;
+};
+
+[[nodiscard]] ParseResult parse(int argc, char** argv, Options& out);
+[[nodiscard]] std::string usage();
+
+} // namespace riosp::load

@@ -1,0 +1,206 @@
+// The --baseline transport: the same workload calls over plain BSD sockets (the Linux kernel's
+// TCP, no riosp code). Its own translation unit: Linux's socket headers and riosp's
+// Windows-layout headers cannot meet in one file. errno values come back as the WSA codes
+// Windows would report, so both transports' errors read the same in the summary.
+#include "transport.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace riosp::load {
+namespace {
+
+int wsa_from_errno(int e) noexcept {
+    switch (e) {
+    case EINTR:
+        return 10004;
+    case EBADF:
+        return 10009;
+    case EACCES:
+        return 10013;
+    case EFAULT:
+        return 10014;
+    case EINVAL:
+        return 10022;
+    case EMFILE:
+    case ENFILE:
+        return 10024;
+    case EAGAIN:
+        return 10035;
+    case EINPROGRESS:
+        return 10036;
+    case EALREADY:
+        return 10037;
+    case ENOTSOCK:
+        return 10038;
+    case EMSGSIZE:
+        return 10040;
+    case ENOPROTOOPT:
+        return 10042;
+    case EOPNOTSUPP:
+        return 10045;
+    case EAFNOSUPPORT:
+        return 10047;
+    case EADDRINUSE:
+        return wsa::addr_in_use;
+    case EADDRNOTAVAIL:
+        return wsa::addr_not_avail;
+    case ENETDOWN:
+        return 10050;
+    case ENETUNREACH:
+        return 10051;
+    case ECONNABORTED:
+        return wsa::conn_aborted;
+    case ECONNRESET:
+    case EPIPE:
+        return wsa::conn_reset;
+    case ENOBUFS:
+    case ENOMEM:
+        return 10055;
+    case EISCONN:
+        return 10056;
+    case ENOTCONN:
+        return 10057;
+    case ESHUTDOWN:
+        return 10058;
+    case ETIMEDOUT:
+        return wsa::timed_out;
+    case ECONNREFUSED:
+        return wsa::conn_refused;
+    case EHOSTUNREACH:
+        return 10065;
+    default:
+        return 10022;
+    }
+}
+
+int last_error() noexcept {
+    return wsa_from_errno(errno);
+}
+
+socklen_t to_sockaddr(const Endpoint& e, sockaddr_storage& ss) noexcept {
+    std::memset(&ss, 0, sizeof ss);
+    if (e.v6) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(e.port);
+        std::memcpy(&a->sin6_addr, e.addr.data(), 16);
+        a->sin6_scope_id = e.scope;
+        return sizeof(sockaddr_in6);
+    }
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(e.port);
+    std::memcpy(&a->sin_addr, e.addr.data(), 4);
+    return sizeof(sockaddr_in);
+}
+
+int fd_of(Sock s) noexcept {
+    return static_cast<int>(s);
+}
+
+void set_nodelay(int fd) noexcept {
+    int on = 1;
+    (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
+} // namespace
+
+int BsdTransport::listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
+    int fd = ::socket(at.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0)
+        return last_error();
+    int on = 1;
+    (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    sockaddr_storage ss{};
+    socklen_t len = to_sockaddr(at, ss);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd, 4096) != 0) {
+        int err = last_error();
+        ::close(fd);
+        return err;
+    }
+    bound = at;
+    sockaddr_storage got{};
+    socklen_t got_len = sizeof got;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&got), &got_len) == 0)
+        bound.port =
+            ntohs(got.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&got)->sin6_port
+                                            : reinterpret_cast<sockaddr_in*>(&got)->sin_port);
+    out = static_cast<Sock>(fd);
+    return 0;
+}
+
+int BsdTransport::accept(Sock listener, Sock& out) noexcept {
+    int fd = -1;
+    do {
+        fd = ::accept4(fd_of(listener), nullptr, nullptr, SOCK_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return last_error();
+    set_nodelay(fd);
+    out = static_cast<Sock>(fd);
+    return 0;
+}
+
+int BsdTransport::connect(const Endpoint& to, Sock& out) noexcept {
+    int fd = ::socket(to.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0)
+        return last_error();
+    sockaddr_storage ss{};
+    socklen_t len = to_sockaddr(to, ss);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+        int err = last_error();
+        ::close(fd);
+        return err;
+    }
+    set_nodelay(fd);
+    out = static_cast<Sock>(fd);
+    return 0;
+}
+
+int BsdTransport::send(Sock s, const void* data, std::size_t len, std::size_t& done) noexcept {
+    ssize_t n = -1;
+    do {
+        n = ::send(fd_of(s), data, len, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        done = 0;
+        return last_error();
+    }
+    done = static_cast<std::size_t>(n);
+    return 0;
+}
+
+int BsdTransport::recv(Sock s, void* data, std::size_t len, std::size_t& done) noexcept {
+    ssize_t n = -1;
+    do {
+        n = ::recv(fd_of(s), data, len, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        done = 0;
+        return last_error();
+    }
+    done = static_cast<std::size_t>(n);
+    return 0;
+}
+
+int BsdTransport::send_disconnect(Sock s) noexcept {
+    return ::shutdown(fd_of(s), SHUT_WR) == 0 ? 0 : last_error();
+}
+
+int BsdTransport::set_abortive(Sock s) noexcept {
+    ::linger l{1, 0};
+    return ::setsockopt(fd_of(s), SOL_SOCKET, SO_LINGER, &l, sizeof l) == 0 ? 0 : last_error();
+}
+
+int BsdTransport::close(Sock s) noexcept {
+    return ::close(fd_of(s)) == 0 ? 0 : last_error();
+}
+
+} // namespace riosp::load

@@ -1,0 +1,338 @@
+// Summary table, JSON and CSV.
+#include "report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace riosp::load {
+namespace {
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+std::string human_rate(double bytes_per_s) {
+    if (bytes_per_s >= 1e9)
+        return fmt("%.2f GB/s", bytes_per_s / 1e9);
+    if (bytes_per_s >= 1e6)
+        return fmt("%.1f MB/s", bytes_per_s / 1e6);
+    return fmt("%.1f kB/s", bytes_per_s / 1e3);
+}
+
+std::string micros(std::uint64_t ns) {
+    return fmt("%.1f us", static_cast<double>(ns) / 1e3);
+}
+
+double per_s(std::uint64_t n, double s) {
+    return s > 0 ? static_cast<double>(n) / s : 0;
+}
+
+struct Row {
+    std::string label;
+    std::function<std::string(const Summary&)> text;
+    std::function<double(const Summary&)> value; // for the ratio; nullptr: no ratio
+};
+
+std::string escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+void json_latency(std::ostream& o, const char* name, const LatencySummary& l, bool comma) {
+    o << "      \"" << name << "\": {\"count\": " << l.count << ", \"p50\": " << l.p50
+      << ", \"p99\": " << l.p99 << ", \"p999\": " << l.p999 << ", \"max\": " << l.max
+      << ", \"mean\": " << static_cast<std::uint64_t>(l.mean) << "}" << (comma ? "," : "") << "\n";
+}
+
+std::string num(double v) {
+    if (!std::isfinite(v))
+        return "null";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
+} // namespace
+
+void print_summary(const RunInfo& info) {
+    const Options& o = *info.options;
+    const auto& runs = info.runs;
+    std::printf("\nriosp-load summary: %s on %s, pattern %s, shutdown %s, concurrency %u\n",
+                name_of(o.role), info.target.c_str(), name_of(o.pattern), name_of(o.shutdown),
+                o.concurrency);
+    if (o.role != Role::client)
+        std::printf("  message %u B, %llu B per connection and direction; provider workers %s, "
+                    "busy-poll %s\n",
+                    o.message_size, static_cast<unsigned long long>(o.bytes), info.workers.c_str(),
+                    info.busy_poll.c_str());
+    else
+        std::printf("  workload from the server's hello; provider workers %s, busy-poll %s\n",
+                    info.workers.c_str(), info.busy_poll.c_str());
+    std::vector<Row> rows;
+    rows.push_back(
+        {"elapsed", [](const Summary& s) { return fmt("%.2f s", s.elapsed_s); }, nullptr});
+    rows.push_back({"connections", [](const Summary& s) { return std::to_string(s.connections); },
+                    [](const Summary& s) { return static_cast<double>(s.connections); }});
+    rows.push_back({"connections/s",
+                    [](const Summary& s) { return fmt("%.1f", per_s(s.connections, s.elapsed_s)); },
+                    [](const Summary& s) { return per_s(s.connections, s.elapsed_s); }});
+    rows.push_back(
+        {"bytes/s received",
+         [](const Summary& s) { return human_rate(per_s(s.bytes_received, s.elapsed_s)); },
+         [](const Summary& s) { return per_s(s.bytes_received, s.elapsed_s); }});
+    rows.push_back({"bytes/s sent",
+                    [](const Summary& s) { return human_rate(per_s(s.bytes_sent, s.elapsed_s)); },
+                    [](const Summary& s) { return per_s(s.bytes_sent, s.elapsed_s); }});
+    auto lat = [&](const char* label, LatencySummary Summary::*m) {
+        const char* qs[3] = {"p50", "p99", "p99.9"};
+        for (int i = 0; i < 3; ++i) {
+            auto pick = [m, i](const Summary& s) {
+                const LatencySummary& l = s.*m;
+                return i == 0 ? l.p50 : i == 1 ? l.p99 : l.p999;
+            };
+            rows.push_back({std::string(label) + " " + qs[i],
+                            [pick, m](const Summary& s) {
+                                return (s.*m).count ? micros(pick(s)) : std::string("-");
+                            },
+                            [pick](const Summary& s) { return static_cast<double>(pick(s)); }});
+        }
+    };
+    if (o.role == Role::client || o.pattern == Pattern::pingpong)
+        lat("round trip", &Summary::round_trip);
+    lat("connection", &Summary::connection);
+    if (o.role != Role::server)
+        lat("connect", &Summary::connect);
+    rows.push_back({"shutdowns graceful/rude-c/rude-s",
+                    [](const Summary& s) {
+                        return std::to_string(s.plans[0]) + "/" + std::to_string(s.plans[1]) + "/" +
+                               std::to_string(s.plans[2]);
+                    },
+                    nullptr});
+    rows.push_back({"connections failed",
+                    [](const Summary& s) { return std::to_string(s.connections_failed); },
+                    nullptr});
+    rows.push_back({"WSA errors",
+                    [](const Summary& s) { return std::to_string(s.wsa_error_total()); }, nullptr});
+    std::map<int, bool> codes;
+    for (const auto& s : runs)
+        for (const auto& [code, count] : s.wsa_errors)
+            codes[code] = true;
+    for (const auto& [code, unused] : codes) {
+        int c = code;
+        rows.push_back({"  " + wsa_name(c) + " (" + std::to_string(c) + ")",
+                        [c](const Summary& s) {
+                            auto it = s.wsa_errors.find(c);
+                            return std::to_string(it == s.wsa_errors.end() ? 0 : it->second);
+                        },
+                        nullptr});
+    }
+    rows.push_back(
+        {"data errors", [](const Summary& s) { return std::to_string(s.data_errors); }, nullptr});
+    rows.push_back({"shutdown errors",
+                    [](const Summary& s) { return std::to_string(s.shutdown_errors); }, nullptr});
+    rows.push_back({"allocs in disconnect calls",
+                    [](const Summary& s) {
+                        if (!s.allocs_available)
+                            return std::string("n/a (sanitizer build)");
+                        return std::to_string(s.disconnect_allocs) + " in " +
+                               std::to_string(s.disconnect_calls) + " calls";
+                    },
+                    nullptr});
+    rows.push_back({"memory/socket (RSS)",
+                    [](const Summary& s) {
+                        return s.mem_pairs ? fmt("%.1f KiB", s.mem_rss_per_socket / 1024)
+                                           : std::string("n/a");
+                    },
+                    nullptr});
+    rows.push_back({"memory/socket (virtual)",
+                    [](const Summary& s) {
+                        return s.mem_pairs ? fmt("%.1f KiB", s.mem_vm_per_socket / 1024)
+                                           : std::string("n/a");
+                    },
+                    nullptr});
+
+    const bool ratio = runs.size() == 2;
+    std::printf("\n  %-34s", "");
+    for (const auto& s : runs)
+        std::printf(" %22s", s.transport.c_str());
+    if (ratio)
+        std::printf(" %12s", (runs[0].transport + "/" + runs[1].transport).c_str());
+    std::printf("\n");
+    for (const auto& r : rows) {
+        std::printf("  %-34s", r.label.c_str());
+        for (const auto& s : runs)
+            std::printf(" %22s", r.text(s).c_str());
+        if (ratio && r.value) {
+            double a = r.value(runs[0]);
+            double b = r.value(runs[1]);
+            std::printf(" %12s", b > 0 ? fmt("%.2f", a / b).c_str() : "-");
+        }
+        std::printf("\n");
+    }
+    std::printf("\n  latency: round trip = one ping-pong message and its echo (client side); "
+                "connection = connect to close\n"
+                "  allocations: counted in the calling thread around WSASendDisconnect, SO_LINGER "
+                "and closesocket\n"
+                "  memory/socket: RSS and virtual-size growth with %u idle connected pairs open "
+                "(after the run)\n",
+                o.mem_probe);
+    for (const auto& s : runs)
+        if (!s.fatal.empty())
+            std::printf("  %s stopped early: %s\n", s.transport.c_str(), s.fatal.c_str());
+    std::printf("\nresult: %s (exit %d)\n",
+                info.exit_code == 0 ? "clean: every byte verified, no unexpected errors"
+                                    : "FAILED: see the errors above",
+                info.exit_code);
+    std::fflush(stdout);
+}
+
+bool write_json(const RunInfo& info, const std::string& path) {
+    const Options& o = *info.options;
+    std::ostringstream j;
+    j << "{\n  \"tool\": \"riosp-load\",\n  \"role\": \"" << name_of(o.role) << "\",\n"
+      << "  \"target\": \"" << escape(info.target) << "\",\n"
+      << "  \"pattern\": \"" << name_of(o.pattern) << "\",\n"
+      << "  \"shutdown\": \"" << name_of(o.shutdown) << "\",\n"
+      << "  \"message_size\": " << o.message_size << ",\n"
+      << "  \"bytes_per_connection\": " << o.bytes << ",\n"
+      << "  \"concurrency\": " << o.concurrency << ",\n"
+      << "  \"duration_s\": " << num(o.duration_s) << ",\n"
+      << "  \"workers\": \"" << escape(info.workers) << "\",\n"
+      << "  \"busy_poll\": \"" << escape(info.busy_poll) << "\",\n"
+      << "  \"runs\": [\n";
+    for (std::size_t i = 0; i < info.runs.size(); ++i) {
+        const Summary& s = info.runs[i];
+        j << "    {\n      \"transport\": \"" << s.transport << "\",\n"
+          << "      \"elapsed_s\": " << num(s.elapsed_s) << ",\n"
+          << "      \"connections\": " << s.connections << ",\n"
+          << "      \"connections_failed\": " << s.connections_failed << ",\n"
+          << "      \"connections_per_s\": " << num(per_s(s.connections, s.elapsed_s)) << ",\n"
+          << "      \"bytes_sent\": " << s.bytes_sent << ",\n"
+          << "      \"bytes_received\": " << s.bytes_received << ",\n"
+          << "      \"bytes_received_per_s\": " << num(per_s(s.bytes_received, s.elapsed_s))
+          << ",\n";
+        j << "      \"latency_ns\": {\n";
+        json_latency(j, "round_trip", s.round_trip, true);
+        json_latency(j, "connection", s.connection, true);
+        json_latency(j, "connect", s.connect, false);
+        j << "      },\n      \"wsa_errors\": " << s.wsa_error_total() << ",\n"
+          << "      \"errors_by_wsa_code\": {";
+        bool first = true;
+        for (const auto& [code, count] : s.wsa_errors) {
+            j << (first ? "" : ", ") << "\"" << code << "\": {\"name\": \"" << wsa_name(code)
+              << "\", \"count\": " << count << "}";
+            first = false;
+        }
+        j << "},\n      \"data_errors\": " << s.data_errors << ",\n"
+          << "      \"shutdown_errors\": " << s.shutdown_errors << ",\n"
+          << "      \"shutdowns\": {\"graceful\": " << s.plans[0]
+          << ", \"rude_client_aborts\": " << s.plans[1]
+          << ", \"rude_server_aborts\": " << s.plans[2] << "},\n"
+          << "      \"disconnect_allocations\": ";
+        if (s.allocs_available)
+            j << "{\"calls\": " << s.disconnect_calls
+              << ", \"allocations\": " << s.disconnect_allocs << "},\n";
+        else
+            j << "null,\n";
+        j << "      \"memory_per_socket\": ";
+        if (s.mem_pairs)
+            j << "{\"pairs\": " << s.mem_pairs << ", \"rss_bytes\": " << num(s.mem_rss_per_socket)
+              << ", \"virtual_bytes\": " << num(s.mem_vm_per_socket) << "},\n";
+        else
+            j << "null,\n";
+        j << "      \"stopped_early\": "
+          << (s.fatal.empty() ? std::string("null") : "\"" + escape(s.fatal) + "\"") << "\n"
+          << "    }" << (i + 1 < info.runs.size() ? "," : "") << "\n";
+    }
+    j << "  ],\n";
+    if (info.runs.size() == 2) {
+        const Summary& a = info.runs[0];
+        const Summary& b = info.runs[1];
+        auto ratio = [](double x, double y) { return y > 0 ? x / y : NAN; };
+        j << "  \"ratios\": {\n"
+          << "    \"connections_per_s\": "
+          << num(ratio(per_s(a.connections, a.elapsed_s), per_s(b.connections, b.elapsed_s)))
+          << ",\n    \"bytes_received_per_s\": "
+          << num(ratio(per_s(a.bytes_received, a.elapsed_s), per_s(b.bytes_received, b.elapsed_s)))
+          << ",\n    \"round_trip_p50\": "
+          << num(ratio(static_cast<double>(a.round_trip.p50),
+                       static_cast<double>(b.round_trip.p50)))
+          << ",\n    \"connection_p50\": "
+          << num(ratio(static_cast<double>(a.connection.p50),
+                       static_cast<double>(b.connection.p50)))
+          << "\n  },\n";
+    }
+    j << "  \"exit_code\": " << info.exit_code << "\n}\n";
+    std::ofstream f(path);
+    f << j.str();
+    f.close();
+    if (!f) {
+        std::fprintf(stderr, "riosp-load: cannot write %s\n", path.c_str());
+        return false;
+    }
+    return true;
+}
+
+bool write_csv(const RunInfo& info, const std::string& path) {
+    std::ofstream f(path);
+    f << "transport,id,pattern,shutdown,start_us,connect_us,duration_us,bytes_sent,"
+         "bytes_received,round_trips,client_result,client_wsa_error,client_phase,server_result,"
+         "server_wsa_error,server_phase\n";
+    auto us = [](std::uint64_t ns) { return std::to_string(ns / 1000); };
+    for (const auto& s : info.runs) {
+        std::map<std::uint64_t, std::pair<const ConnRecord*, const ConnRecord*>> by_id;
+        std::vector<const ConnRecord*> orphans;
+        for (const auto& r : s.records) {
+            if (r.id == 0) {
+                orphans.push_back(&r);
+                continue;
+            }
+            auto& slot = by_id[r.id];
+            (r.side == Side::client ? slot.first : slot.second) = &r;
+        }
+        auto row = [&](std::uint64_t id, const ConnRecord* c, const ConnRecord* sv) {
+            const ConnRecord* any = c != nullptr ? c : sv;
+            f << s.transport << ',' << id << ',' << name_of(any->pattern) << ','
+              << (any->id != 0 ? name_of(any->plan) : "") << ',' << us(any->start_ns) << ','
+              << (c != nullptr ? us(c->connect_ns) : "") << ',' << us(any->duration_ns) << ','
+              << any->bytes_sent << ',' << any->bytes_received << ',' << any->round_trips << ',';
+            for (const ConnRecord* r : {c, sv}) {
+                if (r != nullptr)
+                    f << name_of(r->outcome) << ',' << r->wsa_error << ",\"" << r->phase << '"';
+                else
+                    f << ",,";
+                f << (r == c ? "," : "\n");
+            }
+        };
+        for (const auto& [id, pair] : by_id)
+            row(id, pair.first, pair.second);
+        for (const ConnRecord* r : orphans)
+            row(0, r->side == Side::client ? r : nullptr, r->side == Side::server ? r : nullptr);
+    }
+    f.close();
+    if (!f) {
+        std::fprintf(stderr, "riosp-load: cannot write %s\n", path.c_str());
+        return false;
+    }
+    return true;
+}
+
+} // namespace riosp::load

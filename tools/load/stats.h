@@ -1,0 +1,107 @@
+// What a run measures: per-thread counters and histograms (written by one thread, the live
+// counters read by the status line and the watchdog), per-connection records, and the merged
+// summary of one transport's run.
+#pragma once
+
+#include "histogram.h"
+#include "options.h"
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace riosp::load {
+
+// How one connection ends, chosen by the server and announced in its hello.
+enum class Plan : std::uint8_t { graceful = 0, rude_client_aborts = 1, rude_server_aborts = 2 };
+enum class Side : std::uint8_t { client, server };
+enum class Outcome : std::uint8_t { ok, wsa_error, data_error, shutdown_error };
+
+[[nodiscard]] const char* name_of(Plan p) noexcept;
+[[nodiscard]] const char* name_of(Side s) noexcept;
+[[nodiscard]] const char* name_of(Outcome o) noexcept;
+
+struct ConnRecord {
+    std::uint64_t id = 0; // 0: the hello never arrived
+    Side side = Side::client;
+    Pattern pattern = Pattern::pingpong;
+    Plan plan = Plan::graceful;
+    Outcome outcome = Outcome::ok;
+    int wsa_error = 0;
+    const char* phase = "";     // where it failed
+    std::uint64_t start_ns = 0; // since the run's start
+    std::uint64_t connect_ns = 0;
+    std::uint64_t duration_ns = 0;
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t bytes_received = 0;
+    std::uint32_t round_trips = 0;
+};
+
+// One connection thread's figures.
+struct WorkerStats {
+    // Live: read by the status line and the watchdog.
+    std::atomic<std::uint64_t> conns_done{0};
+    std::atomic<std::uint64_t> bytes_sent{0};
+    std::atomic<std::uint64_t> bytes_received{0};
+    std::atomic<std::uint64_t> errors{0};       // WSA, data and shutdown errors
+    std::atomic<std::int64_t> busy_since_ns{0}; // 0: between connections
+    std::atomic<std::int64_t> last_progress_ns{0};
+    std::atomic<std::uint64_t> conn_id{0};
+    std::atomic<const char*> phase{""};
+    // Owned by the thread; read after it has been joined.
+    Side side = Side::client;
+    Histogram round_trip;
+    Histogram connection;
+    Histogram connect;
+    std::map<int, std::uint64_t> wsa_errors;
+    std::uint64_t data_errors = 0;
+    std::uint64_t shutdown_errors = 0;
+    std::uint64_t plans[3] = {};
+    std::uint64_t disconnect_calls = 0;
+    std::uint64_t disconnect_allocs = 0;
+    std::vector<ConnRecord> records;
+};
+
+struct LatencySummary {
+    std::uint64_t count = 0;
+    std::uint64_t p50 = 0, p99 = 0, p999 = 0, max = 0;
+    double mean = 0;
+};
+[[nodiscard]] LatencySummary summarize(const Histogram& h) noexcept;
+
+struct Summary {
+    std::string transport;
+    double elapsed_s = 0;
+    std::uint64_t connections = 0; // conversations finished (client side; server role: server)
+    std::uint64_t connections_failed = 0; // of those, with any error on that side
+    std::uint64_t server_connections = 0;
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t bytes_received = 0;
+    LatencySummary round_trip, connection, connect;
+    std::map<int, std::uint64_t> wsa_errors;
+    std::uint64_t data_errors = 0;
+    std::uint64_t shutdown_errors = 0;
+    std::uint64_t plans[3] = {};
+    bool allocs_available = false;
+    std::uint64_t disconnect_calls = 0;
+    std::uint64_t disconnect_allocs = 0;
+    unsigned mem_pairs = 0; // 0: not measured
+    double mem_rss_per_socket = 0;
+    double mem_vm_per_socket = 0;
+    std::string fatal;               // a one-line reason the run stopped early
+    std::vector<ConnRecord> records; // both sides
+
+    [[nodiscard]] std::uint64_t wsa_error_total() const noexcept {
+        std::uint64_t n = 0;
+        for (const auto& [code, count] : wsa_errors)
+            n += count;
+        return n;
+    }
+    [[nodiscard]] bool clean() const noexcept {
+        return fatal.empty() && data_errors == 0 && shutdown_errors == 0 && wsa_error_total() == 0;
+    }
+};
+
+} // namespace riosp::load

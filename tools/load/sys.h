@@ -1,0 +1,26 @@
+// Process-level helpers that need Linux headers: memory, limits, signals, the environment.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace riosp::load {
+
+// Resident set size in bytes (from /proc/self/statm), 0 if unknown.
+[[nodiscard]] std::uint64_t rss_bytes() noexcept;
+// Virtual memory size in bytes (the same file), 0 if unknown.
+[[nodiscard]] std::uint64_t vm_bytes() noexcept;
+// Raises the soft open-files limit to the hard one (sockets for the memory probe).
+void raise_fd_limit() noexcept;
+// SIGINT/SIGTERM set *flag instead of killing the process.
+void stop_on_signals(std::atomic<bool>* flag) noexcept;
+void set_env(const char* name, const std::string& value);
+// Whether the loaded provider module (a mapping whose path contains "riosp_provider", or
+// $RIOSP_PROVIDER_PATH) contains `needle` in its file, e.g. an environment variable's name.
+// 1 yes, 0 no, -1 the module was not found.
+[[nodiscard]] int provider_mentions(const std::string& needle);
+// Ends the process at once (the watchdog): no destructors, no atexit handlers.
+[[noreturn]] void hard_exit(int code) noexcept;
+
+} // namespace riosp::load

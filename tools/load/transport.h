@@ -1,0 +1,94 @@
+// The workload's view of a socket API: a neutral interface implemented twice, over riosp (the
+// Winsock API of riosp's host, transport_riosp.cpp) and over raw BSD sockets (raw_baseline.cpp,
+// for --baseline). The two implementations live in separate translation units because Linux's
+// socket headers and riosp's Windows-layout headers cannot meet in one file; this header
+// includes neither. Every call returns 0 or a Windows Sockets error code (WSAE...).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace riosp::load {
+
+// The Windows Sockets error codes the workload reasons about (the values are Windows').
+namespace wsa {
+inline constexpr int addr_in_use = 10048;
+inline constexpr int addr_not_avail = 10049;
+inline constexpr int conn_aborted = 10053;
+inline constexpr int conn_reset = 10054;
+inline constexpr int timed_out = 10060;
+inline constexpr int conn_refused = 10061;
+} // namespace wsa
+
+// "WSAECONNRESET" for 10054; "WSA error 12345" for codes without a name.
+[[nodiscard]] std::string wsa_name(int code);
+
+using Sock = std::uint64_t;
+inline constexpr Sock bad_sock = ~Sock{0};
+
+// An IPv4 or IPv6 address and port, in host order for the port.
+struct Endpoint {
+    bool v6 = false;
+    std::array<std::uint8_t, 16> addr{}; // v4 uses the first 4 bytes
+    std::uint16_t port = 0;
+    std::uint32_t scope = 0;
+};
+
+// "127.0.0.1:5001", "[::1]:5001", "localhost:5001", ":5001" (any IPv4). False with a message.
+[[nodiscard]] bool parse_endpoint(const std::string& text, Endpoint& out, std::string& why);
+[[nodiscard]] std::string to_string(const Endpoint& e);
+
+class Transport {
+public:
+    virtual ~Transport() = default;
+    [[nodiscard]] virtual const char* name() const noexcept = 0;
+    // Bound and listening; `bound` gets the actual address (the kernel's port for port 0).
+    virtual int listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcept = 0;
+    virtual int accept(Sock listener, Sock& out) noexcept = 0;
+    // A connected socket with TCP_NODELAY set.
+    virtual int connect(const Endpoint& to, Sock& out) noexcept = 0;
+    // One send / receive call; `done` gets the byte count (0 on receive means the peer's FIN).
+    virtual int send(Sock s, const void* data, std::size_t len, std::size_t& done) noexcept = 0;
+    virtual int recv(Sock s, void* data, std::size_t len, std::size_t& done) noexcept = 0;
+    // The disconnect paths: half-close (WSASendDisconnect / shutdown(SHUT_WR)), the abortive
+    // linger option (SO_LINGER {1,0}), and close.
+    virtual int send_disconnect(Sock s) noexcept = 0;
+    virtual int set_abortive(Sock s) noexcept = 0;
+    virtual int close(Sock s) noexcept = 0;
+};
+
+// riosp through the host's Winsock API. start() runs WSAStartup (after the environment is set).
+class RiospTransport final : public Transport {
+public:
+    // 0, or the WSAStartup error code.
+    [[nodiscard]] static int start() noexcept;
+    static void stop() noexcept;
+    [[nodiscard]] const char* name() const noexcept override { return "riosp"; }
+    int listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcept override;
+    int accept(Sock listener, Sock& out) noexcept override;
+    int connect(const Endpoint& to, Sock& out) noexcept override;
+    int send(Sock s, const void* data, std::size_t len, std::size_t& done) noexcept override;
+    int recv(Sock s, void* data, std::size_t len, std::size_t& done) noexcept override;
+    int send_disconnect(Sock s) noexcept override;
+    int set_abortive(Sock s) noexcept override;
+    int close(Sock s) noexcept override;
+};
+
+// The Linux kernel's TCP through plain BSD sockets: the baseline.
+class BsdTransport final : public Transport {
+public:
+    [[nodiscard]] const char* name() const noexcept override { return "bsd"; }
+    int listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcept override;
+    int accept(Sock listener, Sock& out) noexcept override;
+    int connect(const Endpoint& to, Sock& out) noexcept override;
+    int send(Sock s, const void* data, std::size_t len, std::size_t& done) noexcept override;
+    int recv(Sock s, void* data, std::size_t len, std::size_t& done) noexcept override;
+    int send_disconnect(Sock s) noexcept override;
+    int set_abortive(Sock s) noexcept override;
+    int close(Sock s) noexcept override;
+};
+
+} // namespace riosp::load

@@ -1,0 +1,146 @@
+// The workload's socket calls over riosp: the Winsock 2 API of riosp's host (<riosp/ws.h>), which
+// loads the provider on WSAStartup. Blocking sockets; every failure comes back as its WSA code.
+#include "transport.h"
+
+#include <riosp/ws.h>
+
+#include <cstring>
+
+namespace riosp::load {
+namespace {
+
+using namespace riosp::ws;
+
+USHORT to_net16(std::uint16_t v) noexcept {
+    return static_cast<USHORT>(((v & 0xff) << 8) | (v >> 8));
+}
+
+int to_sockaddr(const Endpoint& e, sockaddr_storage& ss) noexcept {
+    std::memset(&ss, 0, sizeof ss);
+    if (e.v6) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+        a->sin6_family = AF_INET6;
+        a->sin6_port = to_net16(e.port);
+        std::memcpy(a->sin6_addr.s6_addr, e.addr.data(), 16);
+        a->sin6_scope_id = e.scope;
+        return sizeof(sockaddr_in6);
+    }
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = to_net16(e.port);
+    std::memcpy(&a->sin_addr, e.addr.data(), 4);
+    return sizeof(sockaddr_in);
+}
+
+int last_error() noexcept {
+    int e = WSAGetLastError();
+    return e != 0 ? e : WSAEINVAL;
+}
+
+SOCKET as_socket(Sock s) noexcept {
+    return static_cast<SOCKET>(s);
+}
+
+} // namespace
+
+int RiospTransport::start() noexcept {
+    WSADATA data{};
+    return WSAStartup(MAKEWORD(2, 2), &data);
+}
+
+void RiospTransport::stop() noexcept {
+    (void)WSACleanup();
+}
+
+int RiospTransport::listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
+    SOCKET s = socket(at.v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (s == INVALID_SOCKET)
+        return last_error();
+    sockaddr_storage ss{};
+    int len = to_sockaddr(at, ss);
+    BOOL on = TRUE;
+    (void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&on), sizeof on);
+    if (bind(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0 ||
+        ::riosp::ws::listen(s, SOMAXCONN) != 0) {
+        int err = last_error();
+        (void)closesocket(s);
+        return err;
+    }
+    sockaddr_storage got{};
+    int got_len = sizeof got;
+    bound = at;
+    if (getsockname(s, reinterpret_cast<sockaddr*>(&got), &got_len) == 0) {
+        USHORT net_port = got.ss_family == AF_INET6
+                              ? reinterpret_cast<sockaddr_in6*>(&got)->sin6_port
+                              : reinterpret_cast<sockaddr_in*>(&got)->sin_port;
+        bound.port = to_net16(net_port);
+    }
+    out = static_cast<Sock>(s);
+    return 0;
+}
+
+int RiospTransport::accept(Sock listener, Sock& out) noexcept {
+    SOCKET s = ::riosp::ws::accept(as_socket(listener), nullptr, nullptr);
+    if (s == INVALID_SOCKET)
+        return last_error();
+    DWORD on = 1;
+    (void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on), sizeof on);
+    out = static_cast<Sock>(s);
+    return 0;
+}
+
+int RiospTransport::connect(const Endpoint& to, Sock& out) noexcept {
+    SOCKET s = socket(to.v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (s == INVALID_SOCKET)
+        return last_error();
+    sockaddr_storage ss{};
+    int len = to_sockaddr(to, ss);
+    if (::riosp::ws::connect(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
+        int err = last_error();
+        (void)closesocket(s);
+        return err;
+    }
+    DWORD on = 1;
+    (void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on), sizeof on);
+    out = static_cast<Sock>(s);
+    return 0;
+}
+
+int RiospTransport::send(Sock s, const void* data, std::size_t len, std::size_t& done) noexcept {
+    int n =
+        ::riosp::ws::send(as_socket(s), static_cast<const char*>(data), static_cast<int>(len), 0);
+    if (n == SOCKET_ERROR) {
+        done = 0;
+        return last_error();
+    }
+    done = static_cast<std::size_t>(n);
+    return 0;
+}
+
+int RiospTransport::recv(Sock s, void* data, std::size_t len, std::size_t& done) noexcept {
+    int n = ::riosp::ws::recv(as_socket(s), static_cast<char*>(data), static_cast<int>(len), 0);
+    if (n == SOCKET_ERROR) {
+        done = 0;
+        return last_error();
+    }
+    done = static_cast<std::size_t>(n);
+    return 0;
+}
+
+int RiospTransport::send_disconnect(Sock s) noexcept {
+    return WSASendDisconnect(as_socket(s), nullptr) == 0 ? 0 : last_error();
+}
+
+int RiospTransport::set_abortive(Sock s) noexcept {
+    linger l{1, 0};
+    return setsockopt(as_socket(s), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l),
+                      sizeof l) == 0
+               ? 0
+               : last_error();
+}
+
+int RiospTransport::close(Sock s) noexcept {
+    return closesocket(as_socket(s)) == 0 ? 0 : last_error();
+}
+
+} // namespace riosp::load

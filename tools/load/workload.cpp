@@ -1,0 +1,992 @@
+// The workload engine. Blocking sockets and a small fixed thread set: `concurrency` client
+// threads connect in a loop; the server side is one accept loop feeding `concurrency`
+// connection threads; duplex gives each of them a companion thread for the sending direction.
+//
+// Each connection, as both sides see it:
+//   1. the server sends its hello (connection id, pattern, shutdown plan, sizes);
+//   2. data in the pattern; every received byte is checked against pattern.h's stream;
+//   3. graceful: each side sends its FIN (WSASendDisconnect) right after its last byte and,
+//      after its last expected byte, posts a final receive that must complete with 0 bytes;
+//      rude: the victim sends an 8-byte "done" marker once it has everything, then posts a final
+//      receive that must fail with WSAECONNRESET; the aborter reads the marker, sets
+//      SO_LINGER {1,0} and closes;
+//   4. close.
+#include "workload.h"
+
+#include "alloc_counter.h"
+#include "pattern.h"
+#include "sys.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace riosp::load {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t now_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+        .count();
+}
+
+// ---------------------------------------------------------------- hello
+constexpr std::size_t hello_size = 32;
+constexpr char hello_magic[8] = {'R', 'I', 'O', 'S', 'P', 'L', 'D', '1'};
+constexpr std::size_t done_size = 8;
+constexpr std::uint64_t done_offset = std::uint64_t{1} << 60; // the marker's place in the stream
+
+struct Hello {
+    std::uint64_t id = 0;
+    Pattern pattern = Pattern::pingpong;
+    Plan plan = Plan::graceful;
+    std::uint32_t message_size = 0;
+    std::uint64_t bytes = 0;
+};
+
+void put64(std::uint8_t* p, std::uint64_t v) noexcept {
+    for (int i = 0; i < 8; ++i)
+        p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+std::uint64_t get64(const std::uint8_t* p) noexcept {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+        v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+    return v;
+}
+
+void encode(const Hello& h, std::uint8_t* p) noexcept {
+    std::memset(p, 0, hello_size);
+    std::memcpy(p, hello_magic, 8);
+    put64(p + 8, h.id);
+    p[16] = static_cast<std::uint8_t>(h.pattern);
+    p[17] = static_cast<std::uint8_t>(h.plan);
+    put64(p + 20, h.message_size); // low 4 bytes used; p[24..27] stay 0
+    put64(p + 24, h.bytes);
+}
+
+bool decode(const std::uint8_t* p, Hello& h) noexcept {
+    if (std::memcmp(p, hello_magic, 8) != 0 || p[16] > 3 || p[17] > 2)
+        return false;
+    h.id = get64(p + 8);
+    h.pattern = static_cast<Pattern>(p[16]);
+    h.plan = static_cast<Plan>(p[17]);
+    h.message_size = static_cast<std::uint32_t>(get64(p + 20) & 0xffffffffu);
+    h.bytes = get64(p + 24);
+    return h.id != 0 && h.message_size != 0 && h.message_size <= 16u * 1024 * 1024;
+}
+
+std::uint64_t mix(std::uint64_t z) noexcept {
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+Plan choose_plan(Shutdown kind, std::uint64_t seed, std::uint64_t id) noexcept {
+    switch (kind) {
+    case Shutdown::graceful:
+        return Plan::graceful;
+    case Shutdown::rude:
+        return (id & 1) ? Plan::rude_server_aborts : Plan::rude_client_aborts;
+    case Shutdown::random:
+        return static_cast<Plan>(mix(seed * 0x2545F4914F6CDD1Dull ^ id) % 3);
+    }
+    return Plan::graceful;
+}
+
+// ---------------------------------------------------------------- companion thread
+// Runs one job at a time for a connection thread (duplex: the sending direction).
+class Companion {
+public:
+    Companion() : thread_([this] { loop(); }) {}
+    ~Companion() {
+        {
+            std::lock_guard lock(mutex_);
+            quit_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    Companion(const Companion&) = delete;
+    Companion& operator=(const Companion&) = delete;
+    void start(std::function<void()> job) {
+        {
+            std::lock_guard lock(mutex_);
+            job_ = std::move(job);
+            busy_ = true;
+        }
+        cv_.notify_all();
+    }
+    void wait() {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return !busy_; });
+    }
+
+private:
+    void loop() {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            cv_.wait(lock, [&] { return quit_ || (busy_ && job_); });
+            if (busy_ && job_) {
+                auto job = std::move(job_);
+                job_ = nullptr;
+                lock.unlock();
+                job();
+                lock.lock();
+                busy_ = false;
+                cv_.notify_all();
+                continue;
+            }
+            if (quit_)
+                return;
+        }
+    }
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::function<void()> job_;
+    bool busy_ = false;
+    bool quit_ = false;
+    std::thread thread_;
+};
+
+// ---------------------------------------------------------------- one connection
+// The result of a step: ok, or the first failure.
+struct Failure {
+    Outcome outcome = Outcome::ok;
+    int wsa = 0;
+    const char* phase = "";
+    [[nodiscard]] bool ok() const noexcept { return outcome == Outcome::ok; }
+};
+
+class Run;
+
+class Conn {
+public:
+    Conn(Run& run, Transport& t, WorkerStats& w, Sock s, std::vector<std::uint8_t>& rbuf,
+         std::vector<std::uint8_t>& sbuf, Companion* companion)
+        : run_(run), t_(t), w_(w), s_(s), rbuf_(rbuf), sbuf_(sbuf), companion_(companion) {}
+
+    // The conversation after the hello; fills `rec` and closes the socket.
+    void converse(Side side, const Hello& h, ConnRecord& rec);
+
+    Failure send_stream(Dir d, std::uint64_t off, std::uint64_t n, std::vector<std::uint8_t>& buf,
+                        std::uint64_t& counter);
+    Failure recv_exact(Dir d, std::uint64_t off, std::uint64_t n, std::uint64_t id,
+                       const char* phase, std::uint64_t& counter);
+    Failure send_raw(const std::uint8_t* p, std::size_t n, const char* phase);
+    Failure recv_raw(std::uint8_t* p, std::size_t n, const char* phase);
+    int disconnect_call(int (Transport::*fn)(Sock) noexcept);
+    void close_after_failure();
+
+    std::uint64_t id = 0;
+
+private:
+    void progress(const char* phase) noexcept {
+        w_.last_progress_ns.store(now_ns(), std::memory_order_relaxed);
+        w_.phase.store(phase, std::memory_order_relaxed);
+    }
+    Failure final_receive_expect_fin();
+    Failure final_receive_expect_reset();
+
+    Run& run_;
+    Transport& t_;
+    WorkerStats& w_;
+    Sock s_;
+    std::vector<std::uint8_t>& rbuf_;
+    std::vector<std::uint8_t>& sbuf_;
+    Companion* companion_;
+    bool closed_ = false;
+};
+
+// ---------------------------------------------------------------- the run
+class Run {
+public:
+    Run(Transport& t, const Options& o, const std::atomic<bool>& interrupted)
+        : t_(t), o_(o), interrupted_(interrupted) {}
+    Summary execute();
+
+    void data_error(const Conn& c, const char* what, std::uint64_t offset, int expected, int got) {
+        if (data_error_reports_.fetch_add(1) < 5)
+            std::fprintf(stderr,
+                         "riosp-load: %s: data error on connection %llu: %s at offset %llu "
+                         "(expected 0x%02x, got 0x%02x)\n",
+                         t_.name(), static_cast<unsigned long long>(c.id), what,
+                         static_cast<unsigned long long>(offset), expected & 0xff, got & 0xff);
+    }
+    void report(const ConnRecord& rec) {
+        if (rec.outcome == Outcome::ok || rec.outcome == Outcome::data_error)
+            return; // data errors are reported where they are found
+        if (error_reports_.fetch_add(1) >= 5)
+            return;
+        std::string what = rec.outcome == Outcome::wsa_error ? wsa_name(rec.wsa_error)
+                                                             : std::string("shutdown error");
+        std::fprintf(stderr, "riosp-load: %s: connection %llu (%s side, %s) failed in %s: %s\n",
+                     t_.name(), static_cast<unsigned long long>(rec.id), name_of(rec.side),
+                     name_of(rec.plan), rec.phase, what.c_str());
+    }
+    void fatal(const std::string& message) {
+        std::lock_guard lock(fatal_mutex_);
+        if (fatal_.empty()) {
+            fatal_ = message;
+            std::fprintf(stderr, "riosp-load: %s\n", message.c_str());
+        }
+        stop_clients_.store(true);
+        stop_server_.store(true);
+    }
+    [[nodiscard]] std::uint64_t run_ns() const noexcept {
+        return static_cast<std::uint64_t>(now_ns() - t0_);
+    }
+
+private:
+    WorkerStats& new_worker(Side side) {
+        workers_.push_back(std::make_unique<WorkerStats>());
+        workers_.back()->side = side;
+        return *workers_.back();
+    }
+    void client_thread(WorkerStats& w);
+    void accept_thread();
+    void server_thread(WorkerStats& w);
+    void serve(WorkerStats& w, Sock s, std::vector<std::uint8_t>& rbuf,
+               std::vector<std::uint8_t>& sbuf, Companion* companion);
+    void status_line(double elapsed, std::uint64_t& last_conns);
+    void watchdog_check();
+    void stop_accepting();
+    void memory_probe(Summary& out);
+    Summary collect(double elapsed);
+
+    Transport& t_;
+    const Options& o_;
+    const std::atomic<bool>& interrupted_;
+    std::int64_t t0_ = 0;
+    std::vector<std::unique_ptr<WorkerStats>> workers_;
+    std::atomic<bool> stop_clients_{false};
+    std::atomic<bool> stop_server_{false};
+    std::atomic<std::uint64_t> claimed_{0};
+    std::atomic<std::uint64_t> next_id_{1};
+    std::atomic<unsigned> clients_running_{0};
+    std::atomic<int> data_error_reports_{0};
+    std::atomic<int> error_reports_{0};
+    std::mutex fatal_mutex_;
+    std::string fatal_;
+    // server side
+    Sock listener_ = bad_sock;
+    Endpoint bound_;
+    std::mutex queue_mutex_;
+    std::condition_variable queue_cv_;
+    std::deque<Sock> queue_;
+    bool queue_closed_ = false;
+    std::uint64_t last_sent_ = 0;
+    std::uint64_t last_received_ = 0;
+    std::atomic<bool> watchdog_quit_{false};
+    // watchdog phases outside connections
+    std::atomic<std::int64_t> phase_deadline_ns_{0};
+    std::atomic<const char*> phase_name_{""};
+};
+
+// ---------------------------------------------------------------- Conn steps
+Failure Conn::send_raw(const std::uint8_t* p, std::size_t n, const char* phase) {
+    while (n > 0) {
+        std::size_t done = 0;
+        if (int err = t_.send(s_, p, n, done))
+            return {Outcome::wsa_error, err, phase};
+        if (done == 0)
+            return {Outcome::wsa_error, 10055, phase}; // a blocking send that sent nothing
+        progress(phase);
+        p += done;
+        n -= done;
+    }
+    return {};
+}
+
+Failure Conn::recv_raw(std::uint8_t* p, std::size_t n, const char* phase) {
+    while (n > 0) {
+        std::size_t done = 0;
+        if (int err = t_.recv(s_, p, n, done))
+            return {Outcome::wsa_error, err, phase};
+        if (done == 0)
+            return {Outcome::data_error, 0, phase}; // FIN too early
+        progress(phase);
+        p += done;
+        n -= done;
+    }
+    return {};
+}
+
+Failure Conn::send_stream(Dir d, std::uint64_t off, std::uint64_t n, std::vector<std::uint8_t>& buf,
+                          std::uint64_t& counter) {
+    while (n > 0) {
+        std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(n, buf.size()));
+        fill(id, d, off, buf.data(), chunk);
+        std::size_t sent = 0;
+        while (sent < chunk) {
+            std::size_t done = 0;
+            if (int err = t_.send(s_, buf.data() + sent, chunk - sent, done))
+                return {Outcome::wsa_error, err, "send"};
+            if (done == 0)
+                return {Outcome::wsa_error, 10055, "send"};
+            sent += done;
+            counter += done;
+            w_.bytes_sent.fetch_add(done, std::memory_order_relaxed);
+            progress("send");
+        }
+        off += chunk;
+        n -= chunk;
+    }
+    return {};
+}
+
+Failure Conn::recv_exact(Dir d, std::uint64_t off, std::uint64_t n, std::uint64_t stream_id,
+                         const char* phase, std::uint64_t& counter) {
+    while (n > 0) {
+        std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(n, rbuf_.size()));
+        std::size_t done = 0;
+        if (int err = t_.recv(s_, rbuf_.data(), want, done))
+            return {Outcome::wsa_error, err, phase};
+        if (done == 0) {
+            run_.data_error(*this, "the stream ended early (0-byte receive)", off, 0, 0);
+            return {Outcome::data_error, 0, phase};
+        }
+        progress(phase);
+        counter += done;
+        w_.bytes_received.fetch_add(done, std::memory_order_relaxed);
+        std::size_t bad = verify(stream_id, d, off, rbuf_.data(), done);
+        if (bad != done) {
+            run_.data_error(*this, "a received byte differs from the pattern", off + bad,
+                            expected_byte(stream_id, d, off + bad), rbuf_[bad]);
+            return {Outcome::data_error, 0, phase};
+        }
+        off += done;
+        n -= done;
+    }
+    return {};
+}
+
+int Conn::disconnect_call(int (Transport::*fn)(Sock) noexcept) {
+    alloc::Scope scope;
+    int err = (t_.*fn)(s_);
+    w_.disconnect_allocs += scope.count();
+    ++w_.disconnect_calls;
+    return err;
+}
+
+Failure Conn::final_receive_expect_fin() {
+    std::size_t done = 0;
+    int err = t_.recv(s_, rbuf_.data(), rbuf_.size(), done);
+    if (err != 0)
+        return {Outcome::wsa_error, err, "final receive"};
+    if (done != 0) {
+        run_.data_error(*this, "data after the stream's end (final receive expected 0 bytes)", 0, 0,
+                        rbuf_[0]);
+        return {Outcome::data_error, 0, "final receive"};
+    }
+    progress("final receive");
+    return {};
+}
+
+Failure Conn::final_receive_expect_reset() {
+    std::size_t done = 0;
+    int err = t_.recv(s_, rbuf_.data(), rbuf_.size(), done);
+    if (err == wsa::conn_reset) {
+        progress("final receive");
+        return {};
+    }
+    if (err != 0)
+        return {Outcome::wsa_error, err, "final receive (expecting a reset)"};
+    if (done != 0) {
+        run_.data_error(*this, "data after the done marker", 0, 0, rbuf_[0]);
+        return {Outcome::data_error, 0, "final receive (expecting a reset)"};
+    }
+    return {Outcome::shutdown_error, 0, "final receive (expecting a reset, got a 0-byte FIN)"};
+}
+
+void Conn::close_after_failure() {
+    if (!closed_) {
+        (void)t_.close(s_);
+        closed_ = true;
+    }
+}
+
+void Conn::converse(Side side, const Hello& h, ConnRecord& rec) {
+    const bool client = side == Side::client;
+    const Dir out = client ? Dir::client_to_server : Dir::server_to_client;
+    const Dir in = client ? Dir::server_to_client : Dir::client_to_server;
+    const std::uint64_t B = h.bytes;
+    const std::uint64_t out_bytes = h.pattern == Pattern::push   ? (client ? B : 0)
+                                    : h.pattern == Pattern::pull ? (client ? 0 : B)
+                                                                 : B;
+    const std::uint64_t in_bytes = h.pattern == Pattern::push   ? (client ? 0 : B)
+                                   : h.pattern == Pattern::pull ? (client ? B : 0)
+                                                                : B;
+    const bool graceful = h.plan == Plan::graceful;
+    const bool aborter = (h.plan == Plan::rude_client_aborts && client) ||
+                         (h.plan == Plan::rude_server_aborts && !client);
+    id = h.id;
+    rec.id = h.id;
+    rec.pattern = h.pattern;
+    rec.plan = h.plan;
+
+    auto fin = [&]() -> Failure {
+        if (int err = disconnect_call(&Transport::send_disconnect))
+            return {Outcome::wsa_error, err, "WSASendDisconnect"};
+        return {};
+    };
+    Failure f;
+    // ---- data
+    if (h.pattern == Pattern::pingpong) {
+        const std::uint64_t m = h.message_size;
+        for (std::uint64_t off = 0; off < B && f.ok(); off += m) {
+            const std::uint64_t n = std::min(m, B - off);
+            const bool last = off + n >= B;
+            if (client) {
+                const std::int64_t t = now_ns();
+                f = send_stream(out, off, n, sbuf_, rec.bytes_sent);
+                if (f.ok() && graceful && last)
+                    f = fin();
+                if (f.ok())
+                    f = recv_exact(in, off, n, id, "receive", rec.bytes_received);
+                if (f.ok()) {
+                    w_.round_trip.record(static_cast<std::uint64_t>(now_ns() - t));
+                    ++rec.round_trips;
+                }
+            } else {
+                f = recv_exact(in, off, n, id, "receive", rec.bytes_received);
+                if (f.ok())
+                    f = send_stream(out, off, n, sbuf_, rec.bytes_sent);
+                if (f.ok() && graceful && last)
+                    f = fin();
+            }
+        }
+        if (f.ok() && B == 0 && graceful)
+            f = fin();
+    } else if (h.pattern == Pattern::duplex && companion_ != nullptr) {
+        Failure sent;
+        std::uint64_t sent_bytes = 0;
+        companion_->start([&] {
+            sent = send_stream(out, 0, out_bytes, sbuf_, sent_bytes);
+            if (sent.ok() && graceful)
+                sent = fin();
+        });
+        f = recv_exact(in, 0, in_bytes, id, "receive", rec.bytes_received);
+        // On a failure the socket stays open until the companion is done (closing it under a
+        // blocked send could hand its number to another connection); the watchdog bounds it.
+        companion_->wait();
+        rec.bytes_sent += sent_bytes;
+        if (f.ok())
+            f = sent;
+    } else { // push, pull (and duplex without a companion: send all, then receive)
+        if (out_bytes > 0)
+            f = send_stream(out, 0, out_bytes, sbuf_, rec.bytes_sent);
+        if (f.ok() && graceful)
+            f = fin();
+        if (f.ok())
+            f = recv_exact(in, 0, in_bytes, id, "receive", rec.bytes_received);
+    }
+    // ---- shutdown
+    if (f.ok()) {
+        if (graceful) {
+            f = final_receive_expect_fin();
+            if (f.ok()) {
+                if (int err = disconnect_call(&Transport::close))
+                    f = {Outcome::wsa_error, err, "closesocket"};
+                closed_ = true;
+            }
+        } else if (aborter) {
+            std::uint64_t ignored = 0;
+            f = recv_exact(in, done_offset, done_size, id, "done marker", ignored);
+            if (f.ok()) {
+                if (int err = disconnect_call(&Transport::set_abortive))
+                    f = {Outcome::wsa_error, err, "SO_LINGER {1,0}"};
+            }
+            if (f.ok()) {
+                if (int err = disconnect_call(&Transport::close))
+                    f = {Outcome::wsa_error, err, "closesocket (abortive)"};
+                closed_ = true;
+            }
+        } else {
+            std::uint8_t marker[done_size];
+            fill(id, out, done_offset, marker, done_size);
+            f = send_raw(marker, done_size, "done marker");
+            if (f.ok())
+                f = final_receive_expect_reset();
+            if (f.ok()) {
+                if (int err = disconnect_call(&Transport::close))
+                    f = {Outcome::wsa_error, err, "closesocket"};
+                closed_ = true;
+            }
+        }
+    }
+    close_after_failure();
+    rec.outcome = f.outcome;
+    rec.wsa_error = f.wsa;
+    rec.phase = f.phase;
+}
+
+// ---------------------------------------------------------------- threads
+void record_outcome(WorkerStats& w, const ConnRecord& rec) {
+    switch (rec.outcome) {
+    case Outcome::ok:
+        break;
+    case Outcome::wsa_error:
+        ++w.wsa_errors[rec.wsa_error];
+        break;
+    case Outcome::data_error:
+        ++w.data_errors;
+        break;
+    case Outcome::shutdown_error:
+        ++w.shutdown_errors;
+        break;
+    }
+    if (rec.outcome != Outcome::ok)
+        w.errors.fetch_add(1, std::memory_order_relaxed);
+    if (rec.id != 0)
+        ++w.plans[static_cast<int>(rec.plan)];
+    w.records.push_back(rec);
+    w.conns_done.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Run::client_thread(WorkerStats& w) {
+    std::vector<std::uint8_t> rbuf(std::max<std::size_t>(o_.message_size, 64 * 1024));
+    std::vector<std::uint8_t> sbuf;
+    std::unique_ptr<Companion> companion;
+    const Endpoint& to = o_.role == Role::client ? o_.connect : bound_;
+    for (;;) {
+        if (stop_clients_.load())
+            break;
+        std::uint64_t n = claimed_.fetch_add(1);
+        if (o_.connections != 0 && n >= o_.connections)
+            break;
+        ConnRecord rec;
+        rec.side = Side::client;
+        const std::int64_t start = now_ns();
+        rec.start_ns = static_cast<std::uint64_t>(start - t0_);
+        w.conn_id.store(0, std::memory_order_relaxed);
+        w.phase.store("connect", std::memory_order_relaxed);
+        w.last_progress_ns.store(start, std::memory_order_relaxed);
+        w.busy_since_ns.store(start, std::memory_order_relaxed);
+        Sock s = bad_sock;
+        if (int err = t_.connect(to, s)) {
+            rec.outcome = Outcome::wsa_error;
+            rec.wsa_error = err;
+            rec.phase = "connect";
+            w.busy_since_ns.store(0);
+            record_outcome(w, rec);
+            std::string hint = err == wsa::conn_refused     ? " (is the server running?)"
+                               : err == wsa::addr_not_avail ? " (out of ephemeral ports: lower "
+                                                              "--concurrency or wait for TIME_WAIT)"
+                                                            : "";
+            fatal(std::string(t_.name()) + ": connect to " + to_string(to) +
+                  " failed: " + wsa_name(err) + hint);
+            break;
+        }
+        rec.connect_ns = static_cast<std::uint64_t>(now_ns() - start);
+        w.connect.record(rec.connect_ns);
+        std::uint8_t hello_bytes[hello_size];
+        Conn c(*this, t_, w, s, rbuf, sbuf, nullptr);
+        Failure f = c.recv_raw(hello_bytes, hello_size, "hello");
+        Hello h;
+        if (f.ok() && !decode(hello_bytes, h)) {
+            f = {Outcome::data_error, 0, "hello"};
+            std::fprintf(stderr, "riosp-load: %s: the server's hello is not riosp-load's\n",
+                         t_.name());
+        }
+        if (!f.ok()) {
+            c.close_after_failure();
+            rec.outcome = f.outcome;
+            rec.wsa_error = f.wsa;
+            rec.phase = f.phase;
+        } else {
+            w.conn_id.store(h.id, std::memory_order_relaxed);
+            if (sbuf.size() != h.message_size)
+                sbuf.assign(h.message_size, 0);
+            if (h.pattern == Pattern::duplex && !companion)
+                companion = std::make_unique<Companion>();
+            Conn conv(*this, t_, w, s, rbuf, sbuf, companion.get());
+            conv.converse(Side::client, h, rec);
+        }
+        rec.duration_ns = static_cast<std::uint64_t>(now_ns() - start);
+        w.connection.record(rec.duration_ns);
+        w.busy_since_ns.store(0, std::memory_order_relaxed);
+        report(rec);
+        record_outcome(w, rec);
+    }
+    clients_running_.fetch_sub(1);
+}
+
+void Run::accept_thread() {
+    int consecutive_errors = 0;
+    for (;;) {
+        Sock s = bad_sock;
+        int err = t_.accept(listener_, s);
+        if (stop_server_.load()) {
+            if (err == 0)
+                (void)t_.close(s);
+            break;
+        }
+        if (err != 0) {
+            if (++consecutive_errors >= 20) {
+                fatal(std::string(t_.name()) + ": accept keeps failing: " + wsa_name(err));
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            continue;
+        }
+        consecutive_errors = 0;
+        {
+            std::lock_guard lock(queue_mutex_);
+            queue_.push_back(s);
+        }
+        queue_cv_.notify_one();
+    }
+    {
+        std::lock_guard lock(queue_mutex_);
+        queue_closed_ = true;
+    }
+    queue_cv_.notify_all();
+}
+
+void Run::serve(WorkerStats& w, Sock s, std::vector<std::uint8_t>& rbuf,
+                std::vector<std::uint8_t>& sbuf, Companion* companion) {
+    ConnRecord rec;
+    rec.side = Side::server;
+    const std::int64_t start = now_ns();
+    rec.start_ns = static_cast<std::uint64_t>(start - t0_);
+    Hello h;
+    h.id = next_id_.fetch_add(1);
+    h.pattern = o_.pattern;
+    h.plan = choose_plan(o_.shutdown, o_.seed, h.id);
+    h.message_size = o_.message_size;
+    h.bytes = o_.bytes;
+    w.conn_id.store(h.id, std::memory_order_relaxed);
+    w.phase.store("hello", std::memory_order_relaxed);
+    w.last_progress_ns.store(start, std::memory_order_relaxed);
+    w.busy_since_ns.store(start, std::memory_order_relaxed);
+    std::uint8_t hello_bytes[hello_size];
+    encode(h, hello_bytes);
+    Conn c(*this, t_, w, s, rbuf, sbuf, companion);
+    c.id = h.id;
+    Failure f = c.send_raw(hello_bytes, hello_size, "hello");
+    if (!f.ok()) {
+        c.close_after_failure();
+        rec.id = h.id;
+        rec.plan = h.plan;
+        rec.pattern = h.pattern;
+        rec.outcome = f.outcome;
+        rec.wsa_error = f.wsa;
+        rec.phase = f.phase;
+    } else {
+        c.converse(Side::server, h, rec);
+    }
+    rec.duration_ns = static_cast<std::uint64_t>(now_ns() - start);
+    w.connection.record(rec.duration_ns);
+    w.busy_since_ns.store(0, std::memory_order_relaxed);
+    report(rec);
+    record_outcome(w, rec);
+}
+
+void Run::server_thread(WorkerStats& w) {
+    std::vector<std::uint8_t> rbuf(std::max<std::size_t>(o_.message_size, 64 * 1024));
+    std::vector<std::uint8_t> sbuf(o_.message_size);
+    std::unique_ptr<Companion> companion;
+    if (o_.pattern == Pattern::duplex)
+        companion = std::make_unique<Companion>();
+    for (;;) {
+        Sock s = bad_sock;
+        {
+            std::unique_lock lock(queue_mutex_);
+            queue_cv_.wait(lock, [&] { return !queue_.empty() || queue_closed_; });
+            if (queue_.empty())
+                return;
+            s = queue_.front();
+            queue_.pop_front();
+        }
+        if (stop_server_.load() && o_.role == Role::server) {
+            (void)t_.close(s); // shutting down: late clients are not served
+            continue;
+        }
+        serve(w, s, rbuf, sbuf, companion.get());
+    }
+}
+
+void Run::stop_accepting() {
+    stop_server_.store(true);
+    // Wake the blocking accept with a connection of our own.
+    Endpoint wake = bound_;
+    const bool any = std::all_of(wake.addr.begin(), wake.addr.end(), [](auto b) { return b == 0; });
+    if (any) {
+        wake.addr = {};
+        if (wake.v6)
+            wake.addr[15] = 1; // ::1
+        else
+            wake.addr = {127, 0, 0, 1};
+    }
+    Sock s = bad_sock;
+    if (t_.connect(wake, s) == 0)
+        (void)t_.close(s);
+}
+
+// ---------------------------------------------------------------- status and watchdog
+void Run::status_line(double elapsed, std::uint64_t& last_conns) {
+    std::uint64_t conns = 0, sent = 0, received = 0, errors = 0;
+    unsigned in_flight = 0;
+    for (const auto& w : workers_) {
+        if (w->side == Side::client || o_.role == Role::server)
+            conns += w->conns_done.load(std::memory_order_relaxed);
+        sent += w->bytes_sent.load(std::memory_order_relaxed);
+        received += w->bytes_received.load(std::memory_order_relaxed);
+        errors += w->errors.load(std::memory_order_relaxed);
+        if ((w->side == Side::client || o_.role == Role::server) &&
+            w->busy_since_ns.load(std::memory_order_relaxed) != 0)
+            ++in_flight;
+    }
+    std::printf("[%5.1fs] %-5s %9llu conns (%6llu/s) %3u in flight | send %8.1f MB/s recv %8.1f "
+                "MB/s | errors %llu\n",
+                elapsed, t_.name(), static_cast<unsigned long long>(conns),
+                static_cast<unsigned long long>(conns - last_conns), in_flight,
+                static_cast<double>(sent - last_sent_) / 1e6,
+                static_cast<double>(received - last_received_) / 1e6,
+                static_cast<unsigned long long>(errors));
+    std::fflush(stdout);
+    last_conns = conns;
+    last_sent_ = sent;
+    last_received_ = received;
+}
+
+void Run::watchdog_check() {
+    const std::int64_t now = now_ns();
+    const auto limit = static_cast<std::int64_t>(o_.timeout_s * 1e9);
+    for (const auto& w : workers_) {
+        if (w->busy_since_ns.load() == 0)
+            continue;
+        const std::int64_t last = w->last_progress_ns.load();
+        if (now - last > limit) {
+            std::fprintf(stderr,
+                         "riosp-load: %s: watchdog: connection %llu (%s side) made no progress "
+                         "for %.1f s in '%s'; ending the run (exit 1)\n",
+                         t_.name(), static_cast<unsigned long long>(w->conn_id.load()),
+                         name_of(w->side), static_cast<double>(now - last) / 1e9, w->phase.load());
+            hard_exit(1);
+        }
+    }
+    const std::int64_t deadline = phase_deadline_ns_.load();
+    if (deadline != 0 && now > deadline) {
+        std::fprintf(stderr,
+                     "riosp-load: %s: watchdog: '%s' did not finish in time; ending the "
+                     "run (exit 1)\n",
+                     t_.name(), phase_name_.load());
+        hard_exit(1);
+    }
+}
+
+// ---------------------------------------------------------------- memory probe
+void Run::memory_probe(Summary& out) {
+    const unsigned pairs = o_.mem_probe;
+    Endpoint at{};
+    at.addr = {127, 0, 0, 1};
+    Sock l = bad_sock;
+    Endpoint bound;
+    if (t_.listen(at, l, bound) != 0)
+        return;
+    std::vector<Sock> socks;
+    socks.reserve(2 * pairs);
+    const std::uint64_t rss0 = rss_bytes();
+    const std::uint64_t vm0 = vm_bytes();
+    bool ok = true;
+    for (unsigned i = 0; i < pairs && ok; ++i) {
+        Sock c = bad_sock, s = bad_sock;
+        if (t_.connect(bound, c) != 0) {
+            ok = false;
+            break;
+        }
+        socks.push_back(c);
+        if (t_.accept(l, s) != 0) {
+            ok = false;
+            break;
+        }
+        socks.push_back(s);
+        std::uint8_t byte = 1;
+        std::size_t done = 0;
+        ok = t_.send(c, &byte, 1, done) == 0 && t_.recv(s, &byte, 1, done) == 0 && done == 1 &&
+             t_.send(s, &byte, 1, done) == 0 && t_.recv(c, &byte, 1, done) == 0 && done == 1;
+    }
+    const std::uint64_t rss1 = rss_bytes();
+    const std::uint64_t vm1 = vm_bytes();
+    for (Sock s : socks) {
+        (void)t_.set_abortive(s);
+        (void)t_.close(s);
+    }
+    (void)t_.close(l);
+    if (!ok || socks.empty()) {
+        std::fprintf(stderr, "riosp-load: %s: memory probe could not open %u connected pairs\n",
+                     t_.name(), pairs);
+        return;
+    }
+    const double n = static_cast<double>(socks.size());
+    out.mem_pairs = static_cast<unsigned>(socks.size() / 2);
+    out.mem_rss_per_socket = rss1 > rss0 ? static_cast<double>(rss1 - rss0) / n : 0.0;
+    out.mem_vm_per_socket = vm1 > vm0 ? static_cast<double>(vm1 - vm0) / n : 0.0;
+}
+
+// ---------------------------------------------------------------- collect
+Summary Run::collect(double elapsed) {
+    Summary s;
+    s.transport = t_.name();
+    s.elapsed_s = elapsed;
+    s.allocs_available = alloc::available();
+    Histogram rtt, conn, connect;
+    for (const auto& w : workers_) {
+        const bool counts = w->side == Side::client || o_.role == Role::server;
+        for (const auto& r : w->records) {
+            if (counts) {
+                ++s.connections;
+                if (r.outcome != Outcome::ok)
+                    ++s.connections_failed;
+            }
+            if (w->side == Side::server)
+                ++s.server_connections;
+        }
+        s.bytes_sent += w->bytes_sent.load();
+        s.bytes_received += w->bytes_received.load();
+        rtt.merge(w->round_trip);
+        connect.merge(w->connect);
+        if (counts)
+            conn.merge(w->connection);
+        for (const auto& [code, count] : w->wsa_errors)
+            s.wsa_errors[code] += count;
+        s.data_errors += w->data_errors;
+        s.shutdown_errors += w->shutdown_errors;
+        if (counts)
+            for (int i = 0; i < 3; ++i)
+                s.plans[i] += w->plans[i];
+        s.disconnect_calls += w->disconnect_calls;
+        s.disconnect_allocs += w->disconnect_allocs;
+        s.records.insert(s.records.end(), w->records.begin(), w->records.end());
+    }
+    s.round_trip = summarize(rtt);
+    s.connection = summarize(conn);
+    s.connect = summarize(connect);
+    s.fatal = fatal_;
+    return s;
+}
+
+// ---------------------------------------------------------------- execute
+Summary Run::execute() {
+    t0_ = now_ns();
+    const bool has_server = o_.role != Role::client;
+    const bool has_clients = o_.role != Role::server;
+    if (has_server) {
+        if (int err = t_.listen(o_.listen, listener_, bound_)) {
+            std::string why = std::string(t_.name()) + ": cannot listen on " +
+                              to_string(o_.listen) + ": " + wsa_name(err);
+            if (err == wsa::addr_in_use)
+                why += " (the port is in use: stop the other process or pick another --listen "
+                       "port)";
+            else if (err == wsa::addr_not_avail)
+                why += " (not an address of this machine)";
+            fatal(why);
+            Summary s = collect(0);
+            return s;
+        }
+        if (o_.role == Role::server)
+            std::printf("riosp-load: %s server listening on %s\n", t_.name(),
+                        to_string(bound_).c_str());
+    }
+    // Every WorkerStats exists before any thread starts (the status line walks the list).
+    std::vector<WorkerStats*> server_stats, client_stats;
+    if (has_server)
+        for (unsigned i = 0; i < o_.concurrency; ++i)
+            server_stats.push_back(&new_worker(Side::server));
+    if (has_clients)
+        for (unsigned i = 0; i < o_.concurrency; ++i)
+            client_stats.push_back(&new_worker(Side::client));
+
+    std::thread acceptor;
+    std::vector<std::thread> servers, clients;
+    if (has_server) {
+        acceptor = std::thread([this] { accept_thread(); });
+        for (auto* w : server_stats)
+            servers.emplace_back([this, w] { server_thread(*w); });
+    }
+    clients_running_.store(static_cast<unsigned>(client_stats.size()));
+    for (auto* w : client_stats)
+        clients.emplace_back([this, w] { client_thread(*w); });
+
+    // A watchdog thread for the whole run; the main thread keeps the status line and the end.
+    std::thread watchdog([this] {
+        while (!watchdog_quit_.load()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            watchdog_check();
+        }
+    });
+    const std::int64_t start = now_ns();
+    const auto duration_ns = static_cast<std::int64_t>(o_.duration_s * 1e9);
+    std::int64_t next_status = start + 1'000'000'000;
+    std::uint64_t last_conns = 0;
+    for (;;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const std::int64_t now = now_ns();
+        if (o_.status && now >= next_status) {
+            status_line(static_cast<double>(now - start) / 1e9, last_conns);
+            next_status += 1'000'000'000;
+        }
+        const bool time_up = duration_ns > 0 && now - start >= duration_ns;
+        if (time_up || interrupted_.load())
+            stop_clients_.store(true);
+        if (o_.role == Role::server) {
+            std::uint64_t served = 0;
+            for (auto* w : server_stats)
+                served += w->conns_done.load();
+            if (stop_clients_.load() || stop_server_.load() ||
+                (o_.connections != 0 && served >= o_.connections))
+                break;
+        } else if (clients_running_.load() == 0) {
+            break;
+        }
+    }
+    // Shutting down: every step has a watchdog deadline.
+    const auto grace = static_cast<std::int64_t>((o_.timeout_s + 5) * 1e9);
+    phase_name_.store("stopping the client threads");
+    phase_deadline_ns_.store(now_ns() + grace);
+    stop_clients_.store(true);
+    for (auto& t : clients)
+        t.join();
+    const std::int64_t data_end = now_ns();
+    if (has_server) {
+        phase_name_.store("stopping the server");
+        phase_deadline_ns_.store(now_ns() + grace);
+        stop_accepting();
+        acceptor.join();
+        for (auto& t : servers)
+            t.join();
+        (void)t_.close(listener_);
+    }
+    const double elapsed = static_cast<double>(data_end - start) / 1e9;
+    Summary s = collect(elapsed);
+    if (o_.role == Role::embedded && o_.mem_probe > 0 && fatal_.empty()) {
+        phase_name_.store("the memory probe");
+        phase_deadline_ns_.store(now_ns() + grace);
+        memory_probe(s);
+    }
+    phase_deadline_ns_.store(0);
+    watchdog_quit_.store(true);
+    watchdog.join();
+    return s;
+}
+
+} // namespace
+
+Summary run_workload(Transport& t, const Options& o, const std::atomic<bool>& interrupted) {
+    Run run(t, o, interrupted);
+    return run.execute();
+}
+
+} // namespace riosp::load
