@@ -782,6 +782,10 @@ void scribble_cq_header(CompletionQueue& cq) noexcept {
     std::lock_guard lock(cq.native()->mu);
     cq.native()->header.canary = 0xDEADBEEFDEADBEEFULL;
 }
+bool uses_fixed_file(const RequestQueue& rq) noexcept {
+    return rq.native() != nullptr && rq.native()->recv.fixed_index >= 0 &&
+           rq.native()->send.fixed_index >= 0;
+}
 } // namespace testing
 
 } // namespace riosp::rio

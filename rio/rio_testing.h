@@ -10,3 +10,10 @@ namespace riosp::rio::testing {
 void scribble_cq_header(CompletionQueue& cq) noexcept;
 
 } // namespace riosp::rio::testing
+
+namespace riosp::rio::testing {
+
+// Whether the RQ's io_uring requests name its socket through the ring's fixed-file table.
+[[nodiscard]] bool uses_fixed_file(const RequestQueue& rq) noexcept;
+
+} // namespace riosp::rio::testing

@@ -1,5 +1,6 @@
 // Every RIO rule of issue 3 as a named test, run on both backends (io_uring and epoll) in the
 // same process: each CompletionQueue is created on the backend under test.
+#include "alloc_counter.h"
 #include "rio_test_support.h"
 
 #include <rio/rio_testing.h>
@@ -623,6 +624,54 @@ TEST_P(RioRules, ProgressNeedsAtMostOneInternalThreadNotOnePerSocketOrRequest) {
     EXPECT_EQ(thread_count(), before);
     rqs.clear();
     EXPECT_EQ(wait_results(cq, 16).size(), 16U);
+}
+
+TEST_P(RioRules, TheIoPathAllocatesNothing) {
+    TcpPair pair;
+    CompletionQueue cq = make_cq(16);
+    RequestQueue rq = make_rq(pair.local, cq, 2, 2);
+    Region r(128);
+    RIO_BUF out = r.slice(0, 64);
+    RIO_BUF in = r.slice(64, 64);
+    char echo[64];
+    RIORESULT res[4];
+    auto round_trip = [&] {
+        if (rq.receive({&in, 1}, RIO_MSG_WAITALL, ctx(1)) != 0 || rq.send({&out, 1}, 0, ctx(2)))
+            return false;
+        std::size_t got = 0;
+        while (got < 64) { // the peer echoes with plain syscalls
+            const ssize_t n = ::recv(pair.peer, echo + got, 64 - got, 0);
+            if (n <= 0)
+                return false;
+            got += static_cast<std::size_t>(n);
+        }
+        if (::send(pair.peer, echo, 64, 0) != 64)
+            return false;
+        ULONG done = 0;
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        while (done < 2 && std::chrono::steady_clock::now() < deadline)
+            done += cq.dequeue({res, 4});
+        return done == 2 && res[0].Status == 0;
+    };
+    ASSERT_TRUE(round_trip()); // warm-up: first-use statics
+    const std::size_t before = allocations_on_this_thread();
+    for (int i = 0; i < 100; ++i)
+        ASSERT_TRUE(round_trip());
+    EXPECT_EQ(allocations_on_this_thread(), before);
+    auto probe = std::make_unique<int>(1); // the counter does see allocations
+    EXPECT_EQ(allocations_on_this_thread(), before + 1);
+}
+
+TEST_P(RioRules, IoUringRequestQueuesUseFixedFiles) {
+    TcpPair pair;
+    CompletionQueue cq = make_cq(16);
+    RequestQueue rq = make_rq(pair.local, cq);
+    EXPECT_EQ(testing::uses_fixed_file(rq), GetParam() == Backend::uring);
+    Region r(8);
+    RIO_BUF b = r.slice(0, 4);
+    r.fill(0, "fix!");
+    ASSERT_EQ(rq.send({&b, 1}, 0, nullptr), 0);
+    EXPECT_EQ(pair.peer_recv(4), "fix!");
 }
 
 // ------------------------------------------------------------------ cancellation, teardown
