@@ -42,6 +42,7 @@ Socket* SocketTable::acquire() {
     free_head_ = s->next_free;
     s->next_free = nullptr;
     s->in_use.store(true, std::memory_order_release);
+    in_use_count_.fetch_add(1, std::memory_order_acq_rel);
     s->generation.fetch_add(1, std::memory_order_acq_rel);
     s->live.store(true, std::memory_order_release);
     return s;
@@ -58,6 +59,7 @@ void SocketTable::recycle(Socket* s) noexcept {
     Expects(s != nullptr);
     std::lock_guard lock(mutex_);
     s->in_use.store(false, std::memory_order_release);
+    in_use_count_.fetch_sub(1, std::memory_order_acq_rel);
     s->next_free = free_head_;
     free_head_ = s;
 }

@@ -41,6 +41,9 @@ public:
     // Every socket acquired and not yet recycled, closed or not (for WSPCleanup). `f` must
     // not call back into the table.
     void for_each_in_use(void (*f)(Socket&));
+    [[nodiscard]] int in_use() const noexcept {
+        return in_use_count_.load(std::memory_order_acquire);
+    }
 
     static constexpr std::uint32_t chunk_size = 256;
     static constexpr std::uint32_t max_chunks = 1024; // 262,144 sockets
@@ -52,6 +55,7 @@ private:
     // Chunk pointers are published once and never move: lookups read them without a lock.
     std::unique_ptr<std::atomic<Socket*>[]> chunks_;
     std::atomic<std::uint32_t> count_{0};
+    std::atomic<int> in_use_count_{0};
     std::mutex mutex_;            // guards growth and the free list
     Socket* free_head_ = nullptr; // intrusive list through Socket::next_free
 };

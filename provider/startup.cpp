@@ -29,3 +29,9 @@ extern "C" RIOSP_EXPORT int riospGetProtocolCatalog(LPWSAPROTOCOL_INFOW out, LPI
     *count = available;
     return 0;
 }
+
+// Diagnostics for tests and tools: provider sockets acquired and not yet recycled (a closed
+// socket stays counted until its last RIO request completed and its slot was recycled).
+extern "C" RIOSP_EXPORT int riospSocketsInUse() {
+    return riosp::provider::socket_table().in_use();
+}

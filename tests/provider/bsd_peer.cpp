@@ -96,6 +96,19 @@ int bsd_read_to_end_or_reset(int fd, std::string& out, int timeout_ms,
     return ETIMEDOUT;
 }
 
+int bsd_drain_to_eof(int fd, int timeout_ms) {
+    char buf[4096];
+    for (;;) {
+        if (wait_in(fd, timeout_ms) <= 0)
+            return ETIMEDOUT;
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n == 0)
+            return 0;
+        if (n < 0)
+            return errno;
+    }
+}
+
 int bsd_read_exact(int fd, std::string& out, std::size_t n, int timeout_ms) {
     char buf[4096];
     while (out.size() < n) {

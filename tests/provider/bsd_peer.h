@@ -37,6 +37,9 @@ private:
 // would race with this thread's recv on the same descriptor.
 [[nodiscard]] int bsd_read_to_end_or_reset(int fd, std::string& out, int timeout_ms,
                                            const std::atomic<bool>& reset);
+// Reads and discards until EOF into a fixed buffer (no allocation): 0 on EOF, else the errno
+// or ETIMEDOUT.
+[[nodiscard]] int bsd_drain_to_eof(int fd, int timeout_ms);
 // Sends everything; 0 or the errno.
 [[nodiscard]] int bsd_send(int fd, const std::string& data);
 // Reads exactly n bytes (or fails): 0 or the errno (ECONNRESET, EPIPE, ETIMEDOUT...).
