@@ -222,6 +222,61 @@ TEST(ApiCatalog, ProviderExportedCatalogReplacesTheBuiltInEntries) {
     cleanup_all();
 }
 
+TEST_F(Api, EnumProtocolsListsTheCatalogAndReportsTheSizeItNeeds) {
+    DWORD len = 0;
+    EXPECT_EQ(WSAEnumProtocolsW(nullptr, nullptr, &len), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAENOBUFS);
+    ASSERT_EQ(len, 2 * sizeof(WSAPROTOCOL_INFOW));
+    WSAPROTOCOL_INFOW entries[2] = {};
+    ASSERT_EQ(WSAEnumProtocolsW(nullptr, entries, &len), 2);
+    EXPECT_EQ(entries[0].iAddressFamily, AF_INET);
+    EXPECT_EQ(entries[1].iAddressFamily, AF_INET6);
+    INT udp_only[] = {IPPROTO_UDP, 0};
+    len = sizeof entries;
+    EXPECT_EQ(WSAEnumProtocolsW(udp_only, entries, &len), 0);
+    INT tcp_only[] = {IPPROTO_TCP, 0};
+    len = sizeof entries;
+    EXPECT_EQ(WSAEnumProtocolsW(tcp_only, entries, &len), 2);
+}
+
+// Every remaining WSPPROC_TABLE entry is reachable through the API; the fake answers each with
+// WSAEOPNOTSUPP, which must come back as the last error.
+TEST_F(Api, RemainingProviderEntriesAreReachableAndReportTheProviderError) {
+    const SOCKET s = tcp4();
+    sockaddr_in sin = loopback(80);
+    WCHAR text[64] = {};
+    DWORD text_len = 64;
+    EXPECT_EQ(WSAAddressToStringW(reinterpret_cast<sockaddr*>(&sin), sizeof sin, nullptr, text,
+                                  &text_len),
+              SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAEOPNOTSUPP);
+    WCHAR address[] = u"127.0.0.1";
+    int sin_len = sizeof sin;
+    EXPECT_EQ(
+        WSAStringToAddressW(address, AF_INET, nullptr, reinterpret_cast<sockaddr*>(&sin), &sin_len),
+        SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAEOPNOTSUPP);
+    EXPECT_EQ(
+        WSAStringToAddressW(address, 99, nullptr, reinterpret_cast<sockaddr*>(&sin), &sin_len),
+        SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAEINVAL) << "no catalog entry for the family";
+    WSAPROTOCOL_INFOW info{};
+    EXPECT_EQ(WSADuplicateSocketW(s, 1, &info), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAEOPNOTSUPP);
+    EXPECT_EQ(WSAJoinLeaf(s, reinterpret_cast<sockaddr*>(&sin), sizeof sin, nullptr, nullptr,
+                          nullptr, nullptr, 0),
+              INVALID_SOCKET);
+    EXPECT_EQ(WSAGetLastError(), WSAEOPNOTSUPP);
+    QOS qos{};
+    EXPECT_FALSE(WSAGetQOSByName(s, nullptr, &qos));
+    EXPECT_EQ(WSAGetLastError(), WSAEOPNOTSUPP);
+    EXPECT_EQ(WSAAsyncSelect(s, nullptr, 0, FD_READ), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAEOPNOTSUPP);
+    EXPECT_EQ(WSACancelBlockingCall(), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAEOPNOTSUPP);
+    EXPECT_EQ(closesocket(s), 0);
+}
+
 // ---- upcalls beyond handles, events and APCs -------------------------------------------------
 
 TEST_F(Api, CreateSocketHandleRefusesUnknownCatalogEntries) {

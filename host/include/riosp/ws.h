@@ -98,4 +98,23 @@ DWORD WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT* lphEvents, BOOL fW
 // kernel32's SleepEx: 0 after the timeout, WAIT_IO_COMPLETION if alertable and APCs ran.
 DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable) noexcept;
 
+// ---- catalog, address strings, and the entries TCP has little use for -------------------------
+// The catalog entries (lpiProtocols: zero-terminated protocol numbers, NULL for all); too small
+// a buffer fails with WSAENOBUFS and the needed size in *lpdwBufferLength.
+int WSAEnumProtocolsW(LPINT lpiProtocols, LPWSAPROTOCOL_INFOW lpProtocolBuffer,
+                      LPDWORD lpdwBufferLength) noexcept;
+INT WSAAddressToStringW(LPSOCKADDR lpsaAddress, DWORD dwAddressLength,
+                        LPWSAPROTOCOL_INFOW lpProtocolInfo, LPWSTR lpszAddressString,
+                        LPDWORD lpdwAddressStringLength) noexcept;
+INT WSAStringToAddressW(LPWSTR AddressString, INT AddressFamily, LPWSAPROTOCOL_INFOW lpProtocolInfo,
+                        LPSOCKADDR lpAddress, LPINT lpAddressLength) noexcept;
+int WSADuplicateSocketW(SOCKET s, DWORD dwProcessId, LPWSAPROTOCOL_INFOW lpProtocolInfo) noexcept;
+[[nodiscard]] SOCKET WSAJoinLeaf(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCallerData,
+                                 LPWSABUF lpCalleeData, LPQOS lpSQOS, LPQOS lpGQOS,
+                                 DWORD dwFlags) noexcept;
+BOOL WSAGetQOSByName(SOCKET s, LPWSABUF lpQOSName, LPQOS lpQOS) noexcept;
+// No windows on Linux: whatever the provider answers (riosp: WSAEOPNOTSUPP).
+int WSAAsyncSelect(SOCKET s, HWND hWnd, unsigned int wMsg, long lEvent) noexcept;
+int WSACancelBlockingCall() noexcept;
+
 } // namespace riosp::ws
