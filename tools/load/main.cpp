@@ -73,7 +73,10 @@ int main(int argc, char** argv) {
     for (const auto& s : info.runs)
         clean = clean && s.clean();
     info.exit_code = clean ? 0 : 1;
-    print_summary(info);
+    // A run that could not start (port in use, provider failure) already said why in one line.
+    const Summary& first = info.runs.front();
+    if (first.fatal.empty() || first.connections != 0 || first.server_connections != 0)
+        print_summary(info);
     if (!o.json_file.empty() && !write_json(info, o.json_file))
         info.exit_code = 1;
     if (!o.csv_file.empty() && !write_csv(info, o.csv_file))

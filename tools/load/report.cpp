@@ -75,9 +75,13 @@ std::string num(double v) {
 void print_summary(const RunInfo& info) {
     const Options& o = *info.options;
     const auto& runs = info.runs;
-    std::printf("\nriosp-load summary: %s on %s, pattern %s, shutdown %s, concurrency %u\n",
-                name_of(o.role), info.target.c_str(), name_of(o.pattern), name_of(o.shutdown),
-                o.concurrency);
+    if (o.role != Role::client)
+        std::printf("\nriosp-load summary: %s on %s, pattern %s, shutdown %s, concurrency %u\n",
+                    name_of(o.role), info.target.c_str(), name_of(o.pattern), name_of(o.shutdown),
+                    o.concurrency);
+    else
+        std::printf("\nriosp-load summary: client of %s, concurrency %u\n", info.target.c_str(),
+                    o.concurrency);
     if (o.role != Role::client)
         std::printf("  message %u B, %llu B per connection and direction; provider workers %s, "
                     "busy-poll %s\n",
@@ -209,8 +213,10 @@ bool write_json(const RunInfo& info, const std::string& path) {
     std::ostringstream j;
     j << "{\n  \"tool\": \"riosp-load\",\n  \"role\": \"" << name_of(o.role) << "\",\n"
       << "  \"target\": \"" << escape(info.target) << "\",\n"
-      << "  \"pattern\": \"" << name_of(o.pattern) << "\",\n"
-      << "  \"shutdown\": \"" << name_of(o.shutdown) << "\",\n"
+      << "  \"pattern\": \""
+      << (o.role == Role::client ? "from the server's hello" : name_of(o.pattern)) << "\",\n"
+      << "  \"shutdown\": \""
+      << (o.role == Role::client ? "from the server's hello" : name_of(o.shutdown)) << "\",\n"
       << "  \"message_size\": " << o.message_size << ",\n"
       << "  \"bytes_per_connection\": " << o.bytes << ",\n"
       << "  \"concurrency\": " << o.concurrency << ",\n"

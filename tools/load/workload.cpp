@@ -896,9 +896,11 @@ Summary Run::execute() {
             Summary s = collect(0);
             return s;
         }
-        if (o_.role == Role::server)
+        if (o_.role == Role::server) {
             std::printf("riosp-load: %s server listening on %s\n", t_.name(),
                         to_string(bound_).c_str());
+            std::fflush(stdout);
+        }
     }
     // Every WorkerStats exists before any thread starts (the status line walks the list).
     std::vector<WorkerStats*> server_stats, client_stats;

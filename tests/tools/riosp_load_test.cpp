@@ -1,0 +1,324 @@
+// riosp-load end to end: short runs of the real binary (through the real provider) with each
+// shutdown kind and pattern, asserting exit 0 and zero data errors from its --json summary; bad
+// arguments (exit 2), a port in use (exit 1, one line), two processes as server and client.
+// Plain POSIX in this file: no riosp headers (the tool is a separate process).
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+const char* const tool = RIOSP_LOAD_PATH;
+
+struct Child {
+    pid_t pid = -1;
+    std::string out_path;
+    std::string err_path;
+};
+
+std::string temp_path(const std::string& name) {
+    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string dir = ::testing::TempDir();
+    return dir + "riosp_load_" + info->name() + "_" + std::to_string(getpid()) + "_" + name;
+}
+
+Child start(const std::vector<std::string>& args, const std::string& tag = "") {
+    Child c;
+    c.out_path = temp_path(tag + "stdout");
+    c.err_path = temp_path(tag + "stderr");
+    std::vector<std::string> all{tool};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, c.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&fa, 2, c.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    int rc = posix_spawn(&c.pid, tool, &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    EXPECT_EQ(rc, 0) << "cannot start " << tool;
+    return c;
+}
+
+// The exit code, or -1 (after killing it) when it runs past the timeout.
+int wait_for(const Child& c, int timeout_s) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    for (;;) {
+        int status = 0;
+        pid_t r = waitpid(c.pid, &status, WNOHANG);
+        if (r == c.pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (std::chrono::steady_clock::now() > deadline) {
+            kill(c.pid, SIGKILL);
+            waitpid(c.pid, &status, 0);
+            return -1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+struct Result {
+    int code = -1;
+    std::string out, err, json;
+};
+
+Result run(std::vector<std::string> args, int timeout_s = 25) {
+    Result r;
+    const std::string json = temp_path("summary.json");
+    std::remove(json.c_str());
+    args.push_back("--json");
+    args.push_back(json);
+    Child c = start(args);
+    r.code = wait_for(c, timeout_s);
+    r.out = slurp(c.out_path);
+    r.err = slurp(c.err_path);
+    r.json = slurp(json);
+    return r;
+}
+
+// Every value of `"key": N` in the JSON.
+std::vector<double> values(const std::string& json, const std::string& key) {
+    std::vector<double> v;
+    std::regex re("\"" + key + "\": (-?[0-9.eE+]+)");
+    for (auto it = std::sregex_iterator(json.begin(), json.end(), re); it != std::sregex_iterator();
+         ++it)
+        v.push_back(std::stod((*it)[1].str()));
+    return v;
+}
+
+void expect_clean(const Result& r) {
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    ASSERT_FALSE(r.json.empty()) << "no --json file";
+    auto data_errors = values(r.json, "data_errors");
+    ASSERT_FALSE(data_errors.empty());
+    for (double d : data_errors)
+        EXPECT_EQ(d, 0) << r.json;
+    for (double w : values(r.json, "wsa_errors"))
+        EXPECT_EQ(w, 0) << r.json;
+    for (double s : values(r.json, "shutdown_errors"))
+        EXPECT_EQ(s, 0) << r.json;
+    auto conns = values(r.json, "connections");
+    ASSERT_FALSE(conns.empty());
+    for (double n : conns)
+        EXPECT_GT(n, 0) << "no connection completed";
+}
+
+const std::vector<std::string> short_run{"--duration", "2",         "--no-status", "--mem-probe",
+                                         "8",          "--timeout", "15"};
+
+std::vector<std::string> with(std::vector<std::string> extra) {
+    std::vector<std::string> a = short_run;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+}
+
+TEST(RiospLoad, GracefulShutdownIsClean) {
+    Result r = run(with({"--shutdown", "graceful"}));
+    expect_clean(r);
+    auto graceful = values(r.json, "graceful");
+    ASSERT_EQ(graceful.size(), 1u);
+    EXPECT_GT(graceful[0], 0);
+    EXPECT_EQ(values(r.json, "rude_client_aborts")[0], 0);
+}
+
+TEST(RiospLoad, RudeShutdownIsCleanAndBothSidesAbort) {
+    Result r = run(with({"--shutdown", "rude"}));
+    expect_clean(r);
+    EXPECT_EQ(values(r.json, "graceful")[0], 0);
+    EXPECT_GT(values(r.json, "rude_client_aborts")[0], 0);
+    EXPECT_GT(values(r.json, "rude_server_aborts")[0], 0);
+}
+
+TEST(RiospLoad, RandomShutdownIsClean) {
+    Result r = run(with({"--shutdown", "random"}));
+    expect_clean(r);
+    EXPECT_GT(values(r.json, "graceful")[0], 0);
+    EXPECT_GT(values(r.json, "rude_client_aborts")[0], 0);
+    EXPECT_GT(values(r.json, "rude_server_aborts")[0], 0);
+}
+
+TEST(RiospLoad, PushPatternIsClean) {
+    expect_clean(run(with({"--pattern", "push", "--bytes", "256K"})));
+}
+
+TEST(RiospLoad, PullPatternIsClean) {
+    expect_clean(run(with({"--pattern", "pull", "--bytes", "256K"})));
+}
+
+TEST(RiospLoad, DuplexPatternIsClean) {
+    expect_clean(run(with({"--pattern", "duplex", "--bytes", "256K", "--message-size", "1000"})));
+}
+
+TEST(RiospLoad, FixedConnectionCountEndsTheRun) {
+    Result r = run({"--connections", "40", "--duration", "0", "--no-status", "--mem-probe", "0",
+                    "--concurrency", "2"});
+    expect_clean(r);
+    EXPECT_EQ(values(r.json, "connections")[0], 40);
+}
+
+TEST(RiospLoad, BaselineRunsBothTransportsAndPrintsRatios) {
+    Result r = run(with({"--baseline", "--duration", "1"}));
+    expect_clean(r);
+    EXPECT_NE(r.json.find("\"transport\": \"bsd\""), std::string::npos);
+    EXPECT_NE(r.json.find("\"ratios\""), std::string::npos);
+    EXPECT_NE(r.out.find("riosp/bsd"), std::string::npos) << r.out;
+}
+
+TEST(RiospLoad, CsvHasOneRowPerConnection) {
+    const std::string csv = temp_path("conns.csv");
+    Result r = run({"--connections", "25", "--duration", "0", "--no-status", "--mem-probe", "0",
+                    "--csv", csv});
+    expect_clean(r);
+    std::ifstream f(csv);
+    std::string line;
+    int rows = 0;
+    ASSERT_TRUE(std::getline(f, line));
+    EXPECT_EQ(line.rfind("transport,id,", 0), 0u);
+    while (std::getline(f, line)) {
+        ++rows;
+        EXPECT_NE(line.find(",ok,0,"), std::string::npos) << line;
+    }
+    EXPECT_EQ(rows, 25);
+}
+
+TEST(RiospLoad, StatusLineEverySecondAndSummary) {
+    Result r = run({"--duration", "2.5", "--mem-probe", "0"});
+    expect_clean(r);
+    int status_lines = 0;
+    std::istringstream s(r.out);
+    std::string line;
+    while (std::getline(s, line))
+        if (line.rfind("[", 0) == 0 && line.find("conns") != std::string::npos)
+            ++status_lines;
+    EXPECT_GE(status_lines, 2) << r.out;
+    for (const char* row : {"connections/s", "round trip p99.9", "data errors",
+                            "allocs in disconnect calls", "memory/socket"})
+        EXPECT_NE(r.out.find(row), std::string::npos) << row;
+}
+
+TEST(RiospLoad, BusyPollAndWorkersAreAccepted) {
+    Result r = run(with({"--busy-poll", "on", "--workers", "1", "--duration", "1"}));
+    expect_clean(r);
+    EXPECT_NE(r.out.find("busy-poll"), std::string::npos);
+}
+
+TEST(RiospLoad, BadArgumentsExitTwoWithOneLine) {
+    const std::vector<std::vector<std::string>> bad{
+        {"--pattern", "sideways"},
+        {"--shutdown", "maybe"},
+        {"--concurrency", "0"},
+        {"--message-size", "x"},
+        {"--bogus"},
+        {"client"},
+        {"client", "--connect", "127.0.0.1:1", "--pattern", "push"},
+        {"--duration", "-1"},
+        {"server", "--baseline"},
+        {"sideways"},
+        {"--connect", "nowhere"},
+        {"--duration", "0"},
+        {"--busy-poll", "sometimes"}};
+    for (const auto& args : bad) {
+        Child c = start(args);
+        EXPECT_EQ(wait_for(c, 10), 2) << args[0];
+        std::string err = slurp(c.err_path);
+        EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+        EXPECT_NE(err.find("riosp-load: "), std::string::npos) << err;
+    }
+}
+
+TEST(RiospLoad, PortInUseIsOneLineAndExitOne) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(listen(fd, 1), 0);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    const std::string port = std::to_string(ntohs(a.sin_port));
+    Child c = start({"server", "--listen", "127.0.0.1:" + port, "--duration", "1"});
+    EXPECT_EQ(wait_for(c, 15), 1);
+    close(fd);
+    std::string err = slurp(c.err_path);
+    EXPECT_NE(err.find("WSAEADDRINUSE"), std::string::npos) << err;
+    EXPECT_NE(err.find("in use"), std::string::npos) << err;
+    EXPECT_EQ(slurp(c.out_path).find("summary"), std::string::npos)
+        << "no table for a failed start";
+}
+
+TEST(RiospLoad, ServerAndClientInTwoProcesses) {
+    // A free port: bind, read it, release it.
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    close(fd);
+    const std::string at = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+    const std::string server_json = temp_path("server.json");
+    Child server =
+        start({"server", "--listen", at, "--connections", "30", "--duration", "20", "--pattern",
+               "duplex", "--shutdown", "random", "--no-status", "--json", server_json},
+              "server_");
+    struct Reaper {
+        pid_t pid;
+        ~Reaper() {
+            if (kill(pid, 0) == 0) { // still there after a failed assertion
+                kill(pid, SIGKILL);
+                waitpid(pid, nullptr, 0);
+            }
+        }
+    } reaper{server.pid};
+    // Wait until it listens.
+    bool up = false;
+    for (int i = 0; i < 200 && !up; ++i) {
+        up = slurp(server.out_path).find("listening") != std::string::npos;
+        if (!up)
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ASSERT_TRUE(up) << slurp(server.err_path);
+    Result client =
+        run({"client", "--connect", at, "--connections", "30", "--duration", "0", "--no-status"});
+    expect_clean(client);
+    EXPECT_EQ(values(client.json, "connections")[0], 30);
+    EXPECT_EQ(wait_for(server, 25), 0) << slurp(server.out_path) << slurp(server.err_path);
+    std::string sj = slurp(server_json);
+    EXPECT_EQ(values(sj, "connections")[0], 30) << sj;
+    EXPECT_EQ(values(sj, "data_errors")[0], 0);
+}
+
+} // namespace
