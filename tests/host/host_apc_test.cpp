@@ -203,6 +203,41 @@ TEST_F(Apc, CompletionRoutineRunsOnTheIssuingThreadInItsAlertableWait) {
     EXPECT_EQ(closesocket(s), 0);
 }
 
+void CALLBACK count_apc(DWORD_PTR context) {
+    reinterpret_cast<std::atomic<int>*>(context)->fetch_add(1);
+}
+
+// Several producers queue to one consumer that loops in alertable waits: every APC runs
+// exactly once, on the consumer, and none is lost to a wake-up race (run under TSan too).
+TEST_F(Apc, ApcsQueuedFromManyThreadsAllRunExactlyOnce) {
+    constexpr int producers = 4;
+    constexpr int per_producer = 500;
+    std::atomic<int> ran{0};
+    std::promise<WSATHREADID> id_promise;
+    std::thread consumer([&] {
+        id_promise.set_value(current_thread_id());
+        WSAEVENT never = WSACreateEvent();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (ran.load() < producers * per_producer && std::chrono::steady_clock::now() < deadline)
+            (void)WSAWaitForMultipleEvents(1, &never, FALSE, 100, TRUE);
+        (void)WSACloseEvent(never);
+    });
+    const WSATHREADID target = id_promise.get_future().get();
+    std::vector<std::thread> threads;
+    std::atomic<int> refused{0};
+    for (int p = 0; p < producers; ++p)
+        threads.emplace_back([&] {
+            for (int i = 0; i < per_producer; ++i)
+                if (queue(target, count_apc, reinterpret_cast<DWORD_PTR>(&ran)) != 0)
+                    refused.fetch_add(1);
+        });
+    for (auto& t : threads)
+        t.join();
+    consumer.join();
+    EXPECT_EQ(refused.load(), 0);
+    EXPECT_EQ(ran.load(), producers * per_producer);
+}
+
 TEST_F(Apc, SleepExAlertableTimesOutWithoutApcs) {
     const auto start = std::chrono::steady_clock::now();
     EXPECT_EQ(SleepEx(30, TRUE), 0u);

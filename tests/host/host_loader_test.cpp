@@ -4,8 +4,11 @@
 
 #include "host/loader.h"
 
+#include <atomic>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <dlfcn.h>
 
@@ -121,6 +124,38 @@ TEST_F(Loader, ProviderIsStartedOnceAndCleanedUpOnceAcrossNestedStartups) {
     EXPECT_EQ(cleanups(), 0);
     EXPECT_EQ(WSACleanup(), 0);
     EXPECT_EQ(cleanups(), 1);
+    ::dlclose(self);
+}
+
+TEST_F(Loader, ConcurrentStartupsAndCleanupsLoadAndUnloadTheProviderOnce) {
+    void* self = ::dlopen(RIOSP_FAKE_PROVIDER_PATH, RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(self, nullptr);
+    auto startups = reinterpret_cast<int (*)()>(::dlsym(self, "riosp_fake_startup_calls"));
+    auto cleanups = reinterpret_cast<int (*)()>(::dlsym(self, "riosp_fake_cleanup_calls"));
+    constexpr int threads_n = 8;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < threads_n; ++i)
+        threads.emplace_back([&] {
+            WSADATA data{};
+            if (WSAStartup(MAKEWORD(2, 2), &data) != 0)
+                failures.fetch_add(1);
+        });
+    for (auto& t : threads)
+        t.join();
+    threads.clear();
+    EXPECT_EQ(startups(), 1);
+    for (int i = 0; i < threads_n; ++i)
+        threads.emplace_back([&] {
+            if (WSACleanup() != 0)
+                failures.fetch_add(1);
+        });
+    for (auto& t : threads)
+        t.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(cleanups(), 1);
+    EXPECT_EQ(WSACleanup(), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSANOTINITIALISED);
     ::dlclose(self);
 }
 
