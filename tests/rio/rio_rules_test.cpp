@@ -134,6 +134,27 @@ TEST_P(RioRules, SendAfterPeerResetCompletesWithConnReset) {
     EXPECT_EQ(res[0].RequestContext, 7U);
 }
 
+TEST_P(RioRules, RequestsBehindAFailedOneReportTheirOwnErrorNotAborted) {
+    TcpPair pair;
+    CompletionQueue cq = make_cq(16);
+    RequestQueue rq = make_rq(pair.local, cq);
+    Region r(64);
+    RIO_BUF b = r.slice(0, 64);
+    pair.reset_peer();
+    std::this_thread::sleep_for(20ms);
+    // One batch (one io_uring chain): the first send fails, the kernel cuts the link; the
+    // others must still report the connection's error, not WSA_OPERATION_ABORTED.
+    ASSERT_EQ(rq.send({&b, 1}, RIO_MSG_DEFER, ctx(1)), 0);
+    ASSERT_EQ(rq.send({&b, 1}, RIO_MSG_DEFER, ctx(2)), 0);
+    ASSERT_EQ(rq.send({&b, 1}, 0, ctx(3)), 0);
+    auto res = wait_results(cq, 3);
+    ASSERT_EQ(res.size(), 3U);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(res[i].Status, wsa::econnreset) << i;
+        EXPECT_EQ(res[i].RequestContext, static_cast<ULONGLONG>(i + 1));
+    }
+}
+
 // ------------------------------------------------------------------ capacity accounting
 TEST_P(RioRules, RequestQueueCapacityIsChargedAgainstCompletionQueue) {
     TcpPair a;
@@ -219,7 +240,9 @@ TEST_P(RioRules, FullRequestQueueFailsAtOnceWithNoBufs) {
 
 TEST_P(RioRules, QuotaAndBuffersAreReleasedAtDequeueNotAtCompletion) {
     TcpPair pair;
-    CompletionQueue cq = make_cq(16);
+    EventFd ev;
+    auto n = event_notification(ev.fd);
+    CompletionQueue cq = make_cq(16, &n);
     RequestQueue rq = make_rq(pair.local, cq, 1, 1);
     const std::size_t before = live_buffer_registrations();
     auto region = std::make_unique<Region>(64);
@@ -227,7 +250,9 @@ TEST_P(RioRules, QuotaAndBuffersAreReleasedAtDequeueNotAtCompletion) {
     RIO_BUF b = region->slice(0, 1);
     ASSERT_EQ(rq.send({&b, 1}, 0, ctx(1)), 0);
     ASSERT_EQ(pair.peer_recv(1), "q"); // the send has completed in the kernel
-    std::this_thread::sleep_for(20ms);
+    // The event fires only once the completion sits in the RIO queue (reaped from the ring).
+    ASSERT_EQ(cq.notify(), 0);
+    ASSERT_TRUE(event_signaled(ev.fd, 5000ms));
     EXPECT_EQ(rq.send({&b, 1}, 0, ctx(2)), wsa::enobufs); // not dequeued yet: still charged
     const RIO_BUFFERID id = region->buf.id();
     region->buf = RegisteredBuffer{}; // deregister: deferred while the completion is queued
