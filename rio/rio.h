@@ -103,7 +103,9 @@ struct CqOptions {
     // io_uring only: IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN. The thread that
     // creates the CQ must be the only one that ever posts to, dequeues from or destroys it,
     // completions are only reaped when that thread calls dequeue(), and notification is refused
-    // (WSAEINVAL): nobody else may enter the ring. Ignored by the epoll backend.
+    // (WSAEINVAL): nobody else may enter the ring. The same holds for the request queues that
+    // complete into it (create, post, cancel and destroy them on the owner thread). Ignored by
+    // the epoll backend.
     bool single_owner = false;
 };
 
