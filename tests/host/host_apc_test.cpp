@@ -12,7 +12,7 @@
 
 namespace {
 
-class Apc : public riosp::host::testing::Started {
+class HostApc : public riosp::host::testing::Started {
 protected:
     void SetUp() override {
         Started::SetUp();
@@ -42,7 +42,7 @@ void CALLBACK record_apc(DWORD_PTR context) {
     r->runs.fetch_add(1);
 }
 
-TEST_F(Apc, QueuedApcDoesNotRunOutsideAnAlertableWait) {
+TEST_F(HostApc, QueuedApcDoesNotRunOutsideAnAlertableWait) {
     Record r;
     ASSERT_EQ(queue(current_thread_id(), record_apc, reinterpret_cast<DWORD_PTR>(&r)), 0);
     WSAEVENT e = WSACreateEvent();
@@ -56,7 +56,7 @@ TEST_F(Apc, QueuedApcDoesNotRunOutsideAnAlertableWait) {
     (void)WSACloseEvent(e);
 }
 
-TEST_F(Apc, AlertableWaitRunsQueuedApcsAndReturnsIoCompletion) {
+TEST_F(HostApc, AlertableWaitRunsQueuedApcsAndReturnsIoCompletion) {
     Record r;
     const WSATHREADID self = current_thread_id();
     ASSERT_EQ(queue(self, record_apc, reinterpret_cast<DWORD_PTR>(&r)), 0);
@@ -76,7 +76,7 @@ void CALLBACK push_order(DWORD_PTR value) {
     order.push_back(static_cast<int>(value));
 }
 
-TEST_F(Apc, ApcsRunInTheOrderTheyWereQueued) {
+TEST_F(HostApc, ApcsRunInTheOrderTheyWereQueued) {
     order.clear();
     const WSATHREADID self = current_thread_id();
     for (int i = 0; i < 5; ++i)
@@ -85,7 +85,7 @@ TEST_F(Apc, ApcsRunInTheOrderTheyWereQueued) {
     EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
 }
 
-TEST_F(Apc, ApcRunsOnlyOnTheThreadItWasQueuedTo) {
+TEST_F(HostApc, ApcRunsOnlyOnTheThreadItWasQueuedTo) {
     Record r;
     std::promise<WSATHREADID> id_promise;
     std::promise<void> queued;
@@ -111,7 +111,7 @@ TEST_F(Apc, ApcRunsOnlyOnTheThreadItWasQueuedTo) {
     (void)WSACloseEvent(e);
 }
 
-TEST_F(Apc, AlertableWaitWakesWhenAnotherThreadQueuesAnApc) {
+TEST_F(HostApc, AlertableWaitWakesWhenAnotherThreadQueuesAnApc) {
     Record r;
     std::promise<WSATHREADID> id_promise;
     std::promise<DWORD> result;
@@ -131,7 +131,7 @@ TEST_F(Apc, AlertableWaitWakesWhenAnotherThreadQueuesAnApc) {
     EXPECT_EQ(r.runs.load(), 1);
 }
 
-TEST_F(Apc, ApcToAnExitedThreadIsRefused) {
+TEST_F(HostApc, ApcToAnExitedThreadIsRefused) {
     WSATHREADID gone{};
     std::thread([&] { gone = current_thread_id(); }).join();
     Record r;
@@ -147,7 +147,7 @@ TEST_F(Apc, ApcToAnExitedThreadIsRefused) {
     EXPECT_EQ(r.runs.load(), 0);
 }
 
-TEST_F(Apc, ForgedOrNullThreadIdsAndRoutinesAreRefused) {
+TEST_F(HostApc, ForgedOrNullThreadIdsAndRoutinesAreRefused) {
     int error = 0;
     WSATHREADID forged{reinterpret_cast<HANDLE>(0x10001), 0};
     Record r;
@@ -181,7 +181,7 @@ void CALLBACK completion_routine(DWORD error, DWORD bytes, LPWSAOVERLAPPED, DWOR
 // The full overlapped path: WSARecv hands the provider this thread's WSATHREADID; the data
 // arrives from another thread, the provider queues the completion routine to the issuing
 // thread, and it runs there, in its alertable wait only.
-TEST_F(Apc, CompletionRoutineRunsOnTheIssuingThreadInItsAlertableWait) {
+TEST_F(HostApc, CompletionRoutineRunsOnTheIssuingThreadInItsAlertableWait) {
     routine_result.runs = 0;
     const SOCKET s = tcp4();
     ASSERT_NE(s, INVALID_SOCKET);
@@ -209,7 +209,7 @@ void CALLBACK count_apc(DWORD_PTR context) {
 
 // Several producers queue to one consumer that loops in alertable waits: every APC runs
 // exactly once, on the consumer, and none is lost to a wake-up race (run under TSan too).
-TEST_F(Apc, ApcsQueuedFromManyThreadsAllRunExactlyOnce) {
+TEST_F(HostApc, ApcsQueuedFromManyThreadsAllRunExactlyOnce) {
     constexpr int producers = 4;
     constexpr int per_producer = 500;
     std::atomic<int> ran{0};
@@ -238,7 +238,7 @@ TEST_F(Apc, ApcsQueuedFromManyThreadsAllRunExactlyOnce) {
     EXPECT_EQ(ran.load(), producers * per_producer);
 }
 
-TEST_F(Apc, SleepExAlertableTimesOutWithoutApcs) {
+TEST_F(HostApc, SleepExAlertableTimesOutWithoutApcs) {
     const auto start = std::chrono::steady_clock::now();
     EXPECT_EQ(SleepEx(30, TRUE), 0u);
     EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(30));

@@ -14,7 +14,7 @@ namespace {
 using riosp::host::testing::cleanup_all;
 using riosp::host::testing::use_fake_provider;
 
-class Api : public riosp::host::testing::Started {};
+class HostApi : public riosp::host::testing::Started {};
 
 sockaddr_in loopback(USHORT port_host_order) {
     sockaddr_in sin{};
@@ -24,7 +24,7 @@ sockaddr_in loopback(USHORT port_host_order) {
     return sin;
 }
 
-TEST_F(Api, LastErrorIsPerThread) {
+TEST_F(HostApi, LastErrorIsPerThread) {
     WSASetLastError(WSAEWOULDBLOCK);
     std::thread([] {
         EXPECT_EQ(WSAGetLastError(), 0);
@@ -33,7 +33,7 @@ TEST_F(Api, LastErrorIsPerThread) {
     EXPECT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
 }
 
-TEST_F(Api, ProviderErrorsBecomeTheLastError) {
+TEST_F(HostApi, ProviderErrorsBecomeTheLastError) {
     const SOCKET s = tcp4();
     ASSERT_NE(s, INVALID_SOCKET);
     int value = 1;
@@ -57,7 +57,7 @@ TEST_F(Api, ProviderErrorsBecomeTheLastError) {
     EXPECT_EQ(closesocket(s), 0);
 }
 
-TEST_F(Api, SuccessfulCallsLeaveTheLastErrorAlone) {
+TEST_F(HostApi, SuccessfulCallsLeaveTheLastErrorAlone) {
     const SOCKET s = tcp4();
     WSASetLastError(12345);
     int type = 0;
@@ -67,7 +67,7 @@ TEST_F(Api, SuccessfulCallsLeaveTheLastErrorAlone) {
     EXPECT_EQ(closesocket(s), 0);
 }
 
-TEST_F(Api, SocketCallsReachTheirProviderEntries) {
+TEST_F(HostApi, SocketCallsReachTheirProviderEntries) {
     const SOCKET s = tcp4();
     ASSERT_NE(s, INVALID_SOCKET);
     const sockaddr_in here = loopback(5001);
@@ -96,7 +96,7 @@ TEST_F(Api, SocketCallsReachTheirProviderEntries) {
     EXPECT_EQ(closesocket(s), 0);
 }
 
-TEST_F(Api, SendAndReceiveMoveBytesThroughTheProvider) {
+TEST_F(HostApi, SendAndReceiveMoveBytesThroughTheProvider) {
     const SOCKET s = tcp4();
     ASSERT_EQ(send(s, "hello ", 6, 0), 6);
     char second[] = "world";
@@ -124,7 +124,7 @@ TEST_F(Api, SendAndReceiveMoveBytesThroughTheProvider) {
     EXPECT_EQ(closesocket(s), 0);
 }
 
-TEST_F(Api, IoctlsReachTheProvider) {
+TEST_F(HostApi, IoctlsReachTheProvider) {
     const SOCKET s = tcp4();
     u_long on = 1;
     EXPECT_EQ(ioctlsocket(s, FIONBIO, &on), 0);
@@ -140,7 +140,7 @@ TEST_F(Api, IoctlsReachTheProvider) {
     EXPECT_EQ(closesocket(s), 0);
 }
 
-TEST_F(Api, SelectForwardsTheSetsAndRefusesEmptyOnes) {
+TEST_F(HostApi, SelectForwardsTheSetsAndRefusesEmptyOnes) {
     const SOCKET quiet = tcp4();
     const SOCKET busy = tcp4();
     ASSERT_EQ(send(busy, "x", 1, 0), 1);
@@ -158,7 +158,7 @@ TEST_F(Api, SelectForwardsTheSetsAndRefusesEmptyOnes) {
     EXPECT_EQ(closesocket(busy), 0);
 }
 
-TEST_F(Api, WSASocketPicksTheCatalogEntryForTheFamily) {
+TEST_F(HostApi, WSASocketPicksTheCatalogEntryForTheFamily) {
     for (const int af : {AF_INET, AF_INET6}) {
         const SOCKET s = WSASocketW(af, SOCK_STREAM, 0, nullptr, 0, WSA_FLAG_OVERLAPPED);
         ASSERT_NE(s, INVALID_SOCKET) << af;
@@ -174,7 +174,7 @@ TEST_F(Api, WSASocketPicksTheCatalogEntryForTheFamily) {
     }
 }
 
-TEST_F(Api, WSASocketWithProtocolInfoUsesItsCatalogEntryOrRefusesAnUnknownOne) {
+TEST_F(HostApi, WSASocketWithProtocolInfoUsesItsCatalogEntryOrRefusesAnUnknownOne) {
     WSAPROTOCOL_INFOW info = riosp::host::catalog()[1]; // TCP/IPv6
     const SOCKET s = WSASocketW(AF_INET6, SOCK_STREAM, IPPROTO_TCP, &info, 0, 0);
     ASSERT_NE(s, INVALID_SOCKET);
@@ -189,7 +189,7 @@ TEST_F(Api, WSASocketWithProtocolInfoUsesItsCatalogEntryOrRefusesAnUnknownOne) {
     EXPECT_EQ(WSAGetLastError(), WSAEINVAL);
 }
 
-TEST_F(Api, WSASocketReportsTheFirstCatalogMismatch) {
+TEST_F(HostApi, WSASocketReportsTheFirstCatalogMismatch) {
     EXPECT_EQ(socket(99, SOCK_STREAM, 0), INVALID_SOCKET);
     EXPECT_EQ(WSAGetLastError(), WSAEAFNOSUPPORT);
     EXPECT_EQ(socket(AF_INET, SOCK_DGRAM, 0), INVALID_SOCKET);
@@ -198,7 +198,7 @@ TEST_F(Api, WSASocketReportsTheFirstCatalogMismatch) {
     EXPECT_EQ(WSAGetLastError(), WSAEPROTONOSUPPORT);
 }
 
-TEST(ApiCatalog, ProviderExportedCatalogReplacesTheBuiltInEntries) {
+TEST(HostApiCatalog, ProviderExportedCatalogReplacesTheBuiltInEntries) {
     use_fake_provider("catalog");
     WSADATA data{};
     ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
@@ -222,7 +222,7 @@ TEST(ApiCatalog, ProviderExportedCatalogReplacesTheBuiltInEntries) {
     cleanup_all();
 }
 
-TEST_F(Api, EnumProtocolsListsTheCatalogAndReportsTheSizeItNeeds) {
+TEST_F(HostApi, EnumProtocolsListsTheCatalogAndReportsTheSizeItNeeds) {
     DWORD len = 0;
     EXPECT_EQ(WSAEnumProtocolsW(nullptr, nullptr, &len), SOCKET_ERROR);
     EXPECT_EQ(WSAGetLastError(), WSAENOBUFS);
@@ -241,7 +241,7 @@ TEST_F(Api, EnumProtocolsListsTheCatalogAndReportsTheSizeItNeeds) {
 
 // Every remaining WSPPROC_TABLE entry is reachable through the API; the fake answers each with
 // WSAEOPNOTSUPP, which must come back as the last error.
-TEST_F(Api, RemainingProviderEntriesAreReachableAndReportTheProviderError) {
+TEST_F(HostApi, RemainingProviderEntriesAreReachableAndReportTheProviderError) {
     const SOCKET s = tcp4();
     sockaddr_in sin = loopback(80);
     WCHAR text[64] = {};
@@ -279,7 +279,7 @@ TEST_F(Api, RemainingProviderEntriesAreReachableAndReportTheProviderError) {
 
 // ---- upcalls beyond handles, events and APCs -------------------------------------------------
 
-TEST_F(Api, CreateSocketHandleRefusesUnknownCatalogEntries) {
+TEST_F(HostApi, CreateSocketHandleRefusesUnknownCatalogEntries) {
     const WSPUPCALLTABLE up = riosp::host::upcall_table();
     int error = 0;
     EXPECT_EQ(up.lpWPUCreateSocketHandle(0xdead, 1, &error), INVALID_SOCKET);
@@ -291,7 +291,7 @@ TEST_F(Api, CreateSocketHandleRefusesUnknownCatalogEntries) {
     EXPECT_EQ(error, WSAEFAULT);
 }
 
-TEST_F(Api, UpcallsWithoutALinuxMeaningAnswerTheirDocumentedErrors) {
+TEST_F(HostApi, UpcallsWithoutALinuxMeaningAnswerTheirDocumentedErrors) {
     const WSPUPCALLTABLE up = riosp::host::upcall_table();
     int error = 0;
     EXPECT_EQ(up.lpWPUPostMessage(nullptr, 0, 0, 0), FALSE);
@@ -309,7 +309,7 @@ TEST_F(Api, UpcallsWithoutALinuxMeaningAnswerTheirDocumentedErrors) {
     EXPECT_EQ(error, WSAEINVAL);
 }
 
-TEST_F(Api, FdIsSetReportsMembership) {
+TEST_F(HostApi, FdIsSetReportsMembership) {
     const WSPUPCALLTABLE up = riosp::host::upcall_table();
     fd_set set{};
     FD_SET(SOCKET{8}, &set);
@@ -318,7 +318,7 @@ TEST_F(Api, FdIsSetReportsMembership) {
     EXPECT_EQ(up.lpWPUFDIsSet(8, nullptr), 0);
 }
 
-TEST_F(Api, GetProviderPathReturnsTheLoadedModulePath) {
+TEST_F(HostApi, GetProviderPathReturnsTheLoadedModulePath) {
     const WSPUPCALLTABLE up = riosp::host::upcall_table();
     GUID id = riosp::host::riosp_provider_guid;
     int error = 0;

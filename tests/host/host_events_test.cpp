@@ -8,7 +8,7 @@
 
 namespace {
 
-class Events : public riosp::host::testing::Started {
+class HostEvents : public riosp::host::testing::Started {
 protected:
     void TearDown() override {
         for (WSAEVENT e : events_)
@@ -28,12 +28,12 @@ private:
 
 using clock_type = std::chrono::steady_clock;
 
-TEST_F(Events, NewEventIsNotSignalled) {
+TEST_F(HostEvents, NewEventIsNotSignalled) {
     WSAEVENT e = make();
     EXPECT_EQ(WSAWaitForMultipleEvents(1, &e, FALSE, 0, FALSE), WSA_WAIT_TIMEOUT);
 }
 
-TEST_F(Events, SetEventStaysSignalledThroughWaits) {
+TEST_F(HostEvents, SetEventStaysSignalledThroughWaits) {
     WSAEVENT e = make();
     ASSERT_TRUE(WSASetEvent(e));
     // Manual reset: waiting does not consume the signal.
@@ -42,7 +42,7 @@ TEST_F(Events, SetEventStaysSignalledThroughWaits) {
     EXPECT_EQ(WSAWaitForMultipleEvents(1, &e, FALSE, 100, FALSE), WSA_WAIT_EVENT_0);
 }
 
-TEST_F(Events, ResetEventUnsignalsEvenAfterSeveralSets) {
+TEST_F(HostEvents, ResetEventUnsignalsEvenAfterSeveralSets) {
     WSAEVENT e = make();
     ASSERT_TRUE(WSASetEvent(e));
     ASSERT_TRUE(WSASetEvent(e));
@@ -51,7 +51,7 @@ TEST_F(Events, ResetEventUnsignalsEvenAfterSeveralSets) {
     EXPECT_TRUE(WSAResetEvent(e)) << "resetting an unsignalled event is fine";
 }
 
-TEST_F(Events, WaitAnyReturnsTheLowestSignalledIndex) {
+TEST_F(HostEvents, WaitAnyReturnsTheLowestSignalledIndex) {
     WSAEVENT e[4] = {make(), make(), make(), make()};
     ASSERT_TRUE(WSASetEvent(e[3]));
     ASSERT_TRUE(WSASetEvent(e[1]));
@@ -60,7 +60,7 @@ TEST_F(Events, WaitAnyReturnsTheLowestSignalledIndex) {
     EXPECT_EQ(WSAWaitForMultipleEvents(4, e, FALSE, 0, FALSE), WSA_WAIT_EVENT_0 + 3);
 }
 
-TEST_F(Events, WaitAllTimesOutWhileOneEventIsUnsignalled) {
+TEST_F(HostEvents, WaitAllTimesOutWhileOneEventIsUnsignalled) {
     WSAEVENT e[3] = {make(), make(), make()};
     ASSERT_TRUE(WSASetEvent(e[0]));
     ASSERT_TRUE(WSASetEvent(e[2]));
@@ -69,7 +69,7 @@ TEST_F(Events, WaitAllTimesOutWhileOneEventIsUnsignalled) {
     EXPECT_EQ(WSAWaitForMultipleEvents(3, e, TRUE, 0, FALSE), WSA_WAIT_EVENT_0);
 }
 
-TEST_F(Events, WaitAllReturnsOnceAnotherThreadSignalsTheLastEvent) {
+TEST_F(HostEvents, WaitAllReturnsOnceAnotherThreadSignalsTheLastEvent) {
     WSAEVENT e[2] = {make(), make()};
     ASSERT_TRUE(WSASetEvent(e[0]));
     std::thread setter([&] {
@@ -80,7 +80,7 @@ TEST_F(Events, WaitAllReturnsOnceAnotherThreadSignalsTheLastEvent) {
     setter.join();
 }
 
-TEST_F(Events, WaitAnyWakesWhenAnotherThreadSignals) {
+TEST_F(HostEvents, WaitAnyWakesWhenAnotherThreadSignals) {
     WSAEVENT e[2] = {make(), make()};
     std::thread setter([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(30));
@@ -92,7 +92,7 @@ TEST_F(Events, WaitAnyWakesWhenAnotherThreadSignals) {
     setter.join();
 }
 
-TEST_F(Events, WaitTimesOutAfterTheGivenMilliseconds) {
+TEST_F(HostEvents, WaitTimesOutAfterTheGivenMilliseconds) {
     WSAEVENT e = make();
     const auto start = clock_type::now();
     EXPECT_EQ(WSAWaitForMultipleEvents(1, &e, FALSE, 60, FALSE), WSA_WAIT_TIMEOUT);
@@ -101,7 +101,7 @@ TEST_F(Events, WaitTimesOutAfterTheGivenMilliseconds) {
     EXPECT_LT(waited, std::chrono::seconds(5));
 }
 
-TEST_F(Events, WaitAcceptsUpTo64EventsAndRefusesMore) {
+TEST_F(HostEvents, WaitAcceptsUpTo64EventsAndRefusesMore) {
     std::vector<WSAEVENT> e;
     for (int i = 0; i < WSA_MAXIMUM_WAIT_EVENTS + 1; ++i)
         e.push_back(make());
@@ -115,7 +115,7 @@ TEST_F(Events, WaitAcceptsUpTo64EventsAndRefusesMore) {
     EXPECT_EQ(WSAGetLastError(), WSA_INVALID_PARAMETER);
 }
 
-TEST_F(Events, ClosedOrForeignEventHandlesAreInvalid) {
+TEST_F(HostEvents, ClosedOrForeignEventHandlesAreInvalid) {
     WSAEVENT e = WSACreateEvent();
     ASSERT_NE(e, WSA_INVALID_EVENT);
     ASSERT_TRUE(WSACloseEvent(e));
@@ -134,7 +134,7 @@ TEST_F(Events, ClosedOrForeignEventHandlesAreInvalid) {
     EXPECT_FALSE(WSASetEvent(WSA_INVALID_EVENT));
 }
 
-TEST_F(Events, ProviderSignalsEventSelectEventAndEnumResetsIt) {
+TEST_F(HostEvents, ProviderSignalsEventSelectEventAndEnumResetsIt) {
     WSAEVENT e = make();
     const SOCKET s = tcp4();
     ASSERT_NE(s, INVALID_SOCKET);
@@ -150,7 +150,7 @@ TEST_F(Events, ProviderSignalsEventSelectEventAndEnumResetsIt) {
     EXPECT_EQ(closesocket(s), 0);
 }
 
-TEST_F(Events, OverlappedReceiveCompletesThroughItsEvent) {
+TEST_F(HostEvents, OverlappedReceiveCompletesThroughItsEvent) {
     const SOCKET s = tcp4();
     ASSERT_NE(s, INVALID_SOCKET);
     char buffer[16] = {};

@@ -12,11 +12,11 @@
 namespace {
 
 using riosp::host::HandleTable;
-class SocketHandles : public riosp::host::testing::Started {};
+class HostSocketHandles : public riosp::host::testing::Started {};
 
 // ---- the table on its own -----------------------------------------------------------------
 
-TEST(HandleTable, CreatedHandleMapsToItsContextUntilClosed) {
+TEST(HostHandleTable, CreatedHandleMapsToItsContextUntilClosed) {
     HandleTable table(8);
     int error = 0;
     const SOCKET s = table.create(0xfeed, error);
@@ -28,7 +28,7 @@ TEST(HandleTable, CreatedHandleMapsToItsContextUntilClosed) {
     EXPECT_FALSE(table.query(s, context));
 }
 
-TEST(HandleTable, ClosedHandleStaysDeadAfterItsSlotIsReused) {
+TEST(HostHandleTable, ClosedHandleStaysDeadAfterItsSlotIsReused) {
     HandleTable table(1); // one slot: every create reuses it
     int error = 0;
     const SOCKET first = table.create(1, error);
@@ -43,7 +43,7 @@ TEST(HandleTable, ClosedHandleStaysDeadAfterItsSlotIsReused) {
     EXPECT_EQ(context, 2u);
 }
 
-TEST(HandleTable, SecondCloseOfAHandleFails) {
+TEST(HostHandleTable, SecondCloseOfAHandleFails) {
     HandleTable table(4);
     int error = 0;
     const SOCKET s = table.create(1, error);
@@ -51,7 +51,7 @@ TEST(HandleTable, SecondCloseOfAHandleFails) {
     EXPECT_FALSE(table.close(s));
 }
 
-TEST(HandleTable, HandlesAreNonZeroMultiplesOfFourAndNeverInvalidSocket) {
+TEST(HostHandleTable, HandlesAreNonZeroMultiplesOfFourAndNeverInvalidSocket) {
     HandleTable table(64);
     int error = 0;
     std::set<SOCKET> seen;
@@ -70,7 +70,7 @@ TEST(HandleTable, HandlesAreNonZeroMultiplesOfFourAndNeverInvalidSocket) {
     }
 }
 
-TEST(HandleTable, FullTableFailsWithNoBufs) {
+TEST(HostHandleTable, FullTableFailsWithNoBufs) {
     HandleTable table(2);
     int error = 0;
     ASSERT_NE(table.create(1, error), INVALID_SOCKET);
@@ -79,7 +79,7 @@ TEST(HandleTable, FullTableFailsWithNoBufs) {
     EXPECT_EQ(error, WSAENOBUFS);
 }
 
-TEST(HandleTable, SlotIsRetiredInsteadOfWrappingItsGeneration) {
+TEST(HostHandleTable, SlotIsRetiredInsteadOfWrappingItsGeneration) {
     HandleTable table(1, 3); // generations 1..3, then the slot is spent
     int error = 0;
     std::vector<SOCKET> issued;
@@ -96,7 +96,7 @@ TEST(HandleTable, SlotIsRetiredInsteadOfWrappingItsGeneration) {
         EXPECT_FALSE(table.query(s, context));
 }
 
-TEST(HandleTable, GarbageHandlesAreRejected) {
+TEST(HostHandleTable, GarbageHandlesAreRejected) {
     HandleTable table(4);
     int error = 0;
     const SOCKET s = table.create(7, error);
@@ -109,7 +109,7 @@ TEST(HandleTable, GarbageHandlesAreRejected) {
     EXPECT_TRUE(table.query(s, context));
 }
 
-TEST(HandleTable, CloseAllKillsEveryLiveHandle) {
+TEST(HostHandleTable, CloseAllKillsEveryLiveHandle) {
     HandleTable table(8);
     int error = 0;
     const SOCKET a = table.create(1, error);
@@ -124,7 +124,7 @@ TEST(HandleTable, CloseAllKillsEveryLiveHandle) {
 // Writers churn a small table (slots are reused constantly) while a reader looks up recently
 // issued handles. Every context is a unique id, so a lookup may fail (closed) but must never
 // return another socket's context. Run under TSan to prove the lock-free lookup race-free.
-TEST(HandleTable, ConcurrentCreateCloseLookupKeepsEveryHandleBoundToItsOwnContext) {
+TEST(HostHandleTable, ConcurrentCreateCloseLookupKeepsEveryHandleBoundToItsOwnContext) {
     constexpr int slots = 32;
     constexpr int writers = 3;
     constexpr int iterations = 20000;
@@ -181,7 +181,7 @@ TEST(HandleTable, ConcurrentCreateCloseLookupKeepsEveryHandleBoundToItsOwnContex
 
 // ---- through the Winsock API and the fake provider ------------------------------------------
 
-TEST_F(SocketHandles, ClosedSocketIsNotASocketEvenAfterNewSocketsReuseItsSlot) {
+TEST_F(HostSocketHandles, ClosedSocketIsNotASocketEvenAfterNewSocketsReuseItsSlot) {
     const SOCKET old = tcp4();
     ASSERT_NE(old, INVALID_SOCKET);
     ASSERT_EQ(closesocket(old), 0);
@@ -204,14 +204,14 @@ TEST_F(SocketHandles, ClosedSocketIsNotASocketEvenAfterNewSocketsReuseItsSlot) {
     }
 }
 
-TEST_F(SocketHandles, SecondCloseOfASocketFailsWithNotSock) {
+TEST_F(HostSocketHandles, SecondCloseOfASocketFailsWithNotSock) {
     const SOCKET s = tcp4();
     ASSERT_EQ(closesocket(s), 0);
     EXPECT_EQ(closesocket(s), SOCKET_ERROR);
     EXPECT_EQ(WSAGetLastError(), WSAENOTSOCK);
 }
 
-TEST_F(SocketHandles, SocketsLeftOpenAreDeadAfterTheLastCleanup) {
+TEST_F(HostSocketHandles, SocketsLeftOpenAreDeadAfterTheLastCleanup) {
     const SOCKET s = tcp4();
     ASSERT_NE(s, INVALID_SOCKET);
     ASSERT_EQ(WSACleanup(), 0);
@@ -225,7 +225,7 @@ TEST_F(SocketHandles, SocketsLeftOpenAreDeadAfterTheLastCleanup) {
 
 // Threads create, use and close their own sockets while probing sockets other threads have
 // already closed: every stale probe answers WSAENOTSOCK, every own call succeeds.
-TEST_F(SocketHandles, ConcurrentSocketChurnKeepsClosedHandlesDead) {
+TEST_F(HostSocketHandles, ConcurrentSocketChurnKeepsClosedHandlesDead) {
     constexpr int threads_n = 4;
     constexpr int iterations = 2000;
     std::array<std::atomic<SOCKET>, 64> graveyard{};

@@ -17,7 +17,7 @@ namespace {
 using riosp::host::testing::cleanup_all;
 using riosp::host::testing::use_fake_provider;
 
-class Loader : public ::testing::Test {
+class HostLoader : public ::testing::Test {
 protected:
     void SetUp() override { use_fake_provider(); }
     void TearDown() override { cleanup_all(); }
@@ -30,7 +30,7 @@ bool fake_is_loaded() {
     return h != nullptr;
 }
 
-TEST_F(Loader, RequestBelow22FailsWithVerNotSupportedAndLeavesWinsockUninitialised) {
+TEST_F(HostLoader, RequestBelow22FailsWithVerNotSupportedAndLeavesWinsockUninitialised) {
     for (const WORD v : {MAKEWORD(1, 1), MAKEWORD(2, 0), MAKEWORD(2, 1), MAKEWORD(0, 9)}) {
         WSADATA data{};
         EXPECT_EQ(WSAStartup(v, &data), WSAVERNOTSUPPORTED) << std::hex << v;
@@ -41,7 +41,7 @@ TEST_F(Loader, RequestBelow22FailsWithVerNotSupportedAndLeavesWinsockUninitialis
     EXPECT_FALSE(fake_is_loaded());
 }
 
-TEST_F(Loader, Request22ReportsVersion22AndDescription) {
+TEST_F(HostLoader, Request22ReportsVersion22AndDescription) {
     WSADATA data{};
     ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
     EXPECT_EQ(data.wVersion, MAKEWORD(2, 2));
@@ -50,7 +50,7 @@ TEST_F(Loader, Request22ReportsVersion22AndDescription) {
     EXPECT_STREQ(data.szSystemStatus, "Running");
 }
 
-TEST_F(Loader, RequestAbove22IsNegotiatedDownTo22) {
+TEST_F(HostLoader, RequestAbove22IsNegotiatedDownTo22) {
     for (const WORD v : {MAKEWORD(2, 3), MAKEWORD(3, 0), MAKEWORD(255, 255)}) {
         WSADATA data{};
         ASSERT_EQ(WSAStartup(v, &data), 0) << std::hex << v;
@@ -58,12 +58,12 @@ TEST_F(Loader, RequestAbove22IsNegotiatedDownTo22) {
     }
 }
 
-TEST_F(Loader, NullWsaDataFailsWithFault) {
+TEST_F(HostLoader, NullWsaDataFailsWithFault) {
     EXPECT_EQ(WSAStartup(MAKEWORD(2, 2), nullptr), WSAEFAULT);
     EXPECT_FALSE(fake_is_loaded());
 }
 
-TEST_F(Loader, CallsBeforeStartupFailWithNotInitialised) {
+TEST_F(HostLoader, CallsBeforeStartupFailWithNotInitialised) {
     WSASetLastError(0);
     EXPECT_EQ(socket(AF_INET, SOCK_STREAM, 0), INVALID_SOCKET);
     EXPECT_EQ(WSAGetLastError(), WSANOTINITIALISED);
@@ -91,7 +91,7 @@ TEST_F(Loader, CallsBeforeStartupFailWithNotInitialised) {
     EXPECT_EQ(WSAGetLastError(), WSANOTINITIALISED);
 }
 
-TEST_F(Loader, ProviderStaysLoadedUntilTheLastCleanup) {
+TEST_F(HostLoader, ProviderStaysLoadedUntilTheLastCleanup) {
     WSADATA data{};
     ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
     ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
@@ -108,7 +108,7 @@ TEST_F(Loader, ProviderStaysLoadedUntilTheLastCleanup) {
     EXPECT_EQ(WSAGetLastError(), WSANOTINITIALISED);
 }
 
-TEST_F(Loader, ProviderIsStartedOnceAndCleanedUpOnceAcrossNestedStartups) {
+TEST_F(HostLoader, ProviderIsStartedOnceAndCleanedUpOnceAcrossNestedStartups) {
     // Hold our own reference to the module so its counters outlive the host's dlclose.
     void* self = ::dlopen(RIOSP_FAKE_PROVIDER_PATH, RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(self, nullptr);
@@ -127,7 +127,7 @@ TEST_F(Loader, ProviderIsStartedOnceAndCleanedUpOnceAcrossNestedStartups) {
     ::dlclose(self);
 }
 
-TEST_F(Loader, ConcurrentStartupsAndCleanupsLoadAndUnloadTheProviderOnce) {
+TEST_F(HostLoader, ConcurrentStartupsAndCleanupsLoadAndUnloadTheProviderOnce) {
     void* self = ::dlopen(RIOSP_FAKE_PROVIDER_PATH, RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(self, nullptr);
     auto startups = reinterpret_cast<int (*)()>(::dlsym(self, "riosp_fake_startup_calls"));
@@ -159,7 +159,7 @@ TEST_F(Loader, ConcurrentStartupsAndCleanupsLoadAndUnloadTheProviderOnce) {
     ::dlclose(self);
 }
 
-TEST_F(Loader, LastCleanupUnloadsTheProvider) {
+TEST_F(HostLoader, LastCleanupUnloadsTheProvider) {
     WSADATA data{};
     ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
     EXPECT_TRUE(fake_is_loaded());
@@ -167,7 +167,7 @@ TEST_F(Loader, LastCleanupUnloadsTheProvider) {
     EXPECT_FALSE(fake_is_loaded());
 }
 
-TEST_F(Loader, StartupAfterFullCleanupLoadsTheProviderAgain) {
+TEST_F(HostLoader, StartupAfterFullCleanupLoadsTheProviderAgain) {
     WSADATA data{};
     ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
     ASSERT_EQ(WSACleanup(), 0);
@@ -177,7 +177,7 @@ TEST_F(Loader, StartupAfterFullCleanupLoadsTheProviderAgain) {
     EXPECT_EQ(closesocket(s), 0);
 }
 
-TEST_F(Loader, MissingProviderModuleFailsWithProviderFailedInit) {
+TEST_F(HostLoader, MissingProviderModuleFailsWithProviderFailedInit) {
     ::setenv("RIOSP_PROVIDER_PATH", "/nonexistent/libriosp_provider.so", 1);
     WSADATA data{};
     EXPECT_EQ(WSAStartup(MAKEWORD(2, 2), &data), WSAEPROVIDERFAILEDINIT);
@@ -185,13 +185,13 @@ TEST_F(Loader, MissingProviderModuleFailsWithProviderFailedInit) {
     EXPECT_EQ(WSAGetLastError(), WSANOTINITIALISED);
 }
 
-TEST_F(Loader, ModuleWithoutWSPStartupFailsWithProviderFailedInit) {
+TEST_F(HostLoader, ModuleWithoutWSPStartupFailsWithProviderFailedInit) {
     ::setenv("RIOSP_PROVIDER_PATH", "libc.so.6", 1); // loads fine, exports no WSPStartup
     WSADATA data{};
     EXPECT_EQ(WSAStartup(MAKEWORD(2, 2), &data), WSAEPROVIDERFAILEDINIT);
 }
 
-TEST_F(Loader, ProcTableWithNullEntryFailsWithInvalidProcTableAndUnloads) {
+TEST_F(HostLoader, ProcTableWithNullEntryFailsWithInvalidProcTableAndUnloads) {
     use_fake_provider("null_entry");
     WSADATA data{};
     EXPECT_EQ(WSAStartup(MAKEWORD(2, 2), &data), WSAEINVALIDPROCTABLE);
@@ -200,26 +200,26 @@ TEST_F(Loader, ProcTableWithNullEntryFailsWithInvalidProcTableAndUnloads) {
     EXPECT_EQ(WSAGetLastError(), WSANOTINITIALISED);
 }
 
-TEST_F(Loader, NullEntryCountCoversAll30Entries) {
+TEST_F(HostLoader, NullEntryCountCoversAll30Entries) {
     WSPPROC_TABLE table{};
     EXPECT_EQ(riosp::host::null_entries(table), 30);
 }
 
-TEST_F(Loader, ProviderReportingVersionBelow22FailsWithInvalidProvider) {
+TEST_F(HostLoader, ProviderReportingVersionBelow22FailsWithInvalidProvider) {
     use_fake_provider("old_version");
     WSADATA data{};
     EXPECT_EQ(WSAStartup(MAKEWORD(2, 2), &data), WSAEINVALIDPROVIDER);
     EXPECT_FALSE(fake_is_loaded());
 }
 
-TEST_F(Loader, WSPStartupErrorIsReturnedToTheCaller) {
+TEST_F(HostLoader, WSPStartupErrorIsReturnedToTheCaller) {
     use_fake_provider("fail");
     WSADATA data{};
     EXPECT_EQ(WSAStartup(MAKEWORD(2, 2), &data), WSASYSNOTREADY);
     EXPECT_FALSE(fake_is_loaded());
 }
 
-TEST_F(Loader, ProviderPathComesFromTheEnvironmentElseTheBuildDefault) {
+TEST_F(HostLoader, ProviderPathComesFromTheEnvironmentElseTheBuildDefault) {
     EXPECT_EQ(riosp::host::provider_path(), RIOSP_FAKE_PROVIDER_PATH);
     ::unsetenv("RIOSP_PROVIDER_PATH");
     EXPECT_NE(riosp::host::provider_path().find("libriosp_provider"), std::string::npos);

@@ -11,7 +11,7 @@
 
 namespace {
 
-class RealProvider : public ::testing::Test {
+class HostRealProvider : public ::testing::Test {
 protected:
     void SetUp() override {
         ::unsetenv("RIOSP_PROVIDER_PATH"); // the build's default path
@@ -28,7 +28,7 @@ void CALLBACK on_receive(DWORD, DWORD bytes, LPWSAOVERLAPPED, DWORD) {
     routine_bytes = bytes;
 }
 
-TEST_F(RealProvider, LoopbackConnectionCarriesBytesCompletionRoutinesAndFdClose) {
+TEST_F(HostRealProvider, LoopbackConnectionCarriesBytesCompletionRoutinesAndFdClose) {
     routine_runs = 0;
     const SOCKET listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     ASSERT_NE(listener, INVALID_SOCKET) << WSAGetLastError();
