@@ -57,21 +57,8 @@ int bsd_connect(std::uint16_t port) {
 }
 
 int bsd_read_to_end(int fd, std::string& out, int timeout_ms) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    char buf[4096];
-    for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now())
-                        .count();
-        if (left <= 0 || wait_in(fd, static_cast<int>(left)) <= 0)
-            return ETIMEDOUT;
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n == 0)
-            return 0;
-        if (n < 0)
-            return errno;
-        out.append(buf, static_cast<std::size_t>(n));
-    }
+    static const std::atomic<bool> never{false};
+    return bsd_read_to_end_or_reset(fd, out, timeout_ms, never);
 }
 
 int bsd_read_to_end_or_reset(int fd, std::string& out, int timeout_ms,
