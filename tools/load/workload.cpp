@@ -788,14 +788,22 @@ void Run::watchdog_check() {
 }
 
 // ---------------------------------------------------------------- memory probe
+// Runs on the workload's own listener once the accept thread has stopped: a fresh listener would
+// reuse a recycled socket object that had been an accepted socket (see the report's note on
+// WSPAccept's lock order).
 void Run::memory_probe(Summary& out) {
     const unsigned pairs = o_.mem_probe;
-    Endpoint at{};
-    at.addr = {127, 0, 0, 1};
-    Sock l = bad_sock;
-    Endpoint bound;
-    if (t_.listen(at, l, bound) != 0)
-        return;
+    const Sock l = listener_;
+    Endpoint bound = bound_;
+    const bool any =
+        std::all_of(bound.addr.begin(), bound.addr.end(), [](auto b) { return b == 0; });
+    if (any) {
+        bound.addr = {};
+        if (bound.v6)
+            bound.addr[15] = 1;
+        else
+            bound.addr = {127, 0, 0, 1};
+    }
     std::vector<Sock> socks;
     socks.reserve(2 * pairs);
     const std::uint64_t rss0 = rss_bytes();
@@ -824,7 +832,6 @@ void Run::memory_probe(Summary& out) {
         (void)t_.set_abortive(s);
         (void)t_.close(s);
     }
-    (void)t_.close(l);
     if (!ok || socks.empty()) {
         std::fprintf(stderr, "riosp-load: %s: memory probe could not open %u connected pairs\n",
                      t_.name(), pairs);
@@ -969,7 +976,6 @@ Summary Run::execute() {
         acceptor.join();
         for (auto& t : servers)
             t.join();
-        (void)t_.close(listener_);
     }
     const double elapsed = static_cast<double>(data_end - start) / 1e9;
     Summary s = collect(elapsed);
@@ -978,6 +984,8 @@ Summary Run::execute() {
         phase_deadline_ns_.store(now_ns() + grace);
         memory_probe(s);
     }
+    if (has_server)
+        (void)t_.close(listener_);
     phase_deadline_ns_.store(0);
     watchdog_quit_.store(true);
     watchdog.join();
