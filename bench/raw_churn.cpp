@@ -11,8 +11,8 @@
 #include "loopback.h"
 
 #include <benchmark/benchmark.h>
-#include <liburing.h>
 #include <fcntl.h>
+#include <liburing.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
