@@ -325,4 +325,27 @@ TEST(RiospLoad, ServerAndClientInTwoProcesses) {
     EXPECT_EQ(values(sj, "data_errors")[0], 0);
 }
 
+TEST(RiospLoad, WatchdogEndsAStuckRunWithExitOne) {
+    // A "server" that completes the handshake (the kernel's backlog) but never sends the hello.
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(listen(fd, 4), 0);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    const std::string at = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+    const auto t0 = std::chrono::steady_clock::now();
+    Child c = start({"client", "--connect", at, "--connections", "1", "--duration", "0",
+                     "--timeout", "1", "--no-status"});
+    EXPECT_EQ(wait_for(c, 20), 1);
+    close(fd);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
+    std::string err = slurp(c.err_path);
+    EXPECT_NE(err.find("watchdog"), std::string::npos) << err;
+    EXPECT_NE(err.find("'hello'"), std::string::npos) << err;
+}
+
 } // namespace

@@ -590,6 +590,8 @@ void Run::client_thread(WorkerStats& w) {
         }
         rec.connect_ns = static_cast<std::uint64_t>(now_ns() - start);
         w.connect.record(rec.connect_ns);
+        w.phase.store("hello", std::memory_order_relaxed);
+        w.last_progress_ns.store(now_ns(), std::memory_order_relaxed);
         std::uint8_t hello_bytes[hello_size];
         Conn c(*this, t_, w, s, rbuf, sbuf, nullptr);
         Failure f = c.recv_raw(hello_bytes, hello_size, "hello");
