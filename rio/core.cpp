@@ -272,6 +272,84 @@ void move_slots_locked(Dir& d, std::vector<Slot>& fresh, ULONG new_max) noexcept
     d.max = new_max;
 }
 
+// ------------------------------------------------------------------ request-queue pool
+// The provider destroys a socket's RQ on close and creates one per accepted/connected socket,
+// so RQ create/destroy is a steady-state path: destroyed Rq objects go to a free list that
+// keeps their slot vectors' capacity, and create reuses one whose vectors are large enough.
+// After warm-up neither allocates. Bounded, so a burst of closes does not pin memory forever.
+constexpr std::size_t kRqPoolMax = 4096;
+constexpr int kRqPoolScan = 16; // look this far for an Rq whose slot capacity fits
+
+struct RqPool {
+    std::mutex mu;
+    Rq* head = nullptr;
+    std::size_t size = 0;
+};
+
+RqPool& rq_pool() noexcept {
+    static auto* pool = new RqPool; // never destroyed: RQs may be closed from static destructors
+    return *pool;
+}
+
+bool rq_fits(const Rq& rq, std::size_t recv, std::size_t send) noexcept {
+    return rq.recv.slots.capacity() >= recv && rq.send.slots.capacity() >= send;
+}
+
+// An Rq with room for the given slot counts (slots sized and cleared), or nullptr.
+Rq* take_rq(std::size_t recv, std::size_t send) noexcept {
+    Rq* rq = nullptr;
+    {
+        RqPool& pool = rq_pool();
+        std::lock_guard lock(pool.mu);
+        Rq** link = &pool.head;
+        for (int i = 0; *link != nullptr && i < kRqPoolScan; ++i, link = &(*link)->next_free) {
+            if (rq_fits(**link, recv, send))
+                break;
+        }
+        if (*link == nullptr || !rq_fits(**link, recv, send))
+            link = &pool.head; // none fits: take the first and let its vectors grow
+        rq = *link;
+        if (rq != nullptr) {
+            *link = rq->next_free;
+            rq->next_free = nullptr;
+            --pool.size;
+        }
+    }
+    if (rq == nullptr) {
+        rq = new (std::nothrow) Rq;
+        if (rq == nullptr)
+            return nullptr;
+    }
+    try {
+        rq->recv.slots.assign(recv, Slot{}); // within capacity: no allocation
+        rq->send.slots.assign(send, Slot{});
+    } catch (...) {
+        delete rq;
+        return nullptr;
+    }
+    return rq;
+}
+
+void recycle_rq(Rq* rq) noexcept {
+    if (rq == nullptr)
+        return;
+    rq->fd = -1;
+    rq->socket_context = nullptr;
+    rq->poll_token = 0;
+    rq->recv.cq = rq->send.cq = nullptr;
+    {
+        RqPool& pool = rq_pool();
+        std::lock_guard lock(pool.mu);
+        if (pool.size < kRqPoolMax) {
+            rq->next_free = pool.head;
+            pool.head = rq;
+            ++pool.size;
+            return;
+        }
+    }
+    delete rq;
+}
+
 } // namespace
 
 int acquire_buffer(const RIO_BUF& buf, BufferRef& out) noexcept {
@@ -630,14 +708,12 @@ Result<RequestQueue> RequestQueue::create(int native_fd, ULONG max_outstanding_r
     socklen_t len = sizeof type;
     if (::getsockopt(native_fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
         return R::failure(wsa_from_errno(errno == EBADF ? ENOTSOCK : errno));
-    std::unique_ptr<Rq> rq;
-    try {
-        rq = std::make_unique<Rq>();
-        rq->recv.slots.resize(std::max<ULONG>(max_outstanding_receive, 1));
-        rq->send.slots.resize(std::max<ULONG>(max_outstanding_send, 1));
-    } catch (...) {
+    // From the pool (no allocation in steady state); back to it on every failure below.
+    std::unique_ptr<Rq> rq(detail::take_rq(std::max<ULONG>(max_outstanding_receive, 1),
+                                           std::max<ULONG>(max_outstanding_send, 1)));
+    if (!rq)
         return R::failure(wsa::enobufs);
-    }
+    auto give_back = gsl::finally([&rq] { detail::recycle_rq(rq.release()); });
     rq->fd = native_fd;
     rq->socket_context = socket_context;
     rq->recv = Dir{rq.get(), rc, false, std::move(rq->recv.slots), max_outstanding_receive};
@@ -671,7 +747,7 @@ Result<RequestQueue> RequestQueue::create(int native_fd, ULONG max_outstanding_r
         }
         return R::failure(err);
     }
-    return RequestQueue(std::move(rq));
+    return RequestQueue(std::unique_ptr<Rq>(rq.release())); // give_back sees nullptr
 }
 
 RequestQueue::~RequestQueue() {
@@ -714,6 +790,7 @@ RequestQueue::~RequestQueue() {
         detail::cancel_pending_locked(*d);
         detail::orphan_entries_locked(*d->cq, *d);
     }
+    detail::recycle_rq(impl_.release()); // slots kept for the next create: no free, no malloc
 }
 
 int RequestQueue::send(std::span<const RIO_BUF> buffers, DWORD flags,

@@ -23,7 +23,6 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 namespace riosp::rio::detail {
@@ -122,6 +121,7 @@ struct Rq {
     Dir recv;
     Dir send;
     std::uint64_t poll_token = 0; // epoll backend registration
+    Rq* next_free = nullptr;      // core.cpp's pool of destroyed RQs (reused without allocating)
 };
 
 // ------------------------------------------------------------------ core helpers (core.cpp)
@@ -154,8 +154,16 @@ private:
     Backend backend_;
     int epfd_ = -1;
     std::mutex mu_;
-    std::uint64_t next_token_ = 1;
-    std::unordered_map<std::uint64_t, void*> targets_;
+    // Tokens are (generation << 32) | (index + 1) into targets_, so a stale token (an event
+    // that raced a remove()) names nothing. Both vectors only grow: after warm-up, add() and
+    // remove() allocate nothing (RQ create/destroy is allocation-free in steady state).
+    struct Target {
+        void* target = nullptr;
+        std::uint32_t generation = 1;
+    };
+    void* lookup_locked(std::uint64_t token) const noexcept;
+    std::vector<Target> targets_;
+    std::vector<std::uint32_t> free_;
 };
 
 // ------------------------------------------------------------------ io_uring backend

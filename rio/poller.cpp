@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -40,20 +41,44 @@ std::uint64_t Poller::add(int fd, std::uint32_t events, void* target) noexcept {
     if (epfd_ < 0)
         return 0;
     std::lock_guard lock(mu_);
-    const std::uint64_t token = next_token_++;
-    try {
-        targets_.emplace(token, target);
-    } catch (...) {
-        return 0;
+    std::uint32_t index = 0;
+    if (!free_.empty()) {
+        index = free_.back();
+        free_.pop_back();
+    } else {
+        try {
+            // remove() pushes the index back onto free_ and must not allocate.
+            if (free_.capacity() < targets_.size() + 1)
+                free_.reserve(std::max<std::size_t>(64, 2 * (targets_.size() + 1)));
+            targets_.emplace_back();
+        } catch (...) {
+            return 0;
+        }
+        index = static_cast<std::uint32_t>(targets_.size() - 1);
     }
+    Target& t = targets_[index];
+    t.target = target;
+    const std::uint64_t token = (std::uint64_t{t.generation} << 32) | (index + 1ULL);
     epoll_event ev{};
     ev.events = events;
     ev.data.u64 = token;
     if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-        targets_.erase(token);
+        const int err = errno;
+        t.target = nullptr;
+        ++t.generation;
+        free_.push_back(index); // capacity reserved above
+        errno = err;
         return 0;
     }
     return token;
+}
+
+void* Poller::lookup_locked(std::uint64_t token) const noexcept {
+    const std::uint64_t low = token & 0xFFFFFFFFULL;
+    if (low == 0 || low > targets_.size())
+        return nullptr;
+    const Target& t = targets_[low - 1];
+    return t.generation == (token >> 32) ? t.target : nullptr;
 }
 
 bool Poller::modify(int fd, std::uint64_t token, std::uint32_t events) noexcept {
@@ -69,7 +94,13 @@ void Poller::remove(int fd, std::uint64_t token) noexcept {
     (void)::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
     // Taking the lock waits out a dispatch that may already hold this target's token.
     std::lock_guard lock(mu_);
-    targets_.erase(token);
+    if (lookup_locked(token) == nullptr)
+        return;
+    Target& t = targets_[(token & 0xFFFFFFFFULL) - 1];
+    t.target = nullptr;
+    if (++t.generation == 0)
+        t.generation = 1;
+    free_.push_back(static_cast<std::uint32_t>((token & 0xFFFFFFFFULL) - 1)); // reserved in add()
 }
 
 void Poller::run() noexcept {
@@ -101,13 +132,13 @@ void Poller::poll_once() noexcept {
 
 void Poller::dispatch(const epoll_event* events, int n) noexcept {
     for (int i = 0; i < n; ++i) {
-        auto it = targets_.find(events[i].data.u64);
-        if (it == targets_.end())
+        void* target = lookup_locked(events[i].data.u64);
+        if (target == nullptr)
             continue; // removed after epoll_wait returned
         if (backend_ == Backend::uring)
-            uring_on_ready(*static_cast<Cq*>(it->second));
+            uring_on_ready(*static_cast<Cq*>(target));
         else
-            epoll_on_ready(*static_cast<Rq*>(it->second));
+            epoll_on_ready(*static_cast<Rq*>(target));
     }
 }
 

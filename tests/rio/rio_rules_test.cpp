@@ -344,6 +344,76 @@ TEST_P(RioRules, NotifySignalsEventWithoutTheApplicationCallingRio) {
     EXPECT_EQ(cq.notify(), 0); // the notification was consumed: a new one may be armed
 }
 
+// The provider's worker loop, reduced: one thread owns the CQ, posts a receive, and when the
+// 64-byte message completes re-posts a receive from the same thread while the peer's FIN is
+// arriving; then "dequeue until empty -> notify -> dequeue -> sleep on the eventfd". The 0-byte
+// completion must wake it (io_uring: the completion of a request this thread submitted runs as
+// task work queued to it, while it sleeps in poll() on the eventfd, not on the ring).
+TEST_P(RioRules, NotifyWakesOwnerThreadForReceiveItPostedItself) {
+    EventFd ev;
+    auto n = event_notification(ev.fd); // NotifyReset FALSE: the owner resets it, as the provider
+    CompletionQueue cq = make_cq(64, &n);
+    Region r(128);
+    int lost = 0;
+    for (int round = 0; round < 200 && lost == 0; ++round) {
+        TcpPair pair;
+        RequestQueue rq = make_rq(pair.local, cq, 2, 2);
+        RIO_BUF b = r.slice(0, 128);
+        ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(1)), 0);
+        std::atomic<bool> go{false};
+        std::thread peer([&] {
+            while (!go.load(std::memory_order_acquire))
+                std::this_thread::yield();
+            const std::string msg(64, 'm');
+            (void)::send(pair.peer, msg.data(), msg.size(), MSG_NOSIGNAL);
+            ::shutdown(pair.peer, SHUT_WR);
+        });
+        bool got_data = false;
+        bool got_fin = false;
+        RIORESULT res[8];
+        auto drain = [&] {
+            const ULONG k = cq.dequeue(res);
+            EXPECT_NE(k, RIO_CORRUPT_CQ);
+            for (ULONG i = 0; i < k && k != RIO_CORRUPT_CQ; ++i) {
+                if (res[i].BytesTransferred > 0) {
+                    got_data = true;
+                    EXPECT_EQ(rq.receive({&b, 1}, 0, ctx(2)), 0); // re-post from this thread
+                } else {
+                    got_fin = true;
+                }
+            }
+            return k != RIO_CORRUPT_CQ ? k : 0;
+        };
+        go.store(true, std::memory_order_release);
+        while (!got_fin) {
+            if (drain() > 0)
+                continue;
+            (void)cq.notify();
+            if (drain() > 0)
+                continue;
+            if (!event_signaled(ev.fd, 2000ms)) {
+                ++lost;
+                ADD_FAILURE() << "round " << round << ": eventfd not signalled within 2 s (data "
+                              << got_data << ", later dequeue finds " << cq.dequeue(res)
+                              << " completion(s))";
+                break;
+            }
+            std::uint64_t v = 0;
+            [[maybe_unused]] auto rd = ::read(ev.fd, &v, sizeof v);
+        }
+        peer.join();
+        rq.cancel_all();
+        while (!got_fin && drain() > 0) {
+        }
+        EXPECT_TRUE(got_data);
+    }
+    EXPECT_EQ(lost, 0);
+    // Leave the CQ with nothing armed that outlives the test.
+    RIORESULT rest[8];
+    (void)wait_results(cq, 0);
+    (void)cq.dequeue(rest);
+}
+
 TEST_P(RioRules, NotifyFiresAtOnceWhenCompletionsAreAlreadyQueued) {
     TcpPair pair;
     EventFd ev;
@@ -685,6 +755,64 @@ TEST_P(RioRules, TheIoPathAllocatesNothing) {
     EXPECT_EQ(allocations_on_this_thread(), before);
     auto probe = std::make_unique<int>(1); // the counter does see allocations
     EXPECT_EQ(allocations_on_this_thread(), before + 1);
+}
+
+// The provider creates a request queue per socket and destroys it on close: after warm-up, a
+// whole create / send / receive / cancel / destroy cycle neither allocates nor frees, on any
+// thread (pooled Rq objects keep their slots; poller tokens and fixed-file slots are recycled).
+TEST_P(RioRules, RequestQueueCreateAndDestroyAllocateNothingAfterWarmUp) {
+    TcpPair pair;
+    CompletionQueue cq = make_cq(64);
+    Region r(128);
+    RIO_BUF out = r.slice(0, 8);
+    RIO_BUF in = r.slice(64, 8);
+    r.fill(0, "8 bytes!");
+    auto cycle = [&] {
+        auto made = RequestQueue::create(pair.local, 2, 1, 2, 1, cq, cq, ctx(0x50C));
+        if (!made)
+            return false;
+        char peer_buf[8];
+        {
+            RequestQueue rq = std::move(made).value();
+            if (rq.send({&out, 1}, 0, ctx(1)) != 0 || rq.receive({&in, 1}, 0, ctx(2)) != 0)
+                return false;
+            if (::recv(pair.peer, peer_buf, sizeof peer_buf, MSG_WAITALL) != 8 ||
+                ::send(pair.peer, peer_buf, sizeof peer_buf, MSG_NOSIGNAL) != 8)
+                return false;
+            RIORESULT res[4];
+            ULONG done = 0;
+            const auto deadline = std::chrono::steady_clock::now() + 5s;
+            while (done < 2 && std::chrono::steady_clock::now() < deadline)
+                done += cq.dequeue({res + done, 4 - done});
+            if (done != 2 || res[0].Status != 0 || res[1].Status != 0)
+                return false;
+            if (rq.receive({&in, 1}, 0, ctx(3)) != 0)
+                return false;
+            rq.cancel_all();
+        } // destroyed with the cancelled receive's completion still queued
+        RIORESULT aborted{};
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        ULONG got = 0;
+        while (got == 0 && std::chrono::steady_clock::now() < deadline)
+            got = cq.dequeue({&aborted, 1});
+        return got == 1 && aborted.Status == wsa::operation_aborted;
+    };
+    for (int i = 0; i < 20; ++i)
+        ASSERT_TRUE(cycle()); // warm-up: pools, tables and first-use statics
+    start_counting_all_threads();
+    bool ok = true;
+    for (int i = 0; i < 1000 && ok; ++i)
+        ok = cycle();
+    const HeapCounts heap = stop_counting_all_threads();
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(heap.allocations, 0U);
+    EXPECT_EQ(heap.frees, 0U);
+    start_counting_all_threads(); // the counter does see allocations and frees
+    void* volatile probe = ::operator new(16); // a call, not a new-expression: never elided
+    ::operator delete(probe);
+    const HeapCounts seen = stop_counting_all_threads();
+    EXPECT_EQ(seen.allocations, 1U);
+    EXPECT_EQ(seen.frees, 1U);
 }
 
 TEST_P(RioRules, IoUringRequestQueuesUseFixedFiles) {
