@@ -348,4 +348,15 @@ TEST(RiospLoad, WatchdogEndsAStuckRunWithExitOne) {
     EXPECT_NE(err.find("'hello'"), std::string::npos) << err;
 }
 
+TEST(RiospLoad, FailedProviderIsOneLineAndExitOne) {
+    setenv("RIOSP_PROVIDER_PATH", "/nonexistent/libriosp_provider.so", 1);
+    Child c = start({"--duration", "1"});
+    unsetenv("RIOSP_PROVIDER_PATH");
+    EXPECT_EQ(wait_for(c, 15), 1);
+    std::string err = slurp(c.err_path);
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_NE(err.find("provider failed to start"), std::string::npos) << err;
+    EXPECT_EQ(slurp(c.out_path), "");
+}
+
 } // namespace
