@@ -503,6 +503,7 @@ void Conn::converse(Side side, const Hello& h, ConnRecord& rec) {
         } else if (aborter) {
             std::uint64_t ignored = 0;
             f = recv_exact(in, done_offset, done_size, id, "done marker", ignored);
+            w_.bytes_received.fetch_sub(ignored, std::memory_order_relaxed); // not payload
             if (f.ok()) {
                 if (int err = disconnect_call(&Transport::set_abortive))
                     f = {Outcome::wsa_error, err, "SO_LINGER {1,0}"};
