@@ -563,6 +563,8 @@ Result<CompletionQueue> CompletionQueue::create(DWORD queue_size,
         if (int err = detail::uring_create(*cq); err != 0)
             return R::failure(err);
     }
+    if (!cq->single_owner) // single-owner rings are only reaped by their owner: no thread
+        detail::Poller::instance(cq->backend).retain();
     return CompletionQueue(std::move(cq));
 }
 
@@ -578,6 +580,8 @@ CompletionQueue::~CompletionQueue() {
         detail::uring_destroy(*impl_);
     for (auto i = impl_->header.head; i != impl_->header.tail && !impl_->ring.empty(); ++i)
         detail::release_buffer(impl_->ring[i % impl_->ring.size()].buffer);
+    if (!impl_->single_owner) // the last CQ of its backend stops the poller thread
+        detail::Poller::instance(impl_->backend).release();
 }
 
 ULONG CompletionQueue::dequeue(std::span<RIORESULT> results) noexcept {

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace riosp::rio::detail {
@@ -146,6 +147,11 @@ public:
     // the poller thread is already dispatching. Lets a polling dequeue make progress itself
     // instead of waiting for a thread hop.
     void poll_once() noexcept;
+    // The thread runs only while CQs of this backend that need it exist: the first retain()
+    // starts it, the last release() stops and joins it (never from the poller thread itself),
+    // so a process that closed its last CQ (the provider's last WSPCleanup) has no rio thread.
+    void retain() noexcept;
+    void release() noexcept;
 
 private:
     explicit Poller(Backend backend) noexcept;
@@ -153,6 +159,11 @@ private:
     void dispatch(const ::epoll_event* events, int n) noexcept;
     Backend backend_;
     int epfd_ = -1;
+    int wake_fd_ = -1;   // in the epoll set with token 0 (never a target's token): stops run()
+    std::mutex life_mu_; // users_, thread_; never taken by the poller thread
+    std::size_t users_ = 0;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
     std::mutex mu_;
     // Tokens are (generation << 32) | (index + 1) into targets_, so a stale token (an event
     // that raced a remove()) names nothing. Both vectors only grow: after warm-up, add() and

@@ -2,6 +2,7 @@
 #include <rio/detail.h>
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +16,8 @@ namespace riosp::rio::detail {
 Poller& Poller::instance(Backend backend) noexcept {
     // Never destroyed: the thread may be inside epoll_wait at exit, and queues may be closed
     // from static destructors of the application.
-    // Each created at its backend's first use, so a process on one backend has one thread.
+    // Each created at its backend's first use; its thread runs while CQs of the backend exist
+    // (retain/release), so a process on one backend has at most one thread.
     if (backend == Backend::uring) {
         static Poller* uring = new Poller(Backend::uring);
         return *uring;
@@ -30,11 +32,42 @@ Poller::Poller(Backend backend) noexcept : backend_(backend) {
         std::perror("riosp: rio poller epoll_create1");
         return;
     }
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = 0;
+    if (wake_fd_ < 0 || ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0)
+        std::perror("riosp: rio poller wake eventfd");
+}
+
+void Poller::retain() noexcept {
+    if (epfd_ < 0)
+        return;
+    std::lock_guard life(life_mu_);
+    if (users_++ > 0 || thread_.joinable())
+        return;
     try {
-        std::thread([this] { run(); }).detach();
+        thread_ = std::thread([this] { run(); });
     } catch (...) {
         std::fprintf(stderr, "riosp: rio poller thread could not start\n");
     }
+}
+
+void Poller::release() noexcept {
+    if (epfd_ < 0)
+        return;
+    std::lock_guard life(life_mu_);
+    if (users_ == 0 || --users_ > 0 || !thread_.joinable() || wake_fd_ < 0)
+        return; // without the wake descriptor the thread cannot be stopped: it stays
+    // Nothing is registered any more (a CQ outlives its RQs and removes its ring first), so
+    // the thread is idle in epoll_wait or finishing a dispatch that found no target.
+    stop_.store(true, std::memory_order_release);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto w = ::write(wake_fd_, &one, sizeof one);
+    thread_.join();
+    std::uint64_t drained = 0;
+    [[maybe_unused]] auto r = ::read(wake_fd_, &drained, sizeof drained);
+    stop_.store(false, std::memory_order_relaxed);
 }
 
 std::uint64_t Poller::add(int fd, std::uint32_t events, void* target) noexcept {
@@ -113,6 +146,8 @@ void Poller::run() noexcept {
             std::perror("riosp: rio poller epoll_wait");
             return;
         }
+        if (stop_.load(std::memory_order_acquire))
+            return; // release(): the last CQ of this backend is gone
         std::lock_guard lock(mu_);
         dispatch(events.data(), n);
     }

@@ -721,6 +721,37 @@ TEST_P(RioRules, ProgressNeedsAtMostOneInternalThreadNotOnePerSocketOrRequest) {
     EXPECT_EQ(wait_results(cq, 16).size(), 16U);
 }
 
+// The backend's progress thread lives while CQs of the backend exist: the provider's last
+// WSPCleanup closes its CQs and must leave no rio thread behind (and a new CQ starts it again).
+TEST_P(RioRules, ProgressThreadStopsWhenTheLastCompletionQueueOfItsBackendIsClosed) {
+    auto settles_at = [](std::size_t want) { // a joined thread leaves /proc a moment later
+        const auto deadline = std::chrono::steady_clock::now() + 2s;
+        while (thread_count() != want && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(1ms);
+        return thread_count();
+    };
+    const std::size_t idle = thread_count(); // no CQ is alive between tests
+    for (int round = 0; round < 3; ++round) {
+        TcpPair pair;
+        EventFd ev;
+        auto n = event_notification(ev.fd);
+        {
+            CompletionQueue cq = make_cq(16, &n);
+            EXPECT_EQ(settles_at(idle + 1), idle + 1) << "one progress thread while a CQ lives";
+            CompletionQueue second = make_cq(16, &n);
+            EXPECT_EQ(thread_count(), idle + 1);
+            RequestQueue rq = make_rq(pair.local, cq);
+            Region r(8);
+            RIO_BUF b = r.slice(0, 8);
+            ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(1)), 0);
+            ASSERT_EQ(cq.notify(), 0);
+            ASSERT_TRUE(pair.peer_send("up"));
+            EXPECT_TRUE(event_signaled(ev.fd, 5000ms)); // the thread does its work
+        }
+        EXPECT_EQ(settles_at(idle), idle) << "the last CQ of the backend stops its thread";
+    }
+}
+
 TEST_P(RioRules, TheIoPathAllocatesNothing) {
     TcpPair pair;
     CompletionQueue cq = make_cq(16);
@@ -807,7 +838,7 @@ TEST_P(RioRules, RequestQueueCreateAndDestroyAllocateNothingAfterWarmUp) {
     ASSERT_TRUE(ok);
     EXPECT_EQ(heap.allocations, 0U);
     EXPECT_EQ(heap.frees, 0U);
-    start_counting_all_threads(); // the counter does see allocations and frees
+    start_counting_all_threads();              // the counter does see allocations and frees
     void* volatile probe = ::operator new(16); // a call, not a new-expression: never elided
     ::operator delete(probe);
     const HeapCounts seen = stop_counting_all_threads();
