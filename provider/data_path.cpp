@@ -17,6 +17,7 @@
 #include "worker.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <span>
 
@@ -279,6 +280,13 @@ void on_recv_completion(Socket& s, int status, DWORD bytes) noexcept {
         // application reads the rest, then gets 0 (the state machine's peer_fin comes then).
         s.eof_seen = true;
         raise_fd_close(s, 0);
+#ifdef RIOSP_TEST_DELIBERATE_ALLOC
+        // Test-only build (riosp_provider_alloc_canary): one heap allocation on a worker, when
+        // the peer's FIN completes; provider_alloc_test must catch it. Through a volatile
+        // pointer so that the compiler cannot elide the pair.
+        void* (*volatile allocate)(std::size_t) = std::malloc;
+        std::free(allocate(16));
+#endif
         serve_recv_ops(s);
         if (s.recv_ring.empty())
             apply_and_act(s, HalfCloseEvent::peer_fin);

@@ -204,14 +204,22 @@ SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC
     SOCKET h = adopt(listener->family, fd, *proto, sock, lpErrno);
     if (h == INVALID_SOCKET)
         return INVALID_SOCKET;
-    SocketLock lock(sock->mutex);
+    // An accepted socket inherits the listener's blocking mode and event selection. Read
+    // them before locking the new socket: socket objects are recycled across roles, so
+    // holding two socket locks at once would order them differently in different lives.
+    bool non_blocking = false;
+    WSAEVENT event = nullptr;
+    LONG event_mask = 0;
     {
-        // An accepted socket inherits the listener's blocking mode and event selection.
         std::lock_guard llock(listener->mutex);
-        sock->non_blocking = listener->non_blocking;
-        sock->event = listener->event;
-        sock->event_mask = listener->event_mask;
+        non_blocking = listener->non_blocking;
+        event = listener->event;
+        event_mask = listener->event_mask;
     }
+    SocketLock lock(sock->mutex);
+    sock->non_blocking = non_blocking;
+    sock->event = event;
+    sock->event_mask = event_mask;
     if (int err = become_connected(*sock, lock)) {
         lock.unlock();
         int ignored = 0;

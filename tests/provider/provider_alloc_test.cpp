@@ -1,0 +1,117 @@
+// The disconnect paths never allocate: WSPSendDisconnect, WSPRecvDisconnect, WSPShutdown and
+// WSPCloseSocket, their error paths (WSAENOTCONN, WSAENOTSOCK, WSAESHUTDOWN, WSAENOPROTOOPT) and
+// all the worker-side work they cause (FIN, completions, cancellation, recycling the socket's
+// slot and request queue), in steady state after warm-up. Every malloc/free and operator
+// new/delete on every thread is counted (tests/support/alloc_counter.h).
+//
+// RIOSP_ALLOC_TEST_CYCLES overrides the number of counted cycles (default 100,000 in release
+// builds). The same binary run against the deliberately allocating provider build
+// (riosp_provider_alloc_canary) must fail: see the CTest entry provider_alloc_canary.
+#include "../support/alloc_counter.h"
+#include "provider_fixture.h"
+
+#include <dlfcn.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+namespace riosp::test {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr int default_cycles = 2'000; // sanitizers are ~10x slower; the hooks count the same
+#else
+constexpr int default_cycles = 100'000;
+#endif
+constexpr int warmup_cycles = 200;
+
+int cycles() {
+    if (const char* env = std::getenv("RIOSP_ALLOC_TEST_CYCLES"))
+        return std::atoi(env);
+    return default_cycles;
+}
+
+using InUseFn = int (*)();
+
+InUseFn sockets_in_use_fn() {
+    const char* path = std::getenv("RIOSP_PROVIDER_PATH");
+    void* module = dlopen(path != nullptr ? path : RIOSP_PROVIDER_DEFAULT, RTLD_NOW | RTLD_NOLOAD);
+    return module == nullptr ? nullptr
+                             : reinterpret_cast<InUseFn>(dlsym(module, "riospSocketsInUse"));
+}
+
+class ProviderAllocTest : public ProviderTest {
+protected:
+    // One disconnect cycle on a fresh connection. Only the part between the two markers is
+    // counted when `counted` is set; connecting is outside the promise.
+    bool cycle(bool counted, InUseFn in_use, SOCKET unconnected) {
+        int peer = -1;
+        SOCKET s = connect_pair(peer);
+        if (s == INVALID_SOCKET || peer < 0)
+            return false;
+        if (counted)
+            alloc::start();
+        bool ok = WSASendDisconnect(s, nullptr) == 0; // FIN after the queue
+        ok = ok && bsd_drain_to_eof(peer, 5000) == 0; // the peer sees EOF
+        ok = ok && send(s, "x", 1, 0) == SOCKET_ERROR &&
+             WSAGetLastError() == WSAESHUTDOWN; // error path
+        char data[1] = {1};
+        WSABUF with_data{1, data};
+        ok = ok && WSASendDisconnect(s, &with_data) == SOCKET_ERROR &&
+             WSAGetLastError() == WSAENOPROTOOPT; // error path
+        ok = ok && WSARecvDisconnect(s, nullptr) == 0;
+        ok = ok && shutdown(s, SD_BOTH) == 0;
+        ok = ok && WSASendDisconnect(unconnected, nullptr) == SOCKET_ERROR &&
+             WSAGetLastError() == WSAENOTCONN; // error path
+        bsd_shutdown_send(peer);               // peer FIN: completion
+        ok = ok && closesocket(s) == 0;        // graceful close
+        ok = ok && closesocket(s) == SOCKET_ERROR && WSAGetLastError() == WSAENOTSOCK;
+        // Worker side: wait until the socket's last request completed and its slot was recycled.
+        for (int i = 0; i < 5000 && in_use() > 1; ++i)
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
+        ok = ok && in_use() == 1; // only `unconnected` remains
+        if (counted) {
+            alloc::Counts c = alloc::stop();
+            counted_.allocations += c.allocations;
+            counted_.frees += c.frees;
+        }
+        bsd_close(peer);
+        return ok;
+    }
+
+    alloc::Counts counted_;
+};
+
+TEST_F(ProviderAllocTest, DisconnectPathsNeverAllocateOnAnyThread) {
+    InUseFn in_use = sockets_in_use_fn();
+    ASSERT_NE(in_use, nullptr) << "the provider exports riospSocketsInUse";
+    SOCKET unconnected = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_NE(unconnected, INVALID_SOCKET);
+    for (int i = 0; i < warmup_cycles; ++i)
+        ASSERT_TRUE(cycle(false, in_use, unconnected)) << "warm-up cycle " << i;
+    const int n = cycles();
+    for (int i = 0; i < n; ++i)
+        ASSERT_TRUE(cycle(true, in_use, unconnected)) << "cycle " << i;
+    closesocket(unconnected);
+    RecordProperty("cycles", n);
+    RecordProperty("allocations", static_cast<int>(counted_.allocations));
+    RecordProperty("frees", static_cast<int>(counted_.frees));
+    EXPECT_EQ(counted_.allocations, 0u) << "allocations in " << n << " disconnect cycles";
+    EXPECT_EQ(counted_.frees, 0u) << "frees in " << n << " disconnect cycles";
+}
+
+TEST(AllocCounter, SeesAnAllocationOnAnotherThread) {
+    alloc::start();
+    std::thread t([] {
+        auto* p = new int(42);
+        delete p;
+    });
+    t.join();
+    alloc::Counts c = alloc::stop();
+    EXPECT_GE(c.allocations, 1u);
+    EXPECT_GE(c.frees, 1u);
+}
+
+} // namespace
+} // namespace riosp::test
