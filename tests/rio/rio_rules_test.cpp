@@ -414,6 +414,75 @@ TEST_P(RioRules, NotifyWakesOwnerThreadForReceiveItPostedItself) {
     (void)cq.dequeue(rest);
 }
 
+// As above, shaped like the provider: the CQ and the socket's first receive belong to another
+// thread (the application's connect); a long-lived worker thread runs the dequeue / notify /
+// sleep loop and re-posts the receive after the message, while the peer's FIN is on its way.
+TEST_P(RioRules, NotifyWakesWorkerThreadForReceiveItRepostedAfterAMessage) {
+    EventFd ev;
+    auto n = event_notification(ev.fd);
+    CompletionQueue cq = make_cq(64, &n);
+    Region r(128);
+    RIO_BUF b = r.slice(0, 128);
+    std::atomic<RequestQueue*> current{nullptr};
+    std::atomic<int> fins{0};
+    std::atomic<bool> stop{false};
+    std::atomic<int> lost{0};
+    std::thread worker([&] {
+        RIORESULT res[8];
+        auto drain = [&] {
+            const ULONG k = cq.dequeue(res);
+            for (ULONG i = 0; i < k && k != RIO_CORRUPT_CQ; ++i) {
+                if (res[i].Status != 0)
+                    continue;
+                if (res[i].BytesTransferred > 0)
+                    (void)current.load()->receive({&b, 1}, 0, ctx(2)); // re-post, this thread
+                else
+                    fins.fetch_add(1);
+            }
+            return k != RIO_CORRUPT_CQ ? k : 0;
+        };
+        while (!stop.load()) {
+            if (drain() > 0)
+                continue;
+            (void)cq.notify();
+            if (drain() > 0)
+                continue;
+            const int want = fins.load();
+            if (!event_signaled(ev.fd, 2000ms) && !stop.load() && fins.load() == want &&
+                current.load() != nullptr) {
+                lost.fetch_add(1);
+                stop.store(true);
+            }
+            std::uint64_t v = 0;
+            [[maybe_unused]] auto rd = ::read(ev.fd, &v, sizeof v);
+        }
+    });
+    for (int round = 0; round < 200 && lost.load() == 0; ++round) {
+        TcpPair pair;
+        RequestQueue rq = make_rq(pair.local, cq, 2, 2);
+        current.store(&rq);
+        const int before = fins.load();
+        ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(1)), 0); // the "application" posts the first one
+        const std::string msg(64, 'm');
+        ASSERT_EQ(::send(pair.peer, msg.data(), msg.size(), MSG_NOSIGNAL), 64);
+        ::shutdown(pair.peer, SHUT_WR);
+        const auto deadline = std::chrono::steady_clock::now() + 3s;
+        while (fins.load() == before && lost.load() == 0 &&
+               std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(100us);
+        EXPECT_EQ(fins.load(), before + 1) << "round " << round << ": the 0-byte receive "
+                                           << "completion never woke the worker";
+        if (fins.load() == before)
+            break;
+        current.store(nullptr);
+    }
+    stop.store(true);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto w = ::write(ev.fd, &one, sizeof one);
+    worker.join();
+    EXPECT_EQ(lost.load(), 0);
+}
+
 TEST_P(RioRules, NotifyFiresAtOnceWhenCompletionsAreAlreadyQueued) {
     TcpPair pair;
     EventFd ev;
@@ -735,18 +804,19 @@ TEST_P(RioRules, ProgressThreadStopsWhenTheLastCompletionQueueOfItsBackendIsClos
         TcpPair pair;
         EventFd ev;
         auto n = event_notification(ev.fd);
+        Region r(8); // outlives the queues (the receive writes into it)
         {
             CompletionQueue cq = make_cq(16, &n);
             EXPECT_EQ(settles_at(idle + 1), idle + 1) << "one progress thread while a CQ lives";
             CompletionQueue second = make_cq(16, &n);
             EXPECT_EQ(thread_count(), idle + 1);
             RequestQueue rq = make_rq(pair.local, cq);
-            Region r(8);
             RIO_BUF b = r.slice(0, 8);
             ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(1)), 0);
             ASSERT_EQ(cq.notify(), 0);
             ASSERT_TRUE(pair.peer_send("up"));
             EXPECT_TRUE(event_signaled(ev.fd, 5000ms)); // the thread does its work
+            EXPECT_EQ(wait_results(cq, 1).size(), 1U);
         }
         EXPECT_EQ(settles_at(idle), idle) << "the last CQ of the backend stops its thread";
     }
