@@ -108,7 +108,8 @@ void raise_event(Socket& s, int bit, int error) noexcept {
 int attach_data_path(Socket& s, SocketLock& lock) noexcept {
     (void)lock;
     if (!s.memory) {
-        s.memory.reset(new (std::nothrow) char[send_ring_bytes + recv_ring_bytes]);
+        s.memory.reset(
+            static_cast<char*>(heap::allocate_region(send_ring_bytes + recv_ring_bytes)));
         if (!s.memory)
             return WSAENOBUFS;
         auto reg = rio::RegisteredBuffer::create(

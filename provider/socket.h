@@ -6,6 +6,7 @@
 #include "byte_ring.h"
 #include "fixed_queue.h"
 #include "half_close.h"
+#include "heap.h"
 #include "pending_op.h"
 
 #include <rio/net.h>
@@ -55,7 +56,7 @@ struct Socket {
     bool app_rio = false; // handed to the application's RIO request queue (extensions.cpp)
 
     // --- data path (lives across recycling: allocated and registered once) ---
-    std::unique_ptr<char[]> memory; // send ring, then receive ring
+    heap::RegionPtr memory; // send ring, then receive ring (from the provider's heap)
     std::optional<rio::RegisteredBuffer> registration;
     std::optional<rio::RequestQueue> rq;
     ByteRing send_ring;

@@ -1,6 +1,9 @@
 #include "socket_table.h"
 
+#include "heap.h"
 #include "socket.h"
+
+#include <new>
 
 #include <gsl/gsl>
 
@@ -9,8 +12,14 @@ namespace riosp::provider {
 SocketTable::SocketTable() : chunks_(std::make_unique<std::atomic<Socket*>[]>(max_chunks)) {}
 
 SocketTable::~SocketTable() {
-    for (std::uint32_t c = 0; c < max_chunks; ++c)
-        delete[] chunks_[c].load(std::memory_order_relaxed);
+    for (std::uint32_t c = 0; c < max_chunks; ++c) {
+        Socket* chunk = chunks_[c].load(std::memory_order_relaxed);
+        if (chunk == nullptr)
+            continue;
+        for (std::uint32_t i = 0; i < chunk_size; ++i)
+            chunk[i].~Socket();
+        heap::release(chunk);
+    }
 }
 
 Socket* SocketTable::slot(std::uint32_t index) const noexcept {
@@ -29,7 +38,12 @@ Socket* SocketTable::acquire() {
         std::uint32_t chunk = count / chunk_size;
         if (chunk >= max_chunks)
             return nullptr;
-        auto* fresh = new Socket[chunk_size];
+        void* raw = heap::allocate_slab(sizeof(Socket) * chunk_size, alignof(Socket));
+        if (raw == nullptr)
+            return nullptr;
+        auto* fresh = static_cast<Socket*>(raw);
+        for (std::uint32_t i = 0; i < chunk_size; ++i)
+            new (&fresh[i]) Socket();
         for (std::uint32_t i = 0; i < chunk_size; ++i) {
             fresh[i].index = count + i;
             fresh[i].next_free = i + 1 < chunk_size ? &fresh[i + 1] : nullptr;

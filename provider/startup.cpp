@@ -1,6 +1,7 @@
 // The provider module's exports: WSPStartup (what ws2_32 or riosp's Linux host calls) and
 // riospGetProtocolCatalog (the entries an installer or the host registers).
 #include "catalog.h"
+#include "heap.h"
 #include "provider_state.h"
 
 using namespace riosp::provider;
@@ -34,4 +35,11 @@ extern "C" RIOSP_EXPORT int riospGetProtocolCatalog(LPWSAPROTOCOL_INFOW out, LPI
 // socket stays counted until its last RIO request completed and its slot was recycled).
 extern "C" RIOSP_EXPORT int riospSocketsInUse() {
     return riosp::provider::socket_table().in_use();
+}
+
+// mimalloc's statistics for the provider's own allocations (socket slabs, registered regions):
+// each line of the report goes to `out`. tools/riosp-load --allocator-stats prints them.
+extern "C" RIOSP_EXPORT void riospPrintAllocatorStats(void (*out)(const char* line, void* arg),
+                                                      void* arg) {
+    riosp::provider::heap::print_stats(out, arg);
 }

@@ -236,6 +236,13 @@ TEST(RiospLoad, BusyPollAndWorkersAreAccepted) {
     EXPECT_NE(r.out.find("busy-poll"), std::string::npos);
 }
 
+TEST(RiospLoad, AllocatorStatsPrintTheProvidersMimallocHeap) {
+    Result r = run(with({"--allocator-stats", "--duration", "1"}));
+    expect_clean(r);
+    EXPECT_NE(r.out.find("heap stats"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("reserved:"), std::string::npos) << "mimalloc's report";
+}
+
 TEST(RiospLoad, BadArgumentsExitTwoWithOneLine) {
     const std::vector<std::vector<std::string>> bad{
         {"--pattern", "sideways"},

@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
 
     RiospTransport riosp;
     info.runs.push_back(run_workload(riosp, o, g_interrupted));
+    if (o.allocator_stats && !print_provider_allocator_stats())
+        std::fprintf(stderr, "riosp-load: this provider does not export allocator statistics\n");
     RiospTransport::stop();
     if (o.baseline && info.runs.back().fatal.empty() && !g_interrupted.load()) {
         BsdTransport bsd;

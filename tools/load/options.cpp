@@ -127,6 +127,8 @@ provider:
   --busy-poll on|off    RIOSP_BUSY_POLL=1 for the provider        (default off)
 output:
   --baseline            run the same workload over raw BSD sockets too, print the ratios
+  --allocator-stats     print the provider's mimalloc statistics (socket slabs, registered
+                        regions) after the riosp run
   --json FILE           write the summary as JSON
   --csv FILE            write one row per connection
   --mem-probe N         idle connected pairs for the memory-per-socket figure (default 256, 0 off)
@@ -186,6 +188,8 @@ ParseResult parse(int argc, char** argv, Options& o) {
             r.help = true;
             r.ok = true;
             return r;
+        } else if (arg == "--allocator-stats" && flag_only()) {
+            o.allocator_stats = true;
         } else if (arg == "--baseline" && flag_only()) {
             o.baseline = true;
         } else if (arg == "--no-status" && flag_only()) {

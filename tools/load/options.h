@@ -30,13 +30,14 @@ struct Options {
     double duration_s = 20;            // 0 = no limit (server role: until interrupted)
     Pattern pattern = Pattern::pingpong;
     Shutdown shutdown = Shutdown::random;
-    unsigned workers = 0;     // RIOSP_WORKERS; 0 = the provider's default
-    bool busy_poll = false;   // RIOSP_BUSY_POLL=1
-    bool baseline = false;    // also run over raw BSD sockets
-    std::uint64_t seed = 1;   // random shutdown choices
-    double timeout_s = 10;    // watchdog: a connection with no progress for this long
-    unsigned mem_probe = 256; // idle connected pairs for the memory-per-socket figure
-    bool status = true;       // the status line every second
+    unsigned workers = 0;         // RIOSP_WORKERS; 0 = the provider's default
+    bool busy_poll = false;       // RIOSP_BUSY_POLL=1
+    bool baseline = false;        // also run over raw BSD sockets
+    bool allocator_stats = false; // print the provider's mimalloc statistics after the run
+    std::uint64_t seed = 1;       // random shutdown choices
+    double timeout_s = 10;        // watchdog: a connection with no progress for this long
+    unsigned mem_probe = 256;     // idle connected pairs for the memory-per-socket figure
+    bool status = true;           // the status line every second
     std::string json_file;
     std::string csv_file;
     // Set when the user gave the option (client role rejects workload options).

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -67,22 +68,21 @@ void set_env(const char* name, const std::string& value) {
     setenv(name, value.c_str(), 1);
 }
 
-int provider_mentions(const std::string& needle) {
-    std::string path;
+std::string loaded_provider_path() {
     if (const char* forced = std::getenv("RIOSP_PROVIDER_PATH"); forced != nullptr && *forced)
-        path = forced;
-    if (path.empty()) {
-        std::ifstream maps("/proc/self/maps");
-        std::string line;
-        while (std::getline(maps, line)) {
-            auto slash = line.find('/');
-            if (slash != std::string::npos &&
-                line.find("riosp_provider", slash) != std::string::npos) {
-                path = line.substr(slash);
-                break;
-            }
-        }
+        return forced;
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        auto slash = line.find('/');
+        if (slash != std::string::npos && line.find("riosp_provider", slash) != std::string::npos)
+            return line.substr(slash);
     }
+    return {};
+}
+
+int provider_mentions(const std::string& needle) {
+    const std::string path = loaded_provider_path();
     if (path.empty())
         return -1;
     std::ifstream in(path, std::ios::binary);
@@ -90,6 +90,20 @@ int provider_mentions(const std::string& needle) {
         return -1;
     std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     return content.find(needle) != std::string::npos ? 1 : 0;
+}
+
+bool print_provider_allocator_stats() {
+    const std::string path = loaded_provider_path();
+    void* module = path.empty() ? nullptr : dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+    using PrintFn = void (*)(void (*)(const char*, void*), void*);
+    auto print = module == nullptr
+                     ? nullptr
+                     : reinterpret_cast<PrintFn>(dlsym(module, "riospPrintAllocatorStats"));
+    if (print == nullptr)
+        return false;
+    print([](const char* line, void*) { std::fputs(line, stdout); }, nullptr);
+    dlclose(module); // drops only the reference RTLD_NOLOAD took
+    return true;
 }
 
 void hard_exit(int code) noexcept {

@@ -20,6 +20,11 @@ void set_env(const char* name, const std::string& value);
 // $RIOSP_PROVIDER_PATH) contains `needle` in its file, e.g. an environment variable's name.
 // 1 yes, 0 no, -1 the module was not found.
 [[nodiscard]] int provider_mentions(const std::string& needle);
+// Path of the loaded provider module ($RIOSP_PROVIDER_PATH or the mapping), or empty.
+[[nodiscard]] std::string loaded_provider_path();
+// Prints the provider's mimalloc statistics (riospPrintAllocatorStats); false if the loaded
+// provider does not export them.
+bool print_provider_allocator_stats();
 // Ends the process at once (the watchdog): no destructors, no atexit handlers.
 [[noreturn]] void hard_exit(int code) noexcept;
 
