@@ -11,8 +11,14 @@
 
 namespace riosp::rio::net {
 
+#ifdef _WIN32
+// A Winsock SOCKET (UINT_PTR) of the provider underneath riosp (rio/net_win.cpp).
+using NativeSocket = std::uintptr_t;
+inline constexpr NativeSocket invalid_socket = ~NativeSocket{0};
+#else
 using NativeSocket = int;
 inline constexpr NativeSocket invalid_socket = -1;
+#endif
 
 // A non-blocking, close-on-exec TCP socket of the Windows address family `win_family`.
 [[nodiscard]] int open_tcp(int win_family, NativeSocket& out) noexcept;
@@ -55,7 +61,7 @@ namespace riosp::rio::net {
 
 // Readiness notification for sockets outside the RIO rings (listening and connecting ones):
 // FD_ACCEPT and FD_CONNECT come from here. One-shot: an event disarms its socket until
-// arm() is called again. Linux: epoll.
+// arm() is called again. Linux: epoll. Windows: WSAPoll plus a wake-up socket.
 class Poller {
 public:
     struct Event {
@@ -79,8 +85,13 @@ public:
     void wake() noexcept;
 
 private:
+#ifdef _WIN32
+    struct Impl;
+    Impl* impl_ = nullptr;
+#else
     int epoll_ = -1;
     int wake_fd_ = -1;
+#endif
 };
 
 } // namespace riosp::rio::net
@@ -88,7 +99,7 @@ private:
 namespace riosp::rio::net {
 
 // A manual-reset wake-up event that a RIO completion queue can signal (its HANDLE is what
-// RIO_EVENT_COMPLETION's EventHandle takes). Linux: an eventfd.
+// RIO_EVENT_COMPLETION's EventHandle takes). Linux: an eventfd. Windows: a manual-reset event.
 class WakeEvent {
 public:
     WakeEvent() noexcept = default;
@@ -97,14 +108,27 @@ public:
     WakeEvent& operator=(const WakeEvent&) = delete;
 
     [[nodiscard]] int open() noexcept;
+#ifdef _WIN32
+    // The event's HANDLE, RIO_EVENT_COMPLETION's EventHandle as it is.
+    [[nodiscard]] void* native() const noexcept {
+        return handle_;
+    }
+#else
     // The descriptor; riosp::event_handle_from_fd turns it into RIO_EVENT_COMPLETION's HANDLE.
-    [[nodiscard]] int native() const noexcept { return fd_; }
+    [[nodiscard]] int native() const noexcept {
+        return fd_;
+    }
+#endif
     // Waits until signalled (or timeout_ms passes; -1 forever), then resets the event.
     void wait_and_reset(int timeout_ms) noexcept;
     void signal() noexcept;
 
 private:
+#ifdef _WIN32
+    void* handle_ = nullptr;
+#else
     int fd_ = -1;
+#endif
 };
 
 } // namespace riosp::rio::net

@@ -1,0 +1,92 @@
+// The native RIO probe (native_rio_win.h).
+#include "native_rio_win.h"
+
+#include "winsock_base_win.h"
+
+#include <mswsock.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace riosp::rio::win {
+
+NativeRioProbe probe_native_rio(bool forced_off) noexcept {
+    NativeRioProbe probe;
+    probe.forced_off = forced_off;
+    if (forced_off)
+        return probe;
+    if (int err = net::ensure_startup(); err != 0) {
+        probe.step = "WSAStartup";
+        probe.error = err;
+        return probe;
+    }
+    SOCKET s =
+        WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP,
+                   const_cast<WSAPROTOCOL_INFOW*>(net::base_tcp_provider(AF_INET)), 0,
+                   WSA_FLAG_OVERLAPPED | WSA_FLAG_REGISTERED_IO | WSA_FLAG_NO_HANDLE_INHERIT);
+    if (s == INVALID_SOCKET) {
+        probe.step = "WSASocketW";
+        probe.error = WSAGetLastError();
+        return probe;
+    }
+    GUID id = WSAID_MULTIPLE_RIO;
+    RIO_EXTENSION_FUNCTION_TABLE table{};
+    table.cbSize = sizeof table;
+    DWORD bytes = 0;
+    const int rc = WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &table,
+                            sizeof table, &bytes, nullptr, nullptr);
+    const int err = rc == SOCKET_ERROR ? WSAGetLastError() : 0;
+    closesocket(s);
+    probe.step = "WSAIoctl";
+    if (rc == SOCKET_ERROR) {
+        probe.error = err;
+        return probe;
+    }
+    // A table without every function is as good as none.
+    const bool complete = table.RIOReceive && table.RIOReceiveEx && table.RIOSend &&
+                          table.RIOSendEx && table.RIOCloseCompletionQueue &&
+                          table.RIOCreateCompletionQueue && table.RIOCreateRequestQueue &&
+                          table.RIODequeueCompletion && table.RIODeregisterBuffer &&
+                          table.RIONotify && table.RIORegisterBuffer &&
+                          table.RIOResizeCompletionQueue && table.RIOResizeRequestQueue;
+    if (!complete) {
+        probe.error = WSAEOPNOTSUPP;
+        return probe;
+    }
+    probe.step = "";
+    probe.available = true;
+    probe.table = table;
+    return probe;
+}
+
+const NativeRioProbe& native_rio() noexcept {
+    static const NativeRioProbe probe = [] {
+        const char* forced = std::getenv("RIOSP_RIO_BACKEND");
+        auto p = probe_native_rio(forced != nullptr && std::strcmp(forced, "overlapped") == 0);
+        std::fprintf(stderr, "%s\n", describe(p).c_str());
+        return p;
+    }();
+    return probe;
+}
+
+std::string describe(const NativeRioProbe& probe) {
+    if (probe.available)
+        return "riosp: rio backend native RIO (WSAID_MULTIPLE_RIO function table)";
+    if (probe.forced_off)
+        return "riosp: rio backend overlapped (forced by RIOSP_RIO_BACKEND=overlapped)";
+    std::string line = "riosp: rio backend overlapped (native RIO unavailable: ";
+    if (std::strcmp(probe.step, "WSAIoctl") == 0)
+        line += "WSAIoctl(SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, WSAID_MULTIPLE_RIO)";
+    else
+        line += probe.step;
+    line += " failed with " + std::to_string(probe.error);
+    if (probe.error == WSAEOPNOTSUPP)
+        line += " WSAEOPNOTSUPP - Wine, or Windows before 8 / Server 2012";
+    else if (probe.error == WSAEINVAL)
+        line += " WSAEINVAL";
+    line += ")";
+    return line;
+}
+
+} // namespace riosp::rio::win
