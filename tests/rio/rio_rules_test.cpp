@@ -344,6 +344,13 @@ TEST_P(RioRules, NotifySignalsEventWithoutTheApplicationCallingRio) {
     EXPECT_EQ(cq.notify(), 0); // the notification was consumed: a new one may be armed
 }
 
+// The peer's close sends an RST instead of a FIN (SO_LINGER {1, 0}); shutdown(SHUT_WR) still
+// sends the FIN under test.
+void abort_on_close(const TcpPair& pair) {
+    linger l{1, 0};
+    ::setsockopt(pair.peer, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+}
+
 // The provider's worker loop, reduced: one thread owns the CQ, posts a receive, and when the
 // 64-byte message completes re-posts a receive from the same thread while the peer's FIN is
 // arriving; then "dequeue until empty -> notify -> dequeue -> sleep on the eventfd". The 0-byte
@@ -357,6 +364,7 @@ TEST_P(RioRules, NotifyWakesOwnerThreadForReceiveItPostedItself) {
     int lost = 0;
     for (int round = 0; round < 200 && lost == 0; ++round) {
         TcpPair pair;
+        abort_on_close(pair); // hundreds of pairs: no TIME_WAIT (ephemeral ports) left behind
         RequestQueue rq = make_rq(pair.local, cq, 2, 2);
         RIO_BUF b = r.slice(0, 128);
         ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(1)), 0);
@@ -459,12 +467,17 @@ TEST_P(RioRules, NotifyWakesWorkerThreadForReceiveItRepostedAfterAMessage) {
     });
     for (int round = 0; round < 200 && lost.load() == 0; ++round) {
         TcpPair pair;
+        abort_on_close(pair);
         RequestQueue rq = make_rq(pair.local, cq, 2, 2);
         current.store(&rq);
         const int before = fins.load();
-        ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(1)), 0); // the "application" posts the first one
         const std::string msg(64, 'm');
-        ASSERT_EQ(::send(pair.peer, msg.data(), msg.size(), MSG_NOSIGNAL), 64);
+        if (rq.receive({&b, 1}, 0, ctx(1)) != 0 || // the "application" posts the first one
+            ::send(pair.peer, msg.data(), msg.size(), MSG_NOSIGNAL) != 64) {
+            ADD_FAILURE() << "round " << round << ": setup failed";
+            current.store(nullptr);
+            break; // the worker thread must still be joined
+        }
         ::shutdown(pair.peer, SHUT_WR);
         const auto deadline = std::chrono::steady_clock::now() + 3s;
         while (fins.load() == before && lost.load() == 0 &&
