@@ -2,6 +2,7 @@
 #include "provider_fixture.h"
 
 #include <cerrno>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -80,7 +81,10 @@ TEST_F(ProviderTest, PeerFinCompletesReceiveWithZeroBytesAndSignalsFdClose) {
     // Blocking mode is off after WSAEventSelect: wait for FD_CLOSE.
     WSANETWORKEVENTS events{};
     LONG seen = 0;
-    for (int i = 0; i < 50 && (seen & FD_CLOSE) == 0; ++i) {
+    // Bounded by wall time, not by passes: FD_READ stays asserted while "hello" is unread, so
+    // the wait returns at once and a pass count would give the FIN only microseconds.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while ((seen & FD_CLOSE) == 0 && std::chrono::steady_clock::now() < deadline) {
         (void)WSAWaitForMultipleEvents(1, &ev, FALSE, 100, FALSE);
         ASSERT_EQ(WSAEnumNetworkEvents(s, ev, &events), 0);
         seen |= events.lNetworkEvents;
