@@ -16,6 +16,8 @@
 #include "upcalls.h"
 #include "worker.h"
 
+#include <rio/rio_table.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -42,6 +44,10 @@ void recycle_if_idle(Socket& s) noexcept {
     if (!s.releasing || s.io_in_flight > 0)
         return;
     s.rq.reset(); // every request has completed: nothing references the fd any more
+    if (s.app_rq != RIO_INVALID_RQ) {
+        rio::close_request_queue(s.app_rq); // the application's queue dies with its socket
+        s.app_rq = RIO_INVALID_RQ;
+    }
     rio::net::close(s.fd, s.abortive);
     s.fd = rio::net::invalid_socket;
     s.releasing = false;

@@ -60,9 +60,12 @@ RIO_RQ PASCAL create_request_queue(SOCKET s, ULONG max_recv, ULONG max_recv_bufs
         sock->rq.reset(); // cancels the prefetch receive; its completion is still dispatched
         fd = sock->fd;
     }
-    return rio::function_table().RIOCreateRequestQueue(static_cast<SOCKET>(fd), max_recv,
-                                                       max_recv_bufs, max_send, max_send_bufs,
-                                                       recv_cq, send_cq, context);
+    RIO_RQ rq = rio::function_table().RIOCreateRequestQueue(static_cast<SOCKET>(fd), max_recv,
+                                                            max_recv_bufs, max_send, max_send_bufs,
+                                                            recv_cq, send_cq, context);
+    std::lock_guard lock(sock->mutex);
+    sock->app_rq = rq;
+    return rq;
 }
 
 const RIO_EXTENSION_FUNCTION_TABLE& bound_rio_table() noexcept {

@@ -53,7 +53,8 @@ struct Socket {
     Worker* worker = nullptr;
 
     HalfClose state;
-    bool app_rio = false; // handed to the application's RIO request queue (extensions.cpp)
+    bool app_rio = false;           // handed to the application's RIO request queue
+    RIO_RQ app_rq = RIO_INVALID_RQ; // that queue: closed with the socket, as on Windows
 
     // --- data path (lives across recycling: allocated and registered once) ---
     heap::RegionPtr memory; // send ring, then receive ring (from the provider's heap)

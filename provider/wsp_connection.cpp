@@ -42,6 +42,7 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd) noexcept {
     s.releasing = false;
     s.abortive = false;
     s.app_rio = false;
+    s.app_rq = RIO_INVALID_RQ;
     while (!s.recv_ops.empty())
         s.recv_ops.pop();
     while (!s.send_ops.empty())

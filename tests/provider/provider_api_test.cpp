@@ -1,0 +1,219 @@
+// The provider's option, ioctl, readiness and extension-function surface, through the host's
+// Winsock API against BSD peers.
+#include "provider_fixture.h"
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+namespace riosp::test {
+namespace {
+
+int get_int(SOCKET s, int level, int name) {
+    int v = -1;
+    int len = sizeof v;
+    EXPECT_EQ(getsockopt(s, level, name, reinterpret_cast<char*>(&v), &len), 0) << name;
+    return v;
+}
+
+void set_int(SOCKET s, int level, int name, int v) {
+    EXPECT_EQ(setsockopt(s, level, name, reinterpret_cast<const char*>(&v), sizeof v), 0) << name;
+}
+
+TEST_F(ProviderTest, SocketOptionsRoundTrip) {
+    SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_NE(s, INVALID_SOCKET);
+    set_int(s, SOL_SOCKET, SO_REUSEADDR, 1);
+    EXPECT_EQ(get_int(s, SOL_SOCKET, SO_REUSEADDR), 1);
+    set_int(s, SOL_SOCKET, SO_KEEPALIVE, 1);
+    EXPECT_EQ(get_int(s, SOL_SOCKET, SO_KEEPALIVE), 1);
+    set_int(s, IPPROTO_TCP, TCP_NODELAY, 1);
+    EXPECT_EQ(get_int(s, IPPROTO_TCP, TCP_NODELAY), 1);
+    set_int(s, SOL_SOCKET, SO_RCVBUF, 65536);
+    EXPECT_GE(get_int(s, SOL_SOCKET, SO_RCVBUF), 65536);
+    set_int(s, SOL_SOCKET, SO_SNDBUF, 65536);
+    EXPECT_GE(get_int(s, SOL_SOCKET, SO_SNDBUF), 65536);
+    EXPECT_EQ(get_int(s, SOL_SOCKET, SO_TYPE), SOCK_STREAM);
+    EXPECT_EQ(get_int(s, SOL_SOCKET, SO_ERROR), 0);
+    linger l{1, 7};
+    ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l), 0);
+    linger back{};
+    int len = sizeof back;
+    ASSERT_EQ(getsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<char*>(&back), &len), 0);
+    EXPECT_EQ(back.l_onoff, 1);
+    EXPECT_EQ(back.l_linger, 7);
+    EXPECT_EQ(get_int(s, SOL_SOCKET, SO_DONTLINGER), 0);
+    set_int(s, SOL_SOCKET, SO_DONTLINGER, 1);
+    EXPECT_EQ(get_int(s, SOL_SOCKET, SO_DONTLINGER), 1);
+    WSAPROTOCOL_INFOW info{};
+    len = sizeof info;
+    ASSERT_EQ(getsockopt(s, SOL_SOCKET, SO_PROTOCOL_INFOW, reinterpret_cast<char*>(&info), &len),
+              0);
+    EXPECT_EQ(info.iAddressFamily, AF_INET);
+    EXPECT_EQ(info.iProtocol, IPPROTO_TCP);
+    EXPECT_EQ(info.dwServiceFlags1 & XP1_DISCONNECT_DATA, 0u);
+    int v = 0;
+    len = sizeof v;
+    EXPECT_EQ(getsockopt(s, SOL_SOCKET, SO_BROADCAST, reinterpret_cast<char*>(&v), &len),
+              SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAENOPROTOOPT);
+    closesocket(s);
+}
+
+TEST_F(ProviderTest, FionreadReportsBufferedBytes) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    ASSERT_EQ(bsd_send(peer, std::string(1000, 'q')), 0);
+    u_long n = 0;
+    for (int i = 0; i < 500 && n < 1000; ++i) {
+        ASSERT_EQ(ioctlsocket(s, static_cast<long>(FIONREAD), &n), 0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    EXPECT_EQ(n, 1000u);
+    bsd_close(peer);
+    closesocket(s);
+}
+
+TEST_F(ProviderTest, SelectSeesReadabilityWritabilityAndPendingAccept) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    fd_set r{}, w{};
+    FD_SET(s, &r);
+    FD_SET(s, &w);
+    timeval zero{0, 0};
+    ASSERT_EQ(select(0, &r, &w, nullptr, &zero), 1) << "writable, not yet readable";
+    EXPECT_EQ(r.fd_count, 0u);
+    EXPECT_TRUE(FD_ISSET(s, &w));
+    ASSERT_EQ(bsd_send(peer, "x"), 0);
+    FD_ZERO(&r);
+    FD_SET(s, &r);
+    timeval two{2, 0};
+    EXPECT_EQ(select(0, &r, nullptr, nullptr, &two), 1);
+    EXPECT_TRUE(FD_ISSET(s, &r));
+
+    SOCKET ls = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    sockaddr_in a = loopback(0);
+    ASSERT_EQ(bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(listen(ls, 4), 0);
+    int len = sizeof a;
+    ASSERT_EQ(getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    auto port = static_cast<std::uint16_t>((a.sin_port >> 8) | ((a.sin_port & 0xff) << 8));
+    FD_ZERO(&r);
+    FD_SET(ls, &r);
+    EXPECT_EQ(select(0, &r, nullptr, nullptr, &zero), 0) << "nothing pending yet";
+    int client = bsd_connect(port);
+    ASSERT_GE(client, 0);
+    FD_ZERO(&r);
+    FD_SET(ls, &r);
+    EXPECT_EQ(select(0, &r, nullptr, nullptr, &two), 1) << "a pending connection is readable";
+    bsd_close(client);
+    closesocket(ls);
+    bsd_close(peer);
+    closesocket(s);
+}
+
+TEST_F(ProviderTest, EventSelectRaisesAcceptAndConnect) {
+    SOCKET ls = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    sockaddr_in a = loopback(0);
+    ASSERT_EQ(bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(listen(ls, 4), 0);
+    int len = sizeof a;
+    ASSERT_EQ(getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    WSAEVENT accept_ev = WSACreateEvent();
+    ASSERT_EQ(WSAEventSelect(ls, accept_ev, FD_ACCEPT), 0);
+
+    SOCKET c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    WSAEVENT connect_ev = WSACreateEvent();
+    ASSERT_EQ(WSAEventSelect(c, connect_ev, FD_CONNECT | FD_WRITE), 0);
+    int rc = connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    if (rc == SOCKET_ERROR) {
+        ASSERT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
+    }
+
+    ASSERT_EQ(WSAWaitForMultipleEvents(1, &connect_ev, TRUE, 5000, FALSE), WSA_WAIT_EVENT_0);
+    WSANETWORKEVENTS ne{};
+    ASSERT_EQ(WSAEnumNetworkEvents(c, connect_ev, &ne), 0);
+    EXPECT_NE(ne.lNetworkEvents & FD_CONNECT, 0);
+    EXPECT_EQ(ne.iErrorCode[FD_CONNECT_BIT], 0);
+
+    ASSERT_EQ(WSAWaitForMultipleEvents(1, &accept_ev, TRUE, 5000, FALSE), WSA_WAIT_EVENT_0);
+    ASSERT_EQ(WSAEnumNetworkEvents(ls, accept_ev, &ne), 0);
+    EXPECT_NE(ne.lNetworkEvents & FD_ACCEPT, 0);
+    SOCKET s = accept(ls, nullptr, nullptr);
+    EXPECT_NE(s, INVALID_SOCKET) << WSAGetLastError();
+    closesocket(s);
+    closesocket(c);
+    closesocket(ls);
+    WSACloseEvent(accept_ev);
+    WSACloseEvent(connect_ev);
+}
+
+TEST_F(ProviderTest, DisconnectExSendsTheFinAfterQueuedData) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    GUID id = WSAID_DISCONNECTEX;
+    LPFN_DISCONNECTEX disconnect_ex = nullptr;
+    DWORD bytes = 0;
+    ASSERT_EQ(WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &disconnect_ex,
+                       sizeof disconnect_ex, &bytes, nullptr, nullptr),
+              0);
+    ASSERT_NE(disconnect_ex, nullptr);
+    ASSERT_EQ(send_str(s, "tail"), 4);
+    EXPECT_TRUE(disconnect_ex(s, nullptr, 0, 0));
+    std::string got;
+    EXPECT_EQ(bsd_read_to_end(peer, got, 5000), 0);
+    EXPECT_EQ(got, "tail");
+    EXPECT_FALSE(disconnect_ex(s, nullptr, TF_REUSE_SOCKET, 0)) << "no reuse is promised";
+    bsd_close(peer);
+    closesocket(s);
+}
+
+TEST_F(ProviderTest, RioTableBoundToProviderSocketsMovesData) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    GUID id = WSAID_MULTIPLE_RIO;
+    RIO_EXTENSION_FUNCTION_TABLE rio{};
+    DWORD bytes = 0;
+    ASSERT_EQ(WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &rio,
+                       sizeof rio, &bytes, nullptr, nullptr),
+              0);
+    ASSERT_EQ(bytes, sizeof rio);
+    static char region[4096];
+    RIO_BUFFERID buf = rio.RIORegisterBuffer(region, sizeof region);
+    ASSERT_NE(buf, RIO_INVALID_BUFFERID);
+    RIO_CQ cq = rio.RIOCreateCompletionQueue(16, nullptr);
+    ASSERT_NE(cq, RIO_INVALID_CQ);
+    RIO_RQ rq = rio.RIOCreateRequestQueue(s, 2, 1, 2, 1, cq, cq, reinterpret_cast<void*>(7));
+    ASSERT_NE(rq, RIO_INVALID_RQ) << "the table takes a provider SOCKET";
+    std::memcpy(region, "riosp", 5);
+    RIO_BUF slice{buf, 0, 5};
+    ASSERT_TRUE(rio.RIOSend(rq, &slice, 1, 0, reinterpret_cast<void*>(1)));
+    std::string got;
+    EXPECT_EQ(bsd_read_exact(peer, got, 5, 5000), 0);
+    EXPECT_EQ(got, "riosp");
+    RIORESULT r{};
+    ULONG n = 0;
+    for (int i = 0; i < 500 && n == 0; ++i) {
+        n = rio.RIODequeueCompletion(cq, &r, 1);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_EQ(n, 1u);
+    EXPECT_EQ(r.Status, 0);
+    EXPECT_EQ(r.BytesTransferred, 5u);
+    EXPECT_EQ(r.SocketContext, 7u);
+    EXPECT_EQ(r.RequestContext, 1u);
+    char tmp[4];
+    EXPECT_EQ(recv(s, tmp, sizeof tmp, 0), SOCKET_ERROR)
+        << "the provider's own data path is off once the application owns the RIO queue";
+    EXPECT_EQ(WSAGetLastError(), WSAEINVAL);
+    closesocket(s); // the RQ goes with the socket (as on Windows), then its CQ
+    for (int i = 0; i < 100; ++i) {
+        RIORESULT drain[4];
+        if (rio.RIODequeueCompletion(cq, drain, 4) == 0)
+            break;
+    }
+    bsd_close(peer);
+}
+
+} // namespace
+} // namespace riosp::test
