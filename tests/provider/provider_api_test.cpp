@@ -217,3 +217,62 @@ TEST_F(ProviderTest, RioTableBoundToProviderSocketsMovesData) {
 
 } // namespace
 } // namespace riosp::test
+
+namespace riosp::test {
+namespace {
+
+TEST_F(ProviderTest, Ipv6LoopbackPairWithNamesAndSendToRecvFrom) {
+    SOCKET ls = socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_NE(ls, INVALID_SOCKET) << WSAGetLastError();
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr.s6_addr[15] = 1; // ::1
+    ASSERT_EQ(bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << WSAGetLastError();
+    ASSERT_EQ(listen(ls, 4), 0);
+    int len = sizeof a;
+    ASSERT_EQ(getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    EXPECT_EQ(len, static_cast<int>(sizeof(sockaddr_in6)));
+    EXPECT_EQ(a.sin6_family, AF_INET6) << "Windows' value (23), not Linux's (10)";
+    EXPECT_NE(a.sin6_port, 0);
+
+    SOCKET c = socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+    std::thread connector([&] {
+        EXPECT_EQ(connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << WSAGetLastError();
+    });
+    sockaddr_in6 from{};
+    int from_len = sizeof from;
+    SOCKET s = accept(ls, reinterpret_cast<sockaddr*>(&from), &from_len);
+    connector.join();
+    ASSERT_NE(s, INVALID_SOCKET) << WSAGetLastError();
+    EXPECT_EQ(from.sin6_family, AF_INET6);
+
+    sockaddr_in6 peer{};
+    int peer_len = sizeof peer;
+    ASSERT_EQ(getpeername(c, reinterpret_cast<sockaddr*>(&peer), &peer_len), 0);
+    EXPECT_EQ(peer.sin6_port, a.sin6_port) << "the client's peer is the listener's port";
+
+    ASSERT_EQ(sendto(c, "v6", 2, 0, nullptr, 0), 2) << "connected TCP ignores the destination";
+    char buf[2];
+    int got = 0;
+    for (int i = 0; i < 100 && got < 2; ++i) {
+        int n = recvfrom(s, buf + got, 2 - got, 0, nullptr, nullptr);
+        ASSERT_GT(n, 0) << WSAGetLastError();
+        got += n;
+    }
+    EXPECT_EQ(std::string(buf, 2), "v6");
+    closesocket(c);
+    closesocket(s);
+    closesocket(ls);
+}
+
+TEST_F(ProviderTest, UnsupportedFamiliesTypesAndProtocolsAreRefused) {
+    EXPECT_EQ(socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP), INVALID_SOCKET);
+    EXPECT_EQ(WSAGetLastError(), WSAESOCKTNOSUPPORT);
+    EXPECT_EQ(socket(99, SOCK_STREAM, 0), INVALID_SOCKET);
+    EXPECT_EQ(WSAGetLastError(), WSAEAFNOSUPPORT);
+    EXPECT_EQ(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), INVALID_SOCKET);
+    EXPECT_EQ(WSAGetLastError(), WSAEPROTONOSUPPORT);
+}
+
+} // namespace
+} // namespace riosp::test
