@@ -1,5 +1,7 @@
 #include "bsd_io.h"
 
+#include "loopback.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -99,28 +101,13 @@ int drain_to_eof(int fd) {
     }
 }
 
+// One send/receive loop for the whole benchmark binary: loopback.cpp's.
 bool send_all(int fd, const void* data, std::size_t len) {
-    auto p = static_cast<const char*>(data);
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= static_cast<std::size_t>(n);
-    }
-    return true;
+    return riosp::bench::send_all(fd, data, len);
 }
 
 bool recv_all(int fd, void* data, std::size_t len) {
-    auto p = static_cast<char*>(data);
-    while (len > 0) {
-        ssize_t n = recv(fd, p, len, 0);
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= static_cast<std::size_t>(n);
-    }
-    return true;
+    return riosp::bench::recv_all(fd, data, len);
 }
 
 bool is_addr_not_avail(int neg_errno) noexcept {
