@@ -806,6 +806,11 @@ TEST_P(RioRules, ProgressNeedsAtMostOneInternalThreadNotOnePerSocketOrRequest) {
 // The backend's progress thread lives while CQs of the backend exist: the provider's last
 // WSPCleanup closes its CQs and must leave no rio thread behind (and a new CQ starts it again).
 TEST_P(RioRules, ProgressThreadStopsWhenTheLastCompletionQueueOfItsBackendIsClosed) {
+#if defined(__SANITIZE_THREAD__)
+    // ThreadSanitizer's runtime starts a background thread of its own at some point during the
+    // run, so counting /proc/self/task cannot attribute threads here (seen in CI: off by one).
+    GTEST_SKIP() << "thread counting is unreliable under ThreadSanitizer";
+#endif
     auto settles_at = [](std::size_t want) { // a joined thread leaves /proc a moment later
         const auto deadline = std::chrono::steady_clock::now() + 2s;
         while (thread_count() != want && std::chrono::steady_clock::now() < deadline)
