@@ -54,6 +54,13 @@ void close_pair(TcpPair& pair) {
     pair = {};
 }
 
+void abort_client(TcpPair& pair) {
+    linger l{1, 0};
+    (void)setsockopt(pair.client, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close(pair.client);
+    pair.client = -1;
+}
+
 bool send_all(int fd, const void* data, std::size_t len) {
     auto p = static_cast<const char*>(data);
     while (len > 0) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -57,6 +58,33 @@ void BM_Stream64K_RawBlocking(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kChunk));
 }
 BENCHMARK(BM_Stream64K_RawBlocking)->UseRealTime();
+
+// The receiving side of the same stream: a writer thread sends 64 KiB chunks, one recv(2) of up
+// to 64 KiB per iteration (the baseline of BM_Stream64KIn_Rio*).
+void BM_Stream64KIn_RawBlocking(benchmark::State& state) {
+    constexpr std::size_t kChunk = 64 * 1024;
+    TcpPair pair = make_tcp_pair();
+    std::thread writer([fd = pair.server] {
+        std::vector<char> buf(kChunk, 'y');
+        while (send_all(fd, buf.data(), buf.size())) {
+        }
+    });
+    std::vector<char> chunk(kChunk);
+    std::int64_t bytes = 0;
+    for (auto _ : state) {
+        const ssize_t got = recv(pair.client, chunk.data(), chunk.size(), 0);
+        if (got <= 0) {
+            state.SkipWithError("loopback recv failed");
+            break;
+        }
+        bytes += got;
+    }
+    abort_client(pair); // the writer's send fails: it stops
+    writer.join();
+    close_pair(pair);
+    state.SetBytesProcessed(bytes);
+}
+BENCHMARK(BM_Stream64KIn_RawBlocking)->UseRealTime();
 
 } // namespace
 } // namespace riosp::bench

@@ -26,10 +26,12 @@ enum class Wait { poll, notify };
 // A CQ + RQ on the client end of a loopback pair; waits for completions its way.
 class RioClient {
 public:
-    RioClient(rio::Backend backend, Wait wait, int fd, std::size_t region_size)
+    RioClient(rio::Backend backend, Wait wait, int fd, std::size_t region_size,
+              bool fixed_buffers = true)
         : wait_(wait), memory_(region_size, 'x') {
         rio::CqOptions options;
         options.backend = backend;
+        options.fixed_buffers = fixed_buffers;
         RIO_NOTIFICATION_COMPLETION n{};
         if (wait == Wait::notify) {
             event_fd_ = ::eventfd(0, EFD_CLOEXEC);
@@ -62,10 +64,12 @@ public:
         RIO_BUF b = buffer_.slice(offset, length);
         return rq_.send({&b, 1}, 0, nullptr) == 0;
     }
-    [[nodiscard]] bool receive(ULONG offset, ULONG length) {
+    [[nodiscard]] bool receive(ULONG offset, ULONG length, DWORD flags = RIO_MSG_WAITALL) {
         RIO_BUF b = buffer_.slice(offset, length);
-        return rq_.receive({&b, 1}, RIO_MSG_WAITALL, nullptr) == 0;
+        return rq_.receive({&b, 1}, flags, nullptr) == 0;
     }
+    // Bytes of every completion waited for so far.
+    [[nodiscard]] std::uint64_t bytes() const { return bytes_; }
     // Waits for n completions; false on any failed one.
     [[nodiscard]] bool wait(std::size_t n) {
         std::array<RIORESULT, 16> res{};
@@ -75,8 +79,10 @@ public:
             const ULONG k = cq_.dequeue({res.data(), n - got});
             if (k == RIO_CORRUPT_CQ)
                 return false;
-            for (ULONG i = 0; i < k; ++i)
+            for (ULONG i = 0; i < k; ++i) {
                 good = good && res[i].Status == 0;
+                bytes_ += res[i].BytesTransferred;
+            }
             got += k;
             if (got == n || k != 0)
                 continue;
@@ -105,6 +111,7 @@ private:
     rio::RequestQueue rq_;
     int event_fd_ = -1;
     bool ok_ = false;
+    std::uint64_t bytes_ = 0;
 };
 
 void ping_pong(benchmark::State& state, rio::Backend backend, Wait wait) {
@@ -165,6 +172,41 @@ void stream(benchmark::State& state, rio::Backend backend, Wait wait) {
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kChunk));
 }
 
+// The other direction: a plain writer thread streams 64 KiB sends, rio receives with one
+// 64 KiB RIOReceive (no MSG_WAITALL) at a time. The receive is where io_uring can use the
+// registered region as a fixed buffer (READ_FIXED); `fixed_buffers = false` is the same loop
+// naming plain memory, so the pair shows what the buffer table is worth.
+void stream_in(benchmark::State& state, rio::Backend backend, bool fixed_buffers) {
+    constexpr std::size_t kChunk = 64 * 1024;
+    if (!rio::backend_available(backend)) {
+        state.SkipWithError("backend not available");
+        return;
+    }
+    TcpPair pair = make_tcp_pair();
+    std::thread writer([fd = pair.server] {
+        std::vector<char> buf(kChunk, 'y');
+        while (send_all(fd, buf.data(), buf.size())) {
+        }
+    });
+    std::uint64_t bytes = 0;
+    {
+        RioClient client(backend, Wait::poll, pair.client, kChunk, fixed_buffers);
+        if (!client.ok())
+            state.SkipWithError("rio setup failed");
+        for (auto _ : state) {
+            if (!client.ok() || !client.receive(0, kChunk, 0) || !client.wait(1)) {
+                state.SkipWithError("rio receive failed");
+                break;
+            }
+        }
+        bytes = client.bytes();
+    }
+    abort_client(pair); // the writer's send fails: it stops
+    writer.join();
+    close_pair(pair);
+    state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+
 void BM_PingPong64_RioUring_Poll(benchmark::State& s) {
     ping_pong(s, rio::Backend::uring, Wait::poll);
 }
@@ -189,6 +231,15 @@ void BM_Stream64K_RioEpoll_Poll(benchmark::State& s) {
 void BM_Stream64K_RioEpoll_Notify(benchmark::State& s) {
     stream(s, rio::Backend::epoll, Wait::notify);
 }
+void BM_Stream64KIn_RioUring_Poll(benchmark::State& s) {
+    stream_in(s, rio::Backend::uring, true);
+}
+void BM_Stream64KIn_RioUring_PollPlainBuffers(benchmark::State& s) {
+    stream_in(s, rio::Backend::uring, false);
+}
+void BM_Stream64KIn_RioEpoll_Poll(benchmark::State& s) {
+    stream_in(s, rio::Backend::epoll, true);
+}
 BENCHMARK(BM_PingPong64_RioUring_Poll)->UseRealTime();
 BENCHMARK(BM_PingPong64_RioUring_Notify)->UseRealTime();
 BENCHMARK(BM_PingPong64_RioEpoll_Poll)->UseRealTime();
@@ -197,6 +248,9 @@ BENCHMARK(BM_Stream64K_RioUring_Poll)->UseRealTime();
 BENCHMARK(BM_Stream64K_RioUring_Notify)->UseRealTime();
 BENCHMARK(BM_Stream64K_RioEpoll_Poll)->UseRealTime();
 BENCHMARK(BM_Stream64K_RioEpoll_Notify)->UseRealTime();
+BENCHMARK(BM_Stream64KIn_RioUring_Poll)->UseRealTime();
+BENCHMARK(BM_Stream64KIn_RioUring_PollPlainBuffers)->UseRealTime();
+BENCHMARK(BM_Stream64KIn_RioEpoll_Poll)->UseRealTime();
 
 } // namespace
 } // namespace riosp::bench

@@ -17,11 +17,15 @@
 #include <liburing.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <new>
 
 namespace riosp::rio::detail {
@@ -31,10 +35,42 @@ constexpr unsigned kSqEntries = 256;
 constexpr unsigned kMaxCqEntries = 65536; // kernel limit with IORING_SETUP_CQSIZE
 constexpr unsigned kFixedFiles = 4096;
 constexpr unsigned kMaxReapPerCall = 1024; // fairness: bound the work one dequeue does
+// The kernel's limit on a ring's buffer table (IORING_MAX_REG_BUFFERS); registry indices at or
+// beyond it simply name plain memory.
+constexpr std::uint32_t kFixedBuffers = 1U << 14;
 
 const char* errno_name(int err) noexcept {
     const char* name = ::strerrorname_np(err);
     return name != nullptr ? name : "unknown error";
+}
+
+// Whether IORING_OP_SEND accepts a registered buffer (IORING_RECVSEND_FIXED_BUF): one send
+// of one byte from a registered buffer over a socketpair. Kernel 6.18 answers EINVAL; SEND_ZC
+// takes fixed buffers but completes after the peer's ACK and halves loopback throughput, and
+// WRITE_FIXED raises SIGPIPE on a reset connection, so neither stands in for it.
+bool probe_send_fixed() noexcept {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return false;
+    bool ok = false;
+    io_uring ring{};
+    if (io_uring_queue_init(2, &ring, 0) == 0) {
+        char byte = 'x';
+        iovec iov{&byte, 1};
+        io_uring_cqe* cqe = nullptr;
+        if (io_uring_register_buffers(&ring, &iov, 1) == 0) {
+            io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+            io_uring_prep_send(sqe, sv[0], &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+            sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
+            sqe->buf_index = 0;
+            if (io_uring_submit_and_wait(&ring, 1) == 1 && io_uring_peek_cqe(&ring, &cqe) == 0)
+                ok = cqe->res == 1;
+        }
+        io_uring_queue_exit(&ring);
+    }
+    ::close(sv[0]);
+    ::close(sv[1]);
+    return ok;
 }
 
 UringProbe run_probe() noexcept {
@@ -65,6 +101,7 @@ UringProbe run_probe() noexcept {
         return p;
     }
     p.ok = true;
+    p.send_fixed_ok = probe_send_fixed();
     io_uring_params so{};
     so.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
     if (io_uring_queue_init_params(4, &ring, &so) == 0) {
@@ -97,7 +134,107 @@ struct UringState {
     io_uring ring{};
     bool files = false;
     std::vector<int> free_fixed; // guarded by the CQ lock
+    // Registered buffers: the ring's table mirrors the registry index for index. buffers[i] is
+    // (generation << 1) | entered for the region last looked at under index i, 0 for none.
+    // Written under the CQ lock when a request first names a region here, and by
+    // uring_forget_buffer once the registry freed the index; the registry's reference count
+    // keeps the two apart (an index is forgotten only when no request names it).
+    std::unique_ptr<std::atomic<std::uint64_t>[]> buffers;
+    std::atomic<std::size_t> entered{0};
+    UringState* next_with_buffers = nullptr; // BufferRings' list
 };
+
+namespace {
+
+// Every ring with a buffer table, so a freed registry index can be dropped from all of them.
+struct BufferRings {
+    std::mutex mu; // a leaf: taken under a CQ lock (dequeue releases buffers), never the reverse
+    UringState* head = nullptr;
+};
+
+BufferRings& buffer_rings() noexcept {
+    static auto* rings = new BufferRings; // never destroyed: regions may be freed at exit
+    return *rings;
+}
+
+void enable_fixed_buffers(UringState& st) noexcept {
+    st.buffers.reset(new (std::nothrow) std::atomic<std::uint64_t>[kFixedBuffers]);
+    if (!st.buffers)
+        return;
+    if (io_uring_register_buffers_sparse(&st.ring, kFixedBuffers) != 0) {
+        st.buffers.reset(); // an older kernel: plain memory only
+        return;
+    }
+    for (std::uint32_t i = 0; i < kFixedBuffers; ++i)
+        st.buffers[i].store(0, std::memory_order_relaxed);
+    BufferRings& rings = buffer_rings();
+    std::lock_guard lock(rings.mu);
+    st.next_with_buffers = rings.head;
+    rings.head = &st;
+}
+
+void disable_fixed_buffers(UringState& st) noexcept {
+    if (!st.buffers)
+        return;
+    BufferRings& rings = buffer_rings();
+    std::lock_guard lock(rings.mu);
+    for (UringState** link = &rings.head; *link != nullptr; link = &(*link)->next_with_buffers) {
+        if (*link == &st) {
+            *link = st.next_with_buffers;
+            break;
+        }
+    }
+}
+
+bool update_buffer_slot(UringState& st, std::uint32_t index, void* base, std::size_t length) {
+    iovec iov{base, length};
+    __u64 tag = 0;
+    return io_uring_register_buffers_update_tag(&st.ring, index, &iov, &tag, 1) == 1;
+}
+
+// The ring's buffer-table index for the region behind `buffer`, entering it on first use; -1:
+// plain memory (no table, index beyond it, or the kernel refused the region — too large,
+// RLIMIT_MEMLOCK — which is remembered until the index carries another region).
+int fixed_buffer_locked(Cq& cq, std::uint32_t buffer) noexcept {
+    UringState& st = *cq.uring;
+    if (!st.buffers || buffer >= kFixedBuffers)
+        return -1;
+    const BufferRegion region = buffer_region(buffer);
+    std::atomic<std::uint64_t>& cell = st.buffers[buffer];
+    const std::uint64_t seen = cell.load(std::memory_order_relaxed);
+    if ((seen >> 1) != region.generation) {
+        const bool entered = update_buffer_slot(st, buffer, region.base, region.length);
+        cell.store((std::uint64_t{region.generation} << 1) | (entered ? 1U : 0U),
+                   std::memory_order_relaxed);
+        if (entered)
+            st.entered.fetch_add(1, std::memory_order_relaxed);
+        if (!entered)
+            return -1;
+    } else if ((seen & 1U) == 0) {
+        return -1;
+    }
+    cq.fixed_requests.fetch_add(1, std::memory_order_relaxed);
+    return static_cast<int>(buffer);
+}
+
+} // namespace
+
+void uring_forget_buffer(std::uint32_t index) noexcept {
+    if (index >= kFixedBuffers)
+        return;
+    BufferRings& rings = buffer_rings();
+    std::lock_guard lock(rings.mu);
+    for (UringState* st = rings.head; st != nullptr; st = st->next_with_buffers) {
+        if ((st->buffers[index].exchange(0, std::memory_order_relaxed) & 1U) == 0)
+            continue;
+        (void)update_buffer_slot(*st, index, nullptr, 0); // an empty slot unpins the pages
+        st->entered.fetch_sub(1, std::memory_order_relaxed);
+    }
+}
+
+std::size_t uring_fixed_buffers(const Cq& cq) noexcept {
+    return cq.uring != nullptr ? cq.uring->entered.load(std::memory_order_relaxed) : 0;
+}
 
 const UringProbe& uring_probe() noexcept {
     static const UringProbe probe = run_probe();
@@ -132,10 +269,15 @@ int uring_create(Cq& cq) noexcept {
             st->free_fixed.clear();
         }
     }
+    // Single-owner rings refuse io_uring_register from other threads, so a freed region could
+    // not be dropped from their table: they name plain memory.
+    if (cq.fixed_buffers && !cq.single_owner)
+        enable_fixed_buffers(*st);
     cq.uring = st;
     if (!cq.single_owner) {
         cq.poll_token = Poller::instance(Backend::uring).add(st->ring.ring_fd, 0, &cq);
         if (cq.poll_token == 0) {
+            disable_fixed_buffers(*st);
             io_uring_queue_exit(&st->ring);
             delete st;
             cq.uring = nullptr;
@@ -149,6 +291,7 @@ void uring_destroy(Cq& cq) noexcept {
     if (cq.uring == nullptr)
         return;
     Poller::instance(Backend::uring).remove(cq.uring->ring.ring_fd, cq.poll_token);
+    disable_fixed_buffers(*cq.uring);
     io_uring_queue_exit(&cq.uring->ring);
     delete cq.uring;
     cq.uring = nullptr;
@@ -172,12 +315,23 @@ bool kick_locked(Dir& d) noexcept {
         Slot& s = d.slot(d.head + i);
         io_uring_sqe* sqe = io_uring_get_sqe(ring);
         const int fd = d.fixed_index >= 0 ? d.fixed_index : d.rq->fd;
+        const bool wait_all = (s.flags & RIO_MSG_WAITALL) != 0;
+        // Registered buffers where the kernel takes them: a receive without MSG_WAITALL is a
+        // READ_FIXED (the same as recv(fd, buf, len, 0) on a socket); a send only where the
+        // probe found IORING_OP_SEND accepting IORING_RECVSEND_FIXED_BUF.
+        const bool can_fix = d.is_send ? uring_probe().send_fixed_ok : !wait_all;
+        const int buf_index = can_fix ? fixed_buffer_locked(cq, s.buffer) : -1;
         if (d.is_send) {
             // MSG_WAITALL: a RIOSend completes whole or fails, never short.
             io_uring_prep_send(sqe, fd, s.data, s.length, MSG_NOSIGNAL | MSG_WAITALL);
+            if (buf_index >= 0) {
+                sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
+                sqe->buf_index = static_cast<__u16>(buf_index);
+            }
+        } else if (buf_index >= 0) {
+            io_uring_prep_read_fixed(sqe, fd, s.data, s.length, 0, buf_index);
         } else {
-            const int flags = (s.flags & RIO_MSG_WAITALL) != 0 ? MSG_WAITALL : 0;
-            io_uring_prep_recv(sqe, fd, s.data, s.length, flags);
+            io_uring_prep_recv(sqe, fd, s.data, s.length, wait_all ? MSG_WAITALL : 0);
         }
         if (d.fixed_index >= 0)
             sqe->flags |= IOSQE_FIXED_FILE;

@@ -122,6 +122,12 @@ public:
 
     std::size_t live() const noexcept { return live_.load(std::memory_order_relaxed); }
 
+    BufferRegion region(std::uint32_t index) noexcept {
+        BufEntry& e = entry(index);
+        const auto gen = static_cast<std::uint32_t>(e.state.load(std::memory_order_acquire) >> 32);
+        return BufferRegion{e.base, e.length, gen};
+    }
+
 private:
     BufEntry& entry(std::uint32_t index) noexcept {
         return chunks_[index / kChunkSize].load(std::memory_order_acquire)[index % kChunkSize];
@@ -145,6 +151,8 @@ private:
             next = 1;
         entry(index).state.store(next << 32, std::memory_order_release);
         live_.fetch_sub(1, std::memory_order_relaxed);
+        // Before the index can be handed out again: no ring may keep the old region pinned.
+        uring_forget_buffer(index);
         std::lock_guard lock(mu_);
         free_.push_back(index); // capacity reserved in add(): cannot throw in practice
     }
@@ -359,6 +367,9 @@ void release_buffer(std::uint32_t index) noexcept {
     if (index != kNoBuffer)
         registry().release(index);
 }
+BufferRegion buffer_region(std::uint32_t index) noexcept {
+    return registry().region(index);
+}
 
 void signal_event(Cq& cq) noexcept {
     const std::uint64_t one = 1;
@@ -559,6 +570,7 @@ Result<CompletionQueue> CompletionQueue::create(DWORD queue_size,
     cq->has_notification = notification != nullptr;
     cq->event_fd = event_fd;
     cq->notify_reset = reset;
+    cq->fixed_buffers = options.fixed_buffers;
     if (cq->backend == Backend::uring) {
         if (int err = detail::uring_create(*cq); err != 0)
             return R::failure(err);
@@ -679,6 +691,9 @@ bool CompletionQueue::single_owner() const noexcept {
 }
 std::uint64_t CompletionQueue::submit_calls() const noexcept {
     return impl_->submits.load(std::memory_order_relaxed);
+}
+std::uint64_t CompletionQueue::fixed_buffer_requests() const noexcept {
+    return impl_->fixed_requests.load(std::memory_order_relaxed);
 }
 
 // ================================================================== request queue
@@ -862,6 +877,12 @@ namespace testing {
 void scribble_cq_header(CompletionQueue& cq) noexcept {
     std::lock_guard lock(cq.native()->mu);
     cq.native()->header.canary = 0xDEADBEEFDEADBEEFULL;
+}
+std::size_t registered_fixed_buffers(const CompletionQueue& cq) noexcept {
+    return cq.backend() == Backend::uring ? detail::uring_fixed_buffers(*cq.native()) : 0;
+}
+bool uring_send_takes_fixed_buffers() noexcept {
+    return detail::uring_probe().send_fixed_ok;
 }
 bool uses_fixed_file(const RequestQueue& rq) noexcept {
     return rq.native() != nullptr && rq.native()->recv.fixed_index >= 0 &&

@@ -42,6 +42,14 @@ struct BufferRef {
 // Takes a reference on the registration named by buf and checks the slice: 0 or WSAEINVAL.
 [[nodiscard]] int acquire_buffer(const RIO_BUF& buf, BufferRef& out) noexcept;
 void release_buffer(std::uint32_t index) noexcept;
+// The whole region behind a registry index the caller holds a reference on (so it cannot
+// change under it), with the registration's generation: what an io_uring buffer table needs.
+struct BufferRegion {
+    char* base = nullptr;
+    ULONG length = 0;
+    std::uint32_t generation = 0;
+};
+[[nodiscard]] BufferRegion buffer_region(std::uint32_t index) noexcept;
 
 // ------------------------------------------------------------------ queues
 struct Dir;
@@ -81,6 +89,9 @@ struct Cq {
     bool armed = false;
     int event_fd = -1;
     std::atomic<std::uint64_t> submits{0};
+    // io_uring: requests that reached the kernel naming a registered (fixed) buffer.
+    std::atomic<std::uint64_t> fixed_requests{0};
+    bool fixed_buffers = true; // CqOptions::fixed_buffers
     // Entries queued, mirrored outside the lock so that a polling dequeue of an empty CQ does
     // not take it (a RIODequeueCompletion spin loop would otherwise starve the progress thread).
     std::atomic<std::uint64_t> queued{0};
@@ -181,6 +192,7 @@ private:
 struct UringProbe {
     bool ok = false;
     bool single_owner_ok = false;
+    bool send_fixed_ok = false; // IORING_OP_SEND takes IORING_RECVSEND_FIXED_BUF
     char why[160] = {};
 };
 [[nodiscard]] const UringProbe& uring_probe() noexcept;
@@ -195,6 +207,10 @@ void uring_detach(Rq& rq) noexcept;
 [[nodiscard]] bool uring_wait(Cq& cq, int timeout_ms) noexcept; // ring fd readable?
 void uring_on_ready(Cq& cq) noexcept;                           // poller thread
 [[nodiscard]] bool uring_maybe_ready(Cq& cq) noexcept;          // CQEs (or deferred work) may wait
+// The registry freed index (no request names it any more): every ring drops its registration,
+// so the application's memory is no longer pinned and the index can carry a new region.
+void uring_forget_buffer(std::uint32_t index) noexcept;
+[[nodiscard]] std::size_t uring_fixed_buffers(const Cq& cq) noexcept; // registered in cq's ring
 
 // ------------------------------------------------------------------ epoll backend
 [[nodiscard]] int epoll_attach(Rq& rq) noexcept;

@@ -107,6 +107,11 @@ struct CqOptions {
     // complete into it (create, post, cancel and destroy them on the owner thread). Ignored by
     // the epoll backend.
     bool single_owner = false;
+    // io_uring only: registered regions go to the kernel as registered (fixed) buffers, each
+    // region entered into the ring's buffer table at its first use there (see rio/README.md
+    // for which requests can use them). false: every request names plain memory (the
+    // benchmarks' baseline). Ignored by the epoll backend and by single-owner rings.
+    bool fixed_buffers = true;
 };
 
 class CompletionQueue {
@@ -134,6 +139,8 @@ public:
     // Times requests were pushed to the kernel (io_uring: io_uring_enter via io_uring_submit;
     // epoll: submission passes of send/recv), so tests can prove RIO_MSG_DEFER batching.
     [[nodiscard]] std::uint64_t submit_calls() const noexcept;
+    // io_uring: requests that reached the kernel naming a registered (fixed) buffer.
+    [[nodiscard]] std::uint64_t fixed_buffer_requests() const noexcept;
     [[nodiscard]] detail::Cq* native() const noexcept { return impl_.get(); }
     [[nodiscard]] explicit operator bool() const noexcept { return impl_ != nullptr; }
 

@@ -16,4 +16,9 @@ namespace riosp::rio::testing {
 // Whether the RQ's io_uring requests name its socket through the ring's fixed-file table.
 [[nodiscard]] bool uses_fixed_file(const RequestQueue& rq) noexcept;
 
+// Regions entered in the CQ's io_uring buffer table right now (0 on epoll).
+[[nodiscard]] std::size_t registered_fixed_buffers(const CompletionQueue& cq) noexcept;
+// Whether this kernel's IORING_OP_SEND takes registered buffers (probed once).
+[[nodiscard]] bool uring_send_takes_fixed_buffers() noexcept;
+
 } // namespace riosp::rio::testing
