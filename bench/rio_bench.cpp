@@ -2,8 +2,9 @@
 // same loopback pair, the same plain-socket echo / drain thread on the far end, so the
 // difference is what rio adds on the near end.
 //
-// Two ways to wait for completions, as a RIO application would: _Poll spins on dequeue (the
-// RIODequeueCompletion busy loop), _Notify arms RIONotify and blocks on the eventfd.
+// Three ways to wait for completions: _Poll spins on dequeue (the RIODequeueCompletion busy
+// loop), _Notify arms RIONotify and blocks on the eventfd, as a RIO application would; _Wait
+// sleeps in CompletionQueue::wait, as the provider's workers do (on io_uring: on the ring).
 #include "loopback.h"
 
 #include <rio/rio.h>
@@ -21,7 +22,7 @@
 namespace riosp::bench {
 namespace {
 
-enum class Wait { poll, notify };
+enum class Wait { poll, notify, sleep };
 
 // A CQ + RQ on the client end of a loopback pair; waits for completions its way.
 class RioClient {
@@ -33,13 +34,13 @@ public:
         options.backend = backend;
         options.fixed_buffers = fixed_buffers;
         RIO_NOTIFICATION_COMPLETION n{};
-        if (wait == Wait::notify) {
+        if (wait != Wait::poll) {
             event_fd_ = ::eventfd(0, EFD_CLOEXEC);
             n.Type = RIO_EVENT_COMPLETION;
             n.Event.EventHandle = event_handle_from_fd(event_fd_);
             n.Event.NotifyReset = FALSE; // we read (reset) the eventfd ourselves
         }
-        auto cq = rio::CompletionQueue::create(64, wait == Wait::notify ? &n : nullptr, options);
+        auto cq = rio::CompletionQueue::create(64, wait != Wait::poll ? &n : nullptr, options);
         auto buf = rio::RegisteredBuffer::create(memory_);
         ok_ = cq.ok() && buf.ok();
         if (!ok_)
@@ -90,6 +91,11 @@ public:
                 // Spin, but let the echo thread (and rio's progress thread) have the vCPU:
                 // this machine has two, and three threads are runnable.
                 std::this_thread::yield();
+                continue;
+            }
+            if (wait_ == Wait::sleep) {
+                if (cq_.wait(-1) != 0)
+                    return false;
                 continue;
             }
             const int rc = cq_.notify();
@@ -213,6 +219,9 @@ void BM_PingPong64_RioUring_Poll(benchmark::State& s) {
 void BM_PingPong64_RioUring_Notify(benchmark::State& s) {
     ping_pong(s, rio::Backend::uring, Wait::notify);
 }
+void BM_PingPong64_RioUring_Wait(benchmark::State& s) {
+    ping_pong(s, rio::Backend::uring, Wait::sleep);
+}
 void BM_PingPong64_RioEpoll_Poll(benchmark::State& s) {
     ping_pong(s, rio::Backend::epoll, Wait::poll);
 }
@@ -242,6 +251,7 @@ void BM_Stream64KIn_RioEpoll_Poll(benchmark::State& s) {
 }
 BENCHMARK(BM_PingPong64_RioUring_Poll)->UseRealTime();
 BENCHMARK(BM_PingPong64_RioUring_Notify)->UseRealTime();
+BENCHMARK(BM_PingPong64_RioUring_Wait)->UseRealTime();
 BENCHMARK(BM_PingPong64_RioEpoll_Poll)->UseRealTime();
 BENCHMARK(BM_PingPong64_RioEpoll_Notify)->UseRealTime();
 BENCHMARK(BM_Stream64K_RioUring_Poll)->UseRealTime();

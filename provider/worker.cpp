@@ -76,15 +76,12 @@ void Worker::run() noexcept {
             if (got)
                 continue;
         }
-        // Arm the notification, then look again: a completion that arrived between the empty
-        // dequeue and notify() would otherwise wait for the next one.
-        (void)cq_->notify();
-        if (drain() > 0)
-            continue;
-        // Bounded sleep: a dequeue every idle_poll_ms also enters the kernel, which runs any
-        // io_uring completion work still queued to this thread (belt and braces for a lost
-        // notification; idle cost: a few syscalls per second).
-        wake_.wait_and_reset(WorkerPool::idle_poll_ms);
+        // Sleep until a completion may be waiting (on io_uring: on the ring itself, no hop
+        // through rio's progress thread), a wake-up, or at most idle_poll_ms: a dequeue every
+        // idle_poll_ms also enters the kernel, which runs any io_uring completion work still
+        // queued to this thread (belt and braces for a lost notification; idle cost: a few
+        // syscalls per second).
+        (void)cq_->wait(WorkerPool::idle_poll_ms);
     }
     // Stopping (last WSPCleanup): every socket was aborted; collect the aborted completions
     // until none has come for a while, so sockets can be recycled.

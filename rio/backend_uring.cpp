@@ -439,6 +439,10 @@ bool uring_maybe_ready(Cq& cq) noexcept {
                                   __atomic_load_n(ring.cq.khead, __ATOMIC_RELAXED);
 }
 
+int uring_ring_fd(const Cq& cq) noexcept {
+    return cq.uring->ring.ring_fd;
+}
+
 bool uring_wait(Cq& cq, int timeout_ms) noexcept {
     pollfd p{cq.uring->ring.ring_fd, POLLIN, 0};
     return ::poll(&p, 1, timeout_ms) == 1;

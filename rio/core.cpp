@@ -658,6 +658,32 @@ int CompletionQueue::notify() noexcept {
     return 0;
 }
 
+int CompletionQueue::wait(int timeout_ms) noexcept {
+    Expects(impl_ != nullptr);
+    Cq& cq = *impl_;
+    if (!cq.has_notification)
+        return wsa::einval;
+    const bool ring = cq.backend == Backend::uring;
+    {
+        std::lock_guard lock(cq.mu);
+        if (ring)
+            detail::uring_reap_locked(cq);
+        if (cq.header.tail != cq.header.head)
+            return 0;
+        // Completions queued by other threads (their dequeue or an RQ's teardown reaps this
+        // ring too) signal the event; the kernel's own show on the ring descriptor below.
+        cq.armed = true;
+    }
+    pollfd fds[2] = {{cq.event_fd, POLLIN, 0}, {ring ? detail::uring_ring_fd(cq) : -1, POLLIN, 0}};
+    if (::poll(fds, ring ? 2 : 1, timeout_ms) > 0 && (fds[0].revents & POLLIN) != 0)
+        detail::reset_event(cq.event_fd);
+    // Disarm, or the caller's own next dequeue would signal the event (a write, and a wait
+    // that returns at once).
+    std::lock_guard lock(cq.mu);
+    cq.armed = false;
+    return 0;
+}
+
 int CompletionQueue::resize(DWORD queue_size) noexcept {
     Expects(impl_ != nullptr);
     if (queue_size == 0 || queue_size > RIO_MAX_CQ_SIZE)

@@ -205,8 +205,9 @@ void uring_arm_locked(Cq& cq) noexcept;          // watch the ring fd (one shot)
 [[nodiscard]] int uring_attach(Rq& rq) noexcept; // fixed files (no CQ lock held)
 void uring_detach(Rq& rq) noexcept;
 [[nodiscard]] bool uring_wait(Cq& cq, int timeout_ms) noexcept; // ring fd readable?
-void uring_on_ready(Cq& cq) noexcept;                           // poller thread
-[[nodiscard]] bool uring_maybe_ready(Cq& cq) noexcept;          // CQEs (or deferred work) may wait
+[[nodiscard]] int uring_ring_fd(const Cq& cq) noexcept;
+void uring_on_ready(Cq& cq) noexcept;                  // poller thread
+[[nodiscard]] bool uring_maybe_ready(Cq& cq) noexcept; // CQEs (or deferred work) may wait
 // The registry freed index (no request names it any more): every ring drops its registration,
 // so the application's memory is no longer pinned and the index can carry a new region.
 void uring_forget_buffer(std::uint32_t index) noexcept;

@@ -133,6 +133,14 @@ public:
     [[nodiscard]] int notify() noexcept;
     // 0, WSAETOOMANYREFS below what request queues charge or what is queued, WSAEINVAL, WSAENOBUFS
     [[nodiscard]] int resize(DWORD queue_size) noexcept;
+    // riosp extension for a thread that dequeues this CQ itself and sleeps in between (the
+    // provider's workers): returns at once when completions are queued, otherwise arms the
+    // notification and blocks until a completion may be dequeued, the notification event is
+    // signalled (by a completion, or by another thread waking the caller), or timeout_ms passes
+    // (-1: no limit); then resets the event. On io_uring the caller waits on the ring itself, so
+    // a kernel completion wakes it directly rather than through rio's progress thread (one
+    // thread hop less per completion). 0, or WSAEINVAL on a CQ without RIO_EVENT_COMPLETION.
+    [[nodiscard]] int wait(int timeout_ms) noexcept;
 
     [[nodiscard]] Backend backend() const noexcept;
     [[nodiscard]] bool single_owner() const noexcept;

@@ -1093,10 +1093,6 @@ TEST_P(RioRules, SingleOwnerCompletionQueueRunsPingPongAndRefusesNotification) {
     }
 }
 
-std::string backend_param_name(const ::testing::TestParamInfo<Backend>& info) {
-    return info.param == Backend::uring ? "io_uring" : "epoll";
-}
-
 INSTANTIATE_TEST_SUITE_P(Backends, RioRules, ::testing::Values(Backend::uring, Backend::epoll),
                          backend_param_name);
 

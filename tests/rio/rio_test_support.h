@@ -136,6 +136,11 @@ struct Region {
     }
 };
 
+// Names the instances of a suite parameterized over Backend (.../io_uring, .../epoll).
+inline std::string backend_param_name(const ::testing::TestParamInfo<Backend>& info) {
+    return info.param == Backend::uring ? "io_uring" : "epoll";
+}
+
 inline void* ctx(std::uintptr_t v) {
     return reinterpret_cast<void*>(v);
 }

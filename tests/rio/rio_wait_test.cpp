@@ -1,0 +1,116 @@
+// CompletionQueue::wait, the riosp extension the provider's workers sleep in: it returns for
+// queued completions, for a kernel completion (on io_uring by waiting on the ring itself), for
+// a signal of the notification event from another thread, and after its timeout. Both backends.
+#include "rio_test_support.h"
+
+#include <rio/wsa_error.h>
+
+#include <riosp/event_handle.h>
+
+#include <future>
+
+namespace riosp::rio::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class RioWait : public ::testing::TestWithParam<Backend> {
+protected:
+    void SetUp() override {
+        if (!backend_available(GetParam()))
+            GTEST_SKIP() << backend_name(GetParam()) << " not available here";
+        RIO_NOTIFICATION_COMPLETION n{};
+        n.Type = RIO_EVENT_COMPLETION;
+        n.Event.EventHandle = event_handle_from_fd(event.fd);
+        n.Event.NotifyReset = FALSE;
+        CqOptions o;
+        o.backend = GetParam();
+        auto created = CompletionQueue::create(16, &n, o);
+        ASSERT_TRUE(created.ok()) << created.error();
+        cq = std::move(created).value();
+        auto made = RequestQueue::create(pair.local, 4, 1, 4, 1, cq, cq, nullptr);
+        ASSERT_TRUE(made.ok()) << made.error();
+        rq = std::move(made).value();
+    }
+    void TearDown() override { rq = RequestQueue{}; }
+
+    // Runs cq.wait(timeout) on another thread; returns its result and how long it took.
+    std::future<std::pair<int, Clock::duration>> wait_async(int timeout_ms) {
+        return std::async(std::launch::async, [this, timeout_ms] {
+            const auto start = Clock::now();
+            const int rc = cq.wait(timeout_ms);
+            return std::make_pair(rc, Clock::now() - start);
+        });
+    }
+
+    EventFd event;
+    TcpPair pair;
+    CompletionQueue cq;
+    RequestQueue rq;
+    Region region{64};
+};
+
+TEST_P(RioWait, ReturnsAtOnceWhenCompletionsAreQueued) {
+    region.fill(0, "q");
+    RIO_BUF b = region.slice(0, 1);
+    ASSERT_EQ(rq.send({&b, 1}, 0, ctx(1)), 0);
+    ASSERT_EQ(pair.peer_recv(1), "q");
+    // The send's completion is in the kernel or queued: either way wait must not sleep 10 s.
+    const auto start = Clock::now();
+    EXPECT_EQ(cq.wait(10000), 0);
+    EXPECT_LT(Clock::now() - start, 5s);
+    EXPECT_EQ(wait_results(cq, 1, 100ms).size(), 1U);
+}
+
+TEST_P(RioWait, WakesForAReceiveTheKernelCompletesWhileItSleeps) {
+    RIO_BUF b = region.slice(0, 64);
+    ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(2)), 0);
+    auto waiter = wait_async(10000);
+    std::this_thread::sleep_for(50ms); // let it sleep first
+    ASSERT_TRUE(pair.peer_send("wake"));
+    const auto [rc, took] = waiter.get();
+    EXPECT_EQ(rc, 0);
+    EXPECT_LT(took, 5s);
+    auto res = wait_results(cq, 1, 100ms);
+    ASSERT_EQ(res.size(), 1U);
+    EXPECT_EQ(res[0].BytesTransferred, 4U);
+    EXPECT_EQ(region.text(0, 4), "wake");
+}
+
+TEST_P(RioWait, WakesWhenAnotherThreadSignalsTheEventAndResetsIt) {
+    auto waiter = wait_async(10000);
+    std::this_thread::sleep_for(50ms);
+    const std::uint64_t one = 1;
+    ASSERT_EQ(::write(event.fd, &one, sizeof one), static_cast<ssize_t>(sizeof one));
+    const auto [rc, took] = waiter.get();
+    EXPECT_EQ(rc, 0);
+    EXPECT_LT(took, 5s);
+    EXPECT_FALSE(event_signaled(event.fd, 0ms)); // reset: the next wait sleeps again
+}
+
+TEST_P(RioWait, ReturnsAfterItsTimeoutWhenNothingHappens) {
+    const auto start = Clock::now();
+    EXPECT_EQ(cq.wait(30), 0);
+    EXPECT_GE(Clock::now() - start, 25ms);
+    EXPECT_EQ(cq.dequeue({}), 0U);
+}
+
+TEST_P(RioWait, LeavesNoNotificationArmedBehind) {
+    EXPECT_EQ(cq.wait(10), 0);
+    // wait disarms on return: the application's own notify() is free to arm again.
+    EXPECT_EQ(cq.notify(), 0);
+}
+
+TEST_P(RioWait, NeedsAnEventNotification) {
+    CqOptions o;
+    o.backend = GetParam();
+    auto polling = CompletionQueue::create(4, nullptr, o);
+    ASSERT_TRUE(polling.ok());
+    EXPECT_EQ(polling.value().wait(0), wsa::einval);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RioWait, ::testing::Values(Backend::uring, Backend::epoll),
+                         backend_param_name);
+
+} // namespace
+} // namespace riosp::rio::test
