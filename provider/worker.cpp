@@ -17,9 +17,11 @@ Worker::~Worker() {
     join();
 }
 
-int Worker::start(unsigned id, DWORD queue_size, std::chrono::microseconds spin) noexcept {
+int Worker::start(unsigned id, DWORD queue_size, std::chrono::microseconds spin,
+                  int idle_ms) noexcept {
     (void)id;
     spin_ = spin;
+    idle_ms_ = idle_ms;
     if (int err = wake_.open())
         return err;
     RIO_NOTIFICATION_COMPLETION notification{};
@@ -77,11 +79,11 @@ void Worker::run() noexcept {
                 continue;
         }
         // Sleep until a completion may be waiting (on io_uring: on the ring itself, no hop
-        // through rio's progress thread), a wake-up, or at most idle_poll_ms: a dequeue every
-        // idle_poll_ms also enters the kernel, which runs any io_uring completion work still
+        // through rio's progress thread), a wake-up, or at most idle_ms_: a dequeue every
+        // idle_ms_ also enters the kernel, which runs any io_uring completion work still
         // queued to this thread (belt and braces for a lost notification; idle cost: a few
         // syscalls per second).
-        (void)cq_->wait(WorkerPool::idle_poll_ms);
+        (void)cq_->wait(idle_ms_);
     }
     // Stopping (last WSPCleanup): every socket was aborted; collect the aborted completions
     // until none has come for a while, so sockets can be recycled.
@@ -106,15 +108,25 @@ std::chrono::microseconds WorkerPool::busy_poll_budget() noexcept {
     return std::chrono::microseconds(0);
 }
 
+int WorkerPool::idle_wait_ms() noexcept {
+    if (const char* ms = std::getenv("RIOSP_WORKER_IDLE_MS")) {
+        const long v = std::strtol(ms, nullptr, 10);
+        if (v >= 1 && v <= 3'600'000)
+            return static_cast<int>(v);
+    }
+    return idle_poll_ms;
+}
+
 int WorkerPool::start(unsigned count) noexcept {
     const auto spin = busy_poll_budget();
+    const int idle_ms = idle_wait_ms();
     if (count == 0)
         count = std::max(1u, std::thread::hardware_concurrency());
     try {
         workers_.reserve(count);
         for (unsigned i = 0; i < count; ++i) {
             workers_.push_back(std::make_unique<Worker>());
-            if (int err = workers_.back()->start(i, cq_entries, spin)) {
+            if (int err = workers_.back()->start(i, cq_entries, spin, idle_ms)) {
                 stop();
                 return err;
             }

@@ -22,8 +22,10 @@ public:
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
-    // spin: busy-poll budget before sleeping (0: sleep as soon as the queue is empty).
-    [[nodiscard]] int start(unsigned id, DWORD queue_size, std::chrono::microseconds spin) noexcept;
+    // spin: busy-poll budget before sleeping (0: sleep as soon as the queue is empty);
+    // idle_ms: longest sleep between two looks at the completion queue.
+    [[nodiscard]] int start(unsigned id, DWORD queue_size, std::chrono::microseconds spin,
+                            int idle_ms) noexcept;
     void request_stop() noexcept;
     void join() noexcept;
     [[nodiscard]] rio::CompletionQueue& completion_queue() noexcept { return *cq_; }
@@ -38,6 +40,7 @@ private:
     std::thread thread_;
     std::atomic<bool> stop_{false};
     std::chrono::microseconds spin_{0};
+    int idle_ms_ = 50;
 };
 
 class WorkerPool {
@@ -56,8 +59,11 @@ public:
 
     // Completions a worker takes per dequeue: bounded for fairness between sockets.
     static constexpr unsigned drain_batch = 256;
-    // Longest idle sleep of a worker between two looks at its completion queue.
+    // Longest idle sleep of a worker between two looks at its completion queue: idle_poll_ms,
+    // or RIOSP_WORKER_IDLE_MS=<1..3600000>. Completions wake a worker by themselves; the bound
+    // only caps the cost of a lost wake-up (tests run with an hour to prove there is none).
     static constexpr int idle_poll_ms = 50;
+    [[nodiscard]] static int idle_wait_ms() noexcept;
     // CQ entries per worker: each socket's request queue charges 2 (one send, one receive).
     static constexpr DWORD cq_entries = 64 * 1024;
 

@@ -130,5 +130,17 @@ TEST(ProviderBusyPoll, IsOffByDefaultAndSetFromTheEnvironment) {
     unsetenv("RIOSP_BUSY_POLL_US");
 }
 
+TEST(ProviderWorkerIdle, BoundIsFiftyMillisecondsUnlessTheEnvironmentSetsAValidOne) {
+    unsetenv("RIOSP_WORKER_IDLE_MS");
+    EXPECT_EQ(WorkerPool::idle_wait_ms(), 50);
+    setenv("RIOSP_WORKER_IDLE_MS", "3600000", 1);
+    EXPECT_EQ(WorkerPool::idle_wait_ms(), 3'600'000);
+    for (const char* bad : {"0", "-5", "3600001", "soon"}) {
+        setenv("RIOSP_WORKER_IDLE_MS", bad, 1);
+        EXPECT_EQ(WorkerPool::idle_wait_ms(), 50) << bad;
+    }
+    unsetenv("RIOSP_WORKER_IDLE_MS");
+}
+
 } // namespace
 } // namespace riosp::provider
