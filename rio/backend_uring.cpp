@@ -412,12 +412,17 @@ void uring_cancel_locked(Dir& d) noexcept {
     // Everything this direction has in the kernel carries &d as user data.
     io_uring_prep_cancel64(sqe, reinterpret_cast<std::uintptr_t>(&d), IORING_ASYNC_CANCEL_ALL);
     io_uring_sqe_set_data64(sqe, 0);
-    submit_locked(*d.cq);
+    // The cancelled requests post their own CQEs; one for the cancel itself would only wake
+    // the ring's waiter (a worker) while this thread still holds the CQ lock.
+    sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+    // Watch the ring before entering the kernel: the cancelled CQEs may wake a thread waiting
+    // on the ring (CompletionQueue::wait) at once, and it should not find the lock still held.
     uring_arm_locked(*d.cq);
+    submit_locked(*d.cq);
 }
 
 void uring_arm_locked(Cq& cq) noexcept {
-    if (cq.single_owner || cq.poll_token == 0)
+    if (cq.single_owner || cq.poll_token == 0 || cq.ring_waiters > 0)
         return;
     (void)Poller::instance(Backend::uring)
         .modify(cq.uring->ring.ring_fd, cq.poll_token, EPOLLIN | EPOLLONESHOT);

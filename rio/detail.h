@@ -87,6 +87,10 @@ struct Cq {
     bool has_notification = false;
     bool notify_reset = false;
     bool armed = false;
+    // Threads inside CompletionQueue::wait, polling the ring descriptor themselves: while one
+    // does, the progress thread is not asked to watch the ring (it would be a second wake-up,
+    // paid by the thread that posted the completion).
+    std::uint32_t ring_waiters = 0;
     int event_fd = -1;
     std::atomic<std::uint64_t> submits{0};
     // io_uring: requests that reached the kernel naming a registered (fixed) buffer.

@@ -101,6 +101,33 @@ TEST_P(RioWait, LeavesNoNotificationArmedBehind) {
     EXPECT_EQ(cq.notify(), 0);
 }
 
+TEST_P(RioWait, SendsQueuedBehindARunningOneProgressWhileTheOwnerWaits) {
+    // Four 1 MiB sends, each committed alone: on io_uring the later ones wait behind the
+    // running one, and while a thread waits on the ring nothing else resubmits them.
+    std::vector<char> big(std::size_t{1} << 20, 'w');
+    auto reg = RegisteredBuffer::create(big);
+    ASSERT_TRUE(reg.ok());
+    for (std::uintptr_t i = 0; i < 4; ++i) {
+        RIO_BUF b = reg.value().slice(0, static_cast<ULONG>(big.size()));
+        ASSERT_EQ(rq.send({&b, 1}, 0, ctx(i)), 0);
+    }
+    std::thread reader([this, total = 4 * big.size()] { (void)pair.peer_recv(total, 20s); });
+    std::vector<RIORESULT> got;
+    const auto deadline = Clock::now() + 20s;
+    while (got.size() < 4 && Clock::now() < deadline) {
+        ASSERT_EQ(cq.wait(10000), 0);
+        RIORESULT batch[4];
+        const ULONG n = cq.dequeue(batch);
+        got.insert(got.end(), batch, batch + n);
+    }
+    reader.join();
+    ASSERT_EQ(got.size(), 4U);
+    for (std::uintptr_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(got[i].RequestContext, i); // in submission order
+        EXPECT_EQ(got[i].BytesTransferred, big.size());
+    }
+}
+
 TEST_P(RioWait, NeedsAnEventNotification) {
     CqOptions o;
     o.backend = GetParam();
