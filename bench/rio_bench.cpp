@@ -120,11 +120,17 @@ private:
     std::uint64_t bytes_ = 0;
 };
 
+// Skips the benchmark, saying why, when the backend cannot run on this machine.
+bool skipped_unavailable(benchmark::State& state, rio::Backend backend) {
+    if (rio::backend_available(backend))
+        return false;
+    state.SkipWithError("backend not available");
+    return true;
+}
+
 void ping_pong(benchmark::State& state, rio::Backend backend, Wait wait) {
-    if (!rio::backend_available(backend)) {
-        state.SkipWithError("backend not available");
+    if (skipped_unavailable(state, backend))
         return;
-    }
     TcpPair pair = make_tcp_pair();
     std::thread echo([fd = pair.server] {
         std::array<char, 64> buf{};
@@ -151,10 +157,8 @@ void ping_pong(benchmark::State& state, rio::Backend backend, Wait wait) {
 // One 64 KiB RIOSend at a time, each waited for: the same shape as the blocking send_all.
 void stream(benchmark::State& state, rio::Backend backend, Wait wait) {
     constexpr std::size_t kChunk = 64 * 1024;
-    if (!rio::backend_available(backend)) {
-        state.SkipWithError("backend not available");
+    if (skipped_unavailable(state, backend))
         return;
-    }
     TcpPair pair = make_tcp_pair();
     std::thread reader([fd = pair.server] {
         std::vector<char> buf(kChunk);
@@ -184,10 +188,8 @@ void stream(benchmark::State& state, rio::Backend backend, Wait wait) {
 // naming plain memory, so the pair shows what the buffer table is worth.
 void stream_in(benchmark::State& state, rio::Backend backend, bool fixed_buffers) {
     constexpr std::size_t kChunk = 64 * 1024;
-    if (!rio::backend_available(backend)) {
-        state.SkipWithError("backend not available");
+    if (skipped_unavailable(state, backend))
         return;
-    }
     TcpPair pair = make_tcp_pair();
     std::thread writer([fd = pair.server] {
         std::vector<char> buf(kChunk, 'y');
