@@ -89,9 +89,9 @@ void deliver(Socket& s, PendingOp& op, int error) noexcept {
     if (op.overlapped) {
         complete_overlapped(op, error, op.transferred);
     } else if (op.waiter != nullptr) {
-        op.waiter->done = true;
         op.waiter->error = error;
         op.waiter->bytes = op.transferred;
+        op.waiter->done.store(true, std::memory_order_release);
         s.cv.notify_all();
     }
 }

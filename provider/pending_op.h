@@ -3,6 +3,8 @@
 // on the socket's condition variable for `done`).
 #pragma once
 
+#include <atomic>
+
 #include <riosp/spi.h>
 
 #include <array>
@@ -28,7 +30,9 @@ struct PendingOp {
     // Blocking ops: where the waiting thread (on the socket's condition variable) reads its
     // result; it lives on that thread's stack until `done`.
     struct Waiter {
-        bool done = false;
+        // Set under the socket's lock; atomic because a busy-polling caller also reads it
+        // without the lock while it spins.
+        std::atomic<bool> done{false};
         int error = 0;
         DWORD bytes = 0;
     };

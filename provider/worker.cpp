@@ -119,6 +119,7 @@ int WorkerPool::idle_wait_ms() noexcept {
 
 int WorkerPool::start(unsigned count) noexcept {
     const auto spin = busy_poll_budget();
+    spin_ = spin;
     const int idle_ms = idle_wait_ms();
     if (count == 0)
         count = std::max(1u, std::thread::hardware_concurrency());

@@ -56,6 +56,8 @@ public:
     // The worker a new socket is assigned to (round robin).
     [[nodiscard]] Worker& assign() noexcept;
     [[nodiscard]] unsigned size() const noexcept { return static_cast<unsigned>(workers_.size()); }
+    // The busy-poll budget the pool runs with (0: off); blocking callers spin as long.
+    [[nodiscard]] std::chrono::microseconds spin() const noexcept { return spin_; }
 
     // Completions a worker takes per dequeue: bounded for fairness between sockets.
     static constexpr unsigned drain_batch = 256;
@@ -70,6 +72,7 @@ public:
 private:
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<unsigned> next_{0};
+    std::chrono::microseconds spin_{0};
 };
 
 } // namespace riosp::provider

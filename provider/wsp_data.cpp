@@ -6,7 +6,10 @@
 #include "data_path.h"
 #include "provider_state.h"
 #include "socket.h"
+#include "worker.h"
 #include "wsp.h"
+
+#include <chrono>
 
 namespace riosp::provider {
 namespace {
@@ -41,7 +44,18 @@ int wait_blocking(Socket& s, PendingOp& queued, SocketLock& lock, const Call& c,
                   LPINT lpErrno) noexcept {
     PendingOp::Waiter waiter;
     queued.waiter = &waiter;
-    s.cv.wait(lock, [&] { return waiter.done; });
+    if (const auto spin = worker_pool().spin(); spin.count() > 0) {
+        // Busy-poll mode: the worker spins on its completion queue, so spin here too before
+        // sleeping; then handing the result over is a store, not a futex wake-up of this
+        // thread. Opt-in, as it costs this core for up to `spin` per call.
+        lock.unlock();
+        const auto until = std::chrono::steady_clock::now() + spin;
+        while (!waiter.done.load(std::memory_order_acquire) &&
+               std::chrono::steady_clock::now() < until) {
+        }
+        lock.lock();
+    }
+    s.cv.wait(lock, [&] { return waiter.done.load(std::memory_order_relaxed); });
     if (c.bytes_out != nullptr)
         *c.bytes_out = waiter.bytes;
     return waiter.error == 0 ? 0 : fail(lpErrno, waiter.error);
