@@ -70,6 +70,10 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
         sock->cv.wait_for(lock, std::chrono::seconds(sock->linger_seconds),
                           [sock] { return sock->send_ring.empty() && sock->send_ops.empty(); });
     }
+    // {1,n} non-blocking: bytes the kernel took but could not send yet (the peer's window is
+    // closed) are queued data too; riosp's ring may have drained into the kernel already.
+    if (event == HalfCloseEvent::close_linger_nonblocking && rio::net::has_unsent_data(sock->fd))
+        return fail(lpErrno, WSAEWOULDBLOCK);
     HalfCloseResult r = sock->state.apply(event);
     if (!r.ok())
         return fail(lpErrno, r.error);

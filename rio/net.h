@@ -35,6 +35,10 @@ inline constexpr NativeSocket invalid_socket = -1;
 [[nodiscard]] int wait_writable(NativeSocket s, int timeout_ms) noexcept;
 // shutdown(SHUT_WR): the FIN. Callers guarantee no send is queued before it.
 [[nodiscard]] int shutdown_send(NativeSocket s) noexcept;
+// Whether the kernel still holds bytes of this connection that it has not sent (a peer with a
+// closed window). Linux: SIOCOUTQNSD. Winsock has no such query, so on Windows this is false
+// and only riosp's own send ring counts as queued data.
+[[nodiscard]] bool has_unsent_data(NativeSocket s) noexcept;
 // Graceful close (the kernel finishes sending in the background), or abortive: SO_LINGER
 // {1,0} then close, so the peer sees a RST and no TIME_WAIT is left.
 void close(NativeSocket s, bool abortive) noexcept;

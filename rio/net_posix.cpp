@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -182,6 +183,11 @@ int wait_writable(NativeSocket s, int timeout_ms) noexcept {
 
 int shutdown_send(NativeSocket s) noexcept {
     return ::shutdown(s, SHUT_WR) == 0 ? 0 : last_wsa();
+}
+
+bool has_unsent_data(NativeSocket s) noexcept {
+    int unsent = 0;
+    return ::ioctl(s, SIOCOUTQNSD, &unsent) == 0 && unsent > 0; // EINVAL when not connected
 }
 
 void close(NativeSocket s, bool abortive) noexcept {

@@ -214,6 +214,10 @@ int shutdown_send(NativeSocket s) noexcept {
     return ::shutdown(native(s), SD_SEND) == 0 ? 0 : last_wsa();
 }
 
+bool has_unsent_data(NativeSocket) noexcept {
+    return false; // no Winsock query for unsent bytes (see net.h)
+}
+
 void close(NativeSocket s, bool abortive) noexcept {
     if (s == invalid_socket)
         return;
