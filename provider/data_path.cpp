@@ -18,7 +18,10 @@
 
 #include <rio/rio_table.h>
 
+#include <gsl/gsl>
+
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <span>
@@ -137,8 +140,36 @@ int attach_data_path(Socket& s, SocketLock& lock) noexcept {
     return 0;
 }
 
+namespace {
+
+// With nothing queued or in flight, the kernel may take the bytes at once: one send(2) from the
+// caller's buffers, no copy into the ring, no RIO send, and so no completion for a worker to
+// wake up for. Order holds (the ring is empty), and so does the FIN's place behind the data.
+void send_inline(Socket& s, PendingOp& op) noexcept {
+    if (!s.send_ring.empty() || s.send_in_flight > 0 || !s.rq || s.releasing)
+        return;
+    std::array<rio::net::ConstBytes, max_wsabufs> parts{};
+    std::size_t n = 0;
+    DWORD skip = op.transferred;
+    for (DWORD i = 0; i < op.buf_count; ++i) {
+        const WSABUF& b = op.bufs[i];
+        if (skip >= b.len) {
+            skip -= b.len;
+            continue;
+        }
+        parts[n++] = rio::net::ConstBytes{b.buf + skip, b.len - skip};
+        skip = 0;
+    }
+    if (n > 0)
+        op.transferred += gsl::narrow_cast<DWORD>(
+            rio::net::send_now(s.fd, std::span<const rio::net::ConstBytes>(parts.data(), n)));
+}
+
+} // namespace
+
 bool take_send_bytes(Socket& s, PendingOp& op) noexcept {
-    // Skip what earlier passes already copied, then copy into the ring's contiguous runs.
+    send_inline(s, op);
+    // Skip what was already sent or copied, then copy into the ring's contiguous runs.
     DWORD skip = op.transferred;
     for (DWORD i = 0; i < op.buf_count && s.send_ring.free() > 0; ++i) {
         const WSABUF& b = op.bufs[i];

@@ -7,7 +7,9 @@
 // Every function returns 0 or a WSA error code (rio/wsa_error.h), never throws.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace riosp::rio::net {
 
@@ -35,6 +37,14 @@ inline constexpr NativeSocket invalid_socket = -1;
 [[nodiscard]] int wait_writable(NativeSocket s, int timeout_ms) noexcept;
 // shutdown(SHUT_WR): the FIN. Callers guarantee no send is queued before it.
 [[nodiscard]] int shutdown_send(NativeSocket s) noexcept;
+// Sends what the kernel takes at once from the parts, in order, without blocking and without
+// SIGPIPE: the bytes taken (0 when it would block). An error also answers 0, so the caller's
+// queued path (the RIO send) meets it again and reports it where errors are reported.
+struct ConstBytes {
+    const void* data;
+    std::size_t size;
+};
+[[nodiscard]] std::size_t send_now(NativeSocket s, std::span<const ConstBytes> parts) noexcept;
 // Whether the kernel still holds bytes of this connection that it has not sent (a peer with a
 // closed window). Linux: SIOCOUTQNSD. Winsock has no such query, so on Windows this is false
 // and only riosp's own send ring counts as queued data.

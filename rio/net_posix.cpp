@@ -12,10 +12,12 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 namespace riosp::rio::net {
 namespace {
@@ -183,6 +185,21 @@ int wait_writable(NativeSocket s, int timeout_ms) noexcept {
 
 int shutdown_send(NativeSocket s) noexcept {
     return ::shutdown(s, SHUT_WR) == 0 ? 0 : last_wsa();
+}
+
+std::size_t send_now(NativeSocket s, std::span<const ConstBytes> parts) noexcept {
+    iovec iov[16];
+    std::size_t n = 0;
+    for (const ConstBytes& p : parts) {
+        if (n == std::size(iov))
+            break; // the rest goes next time
+        iov[n++] = iovec{const_cast<void*>(p.data), p.size};
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = n;
+    const ssize_t sent = ::sendmsg(s, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return sent > 0 ? static_cast<std::size_t>(sent) : 0;
 }
 
 bool has_unsent_data(NativeSocket s) noexcept {

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <vector>
 
@@ -212,6 +213,19 @@ int wait_writable(NativeSocket s, int timeout_ms) noexcept {
 
 int shutdown_send(NativeSocket s) noexcept {
     return ::shutdown(native(s), SD_SEND) == 0 ? 0 : last_wsa();
+}
+
+std::size_t send_now(NativeSocket s, std::span<const ConstBytes> parts) noexcept {
+    WSABUF bufs[16];
+    DWORD n = 0;
+    for (const ConstBytes& p : parts) {
+        if (n == std::size(bufs))
+            break; // the rest goes next time
+        bufs[n++] =
+            WSABUF{static_cast<ULONG>(p.size), static_cast<char*>(const_cast<void*>(p.data))};
+    }
+    DWORD sent = 0; // the socket is non-blocking (open_tcp): WSAEWOULDBLOCK instead of waiting
+    return WSASend(native(s), bufs, n, &sent, 0, nullptr, nullptr) == 0 ? sent : 0;
 }
 
 bool has_unsent_data(NativeSocket) noexcept {
