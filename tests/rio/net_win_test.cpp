@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <string>
 #include <thread>
 
 namespace riosp::rio::net {
@@ -227,6 +228,30 @@ TEST(NetWin, DataReadableBytesAndHalfClose) {
     EXPECT_EQ(recv_some(p.server.s, buf, sizeof buf), 0);
     ASSERT_EQ(send_all(p.server.s, "back", 4), 4);
     EXPECT_EQ(recv_some(p.client.s, buf, sizeof buf), 4);
+}
+
+TEST(NetWin, SendNowTakesThePartsInOrderWithoutBlocking) {
+    Pair p;
+    const ConstBytes parts[] = {{"now ", 4}, {"in order", 8}};
+    EXPECT_EQ(send_now(p.client.s, parts), 12U);
+    char buf[32] = {};
+    int got = 0;
+    while (got < 12 && wait_readable(p.server.s, 5000) == 0) {
+        const int r = recv_some(p.server.s, buf + got, static_cast<int>(sizeof buf) - got);
+        if (r <= 0)
+            break;
+        got += r;
+    }
+    EXPECT_EQ(std::string(buf, static_cast<std::size_t>(got)), "now in order");
+    // Winsock has no count of unsent bytes: only riosp's own ring counts there.
+    EXPECT_FALSE(has_unsent_data(p.client.s));
+}
+
+TEST(NetWin, SendNowOnAClosedConnectionTakesNothing) {
+    Pair p;
+    ASSERT_EQ(shutdown_send(p.client.s), 0);
+    const ConstBytes part[] = {{"late", 4}};
+    EXPECT_EQ(send_now(p.client.s, part), 0U); // the queued path reports the error
 }
 
 bool under_wine() {
