@@ -4,9 +4,11 @@
 // - Receive: one RIO receive is kept posted into the free part of the receive ring whenever
 //   there is room (even after SD_RECEIVE: the spec wants incoming data still accepted, no RST).
 //   Application receives are served from the ring; a completion with 0 bytes is the peer's FIN.
-// - Send: application bytes are copied into the send ring and one RIO send at a time carries
-//   the oldest contiguous run to the kernel, so bytes go out in order even if the kernel takes
-//   a send only partly. An application send completes once all of its bytes are in the ring.
+// - Send: with the ring empty and no RIO send in flight, the kernel first gets the bytes
+//   straight from the application's buffers (send_inline: what it takes at once). The rest is
+//   copied into the send ring and one RIO send at a time carries the oldest contiguous run to
+//   the kernel, so bytes go out in order even if the kernel takes a send only partly. An
+//   application send completes once all of its bytes are in the kernel or the ring.
 // - FIN ordering: while the ring holds bytes it holds one of the state machine's pending sends
 //   (`ring_counted`), so the machine can only say issue_fin once the ring has drained.
 #include "data_path.h"
