@@ -99,7 +99,7 @@ public:
         // Closing a socket whose kernel receive queue still holds data resets the connection
         // (Linux and Windows alike), and a reset discards what was in flight. Legal exactly
         // when the peer sent bytes we never received.
-        if (read_status_ == ECONNRESET && m_.peer_sent > m_.received)
+        if ((read_status_ == ECONNRESET || peer_send_saw_reset_) && m_.peer_sent > m_.received)
             return {};
         if (peer_got_.size() < m_.sent)
             return "peer got " + std::to_string(peer_got_.size()) + " of " +
@@ -226,6 +226,10 @@ private:
         long got = bsd_send_some(peer_, data.data(), n);
         if (got > 0)
             m_.peer_sent += static_cast<std::size_t>(got);
+        // A reset reaches the peer's socket once: if this send takes the error, the reader
+        // afterwards sees a plain EOF (the reset also shut the socket down both ways).
+        if (got == -ECONNRESET || got == -EPIPE)
+            peer_send_saw_reset_ = true;
         return {};
     }
 
@@ -253,6 +257,7 @@ private:
     std::thread reader_;
     std::string peer_got_;
     int read_status_ = 0;
+    bool peer_send_saw_reset_ = false;
 };
 
 std::uint64_t seed_from_env() {
