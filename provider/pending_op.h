@@ -3,11 +3,10 @@
 // on the socket's condition variable for `done`).
 #pragma once
 
-#include <atomic>
-
 #include <riosp/spi.h>
 
 #include <array>
+#include <atomic>
 
 namespace riosp::provider {
 
