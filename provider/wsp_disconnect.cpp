@@ -8,6 +8,7 @@
 #include "wsp.h"
 
 #include <chrono>
+#include <thread>
 
 namespace riosp::provider {
 namespace {
@@ -64,11 +65,19 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
                                      ? HalfCloseEvent::close_linger_nonblocking
                                      : HalfCloseEvent::close_graceful;
     if (event == HalfCloseEvent::close_graceful && sock->linger_on && sock->linger_seconds > 0) {
-        // {1,n} on a blocking socket: wait (on this thread) up to n seconds for the queued data
-        // to reach the kernel, then close gracefully either way (closesocket's documented
-        // behaviour; the kernel still owns what it took).
-        sock->cv.wait_for(lock, std::chrono::seconds(sock->linger_seconds),
-                          [sock] { return sock->send_ring.empty() && sock->send_ops.empty(); });
+        // {1,n} on a blocking socket: wait (on this thread) up to n seconds until the remaining
+        // data has been sent — out of riosp's ring and out of the kernel's unsent queue — then
+        // close gracefully either way (closesocket's documented behaviour). The kernel gives
+        // no wake-up for "nothing left unsent", so that part is looked at every millisecond.
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::seconds(sock->linger_seconds);
+        sock->cv.wait_until(lock, deadline,
+                            [sock] { return sock->send_ring.empty() && sock->send_ops.empty(); });
+        while (rio::net::has_unsent_data(sock->fd) && std::chrono::steady_clock::now() < deadline) {
+            lock.unlock();
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            lock.lock();
+        }
     }
     // {1,n} non-blocking: bytes the kernel took but could not send yet (the peer's window is
     // closed) are queued data too; riosp's ring may have drained into the kernel already.

@@ -205,6 +205,29 @@ TEST_F(ProviderTest, NonBlockingLingerCloseWithQueuedDataWouldBlockAndKeepsTheHa
     bsd_close(peer);
 }
 
+TEST_F(ProviderTest, BlockingLingerCloseWaitsUntilTheKernelHasSentWhatItTook) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    // Small enough for the kernel to take it all at once (riosp's ring stays empty), too much
+    // for a peer that does not read yet: it waits unsent in the kernel.
+    const std::string data = pattern(256 * 1024);
+    std::string got;
+    const auto start = std::chrono::steady_clock::now();
+    std::thread reader([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        EXPECT_EQ(bsd_read_to_end(peer, got, 10000), 0);
+    });
+    EXPECT_EQ(send_str(s, data), static_cast<int>(data.size()));
+    linger l{1, 10};
+    ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l), 0);
+    EXPECT_EQ(closesocket(s), 0);
+    // closesocket returned only once the peer's reading let the last bytes go.
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+    reader.join();
+    EXPECT_EQ(got.size(), data.size());
+    bsd_close(peer);
+}
+
 TEST_F(ProviderTest, NonBlockingLingerCloseWithNothingQueuedClosesAtOnce) {
     int peer = -1;
     SOCKET s = connect_pair(peer);
