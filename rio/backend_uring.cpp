@@ -206,10 +206,9 @@ int fixed_buffer_locked(Cq& cq, std::uint32_t buffer) noexcept {
         const bool entered = update_buffer_slot(st, buffer, region.base, region.length);
         cell.store((std::uint64_t{region.generation} << 1) | (entered ? 1U : 0U),
                    std::memory_order_relaxed);
-        if (entered)
-            st.entered.fetch_add(1, std::memory_order_relaxed);
         if (!entered)
             return -1;
+        st.entered.fetch_add(1, std::memory_order_relaxed);
     } else if ((seen & 1U) == 0) {
         return -1;
     }
@@ -412,13 +411,11 @@ void uring_cancel_locked(Dir& d) noexcept {
     // Everything this direction has in the kernel carries &d as user data.
     io_uring_prep_cancel64(sqe, reinterpret_cast<std::uintptr_t>(&d), IORING_ASYNC_CANCEL_ALL);
     io_uring_sqe_set_data64(sqe, 0);
-    // The cancelled requests post their own CQEs; one for the cancel itself would only wake
-    // the ring's waiter (a worker) while this thread still holds the CQ lock.
+    // The cancelled requests post their own CQEs; one for the cancel itself would only be
+    // reaped and dropped (and wake whoever waits on the ring for nothing).
     sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
-    // Watch the ring before entering the kernel: the cancelled CQEs may wake a thread waiting
-    // on the ring (CompletionQueue::wait) at once, and it should not find the lock still held.
-    uring_arm_locked(*d.cq);
     submit_locked(*d.cq);
+    uring_arm_locked(*d.cq);
 }
 
 void uring_arm_locked(Cq& cq) noexcept {
