@@ -673,7 +673,8 @@ int CompletionQueue::wait(int timeout_ms) noexcept {
         // Completions queued by other threads (their dequeue or an RQ's teardown reaps this
         // ring too) signal the event; the kernel's own show on the ring descriptor below.
         cq.armed = true;
-        ++cq.ring_waiters; // the ring is watched by this thread, not the progress thread
+        if (ring)
+            ++cq.ring_waiters; // the ring is watched by this thread, not the progress thread
     }
     pollfd fds[2] = {{cq.event_fd, POLLIN, 0}, {ring ? detail::uring_ring_fd(cq) : -1, POLLIN, 0}};
     if (::poll(fds, ring ? 2 : 1, timeout_ms) > 0 && (fds[0].revents & POLLIN) != 0)
@@ -682,7 +683,8 @@ int CompletionQueue::wait(int timeout_ms) noexcept {
     // that returns at once).
     std::lock_guard lock(cq.mu);
     cq.armed = false;
-    --cq.ring_waiters;
+    if (ring)
+        --cq.ring_waiters;
     return 0;
 }
 

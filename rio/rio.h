@@ -139,7 +139,9 @@ public:
     // signalled (by a completion, or by another thread waking the caller), or timeout_ms passes
     // (-1: no limit); then resets the event. On io_uring the caller waits on the ring itself, so
     // a kernel completion wakes it directly rather than through rio's progress thread (one
-    // thread hop less per completion). 0, or WSAEINVAL on a CQ without RIO_EVENT_COMPLETION.
+    // thread hop less per completion). It takes over a notification armed by notify() (one
+    // notification per CQ): the event fires for whichever comes first, and wait disarms.
+    // 0, or WSAEINVAL on a CQ without RIO_EVENT_COMPLETION.
     [[nodiscard]] int wait(int timeout_ms) noexcept;
 
     [[nodiscard]] Backend backend() const noexcept;
