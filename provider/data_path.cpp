@@ -144,13 +144,10 @@ int attach_data_path(Socket& s, SocketLock& lock) noexcept {
 
 namespace {
 
-// With nothing queued or in flight, the kernel may take the bytes at once: one send(2) from the
-// caller's buffers, no copy into the ring, no RIO send, and so no completion for a worker to
-// wake up for. Order holds (the ring is empty), and so does the FIN's place behind the data.
-void send_inline(Socket& s, PendingOp& op) noexcept {
-    if (!s.send_ring.empty() || s.send_in_flight > 0 || !s.rq || s.releasing)
-        return;
-    std::array<rio::net::ConstBytes, max_wsabufs> parts{};
+using Parts = std::array<rio::net::ConstBytes, max_wsabufs>;
+
+// The op's bytes not yet sent or copied (past op.transferred), buffer by buffer; how many.
+std::size_t unsent_parts(const PendingOp& op, Parts& parts) noexcept {
     std::size_t n = 0;
     DWORD skip = op.transferred;
     for (DWORD i = 0; i < op.buf_count; ++i) {
@@ -162,7 +159,17 @@ void send_inline(Socket& s, PendingOp& op) noexcept {
         parts[n++] = rio::net::ConstBytes{b.buf + skip, b.len - skip};
         skip = 0;
     }
-    if (n > 0)
+    return n;
+}
+
+// With nothing queued or in flight, the kernel may take the bytes at once: one send(2) from the
+// caller's buffers, no copy into the ring, no RIO send, and so no completion for a worker to
+// wake up for. Order holds (the ring is empty), and so does the FIN's place behind the data.
+void send_inline(Socket& s, PendingOp& op) noexcept {
+    if (!s.send_ring.empty() || s.send_in_flight > 0 || !s.rq || s.releasing)
+        return;
+    Parts parts{};
+    if (const std::size_t n = unsent_parts(op, parts); n > 0)
         op.transferred += gsl::narrow_cast<DWORD>(
             rio::net::send_now(s.fd, std::span<const rio::net::ConstBytes>(parts.data(), n)));
 }
@@ -171,17 +178,12 @@ void send_inline(Socket& s, PendingOp& op) noexcept {
 
 bool take_send_bytes(Socket& s, PendingOp& op) noexcept {
     send_inline(s, op);
-    // Skip what was already sent or copied, then copy into the ring's contiguous runs.
-    DWORD skip = op.transferred;
-    for (DWORD i = 0; i < op.buf_count && s.send_ring.free() > 0; ++i) {
-        const WSABUF& b = op.bufs[i];
-        if (skip >= b.len) {
-            skip -= b.len;
-            continue;
-        }
-        const char* src = b.buf + skip;
-        std::uint32_t left = b.len - skip;
-        skip = 0;
+    // Copy what is left into the ring's contiguous runs.
+    Parts parts{};
+    const std::size_t count = unsent_parts(op, parts);
+    for (std::size_t i = 0; i < count && s.send_ring.free() > 0; ++i) {
+        const char* src = static_cast<const char*>(parts[i].data);
+        auto left = gsl::narrow_cast<std::uint32_t>(parts[i].size);
         while (left > 0 && s.send_ring.free() > 0) {
             std::uint32_t n = std::min(left, s.send_ring.writable_run());
             std::memcpy(s.send_base() + s.send_ring.write_offset(), src, n);
