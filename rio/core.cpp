@@ -3,13 +3,7 @@
 #include <rio/detail.h>
 #include <rio/rio_testing.h>
 
-#include <riosp/event_handle.h>
-
 #include <gsl/gsl>
-
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -152,7 +146,7 @@ private:
         entry(index).state.store(next << 32, std::memory_order_release);
         live_.fetch_sub(1, std::memory_order_relaxed);
         // Before the index can be handed out again: no ring may keep the old region pinned.
-        uring_forget_buffer(index);
+        backend_forget_buffer(index);
         std::lock_guard lock(mu_);
         free_.push_back(index); // capacity reserved in add(): cannot throw in practice
     }
@@ -169,43 +163,20 @@ BufferRegistry& registry() noexcept {
     return *r;
 }
 
-// ------------------------------------------------------------------ notification helpers
-void reset_event(int fd) noexcept {
-    // Manual-reset semantics: the eventfd stays readable until someone reads it. Only read when
-    // readable, because the application's eventfd may be blocking.
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0) {
-        std::uint64_t value = 0;
-        [[maybe_unused]] auto n = ::read(fd, &value, sizeof value);
-    }
-}
-
 std::unique_lock<std::mutex> lock_cq(Cq& cq) noexcept {
     return std::unique_lock(cq.mu);
-}
-
-bool backend_uses_uring(const Cq& cq) noexcept {
-    return cq.backend == Backend::uring;
 }
 
 void commit_locked(Dir& d) noexcept {
     if (d.committed == d.tail)
         return;
     d.committed = d.tail;
-    if (backend_uses_uring(*d.cq)) {
-        uring_commit_locked(d);
-    } else {
-        d.cq->submits.fetch_add(1, std::memory_order_relaxed);
-        epoll_flush_locked(d);
-    }
+    backend_commit_locked(d);
 }
 
 void cancel_locked(Dir& d) noexcept {
     d.cancel_upto = d.tail;
-    if (backend_uses_uring(*d.cq))
-        uring_cancel_locked(d);
-    else
-        cancel_pending_locked(d);
+    backend_cancel_locked(d);
 }
 
 int validate_flags(DWORD flags, bool is_send) noexcept {
@@ -341,7 +312,7 @@ Rq* take_rq(std::size_t recv, std::size_t send) noexcept {
 void recycle_rq(Rq* rq) noexcept {
     if (rq == nullptr)
         return;
-    rq->fd = -1;
+    rq->fd = net::invalid_socket;
     rq->socket_context = nullptr;
     rq->poll_token = 0;
     rq->recv.cq = rq->send.cq = nullptr;
@@ -369,11 +340,6 @@ void release_buffer(std::uint32_t index) noexcept {
 }
 BufferRegion buffer_region(std::uint32_t index) noexcept {
     return registry().region(index);
-}
-
-void signal_event(Cq& cq) noexcept {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(cq.event_fd, &one, sizeof one);
 }
 
 void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept {
@@ -421,49 +387,9 @@ using detail::Dir;
 using detail::Rq;
 
 // ================================================================== backend selection
-namespace {
-Backend choose_backend() noexcept {
-    const detail::UringProbe& probe = detail::uring_probe();
-    const char* forced = std::getenv("RIOSP_RIO_BACKEND");
-    Backend chosen = Backend::epoll;
-    char why[256];
-    if (forced != nullptr && std::strcmp(forced, "epoll") == 0) {
-        std::snprintf(why, sizeof why, "forced by RIOSP_RIO_BACKEND=epoll");
-    } else if (forced != nullptr &&
-               (std::strcmp(forced, "uring") == 0 || std::strcmp(forced, "io_uring") == 0)) {
-        if (probe.ok) {
-            chosen = Backend::uring;
-            std::snprintf(why, sizeof why, "forced by RIOSP_RIO_BACKEND=%s", forced);
-        } else {
-            std::snprintf(why, sizeof why, "RIOSP_RIO_BACKEND=%s but %s", forced, probe.why);
-        }
-    } else {
-        if (forced != nullptr && *forced != '\0')
-            std::fprintf(stderr, "riosp: RIOSP_RIO_BACKEND=%s not understood (uring|epoll)\n",
-                         forced);
-        if (probe.ok) {
-            chosen = Backend::uring;
-            std::snprintf(why, sizeof why, "probed");
-        } else {
-            std::snprintf(why, sizeof why, "%s", probe.why);
-        }
-    }
-    std::fprintf(stderr, "riosp: rio backend %s (%s)\n", backend_name(chosen), why);
-    return chosen;
-}
-} // namespace
-
 Backend active_backend() noexcept {
-    static const Backend chosen = choose_backend();
+    static const Backend chosen = detail::choose_backend();
     return chosen;
-}
-
-bool backend_available(Backend backend) noexcept {
-    return backend == Backend::epoll || detail::uring_probe().ok;
-}
-
-const char* backend_name(Backend backend) noexcept {
-    return backend == Backend::uring ? "io_uring" : "epoll";
 }
 
 // ================================================================== last error
@@ -540,22 +466,8 @@ Result<CompletionQueue> CompletionQueue::create(DWORD queue_size,
     using R = Result<CompletionQueue>;
     if (queue_size == 0 || queue_size > RIO_MAX_CQ_SIZE)
         return R::failure(wsa::einval);
-    if (options.backend == Backend::uring && !detail::uring_probe().ok)
+    if (!backend_available(options.backend))
         return R::failure(wsa::eopnotsupp);
-    int event_fd = -1;
-    bool reset = false;
-    if (notification != nullptr) {
-        // No IOCP on Linux: refusing is honest; an emulation would hide a port that nothing
-        // else in the process could wait on.
-        if (notification->Type != RIO_EVENT_COMPLETION)
-            return R::failure(wsa::einval);
-        event_fd = fd_from_event_handle(notification->Event.EventHandle);
-        if (event_fd < 0)
-            return R::failure(wsa::einval);
-        reset = notification->Event.NotifyReset != FALSE;
-        if (options.backend == Backend::uring && options.single_owner)
-            return R::failure(wsa::einval); // nobody but the owner may reap the ring
-    }
     std::unique_ptr<Cq> cq;
     try {
         cq = std::make_unique<Cq>();
@@ -564,19 +476,19 @@ Result<CompletionQueue> CompletionQueue::create(DWORD queue_size,
         return R::failure(wsa::enobufs);
     }
     cq->backend = options.backend;
-    cq->single_owner = options.backend == Backend::uring && options.single_owner &&
-                       detail::uring_probe().single_owner_ok;
+    cq->single_owner = options.single_owner && detail::single_owner_supported(options.backend);
     cq->header.capacity = queue_size;
-    cq->has_notification = notification != nullptr;
-    cq->event_fd = event_fd;
-    cq->notify_reset = reset;
     cq->fixed_buffers = options.fixed_buffers;
-    if (cq->backend == Backend::uring) {
-        if (int err = detail::uring_create(*cq); err != 0)
+    if (notification != nullptr) {
+        cq->has_notification = true;
+        cq->notification = *notification;
+        cq->notify_reset =
+            notification->Type == RIO_EVENT_COMPLETION && notification->Event.NotifyReset != FALSE;
+        if (int err = detail::open_notification(*cq, options); err != 0)
             return R::failure(err);
     }
-    if (!cq->single_owner) // single-owner rings are only reaped by their owner: no thread
-        detail::Poller::instance(cq->backend).retain();
+    if (int err = detail::backend_open(*cq); err != 0)
+        return R::failure(err);
     return CompletionQueue(std::move(cq));
 }
 
@@ -588,35 +500,22 @@ CompletionQueue::~CompletionQueue() {
         // A CQ outliving its request queues is part of the contract (RQs point at it).
         Expects(impl_->attached == 0);
     }
-    if (impl_->backend == Backend::uring)
-        detail::uring_destroy(*impl_);
     for (auto i = impl_->header.head; i != impl_->header.tail && !impl_->ring.empty(); ++i)
         detail::release_buffer(impl_->ring[i % impl_->ring.size()].buffer);
-    if (!impl_->single_owner) // the last CQ of its backend stops the poller thread
-        detail::Poller::instance(impl_->backend).release();
+    detail::backend_close(*impl_);
 }
 
 ULONG CompletionQueue::dequeue(std::span<RIORESULT> results) noexcept {
     Expects(impl_ != nullptr);
     Cq& cq = *impl_;
-    if (cq.queued.load(std::memory_order_relaxed) == 0) {
-        if (cq.backend == Backend::epoll) {
-            // Readiness backend: do the I/O that is ready here rather than wait for the poller
-            // thread to be scheduled (one thread hop less per completion).
-            detail::Poller::instance(Backend::epoll).poll_once();
-            if (cq.queued.load(std::memory_order_relaxed) == 0)
-                return 0;
-        } else if (!detail::uring_maybe_ready(cq)) {
-            return 0; // nothing queued, nothing in the kernel CQ: no lock, no syscall
-        }
-    }
+    if (cq.queued.load(std::memory_order_relaxed) == 0 && !detail::backend_may_complete(cq))
+        return 0;
     std::lock_guard lock(cq.mu);
     const std::size_t cap = cq.ring.size();
     if (cq.header.canary != detail::kCqCanary || cq.header.canary_end != detail::kCqCanary ||
         cq.header.capacity != cap || cq.header.tail - cq.header.head > cap)
         return RIO_CORRUPT_CQ;
-    if (cq.backend == Backend::uring)
-        detail::uring_reap_locked(cq);
+    detail::backend_reap_locked(cq);
     ULONG n = 0;
     while (n < results.size() && cq.header.head != cq.header.tail) {
         detail::Entry& e = cq.ring[cq.header.head % cap];
@@ -645,46 +544,36 @@ int CompletionQueue::notify() noexcept {
     if (cq.armed)
         return wsa::ealready;
     if (cq.notify_reset)
-        detail::reset_event(cq.event_fd);
-    if (cq.backend == Backend::uring)
-        detail::uring_reap_locked(cq);
+        detail::reset_event(cq);
+    detail::backend_reap_locked(cq);
     if (cq.eligible > 0) {
         detail::signal_event(cq); // completions already queued: notify at once (one shot)
         return 0;
     }
     cq.armed = true;
-    if (cq.backend == Backend::uring)
-        detail::uring_arm_locked(cq);
+    detail::backend_arm_locked(cq);
     return 0;
 }
 
 int CompletionQueue::wait(int timeout_ms) noexcept {
     Expects(impl_ != nullptr);
     Cq& cq = *impl_;
-    if (!cq.has_notification)
+    if (!detail::can_wait(cq))
         return wsa::einval;
-    const bool ring = cq.backend == Backend::uring;
     {
         std::lock_guard lock(cq.mu);
-        if (ring)
-            detail::uring_reap_locked(cq);
+        detail::backend_reap_locked(cq);
         if (cq.header.tail != cq.header.head)
             return 0;
-        // Completions queued by other threads (their dequeue or an RQ's teardown reaps this
-        // ring too) signal the event; the kernel's own show on the ring descriptor below.
         cq.armed = true;
-        if (ring)
-            ++cq.ring_waiters; // the ring is watched by this thread, not the progress thread
+        detail::backend_wait_begin_locked(cq);
     }
-    pollfd fds[2] = {{cq.event_fd, POLLIN, 0}, {ring ? detail::uring_ring_fd(cq) : -1, POLLIN, 0}};
-    if (::poll(fds, ring ? 2 : 1, timeout_ms) > 0 && (fds[0].revents & POLLIN) != 0)
-        detail::reset_event(cq.event_fd);
+    detail::backend_sleep(cq, timeout_ms);
     // Disarm, or the caller's own next dequeue would signal the event (a write, and a wait
     // that returns at once).
     std::lock_guard lock(cq.mu);
     cq.armed = false;
-    if (ring)
-        --cq.ring_waiters;
+    detail::backend_wait_end_locked(cq);
     return 0;
 }
 
@@ -738,7 +627,7 @@ RequestQueue& RequestQueue::operator=(RequestQueue&& other) noexcept {
     return *this;
 }
 
-Result<RequestQueue> RequestQueue::create(int native_fd, ULONG max_outstanding_receive,
+Result<RequestQueue> RequestQueue::create(net::NativeSocket native_fd, ULONG max_outstanding_receive,
                                           ULONG max_receive_data_buffers,
                                           ULONG max_outstanding_send, ULONG max_send_data_buffers,
                                           CompletionQueue& receive_cq, CompletionQueue& send_cq,
@@ -753,10 +642,8 @@ Result<RequestQueue> RequestQueue::create(int native_fd, ULONG max_outstanding_r
         return R::failure(wsa::einval);
     if (max_outstanding_receive > RIO_MAX_CQ_SIZE || max_outstanding_send > RIO_MAX_CQ_SIZE)
         return R::failure(wsa::enobufs);
-    int type = 0;
-    socklen_t len = sizeof type;
-    if (::getsockopt(native_fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
-        return R::failure(wsa_from_errno(errno == EBADF ? ENOTSOCK : errno));
+    if (int err = detail::check_stream_socket(native_fd); err != 0)
+        return R::failure(err);
     // From the pool (no allocation in steady state); back to it on every failure below.
     std::unique_ptr<Rq> rq(detail::take_rq(std::max<ULONG>(max_outstanding_receive, 1),
                                            std::max<ULONG>(max_outstanding_send, 1)));
@@ -787,8 +674,7 @@ Result<RequestQueue> RequestQueue::create(int native_fd, ULONG max_outstanding_r
         ++rc->attached;
         ++sc->attached;
     }
-    const int err =
-        rc->backend == Backend::uring ? detail::uring_attach(*rq) : detail::epoll_attach(*rq);
+    const int err = detail::backend_attach(*rq);
     if (err != 0) {
         for (Dir* d : {&rq->recv, &rq->send}) {
             std::lock_guard lock(d->cq->mu);
@@ -803,34 +689,10 @@ RequestQueue::~RequestQueue() {
     if (!impl_)
         return;
     Rq& rq = *impl_;
-    if (rq.recv.cq->backend == Backend::epoll) {
-        detail::epoll_detach(rq); // the poller thread no longer touches rq after this
-        cancel_all();
-    } else {
-        cancel_all();
-        // The kernel owns the in-flight requests until their (cancelled) CQEs arrive; wait for
-        // them, bounded, before the slots go away.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        for (;;) {
-            bool idle = true;
-            for (Dir* d : {&rq.recv, &rq.send}) {
-                std::lock_guard lock(d->cq->mu);
-                detail::uring_reap_locked(*d->cq);
-                idle = idle && d->inflight == 0;
-            }
-            if (idle)
-                break;
-            if (std::chrono::steady_clock::now() > deadline) {
-                std::fprintf(stderr,
-                             "riosp: rio request queue fd %d: kernel kept requests past "
-                             "cancellation; leaking it\n",
-                             rq.fd);
-                (void)impl_.release(); // the kernel may still name it; never free it
-                return;
-            }
-            (void)detail::uring_wait(*rq.recv.cq, 5);
-        }
-        detail::uring_detach(rq);
+    cancel_all();
+    if (!detail::backend_detach(rq)) {
+        (void)impl_.release(); // the OS may still name it; never free it
+        return;
     }
     for (Dir* d : {&rq.recv, &rq.send}) {
         std::lock_guard lock(d->cq->mu);
@@ -899,8 +761,8 @@ void RequestQueue::cancel_all() noexcept {
     }
 }
 
-int RequestQueue::native_fd() const noexcept {
-    return impl_ ? impl_->fd : -1;
+net::NativeSocket RequestQueue::native_fd() const noexcept {
+    return impl_ ? impl_->fd : net::invalid_socket;
 }
 
 namespace testing {
@@ -909,10 +771,7 @@ void scribble_cq_header(CompletionQueue& cq) noexcept {
     cq.native()->header.canary = 0xDEADBEEFDEADBEEFULL;
 }
 std::size_t registered_fixed_buffers(const CompletionQueue& cq) noexcept {
-    return cq.backend() == Backend::uring ? detail::uring_fixed_buffers(*cq.native()) : 0;
-}
-bool uring_send_takes_fixed_buffers() noexcept {
-    return detail::uring_probe().send_fixed_ok;
+    return detail::backend_fixed_buffers(*cq.native());
 }
 bool uses_fixed_file(const RequestQueue& rq) noexcept {
     return rq.native() != nullptr && rq.native()->recv.fixed_index >= 0 &&

@@ -15,10 +15,13 @@
 // released when the application dequeues it.
 #pragma once
 
+#include <rio/net.h>
 #include <rio/rio.h>
 #include <rio/wsa_error.h>
 
-#include <sys/epoll.h>
+#ifdef _WIN32
+#include <winsock2.h> // OVERLAPPED, WSABUF: the overlapped backend's per-direction I/O block
+#endif
 
 #include <atomic>
 #include <cstdint>
@@ -91,6 +94,9 @@ struct Cq {
     // does, the progress thread is not asked to watch the ring (it would be a second wake-up,
     // paid by the thread that posted the completion).
     std::uint32_t ring_waiters = 0;
+    // What RIONotify signals: the notification as the application gave it; on Linux its event
+    // as a descriptor (event_fd), on Windows the HANDLE (or the completion port) inside it.
+    RIO_NOTIFICATION_COMPLETION notification{};
     int event_fd = -1;
     std::atomic<std::uint64_t> submits{0};
     // io_uring: requests that reached the kernel naming a registered (fixed) buffer.
@@ -112,6 +118,18 @@ struct Slot {
     DWORD flags = 0;
 };
 
+#ifdef _WIN32
+// The overlapped backend keeps ONE WSASend/WSARecv per direction in flight; its OVERLAPPED
+// lives in the direction (pooled with the Rq: no allocation per request), and the completion
+// port hands it back, which names the direction.
+struct Dir;
+struct OverlappedIo {
+    OVERLAPPED ov{};
+    WSABUF buf{};
+    Dir* dir = nullptr;
+};
+#endif
+
 struct Dir {
     Rq* rq = nullptr;
     Cq* cq = nullptr;
@@ -127,12 +145,15 @@ struct Dir {
     std::uint32_t inflight = 0;    // io_uring: SQEs of this direction in the kernel
     int fixed_index = -1;          // io_uring: fixed-file slot in cq's ring, -1 = plain fd
     bool backlogged = false;
+#ifdef _WIN32
+    OverlappedIo io{};
+#endif
 
     Slot& slot(std::uint64_t seq) noexcept { return slots[seq % slots.size()]; }
 };
 
 struct Rq {
-    int fd = -1;
+    net::NativeSocket fd = net::invalid_socket;
     void* socket_context = nullptr;
     Dir recv;
     Dir send;
@@ -144,83 +165,44 @@ struct Rq {
 // All "locked" functions expect the direction's CQ mutex to be held.
 void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept;
 void cancel_pending_locked(Dir& d) noexcept; // completes [head, cancel_upto) with 995
-void signal_event(Cq& cq) noexcept;
 
-// ------------------------------------------------------------------ poller (poller.cpp)
-// One epoll instance and ONE thread per backend, created at first use: the io_uring backend
-// watches ring descriptors of CQs that need progress without the application (a RIONotify is
-// armed, or committed requests wait behind an in-kernel chain); the epoll backend watches every
-// RQ's socket. Dispatch runs under the poller's lock, so remove() returning means the target is
-// no longer in use.
-class Poller {
-public:
-    static Poller& instance(Backend backend) noexcept;
-    [[nodiscard]] std::uint64_t add(int fd, std::uint32_t events, void* target) noexcept;
-    [[nodiscard]] bool modify(int fd, std::uint64_t token, std::uint32_t events) noexcept;
-    void remove(int fd, std::uint64_t token) noexcept; // never with a CQ lock held
-    // Dispatches what is ready now from the calling thread (never with a CQ lock held), unless
-    // the poller thread is already dispatching. Lets a polling dequeue make progress itself
-    // instead of waiting for a thread hop.
-    void poll_once() noexcept;
-    // The thread runs only while CQs of this backend that need it exist: the first retain()
-    // starts it, the last release() stops and joins it (never from the poller thread itself),
-    // so a process that closed its last CQ (the provider's last WSPCleanup) has no rio thread.
-    void retain() noexcept;
-    void release() noexcept;
-
-private:
-    explicit Poller(Backend backend) noexcept;
-    void run() noexcept;
-    void dispatch(const ::epoll_event* events, int n) noexcept;
-    Backend backend_;
-    int epfd_ = -1;
-    int wake_fd_ = -1;   // in the epoll set with token 0 (never a target's token): stops run()
-    std::mutex life_mu_; // users_, thread_; never taken by the poller thread
-    std::size_t users_ = 0;
-    std::thread thread_;
-    std::atomic<bool> stop_{false};
-    std::mutex mu_;
-    // Tokens are (generation << 32) | (index + 1) into targets_, so a stale token (an event
-    // that raced a remove()) names nothing. Both vectors only grow: after warm-up, add() and
-    // remove() allocate nothing (RQ create/destroy is allocation-free in steady state).
-    struct Target {
-        void* target = nullptr;
-        std::uint32_t generation = 1;
-    };
-    void* lookup_locked(std::uint64_t token) const noexcept;
-    std::vector<Target> targets_;
-    std::vector<std::uint32_t> free_;
-};
-
-// ------------------------------------------------------------------ io_uring backend
-struct UringProbe {
-    bool ok = false;
-    bool single_owner_ok = false;
-    bool send_fixed_ok = false; // IORING_OP_SEND takes IORING_RECVSEND_FIXED_BUF
-    char why[160] = {};
-};
-[[nodiscard]] const UringProbe& uring_probe() noexcept;
-[[nodiscard]] int uring_create(Cq& cq) noexcept; // cq.ring already sized
-void uring_destroy(Cq& cq) noexcept;             // after poller removal
-void uring_reap_locked(Cq& cq) noexcept;         // CQEs -> entries, resubmits chains
-void uring_commit_locked(Dir& d) noexcept;       // kick + submit
-void uring_cancel_locked(Dir& d) noexcept;
-void uring_arm_locked(Cq& cq) noexcept;          // watch the ring fd (one shot)
-[[nodiscard]] int uring_attach(Rq& rq) noexcept; // fixed files (no CQ lock held)
-void uring_detach(Rq& rq) noexcept;
-[[nodiscard]] bool uring_wait(Cq& cq, int timeout_ms) noexcept; // ring fd readable?
-[[nodiscard]] int uring_ring_fd(const Cq& cq) noexcept;
-void uring_on_ready(Cq& cq) noexcept;                  // poller thread
-[[nodiscard]] bool uring_maybe_ready(Cq& cq) noexcept; // CQEs (or deferred work) may wait
-// The registry freed index (no request names it any more): every ring drops its registration,
-// so the application's memory is no longer pinned and the index can carry a new region.
-void uring_forget_buffer(std::uint32_t index) noexcept;
-[[nodiscard]] std::size_t uring_fixed_buffers(const Cq& cq) noexcept; // registered in cq's ring
-
-// ------------------------------------------------------------------ epoll backend
-[[nodiscard]] int epoll_attach(Rq& rq) noexcept;
-void epoll_detach(Rq& rq) noexcept;
-void epoll_flush_locked(Dir& d) noexcept;
-void epoll_on_ready(Rq& rq) noexcept; // poller thread
+// ------------------------------------------------------------------ the platform's backends
+// What core.cpp asks of a CQ's backend. One implementation per platform
+// (backends_posix.cpp: io_uring and epoll; backends_win.cpp: native RIO and overlapped), each
+// a switch on the CQ's backend tag into that backend's file.
+[[nodiscard]] Backend choose_backend() noexcept; // probe once, one line on stderr
+[[nodiscard]] bool platform_backend_available(Backend backend) noexcept;
+// Whether CqOptions::single_owner takes effect on this backend (io_uring on a kernel with
+// IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN); elsewhere the option is ignored.
+[[nodiscard]] bool single_owner_supported(Backend backend) noexcept;
+// 0, or the WSA code for a handle that is not a stream socket.
+[[nodiscard]] int check_stream_socket(net::NativeSocket s) noexcept;
+// Takes the application's notification into cq (cq.notification already copied): 0 or
+// WSAEINVAL for a kind or handle this platform cannot signal.
+[[nodiscard]] int open_notification(Cq& cq, const CqOptions& options) noexcept;
+void signal_event(Cq& cq) noexcept; // RIONotify fires (an event, or a completion-port packet)
+void reset_event(Cq& cq) noexcept;  // manual-reset semantics: only when asked
+// Whether CompletionQueue::wait can sleep on this CQ (it has an event, not a completion port).
+[[nodiscard]] bool can_wait(const Cq& cq) noexcept;
+[[nodiscard]] int backend_open(Cq& cq) noexcept; // backend state and progress thread
+void backend_close(Cq& cq) noexcept;
+// Polling dequeue of a CQ with nothing queued: may completions arrive if the lock is taken?
+// (Lets an empty io_uring CQ answer without a lock or a syscall; epoll does ready I/O here.)
+[[nodiscard]] bool backend_may_complete(Cq& cq) noexcept;
+void backend_reap_locked(Cq& cq) noexcept;
+void backend_arm_locked(Cq& cq) noexcept; // RIONotify armed: have completions watched
+void backend_commit_locked(Dir& d) noexcept;
+void backend_cancel_locked(Dir& d) noexcept; // cancel_upto set: end what is in flight
+// CompletionQueue::wait's sleep: begin/end run under the CQ lock, sleep without it.
+void backend_wait_begin_locked(Cq& cq) noexcept;
+void backend_sleep(Cq& cq, int timeout_ms) noexcept;
+void backend_wait_end_locked(Cq& cq) noexcept;
+[[nodiscard]] int backend_attach(Rq& rq) noexcept;
+// After cancel_all: waits (bounded) until the OS has let go of every request of rq, then
+// detaches it. false: the OS still names rq, which must then never be freed.
+[[nodiscard]] bool backend_detach(Rq& rq) noexcept;
+// The registry freed index: no backend may keep the old region (io_uring's buffer tables).
+void backend_forget_buffer(std::uint32_t index) noexcept;
+[[nodiscard]] std::size_t backend_fixed_buffers(const Cq& cq) noexcept;
 
 } // namespace riosp::rio::detail

@@ -10,6 +10,7 @@
 // - no exceptions and no allocation on the I/O path (send/receive/dequeue/notify).
 #pragma once
 
+#include <rio/net.h>
 #include <riosp/rio_types.h>
 
 #include <cstddef>
@@ -28,7 +29,10 @@ struct Rq;
 // ---------------------------------------------------------------------------------------------
 // Backends
 
-enum class Backend : std::uint8_t { uring, epoll };
+// Linux: uring, epoll. Windows: native (the system's own RIO function table) and overlapped
+// (WSASend/WSARecv completing through an I/O completion port, where the table is missing). A
+// backend of the other platform is never available.
+enum class Backend : std::uint8_t { uring, epoll, native, overlapped };
 
 // The backend chosen for this process, probed once at first use: RIOSP_RIO_BACKEND=uring|epoll
 // forces one, otherwise io_uring when io_uring_setup works and has what rio needs. One line on
@@ -165,12 +169,13 @@ private:
 class RequestQueue {
 public:
     RequestQueue() noexcept;
-    // native_fd: a connected TCP socket. rio never closes it (the provider owns it) and never
+    // native_fd: a connected TCP socket (Windows: a SOCKET of the provider underneath riosp;
+    // the overlapped backend associates it with rio's completion port). rio never closes it (the provider owns it) and never
     // changes its flags (I/O uses MSG_DONTWAIT / io_uring). Capacity is charged against the CQs:
     // WSAENOBUFS when they have no room. Data-buffer counts must be >= 1; each request carries
     // at most one RIO_BUF (as on Windows).
     [[nodiscard]] static Result<RequestQueue>
-    create(int native_fd, ULONG max_outstanding_receive, ULONG max_receive_data_buffers,
+    create(net::NativeSocket native_fd, ULONG max_outstanding_receive, ULONG max_receive_data_buffers,
            ULONG max_outstanding_send, ULONG max_send_data_buffers, CompletionQueue& receive_cq,
            CompletionQueue& send_cq, void* socket_context) noexcept;
     RequestQueue(RequestQueue&&) noexcept;
@@ -193,7 +198,7 @@ public:
     // completes through its CQ with Status = WSA_OPERATION_ABORTED (995).
     void cancel_all() noexcept;
 
-    [[nodiscard]] int native_fd() const noexcept;
+    [[nodiscard]] net::NativeSocket native_fd() const noexcept;
     [[nodiscard]] detail::Rq* native() const noexcept { return impl_.get(); }
     [[nodiscard]] explicit operator bool() const noexcept { return impl_ != nullptr; }
 

@@ -198,11 +198,13 @@ RIO_RQ PASCAL rio_create_rq(SOCKET socket, ULONG max_recv, ULONG max_recv_buffer
                             PVOID socket_context) {
     CompletionQueue* rc = cq_table().find(receive_cq);
     CompletionQueue* sc = cq_table().find(send_cq);
-    if (rc == nullptr || sc == nullptr || socket > 0x7FFFFFFF) {
+    // On Linux a SOCKET carries a descriptor: anything above INT_MAX cannot be one.
+    const bool fits = sizeof(net::NativeSocket) >= sizeof(SOCKET) || socket <= 0x7FFFFFFF;
+    if (rc == nullptr || sc == nullptr || !fits) {
         set_last_error(wsa::einval);
         return RIO_INVALID_RQ;
     }
-    auto created = RequestQueue::create(static_cast<int>(socket), max_recv, max_recv_buffers,
+    auto created = RequestQueue::create(static_cast<net::NativeSocket>(socket), max_recv, max_recv_buffers,
                                         max_send, max_send_buffers, *rc, *sc, socket_context);
     if (!created) {
         set_last_error(created.error());

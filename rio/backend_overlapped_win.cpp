@@ -1,0 +1,214 @@
+// Windows fallback backend, for where the system has no RIO function table (Windows before 8 /
+// Server 2012, and Wine): RIO semantics over overlapped WSASend/WSARecv whose completions go to
+// ONE I/O completion port per process, drained by one progress thread that runs while
+// overlapped CQs exist. Each direction keeps one operation in flight (its OVERLAPPED lives in
+// the direction, so posting allocates nothing): a send completes whole or fails, a
+// RIO_MSG_WAITALL receive is re-posted for the rest, and requests of a direction complete
+// strictly in order, as RIO's do. Everything a completion changes happens under the CQ's lock.
+#include <rio/detail_win.h>
+
+#include <gsl/gsl>
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+namespace riosp::rio::detail {
+namespace {
+
+constexpr ULONG_PTR kStopKey = 1; // a packet with no OVERLAPPED and this key ends the thread
+
+class Port {
+public:
+    static Port& instance() noexcept {
+        // Never destroyed: sockets stay associated with the port for their whole life, and
+        // queues may be closed from static destructors.
+        static Port* port = new Port;
+        return *port;
+    }
+    [[nodiscard]] HANDLE handle() const noexcept { return port_; }
+
+    [[nodiscard]] int retain() noexcept {
+        if (port_ == nullptr)
+            return wsa::enobufs;
+        std::lock_guard lock(life_mu_);
+        if (users_++ == 0) {
+            try {
+                thread_ = std::thread([this] { run(); });
+            } catch (...) {
+                --users_;
+                return wsa::enobufs;
+            }
+        }
+        return 0;
+    }
+    void release() noexcept {
+        std::lock_guard lock(life_mu_);
+        Expects(users_ > 0);
+        if (--users_ != 0)
+            return;
+        PostQueuedCompletionStatus(port_, 0, kStopKey, nullptr);
+        thread_.join();
+    }
+
+private:
+    Port() noexcept : port_(CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1)) {
+        if (port_ == nullptr)
+            std::fprintf(stderr, "riosp: rio CreateIoCompletionPort failed with %lu\n",
+                         GetLastError());
+    }
+    void run() noexcept;
+
+    HANDLE port_ = nullptr;
+    std::mutex life_mu_; // users_, thread_; never taken by the port's thread
+    std::size_t users_ = 0;
+    std::thread thread_;
+};
+
+SOCKET socket_of(const Dir& d) noexcept {
+    return static_cast<SOCKET>(d.rq->fd);
+}
+
+int aborted_or(int status) noexcept {
+    return status == ERROR_OPERATION_ABORTED ? wsa::operation_aborted : status;
+}
+
+// Starts the head request if nothing of this direction is in flight; requests that fail at
+// once complete at once, and the next is tried.
+void start_locked(Dir& d) noexcept {
+    while (d.inflight == 0 && d.head < d.committed) {
+        if (d.head < d.cancel_upto) {
+            cancel_pending_locked(d);
+            continue;
+        }
+        Slot& s = d.slot(d.head);
+        d.io.ov = OVERLAPPED{};
+        d.io.dir = &d;
+        d.io.buf.buf = s.data + s.done;
+        d.io.buf.len = s.length - s.done;
+        DWORD flags = 0;
+        const int rc = d.is_send ? WSASend(socket_of(d), &d.io.buf, 1, nullptr, 0, &d.io.ov, nullptr)
+                                 : WSARecv(socket_of(d), &d.io.buf, 1, nullptr, &flags, &d.io.ov,
+                                           nullptr);
+        const int err = rc == 0 ? 0 : WSAGetLastError();
+        if (err == 0 || err == WSA_IO_PENDING) {
+            // Even an immediate success posts its packet to the port: one path for results.
+            d.inflight = 1;
+            d.submitted = d.head + 1;
+            return;
+        }
+        complete_head_locked(d, aborted_or(err), s.done);
+    }
+}
+
+// The head's operation ended with `status` after moving `bytes`.
+void finish_head_locked(Dir& d, int status, DWORD bytes) noexcept {
+    Slot& s = d.slot(d.head);
+    s.done += bytes;
+    if (status != 0) {
+        complete_head_locked(d, aborted_or(status), s.done);
+        return;
+    }
+    const bool whole = s.done == s.length;
+    if (d.is_send ? whole : (bytes == 0 || (s.flags & RIO_MSG_WAITALL) == 0 || whole)) {
+        complete_head_locked(d, 0, s.done); // bytes == 0 on a receive: the peer's FIN
+        return;
+    }
+    // A short send or a WAITALL receive that is not full yet: re-posted for the rest, unless
+    // cancel_all came in the meantime.
+    if (d.head < d.cancel_upto)
+        complete_head_locked(d, wsa::operation_aborted, s.done);
+}
+
+void on_packet(const OVERLAPPED_ENTRY& entry) noexcept {
+    auto* io = CONTAINING_RECORD(entry.lpOverlapped, OverlappedIo, ov);
+    Dir& d = *io->dir; // alive: its RQ waits for inflight == 0 before going away
+    std::lock_guard lock(d.cq->mu);
+    DWORD bytes = 0;
+    DWORD flags = 0;
+    const int status =
+        WSAGetOverlappedResult(socket_of(d), &io->ov, &bytes, FALSE, &flags) ? 0 : WSAGetLastError();
+    d.inflight = 0;
+    finish_head_locked(d, status, bytes);
+    start_locked(d);
+}
+
+void Port::run() noexcept {
+    OVERLAPPED_ENTRY entries[64];
+    for (;;) {
+        ULONG n = 0;
+        if (!GetQueuedCompletionStatusEx(port_, entries, 64, &n, INFINITE, FALSE))
+            continue;
+        bool stop = false;
+        for (ULONG i = 0; i < n; ++i) {
+            if (entries[i].lpOverlapped == nullptr)
+                stop = stop || entries[i].lpCompletionKey == kStopKey;
+            else
+                on_packet(entries[i]);
+        }
+        if (stop)
+            return;
+    }
+}
+
+} // namespace
+
+int overlapped_open(Cq&) noexcept {
+    return Port::instance().retain();
+}
+
+void overlapped_close(Cq&) noexcept {
+    Port::instance().release();
+}
+
+int overlapped_attach(Rq& rq) noexcept {
+    const auto socket = reinterpret_cast<HANDLE>(static_cast<SOCKET>(rq.fd));
+    if (CreateIoCompletionPort(socket, Port::instance().handle(), 0, 0) != nullptr)
+        return 0;
+    // A socket can be associated once: an earlier request queue of the same socket did it.
+    // (Packets name their direction through the OVERLAPPED, not the key.)
+    if (GetLastError() == ERROR_INVALID_PARAMETER)
+        return 0;
+    return wsa::enobufs;
+}
+
+bool overlapped_detach(Rq& rq) noexcept {
+    // cancel_all has asked for the in-flight operations to end; their packets still name the
+    // directions, so wait (bounded) until the port's thread has taken them.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+        bool idle = true;
+        for (Dir* d : {&rq.recv, &rq.send}) {
+            std::lock_guard lock(d->cq->mu);
+            idle = idle && d->inflight == 0;
+        }
+        if (idle)
+            return true;
+        if (std::chrono::steady_clock::now() > deadline) {
+            std::fprintf(stderr,
+                         "riosp: rio request queue socket %llu: Winsock kept requests past "
+                         "cancellation; leaking it\n",
+                         static_cast<unsigned long long>(rq.fd));
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+void overlapped_commit_locked(Dir& d) noexcept {
+    d.cq->submits.fetch_add(1, std::memory_order_relaxed);
+    start_locked(d);
+}
+
+void overlapped_cancel_locked(Dir& d) noexcept {
+    if (d.inflight != 0) {
+        // Its packet completes it (995, or its result if it finished first); the requests
+        // behind it are cancelled then.
+        CancelIoEx(reinterpret_cast<HANDLE>(socket_of(d)), &d.io.ov);
+        return;
+    }
+    cancel_pending_locked(d);
+}
+
+} // namespace riosp::rio::detail
