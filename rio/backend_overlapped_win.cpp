@@ -88,9 +88,9 @@ void start_locked(Dir& d) noexcept {
         d.io.buf.buf = s.data + s.done;
         d.io.buf.len = s.length - s.done;
         DWORD flags = 0;
-        const int rc = d.is_send ? WSASend(socket_of(d), &d.io.buf, 1, nullptr, 0, &d.io.ov, nullptr)
-                                 : WSARecv(socket_of(d), &d.io.buf, 1, nullptr, &flags, &d.io.ov,
-                                           nullptr);
+        const int rc =
+            d.is_send ? WSASend(socket_of(d), &d.io.buf, 1, nullptr, 0, &d.io.ov, nullptr)
+                      : WSARecv(socket_of(d), &d.io.buf, 1, nullptr, &flags, &d.io.ov, nullptr);
         const int err = rc == 0 ? 0 : WSAGetLastError();
         if (err == 0 || err == WSA_IO_PENDING) {
             // Even an immediate success posts its packet to the port: one path for results.
@@ -127,8 +127,9 @@ void on_packet(const OVERLAPPED_ENTRY& entry) noexcept {
     std::lock_guard lock(d.cq->mu);
     DWORD bytes = 0;
     DWORD flags = 0;
-    const int status =
-        WSAGetOverlappedResult(socket_of(d), &io->ov, &bytes, FALSE, &flags) ? 0 : WSAGetLastError();
+    const int status = WSAGetOverlappedResult(socket_of(d), &io->ov, &bytes, FALSE, &flags)
+                           ? 0
+                           : WSAGetLastError();
     d.inflight = 0;
     finish_head_locked(d, status, bytes);
     start_locked(d);

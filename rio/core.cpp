@@ -627,7 +627,8 @@ RequestQueue& RequestQueue::operator=(RequestQueue&& other) noexcept {
     return *this;
 }
 
-Result<RequestQueue> RequestQueue::create(net::NativeSocket native_fd, ULONG max_outstanding_receive,
+Result<RequestQueue> RequestQueue::create(net::NativeSocket native_fd,
+                                          ULONG max_outstanding_receive,
                                           ULONG max_receive_data_buffers,
                                           ULONG max_outstanding_send, ULONG max_send_data_buffers,
                                           CompletionQueue& receive_cq, CompletionQueue& send_cq,

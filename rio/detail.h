@@ -149,7 +149,9 @@ struct Dir {
     OverlappedIo io{};
 #endif
 
-    Slot& slot(std::uint64_t seq) noexcept { return slots[seq % slots.size()]; }
+    Slot& slot(std::uint64_t seq) noexcept {
+        return slots[seq % slots.size()];
+    }
 };
 
 struct Rq {

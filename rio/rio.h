@@ -170,14 +170,14 @@ class RequestQueue {
 public:
     RequestQueue() noexcept;
     // native_fd: a connected TCP socket (Windows: a SOCKET of the provider underneath riosp;
-    // the overlapped backend associates it with rio's completion port). rio never closes it (the provider owns it) and never
-    // changes its flags (I/O uses MSG_DONTWAIT / io_uring). Capacity is charged against the CQs:
-    // WSAENOBUFS when they have no room. Data-buffer counts must be >= 1; each request carries
-    // at most one RIO_BUF (as on Windows).
+    // the overlapped backend associates it with rio's completion port). rio never closes it (the
+    // provider owns it) and never changes its flags (I/O uses MSG_DONTWAIT / io_uring). Capacity is
+    // charged against the CQs: WSAENOBUFS when they have no room. Data-buffer counts must be >= 1;
+    // each request carries at most one RIO_BUF (as on Windows).
     [[nodiscard]] static Result<RequestQueue>
-    create(net::NativeSocket native_fd, ULONG max_outstanding_receive, ULONG max_receive_data_buffers,
-           ULONG max_outstanding_send, ULONG max_send_data_buffers, CompletionQueue& receive_cq,
-           CompletionQueue& send_cq, void* socket_context) noexcept;
+    create(net::NativeSocket native_fd, ULONG max_outstanding_receive,
+           ULONG max_receive_data_buffers, ULONG max_outstanding_send, ULONG max_send_data_buffers,
+           CompletionQueue& receive_cq, CompletionQueue& send_cq, void* socket_context) noexcept;
     RequestQueue(RequestQueue&&) noexcept;
     RequestQueue& operator=(RequestQueue&&) noexcept;
     // Cancels everything in flight (completions with WSA_OPERATION_ABORTED stay in the CQs and

@@ -204,8 +204,9 @@ RIO_RQ PASCAL rio_create_rq(SOCKET socket, ULONG max_recv, ULONG max_recv_buffer
         set_last_error(wsa::einval);
         return RIO_INVALID_RQ;
     }
-    auto created = RequestQueue::create(static_cast<net::NativeSocket>(socket), max_recv, max_recv_buffers,
-                                        max_send, max_send_buffers, *rc, *sc, socket_context);
+    auto created =
+        RequestQueue::create(static_cast<net::NativeSocket>(socket), max_recv, max_recv_buffers,
+                             max_send, max_send_buffers, *rc, *sc, socket_context);
     if (!created) {
         set_last_error(created.error());
         return RIO_INVALID_RQ;

@@ -6,10 +6,6 @@
 #include <rio/rio_testing.h>
 #include <rio/wsa_error.h>
 
-#include <riosp/event_handle.h>
-
-#include <dirent.h>
-
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -34,18 +30,11 @@ protected:
         EXPECT_TRUE(cq.ok()) << cq.error();
         return std::move(cq).value();
     }
-    RequestQueue make_rq(int fd, CompletionQueue& cq, ULONG recv = 4, ULONG send = 4,
+    RequestQueue make_rq(Sock fd, CompletionQueue& cq, ULONG recv = 4, ULONG send = 4,
                          void* sctx = ctx(0x50C)) {
         auto rq = RequestQueue::create(fd, recv, 1, send, 1, cq, cq, sctx);
         EXPECT_TRUE(rq.ok()) << rq.error();
         return std::move(rq).value();
-    }
-    static RIO_NOTIFICATION_COMPLETION event_notification(int fd, bool reset = false) {
-        RIO_NOTIFICATION_COMPLETION n{};
-        n.Type = RIO_EVENT_COMPLETION;
-        n.Event.EventHandle = event_handle_from_fd(fd);
-        n.Event.NotifyReset = reset ? TRUE : FALSE;
-        return n;
     }
 };
 
@@ -91,7 +80,7 @@ TEST_P(RioRules, ReceiveAfterPeerFinCompletesWithZeroBytes) {
     Region r(64);
     RIO_BUF b = r.slice(0, 64);
     ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(1)), 0);
-    ::shutdown(pair.peer, SHUT_WR);
+    shutdown_send(pair.peer);
     auto res = wait_results(cq, 1);
     ASSERT_EQ(res.size(), 1U);
     EXPECT_EQ(res[0].Status, 0);
@@ -240,8 +229,8 @@ TEST_P(RioRules, FullRequestQueueFailsAtOnceWithNoBufs) {
 
 TEST_P(RioRules, QuotaAndBuffersAreReleasedAtDequeueNotAtCompletion) {
     TcpPair pair;
-    EventFd ev;
-    auto n = event_notification(ev.fd);
+    TestEvent ev;
+    auto n = event_notification(ev);
     CompletionQueue cq = make_cq(16, &n);
     RequestQueue rq = make_rq(pair.local, cq, 1, 1);
     const std::size_t before = live_buffer_registrations();
@@ -252,7 +241,7 @@ TEST_P(RioRules, QuotaAndBuffersAreReleasedAtDequeueNotAtCompletion) {
     ASSERT_EQ(pair.peer_recv(1), "q"); // the send has completed in the kernel
     // The event fires only once the completion sits in the RIO queue (reaped from the ring).
     ASSERT_EQ(cq.notify(), 0);
-    ASSERT_TRUE(event_signaled(ev.fd, 5000ms));
+    ASSERT_TRUE(event_signaled(ev, 5000ms));
     EXPECT_EQ(rq.send({&b, 1}, 0, ctx(2)), wsa::enobufs); // not dequeued yet: still charged
     const RIO_BUFFERID id = region->buf.id();
     region->buf = RegisteredBuffer{}; // deregister: deferred while the completion is queued
@@ -318,18 +307,18 @@ TEST_P(RioRules, DeregisteringRegionWithRequestsInFlightIsDeferredSafely) {
 
 // ------------------------------------------------------------------ RIONotify
 TEST_P(RioRules, NotifyAllowsOneOutstandingRequestSecondGetsAlready) {
-    EventFd ev;
-    auto n = event_notification(ev.fd);
+    TestEvent ev;
+    auto n = event_notification(ev);
     CompletionQueue cq = make_cq(16, &n);
     EXPECT_EQ(cq.notify(), 0);
     EXPECT_EQ(cq.notify(), wsa::ealready);
-    EXPECT_FALSE(event_signaled(ev.fd, 20ms));
+    EXPECT_FALSE(event_signaled(ev, 20ms));
 }
 
 TEST_P(RioRules, NotifySignalsEventWithoutTheApplicationCallingRio) {
     TcpPair pair;
-    EventFd ev;
-    auto n = event_notification(ev.fd);
+    TestEvent ev;
+    auto n = event_notification(ev);
     CompletionQueue cq = make_cq(16, &n);
     RequestQueue rq = make_rq(pair.local, cq);
     Region r(64);
@@ -337,7 +326,7 @@ TEST_P(RioRules, NotifySignalsEventWithoutTheApplicationCallingRio) {
     ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(5)), 0);
     ASSERT_EQ(cq.notify(), 0);
     ASSERT_TRUE(pair.peer_send("wake"));
-    EXPECT_TRUE(event_signaled(ev.fd, 5000ms)); // nobody dequeues meanwhile
+    EXPECT_TRUE(event_signaled(ev, 5000ms)); // nobody dequeues meanwhile
     auto res = wait_results(cq, 1);
     ASSERT_EQ(res.size(), 1U);
     EXPECT_EQ(res[0].RequestContext, 5U);
@@ -347,8 +336,7 @@ TEST_P(RioRules, NotifySignalsEventWithoutTheApplicationCallingRio) {
 // The peer's close sends an RST instead of a FIN (SO_LINGER {1, 0}); shutdown(SHUT_WR) still
 // sends the FIN under test.
 void abort_on_close(const TcpPair& pair) {
-    linger l{1, 0};
-    ::setsockopt(pair.peer, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    set_abort_on_close(pair.peer);
 }
 
 // The provider's worker loop, reduced: one thread owns the CQ, posts a receive, and when the
@@ -357,8 +345,8 @@ void abort_on_close(const TcpPair& pair) {
 // completion must wake it (io_uring: the completion of a request this thread submitted runs as
 // task work queued to it, while it sleeps in poll() on the eventfd, not on the ring).
 TEST_P(RioRules, NotifyWakesOwnerThreadForReceiveItPostedItself) {
-    EventFd ev;
-    auto n = event_notification(ev.fd); // NotifyReset FALSE: the owner resets it, as the provider
+    TestEvent ev;
+    auto n = event_notification(ev); // NotifyReset FALSE: the owner resets it, as the provider
     CompletionQueue cq = make_cq(64, &n);
     Region r(128);
     int lost = 0;
@@ -373,8 +361,8 @@ TEST_P(RioRules, NotifyWakesOwnerThreadForReceiveItPostedItself) {
             while (!go.load(std::memory_order_acquire))
                 std::this_thread::yield();
             const std::string msg(64, 'm');
-            (void)::send(pair.peer, msg.data(), msg.size(), MSG_NOSIGNAL);
-            ::shutdown(pair.peer, SHUT_WR);
+            (void)send_all(pair.peer, msg.data(), msg.size());
+            shutdown_send(pair.peer);
         });
         bool got_data = false;
         bool got_fin = false;
@@ -399,15 +387,14 @@ TEST_P(RioRules, NotifyWakesOwnerThreadForReceiveItPostedItself) {
             (void)cq.notify();
             if (drain() > 0)
                 continue;
-            if (!event_signaled(ev.fd, 2000ms)) {
+            if (!event_signaled(ev, 2000ms)) {
                 ++lost;
                 ADD_FAILURE() << "round " << round << ": eventfd not signalled within 2 s (data "
                               << got_data << ", later dequeue finds " << cq.dequeue(res)
                               << " completion(s))";
                 break;
             }
-            std::uint64_t v = 0;
-            [[maybe_unused]] auto rd = ::read(ev.fd, &v, sizeof v);
+            ev.reset();
         }
         peer.join();
         rq.cancel_all();
@@ -426,8 +413,8 @@ TEST_P(RioRules, NotifyWakesOwnerThreadForReceiveItPostedItself) {
 // thread (the application's connect); a long-lived worker thread runs the dequeue / notify /
 // sleep loop and re-posts the receive after the message, while the peer's FIN is on its way.
 TEST_P(RioRules, NotifyWakesWorkerThreadForReceiveItRepostedAfterAMessage) {
-    EventFd ev;
-    auto n = event_notification(ev.fd);
+    TestEvent ev;
+    auto n = event_notification(ev);
     CompletionQueue cq = make_cq(64, &n);
     Region r(128);
     RIO_BUF b = r.slice(0, 128);
@@ -456,13 +443,12 @@ TEST_P(RioRules, NotifyWakesWorkerThreadForReceiveItRepostedAfterAMessage) {
             if (drain() > 0)
                 continue;
             const int want = fins.load();
-            if (!event_signaled(ev.fd, 2000ms) && !stop.load() && fins.load() == want &&
+            if (!event_signaled(ev, 2000ms) && !stop.load() && fins.load() == want &&
                 current.load() != nullptr) {
                 lost.fetch_add(1);
                 stop.store(true);
             }
-            std::uint64_t v = 0;
-            [[maybe_unused]] auto rd = ::read(ev.fd, &v, sizeof v);
+            ev.reset();
         }
     });
     for (int round = 0; round < 200 && lost.load() == 0; ++round) {
@@ -473,12 +459,12 @@ TEST_P(RioRules, NotifyWakesWorkerThreadForReceiveItRepostedAfterAMessage) {
         const int before = fins.load();
         const std::string msg(64, 'm');
         if (rq.receive({&b, 1}, 0, ctx(1)) != 0 || // the "application" posts the first one
-            ::send(pair.peer, msg.data(), msg.size(), MSG_NOSIGNAL) != 64) {
+            !send_all(pair.peer, msg.data(), msg.size())) {
             ADD_FAILURE() << "round " << round << ": setup failed";
             current.store(nullptr);
             break; // the worker thread must still be joined
         }
-        ::shutdown(pair.peer, SHUT_WR);
+        shutdown_send(pair.peer);
         const auto deadline = std::chrono::steady_clock::now() + 3s;
         while (fins.load() == before && lost.load() == 0 &&
                std::chrono::steady_clock::now() < deadline)
@@ -490,16 +476,15 @@ TEST_P(RioRules, NotifyWakesWorkerThreadForReceiveItRepostedAfterAMessage) {
         current.store(nullptr);
     }
     stop.store(true);
-    const std::uint64_t one = 1;
-    [[maybe_unused]] auto w = ::write(ev.fd, &one, sizeof one);
+    ev.set();
     worker.join();
     EXPECT_EQ(lost.load(), 0);
 }
 
 TEST_P(RioRules, NotifyFiresAtOnceWhenCompletionsAreAlreadyQueued) {
     TcpPair pair;
-    EventFd ev;
-    auto n = event_notification(ev.fd);
+    TestEvent ev;
+    auto n = event_notification(ev);
     CompletionQueue cq = make_cq(16, &n);
     RequestQueue rq = make_rq(pair.local, cq);
     Region r(8);
@@ -508,13 +493,13 @@ TEST_P(RioRules, NotifyFiresAtOnceWhenCompletionsAreAlreadyQueued) {
     ASSERT_EQ(pair.peer_recv(1).size(), 1U);
     std::this_thread::sleep_for(20ms);
     ASSERT_EQ(cq.notify(), 0);
-    EXPECT_TRUE(event_signaled(ev.fd, 2000ms));
+    EXPECT_TRUE(event_signaled(ev, 2000ms));
 }
 
 TEST_P(RioRules, DontNotifyCompletionsNeverTriggerNotify) {
     TcpPair pair;
-    EventFd ev;
-    auto n = event_notification(ev.fd);
+    TestEvent ev;
+    auto n = event_notification(ev);
     CompletionQueue cq = make_cq(16, &n);
     RequestQueue rq = make_rq(pair.local, cq);
     Region r(8);
@@ -527,34 +512,32 @@ TEST_P(RioRules, DontNotifyCompletionsNeverTriggerNotify) {
     // ...and completed while armed.
     ASSERT_EQ(rq.send({&b, 1}, RIO_MSG_DONT_NOTIFY, ctx(2)), 0);
     ASSERT_EQ(pair.peer_recv(1).size(), 1U);
-    EXPECT_FALSE(event_signaled(ev.fd, 150ms));
+    EXPECT_FALSE(event_signaled(ev, 150ms));
     EXPECT_EQ(cq.notify(), wsa::ealready); // still armed
     ASSERT_EQ(rq.send({&b, 1}, 0, ctx(3)), 0);
-    EXPECT_TRUE(event_signaled(ev.fd, 5000ms)); // an ordinary completion does trigger it
+    EXPECT_TRUE(event_signaled(ev, 5000ms)); // an ordinary completion does trigger it
     auto res = wait_results(cq, 3);
     ASSERT_EQ(res.size(), 3U);
     EXPECT_EQ(res[2].RequestContext, 3U);
 }
 
 TEST_P(RioRules, NotifyResetTrueResetsTheEventWhenNotifyIsCalled) {
-    EventFd ev;
-    auto n = event_notification(ev.fd, true);
+    TestEvent ev;
+    auto n = event_notification(ev, true);
     CompletionQueue cq = make_cq(16, &n);
-    const std::uint64_t one = 1;
-    ASSERT_EQ(::write(ev.fd, &one, sizeof one), 8);
-    ASSERT_TRUE(event_signaled(ev.fd, 0ms));
+    ev.set();
+    ASSERT_TRUE(event_signaled(ev, 0ms));
     ASSERT_EQ(cq.notify(), 0);
-    EXPECT_FALSE(event_signaled(ev.fd, 0ms));
+    EXPECT_FALSE(event_signaled(ev, 0ms));
 }
 
 TEST_P(RioRules, NotifyResetFalseLeavesTheEventAlone) {
-    EventFd ev;
-    auto n = event_notification(ev.fd, false);
+    TestEvent ev;
+    auto n = event_notification(ev, false);
     CompletionQueue cq = make_cq(16, &n);
-    const std::uint64_t one = 1;
-    ASSERT_EQ(::write(ev.fd, &one, sizeof one), 8);
+    ev.set();
     ASSERT_EQ(cq.notify(), 0);
-    EXPECT_TRUE(event_signaled(ev.fd, 0ms));
+    EXPECT_TRUE(event_signaled(ev, 0ms));
 }
 
 TEST_P(RioRules, NotifyOnPollingQueueAndIocpNotificationAreInvalid) {
@@ -666,7 +649,7 @@ TEST_P(RioRules, WaitAllReceiveCutShortByFinCompletesPartialThenLaterReceivesGet
     ASSERT_EQ(rq.receive({&b1, 1}, RIO_MSG_WAITALL | RIO_MSG_DEFER, ctx(1)), 0);
     ASSERT_EQ(rq.receive({&b2, 1}, RIO_MSG_WAITALL, ctx(2)), 0);
     ASSERT_TRUE(pair.peer_send("partial"));
-    ::shutdown(pair.peer, SHUT_WR);
+    shutdown_send(pair.peer);
     auto res = wait_results(cq, 2);
     ASSERT_EQ(res.size(), 2U);
     EXPECT_EQ(res[0].Status, 0);
@@ -762,19 +745,9 @@ TEST_P(RioRules, ManyThreadsPostOnRequestQueuesSharingOneCompletionQueue) {
     }
 }
 
-std::size_t thread_count() {
-    std::size_t n = 0;
-    if (DIR* d = ::opendir("/proc/self/task")) {
-        while (dirent* e = ::readdir(d))
-            n += e->d_name[0] != '.';
-        ::closedir(d);
-    }
-    return n;
-}
-
 TEST_P(RioRules, ProgressNeedsAtMostOneInternalThreadNotOnePerSocketOrRequest) {
-    EventFd ev;
-    auto n = event_notification(ev.fd);
+    TestEvent ev;
+    auto n = event_notification(ev);
     CompletionQueue warm = make_cq(4, &n); // the backend's progress thread may start here
     std::vector<std::unique_ptr<TcpPair>> pairs;
     std::vector<RequestQueue> rqs;
@@ -797,7 +770,7 @@ TEST_P(RioRules, ProgressNeedsAtMostOneInternalThreadNotOnePerSocketOrRequest) {
     EXPECT_EQ(thread_count(), before); // no thread per CQ, per socket or per request
     for (auto& p : pairs)
         ASSERT_TRUE(p->peer_send("x"));
-    EXPECT_TRUE(event_signaled(ev.fd, 5000ms));
+    EXPECT_TRUE(event_signaled(ev, 5000ms));
     EXPECT_EQ(thread_count(), before);
     rqs.clear();
     EXPECT_EQ(wait_results(cq, 16).size(), 16U);
@@ -820,8 +793,8 @@ TEST_P(RioRules, ProgressThreadStopsWhenTheLastCompletionQueueOfItsBackendIsClos
     const std::size_t idle = thread_count(); // no CQ is alive between tests
     for (int round = 0; round < 3; ++round) {
         TcpPair pair;
-        EventFd ev;
-        auto n = event_notification(ev.fd);
+        TestEvent ev;
+        auto n = event_notification(ev);
         Region r(8); // outlives the queues (the receive writes into it)
         {
             CompletionQueue cq = make_cq(16, &n);
@@ -833,7 +806,7 @@ TEST_P(RioRules, ProgressThreadStopsWhenTheLastCompletionQueueOfItsBackendIsClos
             ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(1)), 0);
             ASSERT_EQ(cq.notify(), 0);
             ASSERT_TRUE(pair.peer_send("up"));
-            EXPECT_TRUE(event_signaled(ev.fd, 5000ms)); // the thread does its work
+            EXPECT_TRUE(event_signaled(ev, 5000ms)); // the thread does its work
             EXPECT_EQ(wait_results(cq, 1).size(), 1U);
         }
         EXPECT_EQ(settles_at(idle), idle) << "the last CQ of the backend stops its thread";
@@ -854,12 +827,12 @@ TEST_P(RioRules, TheIoPathAllocatesNothing) {
             return false;
         std::size_t got = 0;
         while (got < 64) { // the peer echoes with plain syscalls
-            const ssize_t n = ::recv(pair.peer, echo + got, 64 - got, 0);
+            const long n = recv_some(pair.peer, echo + got, 64 - got);
             if (n <= 0)
                 return false;
             got += static_cast<std::size_t>(n);
         }
-        if (::send(pair.peer, echo, 64, 0) != 64)
+        if (!send_all(pair.peer, echo, 64))
             return false;
         ULONG done = 0;
         const auto deadline = std::chrono::steady_clock::now() + 5s;
@@ -895,8 +868,8 @@ TEST_P(RioRules, RequestQueueCreateAndDestroyAllocateNothingAfterWarmUp) {
             RequestQueue rq = std::move(made).value();
             if (rq.send({&out, 1}, 0, ctx(1)) != 0 || rq.receive({&in, 1}, 0, ctx(2)) != 0)
                 return false;
-            if (::recv(pair.peer, peer_buf, sizeof peer_buf, MSG_WAITALL) != 8 ||
-                ::send(pair.peer, peer_buf, sizeof peer_buf, MSG_NOSIGNAL) != 8)
+            if (recv_some(pair.peer, peer_buf, sizeof peer_buf, true) != 8 ||
+                !send_all(pair.peer, peer_buf, sizeof peer_buf))
                 return false;
             RIORESULT res[4];
             ULONG done = 0;
@@ -994,7 +967,7 @@ TEST_P(RioRules, DestroyingRequestQueueWithRequestsInFlightQueuesAbortedCompleti
     // rio never closed the socket it was given.
     EXPECT_TRUE(pair.peer_send("still open"));
     char buf[16];
-    EXPECT_EQ(::recv(pair.local, buf, sizeof buf, 0), 10);
+    EXPECT_EQ(recv_some(pair.local, buf, sizeof buf), 10);
 }
 
 // ------------------------------------------------------------------ corruption
@@ -1016,16 +989,15 @@ TEST_P(RioRules, CorruptCompletionQueueIsReportedNotACrash) {
 // ------------------------------------------------------------------ misc contract
 TEST_P(RioRules, RequestQueueRefusesNonSocketsAndMixedBackends) {
     CompletionQueue cq = make_cq(16);
-    auto bad = RequestQueue::create(-1, 1, 1, 1, 1, cq, cq, nullptr);
+    auto bad = RequestQueue::create(net::invalid_socket, 1, 1, 1, 1, cq, cq, nullptr);
     EXPECT_EQ(bad.error(), wsa::enotsock);
-    int p[2];
-    ASSERT_EQ(::pipe(p), 0);
-    EXPECT_EQ(RequestQueue::create(p[0], 1, 1, 1, 1, cq, cq, nullptr).error(), wsa::enotsock);
-    ::close(p[0]);
-    ::close(p[1]);
+    const Sock not_a_socket = open_non_socket();
+    EXPECT_EQ(RequestQueue::create(not_a_socket, 1, 1, 1, 1, cq, cq, nullptr).error(),
+              wsa::enotsock);
+    close_non_socket(not_a_socket);
     TcpPair pair;
     EXPECT_EQ(RequestQueue::create(pair.local, 1, 0, 1, 1, cq, cq, nullptr).error(), wsa::einval);
-    const Backend other = GetParam() == Backend::uring ? Backend::epoll : Backend::uring;
+    const Backend other = other_backend(GetParam());
     if (backend_available(other)) {
         CqOptions o;
         o.backend = other;
@@ -1062,8 +1034,8 @@ TEST_P(RioRules, SeparateReceiveAndSendCompletionQueuesGetTheirOwnCompletions) {
 TEST_P(RioRules, SingleOwnerCompletionQueueRunsPingPongAndRefusesNotification) {
     CqOptions o = opts();
     o.single_owner = true;
-    EventFd ev;
-    auto n = event_notification(ev.fd);
+    TestEvent ev;
+    auto n = event_notification(ev);
     auto refused = CompletionQueue::create(8, &n, o);
     if (GetParam() == Backend::uring) {
         EXPECT_EQ(refused.error(), wsa::einval);
@@ -1071,7 +1043,7 @@ TEST_P(RioRules, SingleOwnerCompletionQueueRunsPingPongAndRefusesNotification) {
     auto created = CompletionQueue::create(8, nullptr, o);
     ASSERT_TRUE(created.ok());
     CompletionQueue cq = std::move(created).value();
-    if (GetParam() == Backend::epoll) {
+    if (GetParam() != Backend::uring) {
         EXPECT_FALSE(cq.single_owner()); // the option is io_uring's
     } else {
         EXPECT_TRUE(cq.single_owner()); // SINGLE_ISSUER|DEFER_TASKRUN really in use (>= 6.1)
@@ -1093,8 +1065,7 @@ TEST_P(RioRules, SingleOwnerCompletionQueueRunsPingPongAndRefusesNotification) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RioRules, ::testing::Values(Backend::uring, Backend::epoll),
-                         backend_param_name);
+INSTANTIATE_TEST_SUITE_P(Backends, RioRules, platform_backends(), backend_param_name);
 
 } // namespace
 } // namespace riosp::rio::test

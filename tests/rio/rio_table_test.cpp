@@ -109,9 +109,31 @@ TEST(RioBackend, ActiveBackendIsProbedOnceAndNamed) {
     const Backend b = active_backend();
     EXPECT_EQ(active_backend(), b);
     EXPECT_TRUE(backend_available(b));
-    EXPECT_TRUE(backend_available(Backend::epoll));
     EXPECT_STREQ(backend_name(Backend::uring), "io_uring");
     EXPECT_STREQ(backend_name(Backend::epoll), "epoll");
+    EXPECT_STREQ(backend_name(Backend::native), "native");
+    EXPECT_STREQ(backend_name(Backend::overlapped), "overlapped");
+}
+
+// Each platform has a backend that always runs (the readiness / overlapped fallback), and
+// never offers the other platform's.
+TEST(RioBackend, TheFallbackBackendAlwaysRunsAndTheOtherPlatformsNever) {
+#ifdef _WIN32
+    EXPECT_TRUE(backend_available(Backend::overlapped));
+    EXPECT_FALSE(backend_available(Backend::uring));
+    EXPECT_FALSE(backend_available(Backend::epoll));
+#else
+    EXPECT_TRUE(backend_available(Backend::epoll));
+    EXPECT_FALSE(backend_available(Backend::native));
+    EXPECT_FALSE(backend_available(Backend::overlapped));
+#endif
+    CqOptions o;
+#ifdef _WIN32
+    o.backend = Backend::epoll;
+#else
+    o.backend = Backend::overlapped;
+#endif
+    EXPECT_EQ(CompletionQueue::create(4, nullptr, o).error(), wsa::eopnotsupp);
 }
 
 TEST(RioEventHandle, EncodesDescriptorZeroAsNonNullHandle) {

@@ -1,19 +1,14 @@
-// Helpers for the rio suites: loopback TCP pairs (the peer is a plain BSD socket), bounded
-// waits, registered buffers.
+// Helpers for the rio suites: loopback TCP pairs (the peer is a plain socket), bounded waits,
+// registered buffers, notification events. Platform-free: the OS part is rio_test_os.h.
 #pragma once
 
 #include <rio/rio.h>
 
+#include "rio_test_os.h"
+
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -25,54 +20,32 @@ using namespace std::chrono_literals;
 
 // A connected loopback pair: `local` goes to rio, `peer` stays a plain socket.
 struct TcpPair {
-    int local = -1;
-    int peer = -1;
-    TcpPair() {
-        int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof addr;
-        EXPECT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), len), 0);
-        EXPECT_EQ(::listen(listener, 1), 0);
-        EXPECT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-        local = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        EXPECT_EQ(::connect(local, reinterpret_cast<sockaddr*>(&addr), len), 0);
-        peer = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-        ::close(listener);
-        int one = 1;
-        ::setsockopt(local, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        ::setsockopt(peer, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
+    Sock local = net::invalid_socket;
+    Sock peer = net::invalid_socket;
+    TcpPair() { EXPECT_TRUE(open_tcp_pair(local, peer)); }
     ~TcpPair() {
-        if (local >= 0)
-            ::close(local);
-        if (peer >= 0)
-            ::close(peer);
+        close_socket(local);
+        close_socket(peer);
     }
     TcpPair(const TcpPair&) = delete;
     TcpPair& operator=(const TcpPair&) = delete;
 
     // Abortive close of the peer: SO_LINGER {1, 0} sends an RST.
     void reset_peer() {
-        linger l{1, 0};
-        ::setsockopt(peer, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-        ::close(peer);
-        peer = -1;
+        set_abort_on_close(peer);
+        close_socket(peer);
+        peer = net::invalid_socket;
     }
-    bool peer_send(const std::string& s) const {
-        return ::send(peer, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
-    }
+    bool peer_send(const std::string& s) const { return send_all(peer, s.data(), s.size()); }
     // Reads exactly n bytes from the peer or fails after the timeout.
     std::string peer_recv(std::size_t n, std::chrono::milliseconds timeout = 5000ms) const {
         std::string out;
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (out.size() < n && std::chrono::steady_clock::now() < deadline) {
-            pollfd p{peer, POLLIN, 0};
-            if (::poll(&p, 1, 20) != 1)
+            if (!readable(peer, 20))
                 continue;
             char buf[65536];
-            const ssize_t got = ::recv(peer, buf, std::min(sizeof buf, n - out.size()), 0);
+            const long got = recv_some(peer, buf, std::min(sizeof buf, n - out.size()));
             if (got <= 0)
                 break;
             out.append(buf, static_cast<std::size_t>(got));
@@ -81,8 +54,7 @@ struct TcpPair {
     }
     // True when the peer has nothing to read within `quiet`.
     bool peer_has_nothing(std::chrono::milliseconds quiet = 50ms) const {
-        pollfd p{peer, POLLIN, 0};
-        return ::poll(&p, 1, static_cast<int>(quiet.count())) == 0;
+        return !readable(peer, static_cast<int>(quiet.count()));
     }
 };
 
@@ -105,18 +77,18 @@ inline std::vector<RIORESULT> wait_results(CompletionQueue& cq, std::size_t n,
     return out;
 }
 
-inline bool event_signaled(int fd, std::chrono::milliseconds timeout) {
-    pollfd p{fd, POLLIN, 0};
-    return ::poll(&p, 1, static_cast<int>(timeout.count())) == 1;
+inline bool event_signaled(const TestEvent& ev, std::chrono::milliseconds timeout) {
+    return ev.signaled(static_cast<int>(timeout.count()));
 }
 
-struct EventFd {
-    int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    ~EventFd() { ::close(fd); }
-    EventFd() = default;
-    EventFd(const EventFd&) = delete;
-    EventFd& operator=(const EventFd&) = delete;
-};
+// The notification of a CQ that signals `ev`.
+inline RIO_NOTIFICATION_COMPLETION event_notification(const TestEvent& ev, bool reset = false) {
+    RIO_NOTIFICATION_COMPLETION n{};
+    n.Type = RIO_EVENT_COMPLETION;
+    n.Event.EventHandle = ev.handle();
+    n.Event.NotifyReset = reset ? TRUE : FALSE;
+    return n;
+}
 
 // A registered region that outlives every request naming it within a test.
 struct Region {
@@ -138,7 +110,31 @@ struct Region {
 
 // Names the instances of a suite parameterized over Backend (.../io_uring, .../epoll).
 inline std::string backend_param_name(const ::testing::TestParamInfo<Backend>& info) {
-    return info.param == Backend::uring ? "io_uring" : "epoll";
+    return backend_name(info.param);
+}
+
+// The platform's other backend (uring <-> epoll, native <-> overlapped).
+inline Backend other_backend(Backend b) {
+    switch (b) {
+    case Backend::uring:
+        return Backend::epoll;
+    case Backend::epoll:
+        return Backend::uring;
+    case Backend::native:
+        return Backend::overlapped;
+    case Backend::overlapped:
+        return Backend::native;
+    }
+    return b;
+}
+
+// The backends of this platform, for INSTANTIATE_TEST_SUITE_P (unavailable ones skip).
+inline auto platform_backends() {
+#ifdef _WIN32
+    return ::testing::Values(Backend::native, Backend::overlapped);
+#else
+    return ::testing::Values(Backend::uring, Backend::epoll);
+#endif
 }
 
 inline void* ctx(std::uintptr_t v) {

@@ -5,8 +5,6 @@
 
 #include <rio/wsa_error.h>
 
-#include <riosp/event_handle.h>
-
 #include <future>
 
 namespace riosp::rio::test {
@@ -19,10 +17,7 @@ protected:
     void SetUp() override {
         if (!backend_available(GetParam()))
             GTEST_SKIP() << backend_name(GetParam()) << " not available here";
-        RIO_NOTIFICATION_COMPLETION n{};
-        n.Type = RIO_EVENT_COMPLETION;
-        n.Event.EventHandle = event_handle_from_fd(event.fd);
-        n.Event.NotifyReset = FALSE;
+        RIO_NOTIFICATION_COMPLETION n = event_notification(event);
         CqOptions o;
         o.backend = GetParam();
         auto created = CompletionQueue::create(16, &n, o);
@@ -43,7 +38,7 @@ protected:
         });
     }
 
-    EventFd event;
+    TestEvent event;
     TcpPair pair;
     CompletionQueue cq;
     RequestQueue rq;
@@ -80,12 +75,11 @@ TEST_P(RioWait, WakesForAReceiveTheKernelCompletesWhileItSleeps) {
 TEST_P(RioWait, WakesWhenAnotherThreadSignalsTheEventAndResetsIt) {
     auto waiter = wait_async(10000);
     std::this_thread::sleep_for(50ms);
-    const std::uint64_t one = 1;
-    ASSERT_EQ(::write(event.fd, &one, sizeof one), static_cast<ssize_t>(sizeof one));
+    event.set();
     const auto [rc, took] = waiter.get();
     EXPECT_EQ(rc, 0);
     EXPECT_LT(took, 5s);
-    EXPECT_FALSE(event_signaled(event.fd, 0ms)); // reset: the next wait sleeps again
+    EXPECT_FALSE(event_signaled(event, 0ms)); // reset: the next wait sleeps again
 }
 
 TEST_P(RioWait, ReturnsAfterItsTimeoutWhenNothingHappens) {
@@ -136,8 +130,7 @@ TEST_P(RioWait, NeedsAnEventNotification) {
     EXPECT_EQ(polling.value().wait(0), wsa::einval);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RioWait, ::testing::Values(Backend::uring, Backend::epoll),
-                         backend_param_name);
+INSTANTIATE_TEST_SUITE_P(Backends, RioWait, platform_backends(), backend_param_name);
 
 } // namespace
 } // namespace riosp::rio::test
