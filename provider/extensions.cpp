@@ -48,7 +48,7 @@ RIO_RQ PASCAL create_request_queue(SOCKET s, ULONG max_recv, ULONG max_recv_bufs
         rio::set_last_error(err);
         return RIO_INVALID_RQ;
     }
-    int fd = rio::net::invalid_socket;
+    rio::net::NativeSocket fd = rio::net::invalid_socket;
     {
         std::lock_guard lock(sock->mutex);
         if (sock->role != Role::connected || !sock->recv_ring.empty() || !sock->send_ring.empty() ||

@@ -4,7 +4,6 @@
 #include "provider_state.h"
 #include "socket.h"
 
-#include <riosp/event_handle.h>
 
 #include <array>
 #include <chrono>
@@ -26,7 +25,7 @@ int Worker::start(unsigned id, DWORD queue_size, std::chrono::microseconds spin,
         return err;
     RIO_NOTIFICATION_COMPLETION notification{};
     notification.Type = RIO_EVENT_COMPLETION;
-    notification.Event.EventHandle = event_handle_from_fd(wake_.native());
+    notification.Event.EventHandle = wake_.notification_handle();
     notification.Event.NotifyReset = FALSE; // the worker resets it itself after each wait
     // No io_uring buffer table for the provider's own rings: entering a socket's region pins
     // all of it (RSS per idle socket 28.6 -> 147.5 KiB in riosp-load's probe) for a gain the

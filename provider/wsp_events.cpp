@@ -55,7 +55,7 @@ bool filter(fd_set* set, Want want, int& count, LPINT err) noexcept {
 } // namespace
 
 int WSPAPI WSPSelect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
-                     const timeval* timeout, LPINT lpErrno) {
+                     RIOSP_SELECT_TIMEOUT timeout, LPINT lpErrno) {
     (void)nfds; // ignored, as on Windows
     if (readfds == nullptr && writefds == nullptr && exceptfds == nullptr)
         return fail(lpErrno, WSAEINVAL);

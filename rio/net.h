@@ -133,6 +133,9 @@ public:
         return fd_;
     }
 #endif
+    // What RIO_NOTIFICATION_COMPLETION's Event.EventHandle takes for this event (Linux: the
+    // descriptor encoded by riosp::event_handle_from_fd; Windows: the event's HANDLE).
+    [[nodiscard]] void* notification_handle() const noexcept;
     // Waits until signalled (or timeout_ms passes; -1 forever), then resets the event.
     void wait_and_reset(int timeout_ms) noexcept;
     void signal() noexcept;

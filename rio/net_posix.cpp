@@ -2,6 +2,8 @@
 // layout (family 23 for IPv6, 16-bit family field) and the kernel's.
 #include "net.h"
 
+#include <riosp/event_handle.h>
+
 #include "wsa_error.h"
 
 #include <arpa/inet.h>
@@ -340,6 +342,10 @@ void WakeEvent::wait_and_reset(int timeout_ms) noexcept {
         std::uint64_t drained = 0;
         (void)!::read(fd_, &drained, sizeof drained);
     }
+}
+
+void* WakeEvent::notification_handle() const noexcept {
+    return event_handle_from_fd(fd_);
 }
 
 void WakeEvent::signal() noexcept {

@@ -445,6 +445,10 @@ void WakeEvent::wait_and_reset(int timeout_ms) noexcept {
         ResetEvent(handle_);
 }
 
+void* WakeEvent::notification_handle() const noexcept {
+    return handle_;
+}
+
 void WakeEvent::signal() noexcept {
     SetEvent(handle_);
 }

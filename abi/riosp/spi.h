@@ -14,6 +14,15 @@
 
 #include "rio_types.h"
 
+// WSPSelect's timeout parameter as LPWSPSELECT spells it: the Windows SDK (and abi/linux) say
+// `const struct timeval*`, MinGW-w64's ws2spi.h says `const PTIMEVAL` (a const pointer to a
+// mutable timeval). Same ABI; the provider's WSPSelect takes whichever the headers declare.
+#ifdef __MINGW32__
+typedef struct timeval* RIOSP_SELECT_TIMEOUT;
+#else
+typedef const struct timeval* RIOSP_SELECT_TIMEOUT;
+#endif
+
 // Marks the provider's exported entry points (WSPStartup, ...).
 #ifdef _WIN32
 #define RIOSP_EXPORT __declspec(dllexport)
