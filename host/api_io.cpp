@@ -68,7 +68,8 @@ int send(SOCKET s, const char* buf, int len, int flags) noexcept {
     if (!one_buffer(buf, len, wsabuf))
         return SOCKET_ERROR;
     DWORD sent = 0;
-    if (WSASend(s, &wsabuf, 1, &sent, static_cast<DWORD>(flags), nullptr, nullptr) == SOCKET_ERROR)
+    if (ws::WSASend(s, &wsabuf, 1, &sent, static_cast<DWORD>(flags), nullptr, nullptr) ==
+        SOCKET_ERROR)
         return SOCKET_ERROR;
     return static_cast<int>(sent);
 }
@@ -79,7 +80,7 @@ int recv(SOCKET s, char* buf, int len, int flags) noexcept {
         return SOCKET_ERROR;
     DWORD received = 0;
     DWORD dwFlags = static_cast<DWORD>(flags);
-    if (WSARecv(s, &wsabuf, 1, &received, &dwFlags, nullptr, nullptr) == SOCKET_ERROR)
+    if (ws::WSARecv(s, &wsabuf, 1, &received, &dwFlags, nullptr, nullptr) == SOCKET_ERROR)
         return SOCKET_ERROR;
     return static_cast<int>(received);
 }
@@ -89,8 +90,8 @@ int sendto(SOCKET s, const char* buf, int len, int flags, const sockaddr* to, in
     if (!one_buffer(buf, len, wsabuf))
         return SOCKET_ERROR;
     DWORD sent = 0;
-    if (WSASendTo(s, &wsabuf, 1, &sent, static_cast<DWORD>(flags), to, tolen, nullptr, nullptr) ==
-        SOCKET_ERROR)
+    if (ws::WSASendTo(s, &wsabuf, 1, &sent, static_cast<DWORD>(flags), to, tolen, nullptr,
+                      nullptr) == SOCKET_ERROR)
         return SOCKET_ERROR;
     return static_cast<int>(sent);
 }
@@ -101,7 +102,7 @@ int recvfrom(SOCKET s, char* buf, int len, int flags, sockaddr* from, int* froml
         return SOCKET_ERROR;
     DWORD received = 0;
     DWORD dwFlags = static_cast<DWORD>(flags);
-    if (WSARecvFrom(s, &wsabuf, 1, &received, &dwFlags, from, fromlen, nullptr, nullptr) ==
+    if (ws::WSARecvFrom(s, &wsabuf, 1, &received, &dwFlags, from, fromlen, nullptr, nullptr) ==
         SOCKET_ERROR)
         return SOCKET_ERROR;
     return static_cast<int>(received);

@@ -17,7 +17,9 @@ int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
             return SOCKET_ERROR;
         }
         // ws2_32 splits the sets by provider; with one provider they go through whole.
-        return t.lpWSPSelect(nfds, readfds, writefds, exceptfds, timeout, err);
+        // (const_cast only for MinGW's LPWSPSELECT, whose timeout lacks the SDK's const.)
+        return t.lpWSPSelect(nfds, readfds, writefds, exceptfds,
+                             const_cast<RIOSP_SELECT_TIMEOUT>(timeout), err);
     });
 }
 

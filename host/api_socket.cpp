@@ -55,7 +55,7 @@ SOCKET WSAAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC lpfnCo
 }
 
 SOCKET accept(SOCKET s, sockaddr* addr, int* addrlen) noexcept {
-    return WSAAccept(s, addr, addrlen, nullptr, 0);
+    return ws::WSAAccept(s, addr, addrlen, nullptr, 0);
 }
 
 int WSAConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCallerData,
@@ -66,7 +66,7 @@ int WSAConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCallerDat
 }
 
 int connect(SOCKET s, const sockaddr* name, int namelen) noexcept {
-    return WSAConnect(s, name, namelen, nullptr, nullptr, nullptr, nullptr);
+    return ws::WSAConnect(s, name, namelen, nullptr, nullptr, nullptr, nullptr);
 }
 
 int shutdown(SOCKET s, int how) noexcept {

@@ -58,7 +58,12 @@ SOCKET WSPAPI wpu_create_socket_handle(DWORD dwCatalogEntryId, DWORD_PTR dwConte
 }
 
 int WSPAPI wpu_fd_is_set(SOCKET s, fd_set* fdset) {
-    return fdset != nullptr && riosp_fd_isset(s, fdset) ? 1 : 0;
+    if (fdset == nullptr)
+        return 0;
+    for (u_int i = 0; i < fdset->fd_count; ++i)
+        if (fdset->fd_array[i] == s)
+            return 1;
+    return 0;
 }
 
 int WSPAPI wpu_get_provider_path(LPGUID lpProviderId, WCHAR* lpszProviderDllPath,

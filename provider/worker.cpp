@@ -4,7 +4,6 @@
 #include "provider_state.h"
 #include "socket.h"
 
-
 #include <array>
 #include <chrono>
 #include <cstdio>

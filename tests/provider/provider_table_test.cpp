@@ -7,15 +7,35 @@
 
 #include <gtest/gtest.h>
 
+#ifndef _WIN32
 #include <dlfcn.h>
+#endif
+
+#include <string>
 
 namespace riosp::provider {
 namespace {
 
 using GetCatalogFn = int (*)(LPWSAPROTOCOL_INFOW, LPINT);
 
+// The provider module loaded as ws2_32 loads it (Windows: LoadLibrary of riosp_provider.dll;
+// Linux: dlopen of libriosp_provider.so).
 struct Module {
-    Module() { handle = dlopen(RIOSP_PROVIDER_PATH, RTLD_NOW | RTLD_LOCAL); }
+#ifdef _WIN32
+    Module() : handle(LoadLibraryA(RIOSP_PROVIDER_PATH)) {}
+    ~Module() {
+        if (handle != nullptr)
+            FreeLibrary(static_cast<HMODULE>(handle));
+    }
+    template <typename F> F sym(const char* name) const {
+        return reinterpret_cast<F>(
+            reinterpret_cast<void*>(GetProcAddress(static_cast<HMODULE>(handle), name)));
+    }
+    static std::string error() {
+        return "LoadLibraryA: " + std::to_string(GetLastError());
+    }
+#else
+    Module() : handle(dlopen(RIOSP_PROVIDER_PATH, RTLD_NOW | RTLD_LOCAL)) {}
     ~Module() {
         if (handle != nullptr)
             dlclose(handle);
@@ -23,8 +43,23 @@ struct Module {
     template <typename F> F sym(const char* name) const {
         return reinterpret_cast<F>(dlsym(handle, name));
     }
+    static std::string error() {
+        return dlerror();
+    }
+#endif
     void* handle = nullptr;
 };
+
+void set_env(const char* name, const char* value) {
+#ifdef _WIN32
+    _putenv_s(name, value); // "" removes it
+#else
+    if (*value == '\0')
+        unsetenv(name);
+    else
+        setenv(name, value, 1);
+#endif
+}
 
 TEST(ProviderSpiTable, EveryOneOfTheThirtyEntriesIsFilled) {
     WSPPROC_TABLE t = proc_table();
@@ -36,7 +71,7 @@ TEST(ProviderSpiTable, EveryOneOfTheThirtyEntriesIsFilled) {
 
 TEST(ProviderSpiTable, StartupRefusesVersionsBelowTwoPointTwo) {
     Module m;
-    ASSERT_NE(m.handle, nullptr) << dlerror();
+    ASSERT_NE(m.handle, nullptr) << Module::error();
     auto startup = m.sym<LPWSPSTARTUP>("WSPStartup");
     ASSERT_NE(startup, nullptr) << "WSPStartup is exported with C linkage";
     WSPDATA data{};
@@ -117,29 +152,29 @@ namespace riosp::provider {
 namespace {
 
 TEST(ProviderBusyPoll, IsOffByDefaultAndSetFromTheEnvironment) {
-    unsetenv("RIOSP_BUSY_POLL");
-    unsetenv("RIOSP_BUSY_POLL_US");
+    set_env("RIOSP_BUSY_POLL", "");
+    set_env("RIOSP_BUSY_POLL_US", "");
     EXPECT_EQ(WorkerPool::busy_poll_budget().count(), 0);
-    setenv("RIOSP_BUSY_POLL", "1", 1);
+    set_env("RIOSP_BUSY_POLL", "1");
     EXPECT_EQ(WorkerPool::busy_poll_budget(), WorkerPool::default_spin);
-    setenv("RIOSP_BUSY_POLL_US", "750", 1);
+    set_env("RIOSP_BUSY_POLL_US", "750");
     EXPECT_EQ(WorkerPool::busy_poll_budget().count(), 750) << "an explicit budget wins";
-    setenv("RIOSP_BUSY_POLL_US", "0", 1);
+    set_env("RIOSP_BUSY_POLL_US", "0");
     EXPECT_EQ(WorkerPool::busy_poll_budget().count(), 0) << "0 turns it off";
-    unsetenv("RIOSP_BUSY_POLL");
-    unsetenv("RIOSP_BUSY_POLL_US");
+    set_env("RIOSP_BUSY_POLL", "");
+    set_env("RIOSP_BUSY_POLL_US", "");
 }
 
 TEST(ProviderWorkerIdle, BoundIsFiftyMillisecondsUnlessTheEnvironmentSetsAValidOne) {
-    unsetenv("RIOSP_WORKER_IDLE_MS");
+    set_env("RIOSP_WORKER_IDLE_MS", "");
     EXPECT_EQ(WorkerPool::idle_wait_ms(), 50);
-    setenv("RIOSP_WORKER_IDLE_MS", "3600000", 1);
+    set_env("RIOSP_WORKER_IDLE_MS", "3600000");
     EXPECT_EQ(WorkerPool::idle_wait_ms(), 3'600'000);
     for (const char* bad : {"0", "-5", "3600001", "soon"}) {
-        setenv("RIOSP_WORKER_IDLE_MS", bad, 1);
+        set_env("RIOSP_WORKER_IDLE_MS", bad);
         EXPECT_EQ(WorkerPool::idle_wait_ms(), 50) << bad;
     }
-    unsetenv("RIOSP_WORKER_IDLE_MS");
+    set_env("RIOSP_WORKER_IDLE_MS", "");
 }
 
 } // namespace
