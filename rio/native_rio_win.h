@@ -2,8 +2,9 @@
 // WSAIoctl(SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, WSAID_MULTIPLE_RIO) on a socket of the
 // provider underneath riosp, created with WSA_FLAG_REGISTERED_IO. Windows 8 / Server 2012 and
 // later answer with the 13 functions; older Windows and Wine fail (Wine: WSAEOPNOTSUPP), and
-// rio then runs on the overlapped fallback. This is the first half of the native backend
-// (backend_native_win.cpp, issue 7), which will drive the table.
+// rio then runs on the overlapped fallback. This is the first half of a native backend, which
+// would drive the table; it is not written yet, so rio runs on the overlapped backend even
+// where the table exists (rio/README.md).
 #pragma once
 
 #include <riosp/rio_types.h>
