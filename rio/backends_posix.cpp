@@ -14,25 +14,6 @@
 #include <cstring>
 
 namespace riosp::rio {
-
-bool backend_available(Backend backend) noexcept {
-    return detail::platform_backend_available(backend);
-}
-
-const char* backend_name(Backend backend) noexcept {
-    switch (backend) {
-    case Backend::uring:
-        return "io_uring";
-    case Backend::epoll:
-        return "epoll";
-    case Backend::native:
-        return "native";
-    case Backend::overlapped:
-        return "overlapped";
-    }
-    return "?";
-}
-
 namespace detail {
 namespace {
 bool uses_uring(const Cq& cq) noexcept {

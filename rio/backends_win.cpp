@@ -7,25 +7,6 @@
 #include <cstdio>
 
 namespace riosp::rio {
-
-bool backend_available(Backend backend) noexcept {
-    return detail::platform_backend_available(backend);
-}
-
-const char* backend_name(Backend backend) noexcept {
-    switch (backend) {
-    case Backend::uring:
-        return "io_uring";
-    case Backend::epoll:
-        return "epoll";
-    case Backend::native:
-        return "native";
-    case Backend::overlapped:
-        return "overlapped";
-    }
-    return "?";
-}
-
 namespace detail {
 
 Backend choose_backend() noexcept {

@@ -392,6 +392,24 @@ Backend active_backend() noexcept {
     return chosen;
 }
 
+bool backend_available(Backend backend) noexcept {
+    return detail::platform_backend_available(backend);
+}
+
+const char* backend_name(Backend backend) noexcept {
+    switch (backend) {
+    case Backend::uring:
+        return "io_uring";
+    case Backend::epoll:
+        return "epoll";
+    case Backend::native:
+        return "native";
+    case Backend::overlapped:
+        return "overlapped";
+    }
+    return "?";
+}
+
 // ================================================================== last error
 namespace {
 thread_local int t_last_error = 0;
