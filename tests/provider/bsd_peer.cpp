@@ -140,6 +140,14 @@ void bsd_abort(int fd) {
     ::close(fd);
 }
 
+bool tcp_resets_work() {
+    return true;
+}
+
+bool peer_can_reset_in_place() {
+    return true;
+}
+
 long bsd_send_some(int fd, const char* data, std::size_t len) {
     ssize_t n = ::send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n >= 0)

@@ -1,6 +1,8 @@
-// The other end of the wire in provider tests: the Linux TCP stack through plain BSD sockets,
-// no riosp code. Kept in its own translation unit with a neutral interface because the Linux
-// socket headers and riosp's Windows-layout headers cannot meet in one file.
+// The other end of the wire in provider tests: the system's TCP stack through plain sockets, no
+// riosp code (bsd_peer.cpp: Linux BSD sockets; bsd_peer_win.cpp: Winsock). Kept in its own
+// translation unit with a neutral interface because the Linux socket headers and riosp's
+// Windows-layout headers cannot meet in one file. Descriptors are ints (a Windows SOCKET value
+// fits: handle values stay within 32 bits); errors are errno values on both.
 #pragma once
 
 #include <atomic>
@@ -51,7 +53,14 @@ void bsd_close(int fd);
 // Close with SO_LINGER {1,0}: the other side sees a reset.
 void bsd_abort(int fd);
 // Reset the connection but keep the descriptor (another thread may still read it): a connect
-// to AF_UNSPEC makes Linux drop an established connection with a RST.
+// to AF_UNSPEC makes Linux drop an established connection with a RST. Windows has no such
+// call: there it is only possible where peer_can_reset_in_place() says so (never).
 void bsd_reset(int fd);
+
+// Whether an abortive close (SO_LINGER {1,0}) really sends a RST here: yes on Linux and Windows,
+// no under Wine 8, which closes such a socket gracefully (tests that need a RST skip there).
+[[nodiscard]] bool tcp_resets_work();
+// Whether bsd_reset works (Linux only).
+[[nodiscard]] bool peer_can_reset_in_place();
 
 } // namespace riosp::test

@@ -52,21 +52,21 @@ protected:
             return false;
         if (counted)
             alloc::start();
-        bool ok = WSASendDisconnect(s, nullptr) == 0; // FIN after the queue
-        ok = ok && bsd_drain_to_eof(peer, 5000) == 0; // the peer sees EOF
-        ok = ok && send(s, "x", 1, 0) == SOCKET_ERROR &&
-             WSAGetLastError() == WSAESHUTDOWN; // error path
+        bool ok = ws::WSASendDisconnect(s, nullptr) == 0; // FIN after the queue
+        ok = ok && bsd_drain_to_eof(peer, 5000) == 0;     // the peer sees EOF
+        ok = ok && ws::send(s, "x", 1, 0) == SOCKET_ERROR &&
+             ws::WSAGetLastError() == WSAESHUTDOWN; // error path
         char data[1] = {1};
         WSABUF with_data{1, data};
-        ok = ok && WSASendDisconnect(s, &with_data) == SOCKET_ERROR &&
-             WSAGetLastError() == WSAENOPROTOOPT; // error path
-        ok = ok && WSARecvDisconnect(s, nullptr) == 0;
-        ok = ok && shutdown(s, SD_BOTH) == 0;
-        ok = ok && WSASendDisconnect(unconnected, nullptr) == SOCKET_ERROR &&
-             WSAGetLastError() == WSAENOTCONN; // error path
-        bsd_shutdown_send(peer);               // peer FIN: completion
-        ok = ok && closesocket(s) == 0;        // graceful close
-        ok = ok && closesocket(s) == SOCKET_ERROR && WSAGetLastError() == WSAENOTSOCK;
+        ok = ok && ws::WSASendDisconnect(s, &with_data) == SOCKET_ERROR &&
+             ws::WSAGetLastError() == WSAENOPROTOOPT; // error path
+        ok = ok && ws::WSARecvDisconnect(s, nullptr) == 0;
+        ok = ok && ws::shutdown(s, SD_BOTH) == 0;
+        ok = ok && ws::WSASendDisconnect(unconnected, nullptr) == SOCKET_ERROR &&
+             ws::WSAGetLastError() == WSAENOTCONN; // error path
+        bsd_shutdown_send(peer);                   // peer FIN: completion
+        ok = ok && ws::closesocket(s) == 0;        // graceful close
+        ok = ok && ws::closesocket(s) == SOCKET_ERROR && ws::WSAGetLastError() == WSAENOTSOCK;
         // Worker side: wait until the socket's last request completed and its slot was recycled.
         for (int i = 0; i < 5000 && in_use() > 1; ++i)
             std::this_thread::sleep_for(std::chrono::microseconds(100));
@@ -86,14 +86,14 @@ protected:
 TEST_F(ProviderAllocTest, DisconnectPathsNeverAllocateOnAnyThread) {
     InUseFn in_use = sockets_in_use_fn();
     ASSERT_NE(in_use, nullptr) << "the provider exports riospSocketsInUse";
-    SOCKET unconnected = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    SOCKET unconnected = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     ASSERT_NE(unconnected, INVALID_SOCKET);
     for (int i = 0; i < warmup_cycles; ++i)
         ASSERT_TRUE(cycle(false, in_use, unconnected)) << "warm-up cycle " << i;
     const int n = cycles();
     for (int i = 0; i < n; ++i)
         ASSERT_TRUE(cycle(true, in_use, unconnected)) << "cycle " << i;
-    closesocket(unconnected);
+    ws::closesocket(unconnected);
     RecordProperty("cycles", n);
     RecordProperty("allocations", static_cast<int>(counted_.allocations));
     RecordProperty("frees", static_cast<int>(counted_.frees));

@@ -12,16 +12,17 @@ namespace {
 int get_int(SOCKET s, int level, int name) {
     int v = -1;
     int len = sizeof v;
-    EXPECT_EQ(getsockopt(s, level, name, reinterpret_cast<char*>(&v), &len), 0) << name;
+    EXPECT_EQ(ws::getsockopt(s, level, name, reinterpret_cast<char*>(&v), &len), 0) << name;
     return v;
 }
 
 void set_int(SOCKET s, int level, int name, int v) {
-    EXPECT_EQ(setsockopt(s, level, name, reinterpret_cast<const char*>(&v), sizeof v), 0) << name;
+    EXPECT_EQ(ws::setsockopt(s, level, name, reinterpret_cast<const char*>(&v), sizeof v), 0)
+        << name;
 }
 
 TEST_F(ProviderTest, SocketOptionsRoundTrip) {
-    SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    SOCKET s = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     ASSERT_NE(s, INVALID_SOCKET);
     set_int(s, SOL_SOCKET, SO_REUSEADDR, 1);
     EXPECT_EQ(get_int(s, SOL_SOCKET, SO_REUSEADDR), 1);
@@ -36,10 +37,11 @@ TEST_F(ProviderTest, SocketOptionsRoundTrip) {
     EXPECT_EQ(get_int(s, SOL_SOCKET, SO_TYPE), SOCK_STREAM);
     EXPECT_EQ(get_int(s, SOL_SOCKET, SO_ERROR), 0);
     linger l{1, 7};
-    ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l), 0);
+    ASSERT_EQ(ws::setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l),
+              0);
     linger back{};
     int len = sizeof back;
-    ASSERT_EQ(getsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<char*>(&back), &len), 0);
+    ASSERT_EQ(ws::getsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<char*>(&back), &len), 0);
     EXPECT_EQ(back.l_onoff, 1);
     EXPECT_EQ(back.l_linger, 7);
     EXPECT_EQ(get_int(s, SOL_SOCKET, SO_DONTLINGER), 0);
@@ -47,17 +49,17 @@ TEST_F(ProviderTest, SocketOptionsRoundTrip) {
     EXPECT_EQ(get_int(s, SOL_SOCKET, SO_DONTLINGER), 1);
     WSAPROTOCOL_INFOW info{};
     len = sizeof info;
-    ASSERT_EQ(getsockopt(s, SOL_SOCKET, SO_PROTOCOL_INFOW, reinterpret_cast<char*>(&info), &len),
-              0);
+    ASSERT_EQ(
+        ws::getsockopt(s, SOL_SOCKET, SO_PROTOCOL_INFOW, reinterpret_cast<char*>(&info), &len), 0);
     EXPECT_EQ(info.iAddressFamily, AF_INET);
     EXPECT_EQ(info.iProtocol, IPPROTO_TCP);
     EXPECT_EQ(info.dwServiceFlags1 & XP1_DISCONNECT_DATA, 0u);
     int v = 0;
     len = sizeof v;
-    EXPECT_EQ(getsockopt(s, SOL_SOCKET, SO_BROADCAST, reinterpret_cast<char*>(&v), &len),
+    EXPECT_EQ(ws::getsockopt(s, SOL_SOCKET, SO_BROADCAST, reinterpret_cast<char*>(&v), &len),
               SOCKET_ERROR);
-    EXPECT_EQ(WSAGetLastError(), WSAENOPROTOOPT);
-    closesocket(s);
+    EXPECT_EQ(ws::WSAGetLastError(), WSAENOPROTOOPT);
+    ws::closesocket(s);
 }
 
 TEST_F(ProviderTest, FionreadReportsBufferedBytes) {
@@ -66,12 +68,12 @@ TEST_F(ProviderTest, FionreadReportsBufferedBytes) {
     ASSERT_EQ(bsd_send(peer, std::string(1000, 'q')), 0);
     u_long n = 0;
     for (int i = 0; i < 500 && n < 1000; ++i) {
-        ASSERT_EQ(ioctlsocket(s, static_cast<long>(FIONREAD), &n), 0);
+        ASSERT_EQ(ws::ioctlsocket(s, static_cast<long>(FIONREAD), &n), 0);
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     EXPECT_EQ(n, 1000u);
     bsd_close(peer);
-    closesocket(s);
+    ws::closesocket(s);
 }
 
 TEST_F(ProviderTest, SelectSeesReadabilityWritabilityAndPendingAccept) {
@@ -81,71 +83,71 @@ TEST_F(ProviderTest, SelectSeesReadabilityWritabilityAndPendingAccept) {
     FD_SET(s, &r);
     FD_SET(s, &w);
     timeval zero{0, 0};
-    ASSERT_EQ(select(0, &r, &w, nullptr, &zero), 1) << "writable, not yet readable";
+    ASSERT_EQ(ws::select(0, &r, &w, nullptr, &zero), 1) << "writable, not yet readable";
     EXPECT_EQ(r.fd_count, 0u);
     EXPECT_TRUE(FD_ISSET(s, &w));
     ASSERT_EQ(bsd_send(peer, "x"), 0);
     FD_ZERO(&r);
     FD_SET(s, &r);
     timeval two{2, 0};
-    EXPECT_EQ(select(0, &r, nullptr, nullptr, &two), 1);
+    EXPECT_EQ(ws::select(0, &r, nullptr, nullptr, &two), 1);
     EXPECT_TRUE(FD_ISSET(s, &r));
 
-    SOCKET ls = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    SOCKET ls = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     sockaddr_in a = loopback(0);
-    ASSERT_EQ(bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    ASSERT_EQ(listen(ls, 4), 0);
+    ASSERT_EQ(ws::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(ws::listen(ls, 4), 0);
     int len = sizeof a;
-    ASSERT_EQ(getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    ASSERT_EQ(ws::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
     auto port = static_cast<std::uint16_t>((a.sin_port >> 8) | ((a.sin_port & 0xff) << 8));
     FD_ZERO(&r);
     FD_SET(ls, &r);
-    EXPECT_EQ(select(0, &r, nullptr, nullptr, &zero), 0) << "nothing pending yet";
+    EXPECT_EQ(ws::select(0, &r, nullptr, nullptr, &zero), 0) << "nothing pending yet";
     int client = bsd_connect(port);
     ASSERT_GE(client, 0);
     FD_ZERO(&r);
     FD_SET(ls, &r);
-    EXPECT_EQ(select(0, &r, nullptr, nullptr, &two), 1) << "a pending connection is readable";
+    EXPECT_EQ(ws::select(0, &r, nullptr, nullptr, &two), 1) << "a pending connection is readable";
     bsd_close(client);
-    closesocket(ls);
+    ws::closesocket(ls);
     bsd_close(peer);
-    closesocket(s);
+    ws::closesocket(s);
 }
 
 TEST_F(ProviderTest, EventSelectRaisesAcceptAndConnect) {
-    SOCKET ls = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    SOCKET ls = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     sockaddr_in a = loopback(0);
-    ASSERT_EQ(bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    ASSERT_EQ(listen(ls, 4), 0);
+    ASSERT_EQ(ws::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(ws::listen(ls, 4), 0);
     int len = sizeof a;
-    ASSERT_EQ(getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
-    WSAEVENT accept_ev = WSACreateEvent();
-    ASSERT_EQ(WSAEventSelect(ls, accept_ev, FD_ACCEPT), 0);
+    ASSERT_EQ(ws::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    WSAEVENT accept_ev = ws::WSACreateEvent();
+    ASSERT_EQ(ws::WSAEventSelect(ls, accept_ev, FD_ACCEPT), 0);
 
-    SOCKET c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    WSAEVENT connect_ev = WSACreateEvent();
-    ASSERT_EQ(WSAEventSelect(c, connect_ev, FD_CONNECT | FD_WRITE), 0);
-    int rc = connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    SOCKET c = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    WSAEVENT connect_ev = ws::WSACreateEvent();
+    ASSERT_EQ(ws::WSAEventSelect(c, connect_ev, FD_CONNECT | FD_WRITE), 0);
+    int rc = ws::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
     if (rc == SOCKET_ERROR) {
-        ASSERT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
+        ASSERT_EQ(ws::WSAGetLastError(), WSAEWOULDBLOCK);
     }
 
-    ASSERT_EQ(WSAWaitForMultipleEvents(1, &connect_ev, TRUE, 5000, FALSE), WSA_WAIT_EVENT_0);
+    ASSERT_EQ(ws::WSAWaitForMultipleEvents(1, &connect_ev, TRUE, 5000, FALSE), WSA_WAIT_EVENT_0);
     WSANETWORKEVENTS ne{};
-    ASSERT_EQ(WSAEnumNetworkEvents(c, connect_ev, &ne), 0);
+    ASSERT_EQ(ws::WSAEnumNetworkEvents(c, connect_ev, &ne), 0);
     EXPECT_NE(ne.lNetworkEvents & FD_CONNECT, 0);
     EXPECT_EQ(ne.iErrorCode[FD_CONNECT_BIT], 0);
 
-    ASSERT_EQ(WSAWaitForMultipleEvents(1, &accept_ev, TRUE, 5000, FALSE), WSA_WAIT_EVENT_0);
-    ASSERT_EQ(WSAEnumNetworkEvents(ls, accept_ev, &ne), 0);
+    ASSERT_EQ(ws::WSAWaitForMultipleEvents(1, &accept_ev, TRUE, 5000, FALSE), WSA_WAIT_EVENT_0);
+    ASSERT_EQ(ws::WSAEnumNetworkEvents(ls, accept_ev, &ne), 0);
     EXPECT_NE(ne.lNetworkEvents & FD_ACCEPT, 0);
-    SOCKET s = accept(ls, nullptr, nullptr);
-    EXPECT_NE(s, INVALID_SOCKET) << WSAGetLastError();
-    closesocket(s);
-    closesocket(c);
-    closesocket(ls);
-    WSACloseEvent(accept_ev);
-    WSACloseEvent(connect_ev);
+    SOCKET s = ws::accept(ls, nullptr, nullptr);
+    EXPECT_NE(s, INVALID_SOCKET) << ws::WSAGetLastError();
+    ws::closesocket(s);
+    ws::closesocket(c);
+    ws::closesocket(ls);
+    ws::WSACloseEvent(accept_ev);
+    ws::WSACloseEvent(connect_ev);
 }
 
 TEST_F(ProviderTest, DisconnectExSendsTheFinAfterQueuedData) {
@@ -154,8 +156,8 @@ TEST_F(ProviderTest, DisconnectExSendsTheFinAfterQueuedData) {
     GUID id = WSAID_DISCONNECTEX;
     LPFN_DISCONNECTEX disconnect_ex = nullptr;
     DWORD bytes = 0;
-    ASSERT_EQ(WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &disconnect_ex,
-                       sizeof disconnect_ex, &bytes, nullptr, nullptr),
+    ASSERT_EQ(ws::WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &disconnect_ex,
+                           sizeof disconnect_ex, &bytes, nullptr, nullptr),
               0);
     ASSERT_NE(disconnect_ex, nullptr);
     ASSERT_EQ(send_str(s, "tail"), 4);
@@ -165,7 +167,7 @@ TEST_F(ProviderTest, DisconnectExSendsTheFinAfterQueuedData) {
     EXPECT_EQ(got, "tail");
     EXPECT_FALSE(disconnect_ex(s, nullptr, TF_REUSE_SOCKET, 0)) << "no reuse is promised";
     bsd_close(peer);
-    closesocket(s);
+    ws::closesocket(s);
 }
 
 TEST_F(ProviderTest, RioTableBoundToProviderSocketsMovesData) {
@@ -174,8 +176,8 @@ TEST_F(ProviderTest, RioTableBoundToProviderSocketsMovesData) {
     GUID id = WSAID_MULTIPLE_RIO;
     RIO_EXTENSION_FUNCTION_TABLE rio{};
     DWORD bytes = 0;
-    ASSERT_EQ(WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &rio,
-                       sizeof rio, &bytes, nullptr, nullptr),
+    ASSERT_EQ(ws::WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &rio,
+                           sizeof rio, &bytes, nullptr, nullptr),
               0);
     ASSERT_EQ(bytes, sizeof rio);
     static char region[4096];
@@ -203,10 +205,10 @@ TEST_F(ProviderTest, RioTableBoundToProviderSocketsMovesData) {
     EXPECT_EQ(r.SocketContext, 7u);
     EXPECT_EQ(r.RequestContext, 1u);
     char tmp[4];
-    EXPECT_EQ(recv(s, tmp, sizeof tmp, 0), SOCKET_ERROR)
+    EXPECT_EQ(ws::recv(s, tmp, sizeof tmp, 0), SOCKET_ERROR)
         << "the provider's own data path is off once the application owns the RIO queue";
-    EXPECT_EQ(WSAGetLastError(), WSAEINVAL);
-    closesocket(s); // the RQ goes with the socket (as on Windows), then its CQ
+    EXPECT_EQ(ws::WSAGetLastError(), WSAEINVAL);
+    ws::closesocket(s); // the RQ goes with the socket (as on Windows), then its CQ
     for (int i = 0; i < 100; ++i) {
         RIORESULT drain[4];
         if (rio.RIODequeueCompletion(cq, drain, 4) == 0)
@@ -222,56 +224,57 @@ namespace riosp::test {
 namespace {
 
 TEST_F(ProviderTest, Ipv6LoopbackPairWithNamesAndSendToRecvFrom) {
-    SOCKET ls = socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
-    ASSERT_NE(ls, INVALID_SOCKET) << WSAGetLastError();
+    SOCKET ls = ws::socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_NE(ls, INVALID_SOCKET) << ws::WSAGetLastError();
     sockaddr_in6 a{};
     a.sin6_family = AF_INET6;
     a.sin6_addr.s6_addr[15] = 1; // ::1
-    ASSERT_EQ(bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << WSAGetLastError();
-    ASSERT_EQ(listen(ls, 4), 0);
+    ASSERT_EQ(ws::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << ws::WSAGetLastError();
+    ASSERT_EQ(ws::listen(ls, 4), 0);
     int len = sizeof a;
-    ASSERT_EQ(getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    ASSERT_EQ(ws::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
     EXPECT_EQ(len, static_cast<int>(sizeof(sockaddr_in6)));
     EXPECT_EQ(a.sin6_family, AF_INET6) << "Windows' value (23), not Linux's (10)";
     EXPECT_NE(a.sin6_port, 0);
 
-    SOCKET c = socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+    SOCKET c = ws::socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
     std::thread connector([&] {
-        EXPECT_EQ(connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << WSAGetLastError();
+        EXPECT_EQ(ws::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a), 0)
+            << ws::WSAGetLastError();
     });
     sockaddr_in6 from{};
     int from_len = sizeof from;
-    SOCKET s = accept(ls, reinterpret_cast<sockaddr*>(&from), &from_len);
+    SOCKET s = ws::accept(ls, reinterpret_cast<sockaddr*>(&from), &from_len);
     connector.join();
-    ASSERT_NE(s, INVALID_SOCKET) << WSAGetLastError();
+    ASSERT_NE(s, INVALID_SOCKET) << ws::WSAGetLastError();
     EXPECT_EQ(from.sin6_family, AF_INET6);
 
     sockaddr_in6 peer{};
     int peer_len = sizeof peer;
-    ASSERT_EQ(getpeername(c, reinterpret_cast<sockaddr*>(&peer), &peer_len), 0);
+    ASSERT_EQ(ws::getpeername(c, reinterpret_cast<sockaddr*>(&peer), &peer_len), 0);
     EXPECT_EQ(peer.sin6_port, a.sin6_port) << "the client's peer is the listener's port";
 
-    ASSERT_EQ(sendto(c, "v6", 2, 0, nullptr, 0), 2) << "connected TCP ignores the destination";
+    ASSERT_EQ(ws::sendto(c, "v6", 2, 0, nullptr, 0), 2) << "connected TCP ignores the destination";
     char buf[2];
     int got = 0;
     for (int i = 0; i < 100 && got < 2; ++i) {
-        int n = recvfrom(s, buf + got, 2 - got, 0, nullptr, nullptr);
-        ASSERT_GT(n, 0) << WSAGetLastError();
+        int n = ws::recvfrom(s, buf + got, 2 - got, 0, nullptr, nullptr);
+        ASSERT_GT(n, 0) << ws::WSAGetLastError();
         got += n;
     }
     EXPECT_EQ(std::string(buf, 2), "v6");
-    closesocket(c);
-    closesocket(s);
-    closesocket(ls);
+    ws::closesocket(c);
+    ws::closesocket(s);
+    ws::closesocket(ls);
 }
 
 TEST_F(ProviderTest, UnsupportedFamiliesTypesAndProtocolsAreRefused) {
-    EXPECT_EQ(socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP), INVALID_SOCKET);
-    EXPECT_EQ(WSAGetLastError(), WSAESOCKTNOSUPPORT);
-    EXPECT_EQ(socket(99, SOCK_STREAM, 0), INVALID_SOCKET);
-    EXPECT_EQ(WSAGetLastError(), WSAEAFNOSUPPORT);
-    EXPECT_EQ(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), INVALID_SOCKET);
-    EXPECT_EQ(WSAGetLastError(), WSAEPROTONOSUPPORT);
+    EXPECT_EQ(ws::socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP), INVALID_SOCKET);
+    EXPECT_EQ(ws::WSAGetLastError(), WSAESOCKTNOSUPPORT);
+    EXPECT_EQ(ws::socket(99, SOCK_STREAM, 0), INVALID_SOCKET);
+    EXPECT_EQ(ws::WSAGetLastError(), WSAEAFNOSUPPORT);
+    EXPECT_EQ(ws::socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), INVALID_SOCKET);
+    EXPECT_EQ(ws::WSAGetLastError(), WSAEPROTONOSUPPORT);
 }
 
 } // namespace

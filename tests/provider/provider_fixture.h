@@ -12,15 +12,15 @@
 
 namespace riosp::test {
 
-using namespace riosp::ws;
+// riosp calls are spelled ws::name: on Windows the real winsock2.h declares the same names.
 
 class ProviderTest : public ::testing::Test {
 protected:
     void SetUp() override {
         WSADATA data{};
-        ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
+        ASSERT_EQ(ws::WSAStartup(MAKEWORD(2, 2), &data), 0);
     }
-    void TearDown() override { WSACleanup(); }
+    void TearDown() override { ws::WSACleanup(); }
 
     static sockaddr_in loopback(std::uint16_t port) {
         sockaddr_in a{};
@@ -34,17 +34,18 @@ protected:
     // that connect concurrently pass their own listener, so accept pairs the right ends.
     SOCKET connect_pair(int& peer) { return connect_pair(peer, listener_); }
     static SOCKET connect_pair(int& peer, const BsdListener& listener) {
-        SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        SOCKET s = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
         EXPECT_NE(s, INVALID_SOCKET);
         sockaddr_in a = loopback(listener.port());
-        EXPECT_EQ(connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << WSAGetLastError();
+        EXPECT_EQ(ws::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0)
+            << ws::WSAGetLastError();
         peer = listener.accept_one(5000);
         EXPECT_GE(peer, 0);
         return s;
     }
 
     static int send_str(SOCKET s, const std::string& data) {
-        return send(s, data.data(), static_cast<int>(data.size()), 0);
+        return ws::send(s, data.data(), static_cast<int>(data.size()), 0);
     }
 
     BsdListener listener_;

@@ -84,9 +84,9 @@ public:
 
     std::string do_close() {
         if (m_.closed)
-            return expect_error(closesocket(s_), WSAENOTSOCK, "close after close");
-        if (closesocket(s_) != 0)
-            return "close failed: " + std::to_string(WSAGetLastError());
+            return expect_error(ws::closesocket(s_), WSAENOTSOCK, "close after close");
+        if (ws::closesocket(s_) != 0)
+            return "close failed: " + std::to_string(ws::WSAGetLastError());
         m_.closed = true;
         return {};
     }
@@ -101,10 +101,16 @@ public:
         // when the peer sent bytes we never received.
         if ((read_status_ == ECONNRESET || peer_send_saw_reset_) && m_.peer_sent > m_.received)
             return {};
+        // Under Wine 8 that reset reaches the peer as a plain EOF (its closesocket ends the
+        // connection gracefully first; tcp_resets_work() is false there): the same shortfall is
+        // legal on the same condition, seen with read status 0.
+        if (!tcp_resets_work() && read_status_ == 0 && m_.peer_sent > m_.received)
+            return {};
         if (peer_got_.size() < m_.sent)
             return "peer got " + std::to_string(peer_got_.size()) + " of " +
                    std::to_string(m_.sent) + " accepted bytes (read status " +
-                   std::to_string(read_status_) + ")";
+                   std::to_string(read_status_) + "; peer sent " + std::to_string(m_.peer_sent) +
+                   ", we received " + std::to_string(m_.received) + ")";
         for (std::size_t i = 0; i < peer_got_.size(); ++i)
             if (peer_got_[i] != pattern_byte(id_, i))
                 return "peer byte " + std::to_string(i) + " corrupt";
@@ -121,7 +127,7 @@ private:
     std::string expect_error(int rc, int wsa, const char* what) {
         if (rc != SOCKET_ERROR)
             return std::string(what) + ": succeeded, expected " + std::to_string(wsa);
-        int got = WSAGetLastError();
+        int got = ws::WSAGetLastError();
         if (got != wsa)
             return std::string(what) + ": got " + std::to_string(got) + ", expected " +
                    std::to_string(wsa);
@@ -133,13 +139,13 @@ private:
         std::string data(n, '\0');
         for (std::size_t i = 0; i < n; ++i)
             data[i] = pattern_byte(id_, m_.sent + i);
-        int rc = send(s_, data.data(), static_cast<int>(n), 0);
+        int rc = ws::send(s_, data.data(), static_cast<int>(n), 0);
         if (m_.closed)
             return expect_error(rc, WSAENOTSOCK, "send after close");
         if (m_.send_shut)
             return expect_error(rc, WSAESHUTDOWN, "send after SD_SEND");
         if (rc == SOCKET_ERROR) {
-            int err = WSAGetLastError();
+            int err = ws::WSAGetLastError();
             if (err == WSAEWOULDBLOCK || (err == WSAECONNRESET && m_.peer_reset))
                 return {};
             return "send failed with " + std::to_string(err);
@@ -152,13 +158,13 @@ private:
 
     std::string do_recv() {
         char buf[8192];
-        int rc = recv(s_, buf, sizeof buf, 0);
+        int rc = ws::recv(s_, buf, sizeof buf, 0);
         if (m_.closed)
             return expect_error(rc, WSAENOTSOCK, "recv after close");
         if (m_.recv_shut)
             return expect_error(rc, WSAESHUTDOWN, "recv after SD_RECEIVE");
         if (rc == SOCKET_ERROR) {
-            int err = WSAGetLastError();
+            int err = ws::WSAGetLastError();
             if (err == WSAEWOULDBLOCK || (err == WSAECONNRESET && m_.peer_reset))
                 return {};
             return "recv failed with " + std::to_string(err);
@@ -184,14 +190,15 @@ private:
 
     // send=true: WSASendDisconnect; false: WSARecvDisconnect.
     std::string do_disconnect(bool send_side) {
-        int rc = send_side ? WSASendDisconnect(s_, nullptr) : WSARecvDisconnect(s_, nullptr);
+        int rc =
+            send_side ? ws::WSASendDisconnect(s_, nullptr) : ws::WSARecvDisconnect(s_, nullptr);
         if (m_.closed)
             return expect_error(rc, WSAENOTSOCK, "disconnect after close");
         if (rc == SOCKET_ERROR) {
             // A reset connection is no longer connected (half_close.cpp D4).
-            if (m_.peer_reset && WSAGetLastError() == WSAENOTCONN)
+            if (m_.peer_reset && ws::WSAGetLastError() == WSAENOTCONN)
                 return {};
-            return "disconnect failed with " + std::to_string(WSAGetLastError());
+            return "disconnect failed with " + std::to_string(ws::WSAGetLastError());
         }
         (send_side ? m_.send_shut : m_.recv_shut) = true;
         return {};
@@ -199,15 +206,15 @@ private:
 
     std::string do_shutdown(std::mt19937_64& rng) {
         int how = std::uniform_int_distribution<int>(0, 3)(rng); // 3 is invalid
-        int rc = shutdown(s_, how);
+        int rc = ws::shutdown(s_, how);
         if (m_.closed)
             return expect_error(rc, WSAENOTSOCK, "shutdown after close");
         if (how == 3)
             return expect_error(rc, WSAEINVAL, "shutdown(3)");
         if (rc == SOCKET_ERROR) {
-            if (m_.peer_reset && WSAGetLastError() == WSAENOTCONN)
+            if (m_.peer_reset && ws::WSAGetLastError() == WSAENOTCONN)
                 return {};
-            return "shutdown failed with " + std::to_string(WSAGetLastError());
+            return "shutdown failed with " + std::to_string(ws::WSAGetLastError());
         }
         if (how == SD_SEND || how == SD_BOTH)
             m_.send_shut = true;
@@ -242,6 +249,8 @@ private:
     }
 
     std::string peer_reset() {
+        if (!peer_can_reset_in_place())
+            return peer_fin(); // Windows: no reset that keeps the peer's socket readable
         if (!m_.peer_reset) {
             reset_.store(true, std::memory_order_release); // the reader thread resets
             m_.peer_reset = true;
@@ -281,7 +290,7 @@ TEST_F(ProviderTest, RandomHalfCloseSequencesFromSeveralThreadsMatchTheModel) {
                 int peer = -1;
                 SOCKET s = connect_pair(peer, listener);
                 u_long on = 1;
-                (void)ioctlsocket(s, static_cast<long>(FIONBIO), &on);
+                (void)ws::ioctlsocket(s, static_cast<long>(FIONBIO), &on);
                 Connection c(s, peer, ++conn_id);
                 int n = std::uniform_int_distribution<int>(1, max_steps_per_connection)(rng);
                 std::string err;
