@@ -1,70 +1,20 @@
 // Windows fallback backend, for where the system has no RIO function table (Windows before 8 /
 // Server 2012, and Wine): RIO semantics over overlapped WSASend/WSARecv whose completions go to
-// ONE I/O completion port per process, drained by one progress thread that runs while
-// overlapped CQs exist. Each direction keeps one operation in flight (its OVERLAPPED lives in
-// the direction, so posting allocates nothing): a send completes whole or fails, a
-// RIO_MSG_WAITALL receive is re-posted for the rest, and requests of a direction complete
-// strictly in order, as RIO's do. Everything a completion changes happens under the CQ's lock.
+// the process's one completion port (port_win.cpp), drained by its thread. Each direction keeps one
+// operation in flight (its OVERLAPPED lives in the direction, so posting allocates nothing): a send
+// completes whole or fails, a RIO_MSG_WAITALL receive is re-posted for the rest, and requests of a
+// direction complete strictly in order, as RIO's do. Everything a completion changes happens under
+// the CQ's lock.
 #include <rio/detail_win.h>
 
 #include <gsl/gsl>
 
 #include <chrono>
 #include <cstdio>
-#include <mutex>
 #include <thread>
 
 namespace riosp::rio::detail {
 namespace {
-
-constexpr ULONG_PTR kStopKey = 1; // a packet with no OVERLAPPED and this key ends the thread
-
-class Port {
-public:
-    static Port& instance() noexcept {
-        // Never destroyed: sockets stay associated with the port for their whole life, and
-        // queues may be closed from static destructors.
-        static Port* port = new Port;
-        return *port;
-    }
-    [[nodiscard]] HANDLE handle() const noexcept { return port_; }
-
-    [[nodiscard]] int retain() noexcept {
-        if (port_ == nullptr)
-            return wsa::enobufs;
-        std::lock_guard lock(life_mu_);
-        if (users_++ == 0) {
-            try {
-                thread_ = std::thread([this] { run(); });
-            } catch (...) {
-                --users_;
-                return wsa::enobufs;
-            }
-        }
-        return 0;
-    }
-    void release() noexcept {
-        std::lock_guard lock(life_mu_);
-        Expects(users_ > 0);
-        if (--users_ != 0)
-            return;
-        PostQueuedCompletionStatus(port_, 0, kStopKey, nullptr);
-        thread_.join();
-    }
-
-private:
-    Port() noexcept : port_(CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1)) {
-        if (port_ == nullptr)
-            std::fprintf(stderr, "riosp: rio CreateIoCompletionPort failed with %lu\n",
-                         GetLastError());
-    }
-    void run() noexcept;
-
-    HANDLE port_ = nullptr;
-    std::mutex life_mu_; // users_, thread_; never taken by the port's thread
-    std::size_t users_ = 0;
-    std::thread thread_;
-};
 
 SOCKET socket_of(const Dir& d) noexcept {
     return static_cast<SOCKET>(d.rq->fd);
@@ -121,7 +71,9 @@ void finish_head_locked(Dir& d, int status, DWORD bytes) noexcept {
         complete_head_locked(d, wsa::operation_aborted, s.done);
 }
 
-void on_packet(const OVERLAPPED_ENTRY& entry) noexcept {
+} // namespace
+
+void overlapped_on_packet(const OVERLAPPED_ENTRY& entry) noexcept {
     auto* io = CONTAINING_RECORD(entry.lpOverlapped, OverlappedIo, ov);
     Dir& d = *io->dir; // alive: its RQ waits for inflight == 0 before going away
     std::lock_guard lock(d.cq->mu);
@@ -135,37 +87,17 @@ void on_packet(const OVERLAPPED_ENTRY& entry) noexcept {
     start_locked(d);
 }
 
-void Port::run() noexcept {
-    OVERLAPPED_ENTRY entries[64];
-    for (;;) {
-        ULONG n = 0;
-        if (!GetQueuedCompletionStatusEx(port_, entries, 64, &n, INFINITE, FALSE))
-            continue;
-        bool stop = false;
-        for (ULONG i = 0; i < n; ++i) {
-            if (entries[i].lpOverlapped == nullptr)
-                stop = stop || entries[i].lpCompletionKey == kStopKey;
-            else
-                on_packet(entries[i]);
-        }
-        if (stop)
-            return;
-    }
-}
-
-} // namespace
-
 int overlapped_open(Cq&) noexcept {
-    return Port::instance().retain();
+    return port_retain();
 }
 
 void overlapped_close(Cq&) noexcept {
-    Port::instance().release();
+    port_release();
 }
 
 int overlapped_attach(Rq& rq) noexcept {
     const auto socket = reinterpret_cast<HANDLE>(static_cast<SOCKET>(rq.fd));
-    if (CreateIoCompletionPort(socket, Port::instance().handle(), 0, 0) != nullptr)
+    if (CreateIoCompletionPort(socket, completion_port(), kOverlappedKey, 0) != nullptr)
         return 0;
     // A socket can be associated once: an earlier request queue of the same socket did it.
     // (Packets name their direction through the OVERLAPPED, not the key.)

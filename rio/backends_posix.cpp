@@ -212,6 +212,14 @@ std::size_t backend_fixed_buffers(const Cq& cq) noexcept {
     return uses_uring(cq) ? uring_fixed_buffers(cq) : 0;
 }
 
+int backend_resize_cq(Cq&, DWORD) noexcept {
+    return 0; // io_uring's CQ ring overflows into the kernel (IORING_FEAT_NODROP); epoll has none
+}
+
+int backend_resize_rq(Rq&, ULONG, ULONG) noexcept {
+    return 0;
+}
+
 } // namespace detail
 
 namespace testing {

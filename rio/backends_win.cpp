@@ -1,23 +1,46 @@
-// Windows: what core.cpp asks of a CQ's backend (detail.h), dispatched to the overlapped
-// backend (backend_overlapped_win.cpp), plus what RIONotify signals: an event object, or a
-// packet on the application's completion port.
+// Windows: what core.cpp asks of a CQ's backend (detail.h), dispatched to the native RIO backend
+// (backend_native_win.cpp) or the overlapped one (backend_overlapped_win.cpp), plus what
+// RIONotify signals: an event object, or a packet on the application's completion port.
 #include <rio/detail_win.h>
 #include <rio/native_rio_win.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace riosp::rio {
 namespace detail {
 
+namespace {
+bool native(const Cq& cq) noexcept {
+    return cq.backend == Backend::native;
+}
+} // namespace
+
 Backend choose_backend() noexcept {
-    // native_rio() probes once and prints the line that says which backend and why.
-    return win::native_rio().available && platform_backend_available(Backend::native)
-               ? Backend::native
-               : Backend::overlapped;
+    // The overlapped backend is the default even where the system has RIO: it is the one the
+    // suite runs in CI (under Wine); the native one is opt-in until it has run on Windows.
+    const win::NativeRioProbe& probe = win::native_rio();
+    const char* forced = std::getenv("RIOSP_RIO_BACKEND");
+    const bool want_native = forced != nullptr && std::strcmp(forced, "native") == 0;
+    Backend chosen = Backend::overlapped;
+    std::string line;
+    if (probe.available && want_native) {
+        chosen = Backend::native;
+        line = "riosp: rio backend native (forced by RIOSP_RIO_BACKEND=native; WSAID_MULTIPLE_RIO "
+               "function table)";
+    } else if (probe.available) {
+        line = "riosp: rio backend overlapped (native RIO table found; the native backend is "
+               "opt-in: RIOSP_RIO_BACKEND=native)";
+    } else {
+        line = win::describe(probe);
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
+    return chosen;
 }
 
 bool platform_backend_available(Backend backend) noexcept {
-    return backend == Backend::overlapped;
+    return backend == Backend::overlapped || (backend == Backend::native && native_usable());
 }
 
 bool single_owner_supported(Backend) noexcept {
@@ -62,31 +85,51 @@ bool can_wait(const Cq& cq) noexcept {
 }
 
 int backend_open(Cq& cq) noexcept {
-    return overlapped_open(cq);
+    return native(cq) ? native_open(cq) : overlapped_open(cq);
 }
 
 void backend_close(Cq& cq) noexcept {
-    overlapped_close(cq);
+    if (native(cq))
+        native_close(cq);
+    else
+        overlapped_close(cq);
 }
 
 bool backend_may_complete(Cq& cq) noexcept {
-    // The port's thread queues every completion: an empty ring is the whole answer.
-    return cq.queued.load(std::memory_order_relaxed) != 0;
+    // Overlapped: the port's thread queues every completion, an empty ring is the whole
+    // answer. Native: completions wait in the system CQ until someone reaps it.
+    return native(cq) || cq.queued.load(std::memory_order_relaxed) != 0;
 }
 
-void backend_reap_locked(Cq&) noexcept {}
+void backend_reap_locked(Cq& cq) noexcept {
+    if (native(cq))
+        native_reap_locked(cq);
+}
 
-void backend_arm_locked(Cq&) noexcept {} // completions signal an armed CQ as they are queued
+void backend_arm_locked(Cq& cq) noexcept {
+    // Overlapped completions signal an armed CQ as they are queued; native ones must be
+    // reaped from the system CQ first, which its notification to the port asks for.
+    if (native(cq))
+        native_arm_locked(cq);
+}
 
 void backend_commit_locked(Dir& d) noexcept {
-    overlapped_commit_locked(d);
+    if (native(*d.cq))
+        native_commit_locked(d);
+    else
+        overlapped_commit_locked(d);
 }
 
 void backend_cancel_locked(Dir& d) noexcept {
-    overlapped_cancel_locked(d);
+    if (native(*d.cq))
+        native_cancel_locked(d);
+    else
+        overlapped_cancel_locked(d);
 }
 
-void backend_wait_begin_locked(Cq&) noexcept {}
+void backend_wait_begin_locked(Cq& cq) noexcept {
+    backend_arm_locked(cq);
+}
 
 void backend_sleep(Cq& cq, int timeout_ms) noexcept {
     const HANDLE event = cq.notification.Event.EventHandle;
@@ -98,17 +141,27 @@ void backend_sleep(Cq& cq, int timeout_ms) noexcept {
 void backend_wait_end_locked(Cq&) noexcept {}
 
 int backend_attach(Rq& rq) noexcept {
-    return overlapped_attach(rq);
+    return native(*rq.recv.cq) ? native_attach(rq) : overlapped_attach(rq);
 }
 
 bool backend_detach(Rq& rq) noexcept {
-    return overlapped_detach(rq);
+    return native(*rq.recv.cq) ? native_detach(rq) : overlapped_detach(rq);
 }
 
-void backend_forget_buffer(std::uint32_t) noexcept {}
+void backend_forget_buffer(std::uint32_t index) noexcept {
+    native_forget_buffer(index);
+}
 
 std::size_t backend_fixed_buffers(const Cq&) noexcept {
     return 0;
+}
+
+int backend_resize_cq(Cq& cq, DWORD queue_size) noexcept {
+    return native(cq) ? native_resize_cq(cq, queue_size) : 0;
+}
+
+int backend_resize_rq(Rq& rq, ULONG max_receive, ULONG max_send) noexcept {
+    return native(*rq.recv.cq) ? native_resize_rq(rq, max_receive, max_send) : 0;
 }
 
 } // namespace detail

@@ -610,6 +610,8 @@ int CompletionQueue::resize(DWORD queue_size) noexcept {
     } catch (...) {
         return wsa::enobufs;
     }
+    if (int err = detail::backend_resize_cq(cq, queue_size); err != 0)
+        return err;
     const std::size_t cap = cq.ring.size();
     for (std::uint64_t i = 0; i < queued; ++i)
         fresh[i] = cq.ring[(cq.header.head + i) % cap];
@@ -765,6 +767,9 @@ int RequestQueue::resize(ULONG max_outstanding_receive, ULONG max_outstanding_se
     const std::int64_t ds = grow(rq.send.max, max_outstanding_send);
     if (rc == sc ? dr + ds > room(*rc) : (dr > room(*rc) || ds > room(*sc)))
         return wsa::enobufs;
+    if (int err = detail::backend_resize_rq(rq, max_outstanding_receive, max_outstanding_send);
+        err != 0)
+        return err;
     rc->charged = static_cast<std::uint64_t>(static_cast<std::int64_t>(rc->charged) + dr);
     sc->charged = static_cast<std::uint64_t>(static_cast<std::int64_t>(sc->charged) + ds);
     detail::move_slots_locked(rq.recv, fresh_recv, max_outstanding_receive);

@@ -58,6 +58,7 @@ struct BufferRegion {
 struct Dir;
 struct Rq;
 struct UringState;
+struct NativeCq; // backend_native_win.cpp
 
 struct Entry {
     RIORESULT result{};
@@ -106,6 +107,7 @@ struct Cq {
     // not take it (a RIODequeueCompletion spin loop would otherwise starve the progress thread).
     std::atomic<std::uint64_t> queued{0};
     UringState* uring = nullptr; // owned by backend_uring.cpp
+    NativeCq* native = nullptr;  // owned by backend_native_win.cpp
     std::uint64_t poll_token = 0;
 };
 
@@ -161,6 +163,13 @@ struct Rq {
     Dir send;
     std::uint64_t poll_token = 0; // epoll backend registration
     Rq* next_free = nullptr;      // core.cpp's pool of destroyed RQs (reused without allocating)
+#ifdef _WIN32
+    // Native RIO: the system's request queue for this socket, and the lock that serializes
+    // RIOSend/RIOReceive on it (the two directions may complete into different CQs, whose
+    // locks do not exclude each other; RIO requires the calls on one RQ to be serialized).
+    RIO_RQ native_rq = RIO_INVALID_RQ;
+    std::mutex native_mu;
+#endif
 };
 
 // ------------------------------------------------------------------ core helpers (core.cpp)
@@ -206,5 +215,9 @@ void backend_wait_end_locked(Cq& cq) noexcept;
 // The registry freed index: no backend may keep the old region (io_uring's buffer tables).
 void backend_forget_buffer(std::uint32_t index) noexcept;
 [[nodiscard]] std::size_t backend_fixed_buffers(const Cq& cq) noexcept;
+// Resizes the backend's own queues, if it has any (native RIO), before core.cpp commits the new
+// size: 0 or a WSA code (then nothing changed).
+[[nodiscard]] int backend_resize_cq(Cq& cq, DWORD queue_size) noexcept;
+[[nodiscard]] int backend_resize_rq(Rq& rq, ULONG max_receive, ULONG max_send) noexcept;
 
 } // namespace riosp::rio::detail

@@ -63,9 +63,7 @@ NativeRioProbe probe_native_rio(bool forced_off) noexcept {
 const NativeRioProbe& native_rio() noexcept {
     static const NativeRioProbe probe = [] {
         const char* forced = std::getenv("RIOSP_RIO_BACKEND");
-        auto p = probe_native_rio(forced != nullptr && std::strcmp(forced, "overlapped") == 0);
-        std::fprintf(stderr, "%s\n", describe(p).c_str());
-        return p;
+        return probe_native_rio(forced != nullptr && std::strcmp(forced, "overlapped") == 0);
     }();
     return probe;
 }

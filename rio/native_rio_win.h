@@ -2,9 +2,8 @@
 // WSAIoctl(SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, WSAID_MULTIPLE_RIO) on a socket of the
 // provider underneath riosp, created with WSA_FLAG_REGISTERED_IO. Windows 8 / Server 2012 and
 // later answer with the 13 functions; older Windows and Wine fail (Wine: WSAEOPNOTSUPP), and
-// rio then runs on the overlapped fallback. This is the first half of a native backend, which
-// would drive the table; it is not written yet, so rio runs on the overlapped backend even
-// where the table exists (rio/README.md).
+// rio then runs on the overlapped fallback. backend_native_win.cpp drives the table (opt-in:
+// RIOSP_RIO_BACKEND=native).
 #pragma once
 
 #include <riosp/rio_types.h>
@@ -24,7 +23,7 @@ struct NativeRioProbe {
 // Probes now (no caching, no log line). forced_off skips the probe.
 [[nodiscard]] NativeRioProbe probe_native_rio(bool forced_off) noexcept;
 // The process's answer: probed at first call (RIOSP_RIO_BACKEND=overlapped forces the
-// fallback), with one line on stderr saying which backend and why.
+// fallback). rio's backend choice prints the line that says which backend and why.
 [[nodiscard]] const NativeRioProbe& native_rio() noexcept;
 // That line, e.g. "riosp: rio backend overlapped (native RIO unavailable: WSAIoctl(
 // SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, WSAID_MULTIPLE_RIO) failed with 10045)".

@@ -4,6 +4,7 @@
 // sockaddr layout and family values are the native ones here: addresses pass through as they
 // are, only their lengths are checked.
 #include "net.h"
+#include "rio.h"
 #include "winsock_base_win.h"
 
 #include <winsock2.h>
@@ -141,10 +142,13 @@ int open_tcp(int win_family, NativeSocket& out) noexcept {
         return WSAEAFNOSUPPORT;
     if (int err = ensure_startup())
         return err;
-    // WSA_FLAG_OVERLAPPED: the overlapped rio backend issues WSASend/WSARecv on it.
+    // WSA_FLAG_OVERLAPPED: the overlapped rio backend issues WSASend/WSARecv on it;
+    // WSA_FLAG_REGISTERED_IO: the native backend creates a system RIO request queue on it.
+    const DWORD rio_flag =
+        riosp::rio::active_backend() == Backend::native ? WSA_FLAG_REGISTERED_IO : 0;
     SOCKET s = WSASocketW(win_family, SOCK_STREAM, IPPROTO_TCP,
                           const_cast<WSAPROTOCOL_INFOW*>(base_tcp_provider(win_family)), 0,
-                          WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+                          WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT | rio_flag);
     if (s == INVALID_SOCKET)
         return last_wsa();
     if (int err = set_nonblocking(s)) {

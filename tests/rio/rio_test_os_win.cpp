@@ -33,7 +33,10 @@ bool open_tcp_pair(Sock& local, Sock& peer) {
               bind(listener, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
               listen(listener, 1) == 0 &&
               getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-    const SOCKET l = ok ? socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) : INVALID_SOCKET;
+    // The side rio gets can carry a system RIO request queue (the native backend's instances).
+    const SOCKET l = ok ? WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+                                     WSA_FLAG_OVERLAPPED | WSA_FLAG_REGISTERED_IO)
+                        : INVALID_SOCKET;
     ok = ok && l != INVALID_SOCKET && connect(l, reinterpret_cast<sockaddr*>(&addr), len) == 0;
     const SOCKET p = ok ? accept(listener, nullptr, nullptr) : INVALID_SOCKET;
     if (listener != INVALID_SOCKET)
