@@ -53,11 +53,36 @@ void WSPAPI run_completion_routine(DWORD_PTR context) {
     copy.routine(copy.error, copy.bytes, copy.ov, copy.flags);
 }
 
+// Internal while an operation is in flight: WSS_OPERATION_IN_PROGRESS (ws2spi.h; the kernel's
+// STATUS_PENDING), what Windows documents for non-IFS providers and what the application's
+// HasOverlappedIoCompleted tests.
+constexpr ULONG_PTR operation_in_progress = 0x103;
+
 std::atomic_ref<ULONG_PTR> status_of(const WSAOVERLAPPED* ov) noexcept {
     return std::atomic_ref<ULONG_PTR>(const_cast<WSAOVERLAPPED*>(ov)->Internal);
 }
 
+Ws2CompleteFn& ws2_complete() noexcept {
+    static Ws2CompleteFn fn = resolve_ws2_complete();
+    return fn;
+}
+
+// Reports the completion to ws2_32, which then owns Internal and the notification. False when
+// it cannot: no such export, or it refuses the handle (riosp's host makes its own handles;
+// Wine's export is a stub that answers WSAEINVAL, and returns 0 all the same).
+bool report_to_ws2(const PendingOp& op, int error, DWORD bytes) noexcept {
+    const Ws2CompleteFn fn = ws2_complete();
+    if (fn == nullptr || op.handle == INVALID_SOCKET)
+        return false;
+    int err = 0;
+    return fn(op.handle, op.ov, static_cast<DWORD>(error), bytes, &err) == 0 && err == 0;
+}
+
 } // namespace
+
+void set_ws2_complete_for_testing(Ws2CompleteFn fn) noexcept {
+    ws2_complete() = fn;
+}
 
 void init_completions() {
     std::lock_guard lock(g_records_mutex);
@@ -72,16 +97,17 @@ void init_completions() {
 
 void mark_pending(LPWSAOVERLAPPED ov) noexcept {
     ov->InternalHigh = 0;
-    status_of(ov).store(WSA_IO_PENDING, std::memory_order_release);
+    status_of(ov).store(operation_in_progress, std::memory_order_release);
 }
 
 void complete_overlapped(PendingOp& op, int error, DWORD bytes) noexcept {
     LPWSAOVERLAPPED ov = op.ov;
     ov->InternalHigh = bytes;
     ov->Offset = op.flags;
-    // seq_cst pairs with the waiter count below (a store-then-load on each side).
-    status_of(ov).store(static_cast<ULONG_PTR>(error), std::memory_order_seq_cst);
+    ov->OffsetHigh = static_cast<DWORD>(error);
     if (op.routine != nullptr) {
+        // seq_cst pairs with the waiter count below (a store-then-load on each side).
+        status_of(ov).store(0, std::memory_order_seq_cst);
         ApcRecord* r = take_record();
         if (r != nullptr) {
             r->routine = op.routine;
@@ -94,7 +120,8 @@ void complete_overlapped(PendingOp& op, int error, DWORD bytes) noexcept {
                                         reinterpret_cast<DWORD_PTR>(r), &err) != 0)
                 give_record(r);
         }
-    } else {
+    } else if (!report_to_ws2(op, error, bytes)) {
+        status_of(ov).store(0, std::memory_order_seq_cst); // no longer WSA_IO_PENDING
         signal_event(ov->hEvent);
     }
     if (g_waiters.load(std::memory_order_seq_cst) > 0) {
@@ -104,7 +131,11 @@ void complete_overlapped(PendingOp& op, int error, DWORD bytes) noexcept {
 }
 
 int overlapped_status(const WSAOVERLAPPED* ov) noexcept {
-    return static_cast<int>(status_of(ov).load(std::memory_order_acquire));
+    // Internal says whether it is done (ws2_32 may write its own value there); OffsetHigh holds
+    // the result, written before.
+    if (status_of(ov).load(std::memory_order_acquire) == operation_in_progress)
+        return WSA_IO_PENDING;
+    return static_cast<int>(ov->OffsetHigh);
 }
 DWORD overlapped_bytes(const WSAOVERLAPPED* ov) noexcept {
     (void)overlapped_status(ov); // acquire: bytes were written before the status
@@ -119,7 +150,7 @@ void wait_overlapped(const WSAOVERLAPPED* ov) noexcept {
     g_waiters.fetch_add(1, std::memory_order_seq_cst);
     {
         std::unique_lock lock(g_wait_mutex);
-        while (status_of(ov).load(std::memory_order_seq_cst) == WSA_IO_PENDING)
+        while (status_of(ov).load(std::memory_order_seq_cst) == operation_in_progress)
             g_wait_cv.wait_for(lock, std::chrono::milliseconds(10));
     }
     g_waiters.fetch_sub(1, std::memory_order_seq_cst);

@@ -27,6 +27,7 @@ BOOL PASCAL disconnect_ex(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved
         if (ov != nullptr) {
             PendingOp op;
             op.overlapped = true;
+            op.handle = s;
             op.ov = ov;
             complete_overlapped(op, 0, 0);
         }

@@ -16,6 +16,9 @@ inline constexpr DWORD max_wsabufs = 16;
 
 struct PendingOp {
     bool overlapped = false;
+    // The application's handle (from WPUCreateSocketHandle): an overlapped completion is
+    // reported to ws2_32 under it (WPUCompleteOverlappedRequest).
+    SOCKET handle = INVALID_SOCKET;
     LPWSAOVERLAPPED ov = nullptr;
     LPWSAOVERLAPPED_COMPLETION_ROUTINE routine = nullptr;
     WSATHREADID thread{};

@@ -75,6 +75,7 @@ int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
     if (sock == nullptr)
         return SOCKET_ERROR;
     PendingOp op;
+    op.handle = s;
     if (!prepare(op, c, lpErrno))
         return SOCKET_ERROR;
     SocketLock lock(sock->mutex);
@@ -126,6 +127,7 @@ int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
     if (flags_io != nullptr && (*flags_io & (MSG_OOB)) != 0)
         return fail(lpErrno, WSAEOPNOTSUPP); // no urgent data on the rings
     PendingOp op;
+    op.handle = s;
     Call call = c;
     call.flags = 0;
     if (!prepare(op, call, lpErrno))
