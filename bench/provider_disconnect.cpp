@@ -18,8 +18,19 @@ namespace {
 
 enum class Op { send_disconnect, recv_disconnect, shutdown_both, close, send_disconnect_to_eof };
 
-void provider_disconnect(benchmark::State& state, Op op) {
+// spinning: one worker busy-polling with a 1 s budget (RIOSP_BUSY_POLL_US, RIOSP_WORKERS=1: on
+// 2 cores a second spinning worker would take the benchmark's own core), so it is spinning
+// when the call comes, and WSASendDisconnect hands its FIN to it.
+void provider_disconnect(benchmark::State& state, Op op, bool spinning = false) {
+    if (spinning) {
+        setenv("RIOSP_BUSY_POLL_US", "1000000", 1);
+        setenv("RIOSP_WORKERS", "1", 1);
+    }
     WsSession ws;
+    if (spinning) { // both are read at WSAStartup
+        unsetenv("RIOSP_BUSY_POLL_US");
+        unsetenv("RIOSP_WORKERS");
+    }
     if (!ws.ok()) {
         state.SkipWithError("WSAStartup failed");
         return;
@@ -111,6 +122,12 @@ void provider_disconnect(benchmark::State& state, Op op) {
 void BM_Disconnect_ProviderSendDisconnect(benchmark::State& s) {
     provider_disconnect(s, Op::send_disconnect);
 }
+void BM_Disconnect_ProviderSendDisconnectBusyPoll(benchmark::State& s) {
+    provider_disconnect(s, Op::send_disconnect, true);
+}
+void BM_DisconnectToPeerEof_ProviderBusyPoll(benchmark::State& s) {
+    provider_disconnect(s, Op::send_disconnect_to_eof, true);
+}
 void BM_Disconnect_ProviderRecvDisconnect(benchmark::State& s) {
     provider_disconnect(s, Op::recv_disconnect);
 }
@@ -129,6 +146,12 @@ BENCHMARK(BM_Disconnect_ProviderRecvDisconnect)->UseManualTime()->Iterations(dis
 BENCHMARK(BM_Disconnect_ProviderShutdownBoth)->UseManualTime()->Iterations(disconnect_iterations);
 BENCHMARK(BM_Disconnect_ProviderCloseSocket)->UseManualTime()->Iterations(disconnect_iterations);
 BENCHMARK(BM_DisconnectToPeerEof_Provider)->UseManualTime()->Iterations(disconnect_iterations);
+BENCHMARK(BM_Disconnect_ProviderSendDisconnectBusyPoll)
+    ->UseManualTime()
+    ->Iterations(disconnect_iterations);
+BENCHMARK(BM_DisconnectToPeerEof_ProviderBusyPoll)
+    ->UseManualTime()
+    ->Iterations(disconnect_iterations);
 
 } // namespace
 } // namespace riosp::bench

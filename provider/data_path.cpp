@@ -76,9 +76,15 @@ void act_on(Socket& s, const HalfCloseResult& r) noexcept {
         drop_send_ring(s);
     }
     if (r.has(HalfCloseAction::issue_fin)) {
-        // Synchronous shutdown(SHUT_WR): the ring is empty and no send is in flight.
-        (void)rio::net::shutdown_send(s.fd);
-        apply_and_act(s, HalfCloseEvent::fin_sent);
+        // The ring is empty and no send is in flight. An application thread hands the FIN to
+        // its worker when that one is spinning (busy-poll): the socket stays fin_issued, and
+        // counted in flight so it cannot be recycled, until the worker has sent it.
+        if (!Worker::on_worker_thread() && s.worker != nullptr && s.worker->defer_fin(s)) {
+            ++s.io_in_flight;
+        } else {
+            (void)rio::net::shutdown_send(s.fd); // synchronous shutdown(SHUT_WR)
+            apply_and_act(s, HalfCloseEvent::fin_sent);
+        }
     }
     if (r.has(HalfCloseAction::raise_fd_close))
         raise_fd_close(s, r.after.reset() ? WSAECONNRESET : 0);
@@ -339,6 +345,15 @@ void on_recv_completion(Socket& s, int status, DWORD bytes) noexcept {
         fail_pending(s, status == WSAECONNABORTED ? WSAECONNABORTED : WSAECONNRESET);
     }
     recycle_if_idle(s);
+}
+
+void run_deferred_fin(Socket& s) noexcept {
+    std::lock_guard lock(s.mutex);
+    --s.io_in_flight;
+    if (!s.abortive) // an abortive close since: the RST replaces the FIN
+        (void)rio::net::shutdown_send(s.fd);
+    apply_and_act(s, HalfCloseEvent::fin_sent);
+    recycle_if_idle(s); // a close that came meanwhile waited for this
 }
 
 void dispatch_completion(const RIORESULT& r) noexcept {

@@ -47,6 +47,9 @@ void on_recv_completion(Socket& s, int status, DWORD bytes) noexcept;
 void begin_close(Socket& s, SocketLock& lock, bool abortive) noexcept;
 // Worker side: routes one RIO completion to its socket (request context = socket | kind).
 void dispatch_completion(const RIORESULT& r) noexcept;
+// Worker side (busy-poll): issues a FIN that act_on handed over (Worker::defer_fin) and reports
+// fin_sent. Takes the socket's mutex itself.
+void run_deferred_fin(Socket& s) noexcept;
 // Finishes a non-blocking connect once the kernel says it is done (watcher, or a blocked
 // WSPConnect). 0 or the connect's WSA error.
 [[nodiscard]] int finish_connect(Socket& s, SocketLock& lock) noexcept;

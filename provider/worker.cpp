@@ -10,6 +10,46 @@
 #include <cstdlib>
 
 namespace riosp::provider {
+namespace {
+thread_local bool t_on_worker = false;
+} // namespace
+
+bool Worker::on_worker_thread() noexcept {
+    return t_on_worker;
+}
+
+bool Worker::defer_fin(Socket& s) noexcept {
+    if (!spinning_.load(std::memory_order_seq_cst))
+        return false;
+    {
+        std::lock_guard lock(fin_mu_);
+        if (fin_count_ == fins_.size())
+            return false;
+        fins_[(fin_head_ + fin_count_) % fins_.size()] = &s;
+        ++fin_count_;
+    }
+    // The worker may have stopped spinning between the first look and the push, and taken its
+    // last look at the queue before the push: then it sleeps, so wake it.
+    if (!spinning_.load(std::memory_order_seq_cst))
+        wake_.signal();
+    return true;
+}
+
+unsigned Worker::run_deferred_fins() noexcept {
+    std::array<Socket*, 64> batch;
+    std::size_t n = 0;
+    {
+        std::lock_guard lock(fin_mu_);
+        while (n < batch.size() && fin_count_ > 0) {
+            batch[n++] = fins_[fin_head_];
+            fin_head_ = (fin_head_ + 1) % fins_.size();
+            --fin_count_;
+        }
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        run_deferred_fin(*batch[i]); // never with fin_mu_ held: it takes the socket's mutex
+    return static_cast<unsigned>(n);
+}
 
 Worker::~Worker() {
     join();
@@ -69,16 +109,23 @@ unsigned Worker::drain() noexcept {
 
 void Worker::run() noexcept {
     using clock = std::chrono::steady_clock;
+    t_on_worker = true;
     while (!stop_.load(std::memory_order_acquire)) {
-        if (drain() > 0)
+        if (drain() + run_deferred_fins() > 0)
             continue;
         if (spin_.count() > 0) {
             // Busy-poll mode (RIO's polled completions): keep looking for spin_ before paying
-            // for a notification and a sleep; a completion restarts the budget.
+            // for a notification and a sleep; a completion or a handed-over FIN restarts the
+            // budget.
             const auto until = clock::now() + spin_;
             bool got = false;
+            spinning_.store(true, std::memory_order_seq_cst);
             while (!got && clock::now() < until && !stop_.load(std::memory_order_relaxed))
-                got = drain() > 0;
+                got = drain() + run_deferred_fins() > 0;
+            spinning_.store(false, std::memory_order_seq_cst);
+            // A FIN pushed while this thread still read as spinning is taken now, before the
+            // sleep (the pusher saw `true` and will not wake us).
+            got = run_deferred_fins() > 0 || got;
             if (got)
                 continue;
         }
@@ -92,7 +139,7 @@ void Worker::run() noexcept {
     // Stopping (last WSPCleanup): every socket was aborted; collect the aborted completions
     // until none has come for a while, so sockets can be recycled.
     for (int quiet = 0; quiet < 20;) {
-        if (drain() > 0)
+        if (drain() + run_deferred_fins() > 0)
             quiet = 0;
         else {
             ++quiet;

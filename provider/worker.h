@@ -6,14 +6,18 @@
 #include <rio/net.h>
 #include <rio/rio.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
 namespace riosp::provider {
+
+struct Socket;
 
 class Worker {
 public:
@@ -30,10 +34,23 @@ public:
     void join() noexcept;
     [[nodiscard]] rio::CompletionQueue& completion_queue() noexcept { return *cq_; }
 
+    // Busy-poll mode: hands `s`'s FIN (shutdown(SHUT_WR)) to this worker while it is spinning,
+    // so the application thread pays a queue push instead of the shutdown, whose FIN
+    // processing on loopback is most of WSASendDisconnect's cost. False (the caller issues it
+    // itself) when the worker is not spinning or the queue is full. Called with s.mutex held;
+    // the worker reports fin_sent through data_path's run_deferred_fin.
+    [[nodiscard]] bool defer_fin(Socket& s) noexcept;
+    // Whether the calling thread is a worker (which issues FINs itself).
+    [[nodiscard]] static bool on_worker_thread() noexcept;
+    // FINs waiting per worker: preallocated, so the hand-off never allocates.
+    static constexpr std::size_t deferred_fin_capacity = 1024;
+
 private:
     void run() noexcept;
     // Dequeues and dispatches one bounded batch; returns how many completions it handled.
     unsigned drain() noexcept;
+    // Issues the FINs handed over by defer_fin; returns how many.
+    unsigned run_deferred_fins() noexcept;
 
     rio::net::WakeEvent wake_;
     std::optional<rio::CompletionQueue> cq_; // set by start()
@@ -41,6 +58,14 @@ private:
     std::atomic<bool> stop_{false};
     std::chrono::microseconds spin_{0};
     int idle_ms_ = 50;
+    // True only while run() spins (busy-poll): then a deferred FIN is seen within the spin.
+    // seq_cst on both sides with fin_mu_ between: a FIN pushed while this reads true is taken
+    // before the worker sleeps, or the pusher sees false and wakes it (see defer_fin).
+    std::atomic<bool> spinning_{false};
+    std::mutex fin_mu_;
+    std::array<Socket*, deferred_fin_capacity> fins_{};
+    std::size_t fin_head_ = 0;
+    std::size_t fin_count_ = 0;
 };
 
 class WorkerPool {
