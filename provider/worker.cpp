@@ -27,6 +27,7 @@ bool Worker::defer_fin(Socket& s) noexcept {
             return false;
         fins_[(fin_head_ + fin_count_) % fins_.size()] = &s;
         ++fin_count_;
+        fins_waiting_.store(fin_count_, std::memory_order_seq_cst);
     }
     // The worker may have stopped spinning between the first look and the push, and taken its
     // last look at the queue before the push: then it sleeps, so wake it.
@@ -36,6 +37,8 @@ bool Worker::defer_fin(Socket& s) noexcept {
 }
 
 unsigned Worker::run_deferred_fins() noexcept {
+    if (fins_waiting_.load(std::memory_order_seq_cst) == 0)
+        return 0;
     std::array<Socket*, 64> batch;
     std::size_t n = 0;
     {
@@ -45,6 +48,7 @@ unsigned Worker::run_deferred_fins() noexcept {
             fin_head_ = (fin_head_ + 1) % fins_.size();
             --fin_count_;
         }
+        fins_waiting_.store(fin_count_, std::memory_order_seq_cst);
     }
     for (std::size_t i = 0; i < n; ++i)
         run_deferred_fin(*batch[i]); // never with fin_mu_ held: it takes the socket's mutex

@@ -66,6 +66,9 @@ private:
     std::array<Socket*, deferred_fin_capacity> fins_{};
     std::size_t fin_head_ = 0;
     std::size_t fin_count_ = 0;
+    // fin_count_ mirrored outside the lock: the spinning worker only reads it, so its loop does
+    // not pull fin_mu_'s cache line away from the application thread that pushes.
+    std::atomic<std::size_t> fins_waiting_{0};
 };
 
 class WorkerPool {
