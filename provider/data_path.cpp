@@ -79,7 +79,7 @@ void act_on(Socket& s, const HalfCloseResult& r) noexcept {
         // The ring is empty and no send is in flight. An application thread hands the FIN to
         // its worker when that one is spinning (busy-poll): the socket stays fin_issued, and
         // counted in flight so it cannot be recycled, until the worker has sent it.
-        if (!Worker::on_worker_thread() && s.worker != nullptr && s.worker->defer_fin(s)) {
+        if (s.worker != nullptr && !s.worker->runs_here() && s.worker->defer_fin(s)) {
             ++s.io_in_flight;
         } else {
             (void)rio::net::shutdown_send(s.fd); // synchronous shutdown(SHUT_WR)

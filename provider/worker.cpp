@@ -10,13 +10,6 @@
 #include <cstdlib>
 
 namespace riosp::provider {
-namespace {
-thread_local bool t_on_worker = false;
-} // namespace
-
-bool Worker::on_worker_thread() noexcept {
-    return t_on_worker;
-}
 
 bool Worker::defer_fin(Socket& s) noexcept {
     if (!spinning_.load(std::memory_order_seq_cst))
@@ -113,7 +106,7 @@ unsigned Worker::drain() noexcept {
 
 void Worker::run() noexcept {
     using clock = std::chrono::steady_clock;
-    t_on_worker = true;
+    thread_id_.store(std::this_thread::get_id(), std::memory_order_release);
     while (!stop_.load(std::memory_order_acquire)) {
         if (drain() + run_deferred_fins() > 0)
             continue;

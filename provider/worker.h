@@ -40,8 +40,12 @@ public:
     // itself) when the worker is not spinning or the queue is full. Called with s.mutex held;
     // the worker reports fin_sent through data_path's run_deferred_fin.
     [[nodiscard]] bool defer_fin(Socket& s) noexcept;
-    // Whether the calling thread is a worker (which issues FINs itself).
-    [[nodiscard]] static bool on_worker_thread() noexcept;
+    // Whether the calling thread is this worker (which issues its sockets' FINs itself). A
+    // thread id, not a thread_local flag: the first touch of a thread_local of a dlopen'ed
+    // module allocates that thread's TLS block, on the application's disconnect path.
+    [[nodiscard]] bool runs_here() const noexcept {
+        return thread_id_.load(std::memory_order_acquire) == std::this_thread::get_id();
+    }
     // FINs waiting per worker: preallocated, so the hand-off never allocates.
     static constexpr std::size_t deferred_fin_capacity = 1024;
 
@@ -62,6 +66,7 @@ private:
     // seq_cst on both sides with fin_mu_ between: a FIN pushed while this reads true is taken
     // before the worker sleeps, or the pusher sees false and wakes it (see defer_fin).
     std::atomic<bool> spinning_{false};
+    std::atomic<std::thread::id> thread_id_{}; // set by run() itself
     std::mutex fin_mu_;
     std::array<Socket*, deferred_fin_capacity> fins_{};
     std::size_t fin_head_ = 0;

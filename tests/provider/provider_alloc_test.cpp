@@ -101,6 +101,34 @@ TEST_F(ProviderAllocTest, DisconnectPathsNeverAllocateOnAnyThread) {
     EXPECT_EQ(counted_.frees, 0u) << "frees in " << n << " disconnect cycles";
 }
 
+// The steady state above is one thread's; an application's other threads come to the
+// disconnect calls cold. Each fresh thread's first disconnect cycle is counted: whatever the
+// provider touches for the first time per thread (a thread_local of the dlopen'ed module
+// allocates that thread's TLS block) must not be on these paths — riosp-load's per-thread
+// counters once saw 8 such allocations. Outside the count: creating the thread, its connection,
+// and one call that sets up the host's own per-thread data (ws2_32's part, not the provider's:
+// its APC binding is created at a thread's first WSASend).
+TEST_F(ProviderAllocTest, AFreshThreadsFirstDisconnectAllocatesNothing) {
+    InUseFn in_use = sockets_in_use_fn();
+    ASSERT_NE(in_use, nullptr);
+    SOCKET unconnected = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_NE(unconnected, INVALID_SOCKET);
+    for (int i = 0; i < warmup_cycles; ++i) // the provider's own warm-up, on this thread
+        ASSERT_TRUE(cycle(false, in_use, unconnected)) << "warm-up cycle " << i;
+    for (int t = 0; t < 8; ++t) {
+        bool ok = false;
+        std::thread fresh([&] {
+            (void)ws::send(unconnected, "x", 1, 0); // WSAENOTCONN; the host's thread data
+            ok = cycle(true, in_use, unconnected);
+        });
+        fresh.join();
+        ASSERT_TRUE(ok) << "thread " << t;
+    }
+    ws::closesocket(unconnected);
+    EXPECT_EQ(counted_.allocations, 0u) << "allocations in the first cycle of 8 fresh threads";
+    EXPECT_EQ(counted_.frees, 0u);
+}
+
 TEST(AllocCounter, SeesAnAllocationOnAnotherThread) {
     alloc::start();
     std::thread t([] {
