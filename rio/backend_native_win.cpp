@@ -18,11 +18,8 @@
 #include <rio/native_rio_win.h>
 
 #include <atomic>
-#include <chrono>
-#include <cstdio>
 #include <mutex>
 #include <new>
-#include <thread>
 #include <vector>
 
 namespace riosp::rio::detail {
@@ -161,30 +158,8 @@ int native_attach(Rq& rq) noexcept {
     return rq.native_rq == RIO_INVALID_RQ ? last_error_or(wsa::einval) : 0;
 }
 
-bool native_detach(Rq& rq) noexcept {
-    // cancel_all has run; the system still owns what is in flight until its completions are
-    // reaped (this thread reaps itself: nothing may be armed).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    for (;;) {
-        bool idle = true;
-        for (Dir* d : {&rq.recv, &rq.send}) {
-            std::lock_guard lock(d->cq->mu);
-            native_reap_locked(*d->cq);
-            idle = idle && d->inflight == 0;
-        }
-        if (idle)
-            break;
-        if (std::chrono::steady_clock::now() > deadline) {
-            std::fprintf(stderr,
-                         "riosp: rio request queue socket %llu: RIO kept requests past "
-                         "cancellation; leaking it\n",
-                         static_cast<unsigned long long>(rq.fd));
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+void native_detach(Rq& rq) noexcept {
     rq.native_rq = RIO_INVALID_RQ; // the system frees it with the socket
-    return true;
 }
 
 void native_commit_locked(Dir& d) noexcept {

@@ -7,12 +7,6 @@
 // the CQ's lock.
 #include <rio/detail_win.h>
 
-#include <gsl/gsl>
-
-#include <chrono>
-#include <cstdio>
-#include <thread>
-
 namespace riosp::rio::detail {
 namespace {
 
@@ -104,29 +98,6 @@ int overlapped_attach(Rq& rq) noexcept {
     if (GetLastError() == ERROR_INVALID_PARAMETER)
         return 0;
     return wsa::enobufs;
-}
-
-bool overlapped_detach(Rq& rq) noexcept {
-    // cancel_all has asked for the in-flight operations to end; their packets still name the
-    // directions, so wait (bounded) until the port's thread has taken them.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    for (;;) {
-        bool idle = true;
-        for (Dir* d : {&rq.recv, &rq.send}) {
-            std::lock_guard lock(d->cq->mu);
-            idle = idle && d->inflight == 0;
-        }
-        if (idle)
-            return true;
-        if (std::chrono::steady_clock::now() > deadline) {
-            std::fprintf(stderr,
-                         "riosp: rio request queue socket %llu: Winsock kept requests past "
-                         "cancellation; leaking it\n",
-                         static_cast<unsigned long long>(rq.fd));
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
 }
 
 void overlapped_commit_locked(Dir& d) noexcept {

@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -174,34 +173,16 @@ int backend_attach(Rq& rq) noexcept {
     return uses_uring(*rq.recv.cq) ? uring_attach(rq) : epoll_attach(rq);
 }
 
-bool backend_detach(Rq& rq) noexcept {
-    if (!uses_uring(*rq.recv.cq)) {
+void backend_pause(Cq& cq) noexcept {
+    if (uses_uring(cq))
+        (void)uring_wait(cq, 5); // until the ring has a completion, at most 5 ms
+}
+
+void backend_detach(Rq& rq) noexcept {
+    if (uses_uring(*rq.recv.cq))
+        uring_detach(rq);
+    else
         epoll_detach(rq); // the poller thread no longer touches rq after this
-        return true;
-    }
-    // The kernel owns the in-flight requests until their (cancelled) CQEs arrive; wait for
-    // them, bounded, before the slots go away.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    for (;;) {
-        bool idle = true;
-        for (Dir* d : {&rq.recv, &rq.send}) {
-            std::lock_guard lock(d->cq->mu);
-            uring_reap_locked(*d->cq);
-            idle = idle && d->inflight == 0;
-        }
-        if (idle)
-            break;
-        if (std::chrono::steady_clock::now() > deadline) {
-            std::fprintf(stderr,
-                         "riosp: rio request queue fd %d: kernel kept requests past "
-                         "cancellation; leaking it\n",
-                         rq.fd);
-            return false;
-        }
-        (void)uring_wait(*rq.recv.cq, 5);
-    }
-    uring_detach(rq);
-    return true;
 }
 
 void backend_forget_buffer(std::uint32_t index) noexcept {

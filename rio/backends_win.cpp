@@ -4,9 +4,11 @@
 #include <rio/detail_win.h>
 #include <rio/native_rio_win.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 namespace riosp::rio {
 namespace detail {
@@ -144,8 +146,14 @@ int backend_attach(Rq& rq) noexcept {
     return native(*rq.recv.cq) ? native_attach(rq) : overlapped_attach(rq);
 }
 
-bool backend_detach(Rq& rq) noexcept {
-    return native(*rq.recv.cq) ? native_detach(rq) : overlapped_detach(rq);
+void backend_pause(Cq&) noexcept {
+    // Overlapped: the port's thread takes the packets; native: the next reap looks again.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+void backend_detach(Rq& rq) noexcept {
+    if (native(*rq.recv.cq))
+        native_detach(rq); // nothing to undo for overlapped: the port association stays
 }
 
 void backend_forget_buffer(std::uint32_t index) noexcept {

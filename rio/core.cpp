@@ -329,6 +329,31 @@ void recycle_rq(Rq* rq) noexcept {
     delete rq;
 }
 
+// After cancel_all: the OS (io_uring, Winsock, RIO) owns the requests still in flight until
+// their (cancelled) completions come back; wait for them, bounded, before the slots go away.
+// false: it kept them past the bound, and rq must never be freed.
+bool wait_until_released(Rq& rq) noexcept {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+        bool idle = true;
+        for (Dir* d : {&rq.recv, &rq.send}) {
+            std::lock_guard lock(d->cq->mu);
+            backend_reap_locked(*d->cq);
+            idle = idle && d->inflight == 0;
+        }
+        if (idle)
+            return true;
+        if (std::chrono::steady_clock::now() > deadline) {
+            std::fprintf(stderr,
+                         "riosp: rio request queue on socket %llu: the OS kept requests past "
+                         "cancellation; leaking it\n",
+                         static_cast<unsigned long long>(rq.fd));
+            return false;
+        }
+        backend_pause(*rq.recv.cq);
+    }
+}
+
 } // namespace
 
 int acquire_buffer(const RIO_BUF& buf, BufferRef& out) noexcept {
@@ -711,10 +736,11 @@ RequestQueue::~RequestQueue() {
         return;
     Rq& rq = *impl_;
     cancel_all();
-    if (!detail::backend_detach(rq)) {
+    if (!detail::wait_until_released(rq)) {
         (void)impl_.release(); // the OS may still name it; never free it
         return;
     }
+    detail::backend_detach(rq);
     for (Dir* d : {&rq.recv, &rq.send}) {
         std::lock_guard lock(d->cq->mu);
         detail::cancel_pending_locked(*d); // anything posted after cancel_all

@@ -209,9 +209,11 @@ void backend_wait_begin_locked(Cq& cq) noexcept;
 void backend_sleep(Cq& cq, int timeout_ms) noexcept;
 void backend_wait_end_locked(Cq& cq) noexcept;
 [[nodiscard]] int backend_attach(Rq& rq) noexcept;
-// After cancel_all: waits (bounded) until the OS has let go of every request of rq, then
-// detaches it. false: the OS still names rq, which must then never be freed.
-[[nodiscard]] bool backend_detach(Rq& rq) noexcept;
+// RequestQueue teardown, after cancel_all: core.cpp reaps (backend_reap_locked) until the OS
+// has handed back every request of rq, pausing with backend_pause in between (bounded; an RQ
+// the OS still names is leaked, never freed). Then backend_detach undoes backend_attach.
+void backend_pause(Cq& cq) noexcept;
+void backend_detach(Rq& rq) noexcept;
 // The registry freed index: no backend may keep the old region (io_uring's buffer tables).
 void backend_forget_buffer(std::uint32_t index) noexcept;
 [[nodiscard]] std::size_t backend_fixed_buffers(const Cq& cq) noexcept;

@@ -21,7 +21,6 @@ void port_release() noexcept;             // the last stops and joins it
 [[nodiscard]] int overlapped_open(Cq& cq) noexcept;
 void overlapped_close(Cq& cq) noexcept;
 [[nodiscard]] int overlapped_attach(Rq& rq) noexcept;
-[[nodiscard]] bool overlapped_detach(Rq& rq) noexcept;
 void overlapped_commit_locked(Dir& d) noexcept;
 void overlapped_cancel_locked(Dir& d) noexcept;
 void overlapped_on_packet(const OVERLAPPED_ENTRY& entry) noexcept; // the port's thread
@@ -32,7 +31,7 @@ void overlapped_on_packet(const OVERLAPPED_ENTRY& entry) noexcept; // the port's
 [[nodiscard]] int native_open(Cq& cq) noexcept;
 void native_close(Cq& cq) noexcept;
 [[nodiscard]] int native_attach(Rq& rq) noexcept;
-[[nodiscard]] bool native_detach(Rq& rq) noexcept;
+void native_detach(Rq& rq) noexcept;
 void native_commit_locked(Dir& d) noexcept;
 void native_cancel_locked(Dir& d) noexcept;
 void native_reap_locked(Cq& cq) noexcept;
