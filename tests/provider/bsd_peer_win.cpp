@@ -1,12 +1,12 @@
-// bsd_peer.h over Winsock (the Windows provider tests' peer). Errors come back as the errno
-// values the Linux peer reports, so the tests compare one set of codes.
+// bsd_peer.h over Winsock (the Windows provider tests' peer; the loops are bsd_peer.cpp's). Errors
+// come back as the errno values the Linux peer reports, so the tests compare one set of codes.
 #include "bsd_peer.h"
+#include "bsd_peer_os.h"
 
 #include <winsock2.h>
 #include <ws2tcpip.h>
 
 #include <cerrno>
-#include <chrono>
 #include <stdexcept>
 
 namespace riosp::test {
@@ -50,14 +50,24 @@ int last_errno() {
     return errno_of(WSAGetLastError());
 }
 
-int wait_in(int fd, int timeout_ms) {
+} // namespace
+
+int peer_wait_in(int fd, int timeout_ms) {
     WSAPOLLFD p{};
     p.fd = sock(fd);
     p.events = POLLRDNORM;
     return WSAPoll(&p, 1, timeout_ms);
 }
 
-} // namespace
+long peer_recv_once(int fd, char* buf, std::size_t len) {
+    const int n = recv(sock(fd), buf, static_cast<int>(len), 0);
+    return n < 0 ? -last_errno() : n;
+}
+
+long peer_send_once(int fd, const char* data, std::size_t len) {
+    const int n = send(sock(fd), data, static_cast<int>(len), 0);
+    return n < 0 ? -last_errno() : n;
+}
 
 BsdListener::BsdListener() {
     if (!startup())
@@ -80,7 +90,7 @@ BsdListener::~BsdListener() {
 }
 
 int BsdListener::accept_one(int timeout_ms) const {
-    if (wait_in(fd_, timeout_ms) <= 0)
+    if (peer_wait_in(fd_, timeout_ms) <= 0)
         return -1;
     return to_fd(accept(sock(fd_), nullptr, nullptr));
 }
@@ -99,73 +109,6 @@ int bsd_connect(std::uint16_t port) {
         return -1;
     }
     return to_fd(s);
-}
-
-int bsd_read_to_end(int fd, std::string& out, int timeout_ms) {
-    static const std::atomic<bool> never{false};
-    return bsd_read_to_end_or_reset(fd, out, timeout_ms, never);
-}
-
-int bsd_read_to_end_or_reset(int fd, std::string& out, int timeout_ms,
-                             const std::atomic<bool>& reset) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    bool reset_done = false;
-    char buf[4096];
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (!reset_done && reset.load(std::memory_order_acquire)) {
-            bsd_reset(fd);
-            reset_done = true;
-        }
-        if (wait_in(fd, 10) <= 0)
-            continue;
-        const int n = recv(sock(fd), buf, sizeof buf, 0);
-        if (n == 0)
-            return 0;
-        if (n < 0)
-            return last_errno();
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    return ETIMEDOUT;
-}
-
-int bsd_drain_to_eof(int fd, int timeout_ms) {
-    char buf[4096];
-    for (;;) {
-        if (wait_in(fd, timeout_ms) <= 0)
-            return ETIMEDOUT;
-        const int n = recv(sock(fd), buf, sizeof buf, 0);
-        if (n == 0)
-            return 0;
-        if (n < 0)
-            return last_errno();
-    }
-}
-
-int bsd_read_exact(int fd, std::string& out, std::size_t n, int timeout_ms) {
-    char buf[4096];
-    while (out.size() < n) {
-        if (wait_in(fd, timeout_ms) <= 0)
-            return ETIMEDOUT;
-        const int got =
-            recv(sock(fd), buf, static_cast<int>(std::min(sizeof buf, n - out.size())), 0);
-        if (got == 0)
-            return EPIPE;
-        if (got < 0)
-            return last_errno();
-        out.append(buf, static_cast<std::size_t>(got));
-    }
-    return 0;
-}
-
-int bsd_send(int fd, const std::string& data) {
-    std::size_t at = 0;
-    while (at < data.size()) {
-        const int n = send(sock(fd), data.data() + at, static_cast<int>(data.size() - at), 0);
-        if (n < 0)
-            return last_errno();
-        at += static_cast<std::size_t>(n);
-    }
-    return 0;
 }
 
 void bsd_shutdown_send(int fd) {
