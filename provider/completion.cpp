@@ -121,7 +121,7 @@ void complete_overlapped(PendingOp& op, int error, DWORD bytes) noexcept {
                 give_record(r);
         }
     } else if (!report_to_ws2(op, error, bytes)) {
-        status_of(ov).store(0, std::memory_order_seq_cst); // no longer WSA_IO_PENDING
+        status_of(ov).store(0, std::memory_order_seq_cst); // no longer in progress
         signal_event(ov->hEvent);
     }
     if (g_waiters.load(std::memory_order_seq_cst) > 0) {

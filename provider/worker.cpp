@@ -16,11 +16,10 @@ bool Worker::defer_fin(Socket& s) noexcept {
         return false;
     {
         std::lock_guard lock(fin_mu_);
-        if (fin_count_ == fins_.size())
+        if (fins_.full())
             return false;
-        fins_[(fin_head_ + fin_count_) % fins_.size()] = &s;
-        ++fin_count_;
-        fins_waiting_.store(fin_count_, std::memory_order_seq_cst);
+        fins_.push() = &s;
+        fins_waiting_.store(fins_.size(), std::memory_order_seq_cst);
     }
     // The worker may have stopped spinning between the first look and the push, and taken its
     // last look at the queue before the push: then it sleeps, so wake it.
@@ -36,12 +35,11 @@ unsigned Worker::run_deferred_fins() noexcept {
     std::size_t n = 0;
     {
         std::lock_guard lock(fin_mu_);
-        while (n < batch.size() && fin_count_ > 0) {
-            batch[n++] = fins_[fin_head_];
-            fin_head_ = (fin_head_ + 1) % fins_.size();
-            --fin_count_;
+        while (n < batch.size() && !fins_.empty()) {
+            batch[n++] = fins_.front();
+            fins_.pop();
         }
-        fins_waiting_.store(fin_count_, std::memory_order_seq_cst);
+        fins_waiting_.store(fins_.size(), std::memory_order_seq_cst);
     }
     for (std::size_t i = 0; i < n; ++i)
         run_deferred_fin(*batch[i]); // never with fin_mu_ held: it takes the socket's mutex

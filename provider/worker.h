@@ -3,10 +3,11 @@
 // per socket or per operation; the last WSPCleanup stops them.
 #pragma once
 
+#include "fixed_queue.h"
+
 #include <rio/net.h>
 #include <rio/rio.h>
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -68,10 +69,8 @@ private:
     std::atomic<bool> spinning_{false};
     std::atomic<std::thread::id> thread_id_{}; // set by run() itself
     std::mutex fin_mu_;
-    std::array<Socket*, deferred_fin_capacity> fins_{};
-    std::size_t fin_head_ = 0;
-    std::size_t fin_count_ = 0;
-    // fin_count_ mirrored outside the lock: the spinning worker only reads it, so its loop does
+    FixedQueue<Socket*, deferred_fin_capacity> fins_; // guarded by fin_mu_
+    // fins_.size() mirrored outside the lock: the spinning worker only reads it, so its loop does
     // not pull fin_mu_'s cache line away from the application thread that pushes.
     std::atomic<std::size_t> fins_waiting_{0};
 };
