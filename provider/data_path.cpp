@@ -1,18 +1,28 @@
-// The RIO data path of a connected socket.
+// The data path of a connected socket.
 //
-// Each socket owns one registered buffer: a 64 KiB send ring and a 64 KiB receive ring.
-// - Receive: one RIO receive is kept posted into the free part of the receive ring whenever
-//   there is room (even after SD_RECEIVE: the spec wants incoming data still accepted, no RST).
-//   Application receives are served from the ring; a completion with 0 bytes is the peer's FIN.
+// Who waits where (the rule: the thread that blocks is the thread the kernel wakes):
+// - Receive: a blocking receive with nothing buffered and nothing queued before it waits in its
+//   own thread (rio/caller.h: its thread's own io_uring, or its own poll), straight into the
+//   application's buffers; a non-blocking or overlapped one first asks the kernel at once
+//   (MSG_DONTWAIT). Only what cannot finish so goes through the ring: a RIO receive into the
+//   free part of the receive ring is in flight while an overlapped receive waits, or while the
+//   application selected FD_READ/FD_CLOSE (then, as Winsock does, data is taken in as it comes,
+//   even after SD_RECEIVE: the spec wants incoming data still accepted, no RST). Application
+//   receives are served from the ring first; a completion with 0 bytes is the peer's FIN.
+//   Receives stay in call order: a blocking one queues behind receives already waiting.
 // - Send: with the ring empty and no RIO send in flight, the kernel first gets the bytes
 //   straight from the application's buffers (send_inline: what it takes at once). The rest is
 //   copied into the send ring and one RIO send at a time carries the oldest contiguous run to
 //   the kernel, so bytes go out in order even if the kernel takes a send only partly. An
 //   application send completes once all of its bytes are in the kernel or the ring.
+// - The ring's memory, its registration and the socket's RIO request queue are set up at their
+//   first use (ensure_request_queue), so a socket whose calls all finish in the caller never
+//   touches a worker, and closing it is a plain close: nothing is in flight to cancel.
 // - FIN ordering: while the ring holds bytes it holds one of the state machine's pending sends
 //   (`ring_counted`), so the machine can only say issue_fin once the ring has drained.
 #include "data_path.h"
 
+#include "caller_wait.h"
 #include "completion.h"
 #include "provider_state.h"
 #include "upcalls.h"
@@ -62,15 +72,22 @@ void recycle_if_idle(Socket& s) noexcept {
 void start_release(Socket& s) noexcept {
     s.releasing = true;
     if (s.io_in_flight > 0 && s.rq)
-        s.rq->cancel_all(); // the prefetch receive (and, if abortive, a send) come back aborted
+        s.rq->cancel_all(); // a ring receive (and, if abortive, a send) come back aborted
     recycle_if_idle(s);
+}
+
+// Whether the application asked for readiness events that need data taken in as it arrives.
+bool wants_incoming(const Socket& s) noexcept {
+    return (s.event_mask & (FD_READ | FD_CLOSE)) != 0;
 }
 
 } // namespace
 
 void act_on(Socket& s, const HalfCloseResult& r) noexcept {
-    if (r.has(HalfCloseAction::abort_pending))
+    if (r.has(HalfCloseAction::abort_pending)) {
+        interrupt_caller_waits(s);
         fail_pending(s, WSA_OPERATION_ABORTED);
+    }
     if (r.has(HalfCloseAction::send_rst)) {
         s.abortive = true;
         drop_send_ring(s);
@@ -122,8 +139,9 @@ void raise_event(Socket& s, int bit, int error) noexcept {
     signal_event(s.event);
 }
 
-int attach_data_path(Socket& s, SocketLock& lock) noexcept {
-    (void)lock;
+int ensure_request_queue(Socket& s) noexcept {
+    if (s.rq)
+        return 0;
     if (!s.memory) {
         s.memory.reset(
             static_cast<char*>(heap::allocate_region(send_ring_bytes + recv_ring_bytes)));
@@ -142,10 +160,55 @@ int attach_data_path(Socket& s, SocketLock& lock) noexcept {
     if (!rq)
         return rq.error();
     s.rq = std::move(rq.value());
+    return 0;
+}
+
+int attach_data_path(Socket& s, SocketLock& lock) noexcept {
+    (void)lock;
     s.send_ring.reset(send_ring_bytes);
     s.recv_ring.reset(recv_ring_bytes);
+    return take_incoming(s);
+}
+
+int take_incoming(Socket& s) noexcept {
+    if (!wants_incoming(s) || s.recv_in_flight)
+        return 0;
+    if (int err = ensure_request_queue(s))
+        return err;
     pump_recv(s);
     return 0;
+}
+
+bool can_receive_in_caller(const Socket& s) noexcept {
+    return s.recv_ops.empty() && s.recv_ring.empty() && !s.eof_seen && !s.recv_in_flight &&
+           !s.releasing && !s.app_rio;
+}
+
+int connection_error(int status) noexcept {
+    // A bad buffer is the caller's fault, not the connection's; any other failure of a send
+    // or receive means the connection is gone, reported as Winsock does.
+    if (status == WSAEFAULT || status == WSAECONNABORTED)
+        return status;
+    return WSAECONNRESET;
+}
+
+void on_peer_eof(Socket& s) noexcept {
+    // Winsock records FD_CLOSE when the FIN arrives, data still buffered or not; the
+    // application reads the rest, then gets 0 (the state machine's peer_fin comes then).
+    s.eof_seen = true;
+    raise_fd_close(s, 0);
+    serve_recv_ops(s);
+    if (s.recv_ring.empty())
+        apply_and_act(s, HalfCloseEvent::peer_fin);
+}
+
+void on_connection_failed(Socket& s, int status) noexcept {
+    if (status == WSAEFAULT)
+        return; // the connection is fine
+    s.so_error = connection_error(status);
+    drop_send_ring(s);
+    act_on(s, s.state.apply(HalfCloseEvent::peer_reset));
+    fail_pending(s, connection_error(status));
 }
 
 namespace {
@@ -171,19 +234,39 @@ std::size_t unsent_parts(const PendingOp& op, Parts& parts) noexcept {
 // With nothing queued or in flight, the kernel may take the bytes at once: one send(2) from the
 // caller's buffers, no copy into the ring, no RIO send, and so no completion for a worker to
 // wake up for. Order holds (the ring is empty), and so does the FIN's place behind the data.
-void send_inline(Socket& s, PendingOp& op) noexcept {
-    if (!s.send_ring.empty() || s.send_in_flight > 0 || !s.rq || s.releasing)
-        return;
+// 0, or the connection's error the kernel reported (once: the caller must act on it).
+int send_inline(Socket& s, PendingOp& op) noexcept {
+    if (!s.send_ring.empty() || s.send_in_flight > 0 || s.releasing)
+        return 0;
     Parts parts{};
-    if (const std::size_t n = unsent_parts(op, parts); n > 0)
-        op.transferred += gsl::narrow_cast<DWORD>(
-            rio::net::send_now(s.fd, std::span<const rio::net::ConstBytes>(parts.data(), n)));
+    const std::size_t n = unsent_parts(op, parts);
+    if (n == 0)
+        return 0;
+    std::size_t sent = 0;
+    const int err =
+        rio::net::send_now(s.fd, std::span<const rio::net::ConstBytes>(parts.data(), n), sent);
+    if (err == 0)
+        op.transferred += gsl::narrow_cast<DWORD>(sent);
+    return err == WSAEWOULDBLOCK ? 0 : err;
 }
 
 } // namespace
 
-bool take_send_bytes(Socket& s, PendingOp& op) noexcept {
-    send_inline(s, op);
+std::size_t receive_parts(PendingOp& op, std::span<rio::net::MutableBytes> out) noexcept {
+    std::size_t n = 0;
+    for (DWORD i = 0; i < op.buf_count && n < out.size(); ++i)
+        if (op.bufs[i].len > 0)
+            out[n++] = rio::net::MutableBytes{op.bufs[i].buf, op.bufs[i].len};
+    return n;
+}
+
+int take_send_bytes(Socket& s, PendingOp& op) noexcept {
+    if (int err = send_inline(s, op))
+        return err;
+    if (op.transferred == total_length(op))
+        return 0;
+    if (int err = ensure_request_queue(s))
+        return err;
     // Copy what is left into the ring's contiguous runs.
     Parts parts{};
     const std::size_t count = unsent_parts(op, parts);
@@ -205,7 +288,7 @@ bool take_send_bytes(Socket& s, PendingOp& op) noexcept {
         op.counted_by_ring = true;
     }
     pump_send(s);
-    return op.transferred == total_length(op);
+    return 0;
 }
 
 DWORD give_recv_bytes(Socket& s, PendingOp& op) noexcept {
@@ -242,6 +325,8 @@ void pump_send(Socket& s) noexcept {
 void pump_recv(Socket& s) noexcept {
     if (s.recv_in_flight || s.eof_seen || s.state.load().reset() || !s.rq || s.releasing)
         return;
+    if (s.recv_ops.empty() && !wants_incoming(s))
+        return; // receives are demand-driven: nobody waits for bytes in the ring
     const std::uint32_t room = s.recv_ring.writable_run();
     if (room == 0)
         return; // the ring is full: the TCP window closes until the application reads
@@ -266,7 +351,7 @@ void fail_pending(Socket& s, int error) noexcept {
 }
 
 // Serves waiting receives from the ring, oldest first.
-static void serve_recv_ops(Socket& s) noexcept {
+void serve_recv_ops(Socket& s) noexcept {
     while (!s.recv_ops.empty()) {
         PendingOp& op = s.recv_ops.front();
         if (s.recv_ring.empty() && !s.eof_seen)
@@ -282,7 +367,11 @@ static void serve_recv_ops(Socket& s) noexcept {
 static void serve_send_ops(Socket& s) noexcept {
     while (!s.send_ops.empty()) {
         PendingOp& op = s.send_ops.front();
-        if (!take_send_bytes(s, op))
+        if (const int err = take_send_bytes(s, op)) {
+            on_connection_failed(s, err); // completes this op and the rest with the error
+            return;
+        }
+        if (op.transferred != total_length(op))
             return;
         PendingOp done = op;
         s.send_ops.pop();
@@ -307,10 +396,7 @@ void on_send_completion(Socket& s, int status, DWORD bytes) noexcept {
             raise_event(s, FD_WRITE_BIT, 0);
         }
     } else if (status != WSA_OPERATION_ABORTED) {
-        s.so_error = status;
-        drop_send_ring(s);
-        act_on(s, s.state.apply(HalfCloseEvent::peer_reset));
-        fail_pending(s, status);
+        on_connection_failed(s, status);
     }
     recycle_if_idle(s);
 }
@@ -324,10 +410,6 @@ void on_recv_completion(Socket& s, int status, DWORD bytes) noexcept {
         serve_recv_ops(s);
         pump_recv(s);
     } else if (status == 0) {
-        // Winsock records FD_CLOSE when the FIN arrives, data still buffered or not; the
-        // application reads the rest, then gets 0 (the state machine's peer_fin comes then).
-        s.eof_seen = true;
-        raise_fd_close(s, 0);
 #ifdef RIOSP_TEST_DELIBERATE_ALLOC
         // Test-only build (riosp_provider_alloc_canary): one heap allocation on a worker, when
         // the peer's FIN completes; provider_alloc_test must catch it. Through a volatile
@@ -335,14 +417,9 @@ void on_recv_completion(Socket& s, int status, DWORD bytes) noexcept {
         void* (*volatile allocate)(std::size_t) = std::malloc;
         std::free(allocate(16));
 #endif
-        serve_recv_ops(s);
-        if (s.recv_ring.empty())
-            apply_and_act(s, HalfCloseEvent::peer_fin);
+        on_peer_eof(s);
     } else if (status != WSA_OPERATION_ABORTED) {
-        s.so_error = status;
-        drop_send_ring(s);
-        act_on(s, s.state.apply(HalfCloseEvent::peer_reset));
-        fail_pending(s, status == WSAECONNABORTED ? WSAECONNABORTED : WSAECONNRESET);
+        on_connection_failed(s, status);
     }
     recycle_if_idle(s);
 }

@@ -6,25 +6,53 @@
 
 #include "socket.h"
 
+#include <cstddef>
 #include <mutex>
+#include <span>
 
 namespace riosp::provider {
 
 using SocketLock = std::unique_lock<std::mutex>;
 
-// Turns a freshly connected (or accepted) socket into a RIO-backed one: registers its buffer
-// once per socket object, creates the request queue on its worker's completion queue and
-// posts the first receive. 0 or a WSA error.
+// Makes a freshly connected (or accepted) socket ready for data. Its ring memory and RIO
+// request queue come at their first use; only a socket whose application selected FD_READ or
+// FD_CLOSE takes incoming data into the ring at once. 0 or a WSA error.
 [[nodiscard]] int attach_data_path(Socket& s, SocketLock& lock) noexcept;
+// The socket's ring memory (once per socket object) and RIO request queue (once per
+// connection), set up at their first use. 0 or a WSA error (WSAENOBUFS ...).
+[[nodiscard]] int ensure_request_queue(Socket& s) noexcept;
+// Starts taking incoming data into the ring if the application's event selection asks for it
+// (FD_READ / FD_CLOSE). 0 or a WSA error.
+[[nodiscard]] int take_incoming(Socket& s) noexcept;
 
-// Copies as much of `op`'s remaining bytes as fit into the send ring and posts them. Returns
-// true when the whole op was taken.
-[[nodiscard]] bool take_send_bytes(Socket& s, PendingOp& op) noexcept;
+// Moves as much of `op`'s remaining bytes towards the kernel as it can: straight from the
+// application's buffers when nothing is queued before them, the rest copied into the send ring
+// and posted. op.transferred says how far it got. 0, or a WSA error when the ring could not be
+// set up.
+[[nodiscard]] int take_send_bytes(Socket& s, PendingOp& op) noexcept;
 // Copies buffered received bytes into `op`; returns the bytes copied (0 if none buffered).
 [[nodiscard]] DWORD give_recv_bytes(Socket& s, PendingOp& op) noexcept;
 // Posts the next send / receive if one is due and possible.
 void pump_send(Socket& s) noexcept;
 void pump_recv(Socket& s) noexcept;
+// Serves waiting receives from the ring, oldest first.
+void serve_recv_ops(Socket& s) noexcept;
+
+// Whether a receive may go to the kernel from the caller's thread now (its own wait, or an
+// attempt at once): nothing buffered, queued or in flight before it in the stream.
+[[nodiscard]] bool can_receive_in_caller(const Socket& s) noexcept;
+// `op`'s buffers as the kernel takes them (empty ones left out); how many.
+[[nodiscard]] std::size_t receive_parts(PendingOp& op,
+                                        std::span<rio::net::MutableBytes> out) noexcept;
+// What a receive learnt, wherever it ran (a worker's RIO completion or the caller's own call):
+// the peer's FIN (0 bytes).
+void on_peer_eof(Socket& s) noexcept;
+// A send or receive failed with `status`, wherever it ran: the connection is reset (pending
+// operations fail with connection_error(status)); WSAEFAULT leaves it alone.
+void on_connection_failed(Socket& s, int status) noexcept;
+// The error a send or receive reports for a failure `status` (WSAECONNRESET for a dead
+// connection, as Winsock reports it).
+[[nodiscard]] int connection_error(int status) noexcept;
 
 // Issues the FIN once the state machine says so (every queued send drained).
 void maybe_send_fin(Socket& s) noexcept;

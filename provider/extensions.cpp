@@ -53,12 +53,12 @@ RIO_RQ PASCAL create_request_queue(SOCKET s, ULONG max_recv, ULONG max_recv_bufs
     {
         std::lock_guard lock(sock->mutex);
         if (sock->role != Role::connected || !sock->recv_ring.empty() || !sock->send_ring.empty() ||
-            !sock->recv_ops.empty() || !sock->send_ops.empty()) {
+            !sock->recv_ops.empty() || !sock->send_ops.empty() || sock->caller_waits != nullptr) {
             rio::set_last_error(WSAEINVAL);
             return RIO_INVALID_RQ;
         }
         sock->app_rio = true;
-        sock->rq.reset(); // cancels the prefetch receive; its completion is still dispatched
+        sock->rq.reset(); // cancels a ring receive (FD_READ selected); its completion still comes
         fd = sock->fd;
     }
     RIO_RQ rq = rio::function_table().RIOCreateRequestQueue(static_cast<SOCKET>(fd), max_recv,

@@ -1,6 +1,7 @@
 // Provider lifecycle: WSPStartup's work (version negotiation, the procedure table, the reference
 // count that starts the worker pool on the first startup), WSPCleanup (the last one stops it,
 // closing every socket), and handle lookup. startup.cpp only exports it.
+#include "caller_wait.h"
 #include "catalog.h"
 #include "completion.h"
 #include "data_path.h"
@@ -74,6 +75,9 @@ int WSPAPI WSPCleanup(LPINT lpErrno) {
     g_started.store(false, std::memory_order_release);
     // Last cleanup: abort every socket, then stop the workers (which drain and recycle).
     close_all_sockets();
+    // Blocking calls interrupted by those closes leave within a wait slice; none may still be
+    // applying its result when the pool recycles what is left.
+    wait_until_no_caller_waits(std::chrono::seconds(5));
     watcher().stop();
     worker_pool().stop();
     return 0;

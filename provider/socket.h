@@ -1,6 +1,7 @@
 // One provider socket: its kernel socket, its RIO request queue over a registered buffer that
-// holds a send ring and a receive ring, its half-close state, and the application operations
-// waiting on it. Everything except `state` is guarded by `mutex`.
+// holds a send ring and a receive ring (both set up at their first use, see data_path.cpp), its
+// half-close state, the application operations waiting on it, and the blocking calls waiting in
+// their own threads. Everything except `state` is guarded by `mutex`.
 #pragma once
 
 #include "byte_ring.h"
@@ -9,6 +10,7 @@
 #include "heap.h"
 #include "pending_op.h"
 
+#include <rio/caller.h>
 #include <rio/net.h>
 #include <rio/rio.h>
 
@@ -30,6 +32,16 @@ inline constexpr std::uint32_t recv_ring_bytes = 64 * 1024;
 inline constexpr std::size_t pending_ops_per_direction = 32;
 
 enum class Role : std::uint8_t { fresh, listening, connecting, connected };
+
+// A blocking call (receive, accept) waiting in the kernel on its own thread (rio/caller.h):
+// listed on its socket so that a close can interrupt it. Lives on that thread's stack, and
+// counts as the socket's outstanding I/O in the state machine, so the socket is not released
+// (its descriptor not closed) before the call has left the kernel.
+struct CallerWait {
+    rio::caller::Wait wait;
+    CallerWait* next = nullptr;
+    CallerWait* prev = nullptr;
+};
 
 struct Socket {
     // --- identity (written under the table mutex, read lock-free) ---
@@ -56,14 +68,16 @@ struct Socket {
     bool app_rio = false;           // handed to the application's RIO request queue
     RIO_RQ app_rq = RIO_INVALID_RQ; // that queue: closed with the socket, as on Windows
 
-    // --- data path (lives across recycling: allocated and registered once) ---
+    // --- data path (memory and registration live across recycling: set up once, at the first
+    // use of a ring; the request queue per connection, also at its first use) ---
     heap::RegionPtr memory; // send ring, then receive ring (from the provider's heap)
     std::optional<rio::RegisteredBuffer> registration;
     std::optional<rio::RequestQueue> rq;
+    CallerWait* caller_waits = nullptr; // blocking calls in their own threads' waits
     ByteRing send_ring;
     ByteRing recv_ring;
     std::uint32_t send_in_flight = 0; // bytes of the one outstanding RIO send (0: none)
-    bool recv_in_flight = false;      // the one outstanding RIO receive (prefetch)
+    bool recv_in_flight = false;      // the one outstanding RIO receive (into the ring)
     // The ring holds one of the state machine's pending sends while it has bytes, so the FIN
     // cannot be issued before they reach the kernel (see data_path.cpp).
     bool ring_counted = false;

@@ -1,6 +1,8 @@
 // Connection setup: WSPSocket, WSPBind, WSPListen, WSPAccept, WSPConnect and the two name
-// queries. Blocking variants wait on the calling thread (never a worker), in short slices so
-// that a concurrent WSPCloseSocket is noticed.
+// queries. Blocking variants wait on the calling thread (never a worker): an accept in its own
+// kernel wait (rio/caller.h, interrupted by a concurrent WSPCloseSocket), a connect in short
+// slices so that a concurrent WSPCloseSocket is noticed.
+#include "caller_wait.h"
 #include "catalog.h"
 #include "data_path.h"
 #include "provider_state.h"
@@ -51,6 +53,7 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd) noexcept {
     s.event_mask = 0;
     s.events_pending = 0;
     s.event_errors = {};
+    s.caller_waits = nullptr;
     s.write_blocked = false;
     s.fd_close_raised = false;
 }
@@ -185,9 +188,27 @@ SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC
                 watcher().watch(*listener);
             return static_cast<SOCKET>(fail(lpErrno, err));
         }
-        rio::net::NativeSocket lfd = listener->fd;
+        // Blocking: wait in this thread's own kernel wait, one thread woken per connection.
+        // Counted as the listener's outstanding I/O, so a close interrupts it and releases the
+        // listener only after it has left the kernel.
+        if (!listener->state.apply(HalfCloseEvent::begin_io).ok())
+            return static_cast<SOCKET>(fail(lpErrno, WSAEINTR));
+        CallerWait w;
+        enter_caller_wait(*listener, w);
+        const rio::net::NativeSocket lfd = listener->fd;
         lock.unlock();
-        (void)rio::net::wait_readable(lfd, wait_slice_ms);
+        peer_len = sizeof peer;
+        err = rio::caller::accept(lfd, fd, &peer, &peer_len, w.wait);
+        lock.lock();
+        apply_and_act(*listener, HalfCloseEvent::io_done);
+        leave_caller_wait(*listener, w);
+        if (err == 0) {
+            if (listener->event_mask & FD_ACCEPT)
+                watcher().watch(*listener);
+            break;
+        }
+        if (err != WSAEWOULDBLOCK)
+            return static_cast<SOCKET>(fail(lpErrno, err));
     }
     if (lpfnCondition != nullptr) {
         WSABUF caller_id{static_cast<ULONG>(peer_len), reinterpret_cast<char*>(&peer)};

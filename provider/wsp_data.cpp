@@ -1,7 +1,10 @@
 // WSPSend / WSPRecv (and the connected-TCP forms of WSPSendTo / WSPRecvFrom), and
-// WSPGetOverlappedResult. Three modes: overlapped (queued, completed by a worker through the
-// event or the completion routine), non-blocking (WSAEWOULDBLOCK), blocking (the calling thread
-// waits on the socket's condition variable; never a worker).
+// WSPGetOverlappedResult. Three modes: overlapped (completed at once when the kernel has what it
+// needs, else queued and completed by a worker through the event or the completion routine),
+// non-blocking (what the kernel takes or holds at once, else WSAEWOULDBLOCK), blocking (the
+// calling thread waits itself, never a worker: a receive in its own kernel wait, see
+// data_path.cpp; an op queued behind others on the socket's condition variable).
+#include "caller_wait.h"
 #include "completion.h"
 #include "data_path.h"
 #include "provider_state.h"
@@ -9,6 +12,9 @@
 #include "worker.h"
 #include "wsp.h"
 
+#include <gsl/gsl>
+
+#include <array>
 #include <chrono>
 
 namespace riosp::provider {
@@ -37,6 +43,64 @@ bool prepare(PendingOp& op, const Call& c, LPINT err) noexcept {
     if (c.thread != nullptr)
         op.thread = *c.thread;
     return true;
+}
+
+using ReceiveParts = std::array<rio::net::MutableBytes, max_wsabufs>;
+
+// A receive of the caller's own got 0 bytes: the peer's FIN (0), or, when a send already took
+// the kernel's one report of a reset (the socket then reads as ended), that reset.
+int end_of_stream(Socket& s) noexcept {
+    if (s.state.load().reset())
+        return WSAECONNRESET;
+    on_peer_eof(s);
+    return 0;
+}
+
+// A receive with nothing before it in the stream, waited for in the calling thread itself
+// (rio/caller.h), straight into the application's buffers: one wake-up, from the kernel.
+int receive_in_caller(Socket& s, PendingOp& op, SocketLock& lock, const Call& c,
+                      LPINT lpErrno) noexcept {
+    ReceiveParts parts{};
+    const std::size_t n = receive_parts(op, parts);
+    CallerWait w;
+    enter_caller_wait(s, w);
+    const rio::net::NativeSocket fd = s.fd; // open until this call's io_done
+    const auto spin = worker_pool().spin();
+    lock.unlock();
+    auto r = rio::caller::receive(fd, std::span(parts.data(), n), spin, w.wait);
+    lock.lock();
+    int error = 0;
+    if (r.ok()) {
+        op.transferred = gsl::narrow_cast<DWORD>(r.value());
+        error = r.value() == 0 ? end_of_stream(s) : 0;
+    } else if (r.error() == WSAEINTR) {
+        error = WSA_OPERATION_ABORTED; // closed meanwhile: as a queued receive reports it
+    } else {
+        on_connection_failed(s, r.error());
+        error = connection_error(r.error());
+    }
+    apply_and_act(s, HalfCloseEvent::io_done);
+    leave_caller_wait(s, w);
+    if (c.bytes_out != nullptr)
+        *c.bytes_out = op.transferred;
+    return error == 0 ? 0 : fail(lpErrno, error);
+}
+
+// What the kernel holds for this receive now, without waiting: 0 (op.transferred bytes; 0 is
+// the peer's FIN), WSAEWOULDBLOCK, or the receive's error.
+int receive_now(Socket& s, PendingOp& op) noexcept {
+    ReceiveParts parts{};
+    const std::size_t n = receive_parts(op, parts);
+    std::size_t got = 0;
+    const int err = rio::net::recv_now(s.fd, std::span(parts.data(), n), got);
+    if (err == WSAEWOULDBLOCK)
+        return err;
+    if (err != 0) {
+        on_connection_failed(s, err);
+        return connection_error(err);
+    }
+    op.transferred = gsl::narrow_cast<DWORD>(got);
+    return got == 0 ? end_of_stream(s) : 0;
 }
 
 // Blocks the calling thread until a worker (or close) completes its queued op.
@@ -87,19 +151,28 @@ int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
     if (!r.ok())
         return fail(lpErrno, r.error);
     // Earlier sends waiting for room go first: bytes must leave in call order.
-    const bool all_taken = sock->send_ops.empty() && take_send_bytes(*sock, op);
-    if (all_taken) {
+    const bool first = sock->send_ops.empty();
+    int taken = first ? take_send_bytes(*sock, op) : 0;
+    if (taken != 0 && taken != WSAENOBUFS) {
+        on_connection_failed(*sock, taken); // the kernel reported it to this call only
+        taken = connection_error(taken);
+    }
+    // A ring that could not be set up ends the call with what the kernel took, if anything.
+    if (first && (op.transferred == total_length(op) || (taken != 0 && op.transferred > 0))) {
         if (!op.counted_by_ring)
             apply_and_act(*sock, HalfCloseEvent::send_done);
         int err = finished_now(op, c, 0);
         return err == 0 ? 0 : fail(lpErrno, err);
     }
-    if (!op.overlapped && sock->non_blocking) {
+    if (taken != 0 || (!op.overlapped && sock->non_blocking)) {
         // Non-blocking: report what was taken; nothing at all is WSAEWOULDBLOCK.
         if (!op.counted_by_ring)
             apply_and_act(*sock, HalfCloseEvent::send_done);
+        if (taken != 0)
+            return fail(lpErrno, taken);
         if (op.transferred > 0) {
-            *c.bytes_out = op.transferred;
+            if (c.bytes_out != nullptr)
+                *c.bytes_out = op.transferred;
             return 0;
         }
         sock->write_blocked = true;
@@ -149,16 +222,28 @@ int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return finished_now(op, c, 0);
     }
+    // A zero-byte receive waits for data through the ring (the IOCP readiness idiom); any other
+    // with nothing before it goes to the kernel from this thread.
+    if (total_length(op) > 0 && can_receive_in_caller(*sock)) {
+        if (!op.overlapped && !sock->non_blocking)
+            return receive_in_caller(*sock, op, lock, c, lpErrno);
+        if (const int err = receive_now(*sock, op); err != WSAEWOULDBLOCK) {
+            apply_and_act(*sock, HalfCloseEvent::io_done);
+            return err == 0 ? finished_now(op, c, 0) : fail(lpErrno, err);
+        }
+    }
     if (!op.overlapped && sock->non_blocking) {
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
-    if (sock->recv_ops.full()) {
+    int err = sock->recv_ops.full() ? WSAENOBUFS : ensure_request_queue(*sock);
+    if (err != 0) {
         apply_and_act(*sock, HalfCloseEvent::io_done);
-        return fail(lpErrno, WSAENOBUFS);
+        return fail(lpErrno, err);
     }
     PendingOp& queued = sock->recv_ops.push();
     queued = op;
+    pump_recv(*sock); // receives are demand-driven: this op asks the ring for bytes
     if (op.overlapped) {
         mark_pending(c.ov);
         return fail(lpErrno, WSA_IO_PENDING);

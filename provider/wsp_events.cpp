@@ -22,8 +22,12 @@ bool ready(Socket& s, Want want) noexcept {
     case Want::read:
         if (s.role == Role::listening)
             return rio::net::wait_readable(s.fd, 0) == 0; // a connection is pending
-        return s.role == Role::connected &&
-               (!s.recv_ring.empty() || s.eof_seen || st.reset() || st.peer_fin());
+        if (s.role != Role::connected)
+            return false;
+        if (!s.recv_ring.empty() || s.eof_seen || st.reset() || st.peer_fin())
+            return true;
+        // Receives are demand-driven: what nobody asked for yet is still in the kernel.
+        return can_receive_in_caller(s) && rio::net::wait_readable(s.fd, 0) == 0;
     case Want::write:
         if (s.role == Role::connecting && rio::net::wait_writable(s.fd, 0) == 0)
             (void)finish_connect(s, lock);
@@ -113,6 +117,9 @@ int WSPAPI WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, 
     if (sock->role == Role::connecting && (sock->event_mask & (FD_CONNECT | FD_WRITE)))
         watcher().watch(*sock);
     if (sock->role == Role::connected) {
+        // FD_READ / FD_CLOSE need incoming data taken in as it arrives (data_path.cpp).
+        if (int err = take_incoming(*sock))
+            return fail(lpErrno, err);
         if (!sock->recv_ring.empty())
             raise_event(*sock, FD_READ_BIT, 0);
         if (st.send() == HalfCloseSend::open && sock->send_ring.free() > 0)

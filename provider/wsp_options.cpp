@@ -178,7 +178,12 @@ int WSPAPI WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD c
         if (lpvOutBuffer == nullptr || cbOutBuffer < sizeof(u_long))
             return fail(lpErrno, WSAEFAULT);
         std::lock_guard lock(sock->mutex);
-        u_long n = sock->recv_ring.used();
+        // Buffered in the ring, plus what the kernel holds that no receive has taken yet.
+        int in_kernel = 0;
+        if (sock->role != Role::connected || rio::net::readable_bytes(sock->fd, in_kernel) != 0 ||
+            in_kernel < 0)
+            in_kernel = 0;
+        u_long n = sock->recv_ring.used() + static_cast<u_long>(in_kernel);
         std::memcpy(lpvOutBuffer, &n, sizeof n);
         if (lpcbBytesReturned != nullptr)
             *lpcbBytesReturned = sizeof n;

@@ -222,4 +222,17 @@ void backend_forget_buffer(std::uint32_t index) noexcept;
 [[nodiscard]] int backend_resize_cq(Cq& cq, DWORD queue_size) noexcept;
 [[nodiscard]] int backend_resize_rq(Rq& rq, ULONG max_receive, ULONG max_send) noexcept;
 
+// ------------------------------------------------------------------ the caller's own ring
+// rio/caller.h's requests on a ring of the calling thread's own, where the platform has one
+// (caller_uring.cpp); caller_ring() is nullptr elsewhere, and caller.cpp then waits for
+// readiness itself. ready() sets the calling thread's ring up at its first call (false if the
+// kernel refuses one: the thread then uses the readiness path).
+struct CallerRing {
+    bool (*ready)() noexcept;
+    Result<std::size_t> (*receive)(net::NativeSocket s,
+                                   std::span<const net::MutableBytes> parts) noexcept;
+    int (*accept)(net::NativeSocket s, net::NativeSocket& out, void* win_addr, int* len) noexcept;
+};
+[[nodiscard]] const CallerRing* caller_ring() noexcept;
+
 } // namespace riosp::rio::detail

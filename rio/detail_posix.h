@@ -5,6 +5,7 @@
 #include <rio/detail.h>
 
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <cstdint>
@@ -84,6 +85,13 @@ void uring_on_ready(Cq& cq) noexcept;                  // poller thread
 // so the application's memory is no longer pinned and the index can carry a new region.
 void uring_forget_buffer(std::uint32_t index) noexcept;
 [[nodiscard]] std::size_t uring_fixed_buffers(const Cq& cq) noexcept; // registered in cq's ring
+
+// ------------------------------------------------------------------ the caller's own ring
+extern const CallerRing uring_caller_ring; // caller_uring.cpp
+
+// A kernel address in the Windows layout (net_posix.cpp, the one file that converts): 0 or
+// WSAEFAULT / WSAEAFNOSUPPORT.
+[[nodiscard]] int windows_address(const ::sockaddr_storage& in, void* win_addr, int* len) noexcept;
 
 // ------------------------------------------------------------------ epoll backend
 [[nodiscard]] int epoll_attach(Rq& rq) noexcept;

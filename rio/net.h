@@ -38,13 +38,34 @@ inline constexpr NativeSocket invalid_socket = -1;
 // shutdown(SHUT_WR): the FIN. Callers guarantee no send is queued before it.
 [[nodiscard]] int shutdown_send(NativeSocket s) noexcept;
 // Sends what the kernel takes at once from the parts, in order, without blocking and without
-// SIGPIPE: the bytes taken (0 when it would block). An error also answers 0, so the caller's
-// queued path (the RIO send) meets it again and reports it where errors are reported.
+// SIGPIPE: 0 with `sent` the bytes taken, WSAEWOULDBLOCK when it takes nothing now, or the
+// connection's error (reported once by the kernel, so the caller must act on it: WSAECONNRESET
+// for a reset, also when a receive already took the reset and the socket is shut both ways).
 struct ConstBytes {
     const void* data;
     std::size_t size;
 };
-[[nodiscard]] std::size_t send_now(NativeSocket s, std::span<const ConstBytes> parts) noexcept;
+[[nodiscard]] int send_now(NativeSocket s, std::span<const ConstBytes> parts,
+                           std::size_t& sent) noexcept;
+// Receives what the kernel holds at once into the parts, in order, without blocking: 0 with
+// `got` the bytes (0: the peer's FIN), WSAEWOULDBLOCK when nothing is there, or the error
+// (WSAECONNRESET ...).
+struct MutableBytes {
+    void* data;
+    std::size_t size;
+};
+[[nodiscard]] int recv_now(NativeSocket s, std::span<const MutableBytes> parts,
+                           std::size_t& got) noexcept;
+// Waits up to timeout_ms (-1: forever) until a connection is pending on listener `s`, waking
+// one waiter per connection where the system can (Linux: EPOLLEXCLUSIVE, so threads blocked
+// on one listener are not all woken for each connection). 0 ready, WSAETIMEDOUT.
+[[nodiscard]] int wait_acceptable(NativeSocket s, int timeout_ms) noexcept;
+// Makes a receive or accept that another thread waits for in the kernel on `s` return now,
+// and any started later return at once, without anything on the wire: Linux shutdown(SHUT_RD)
+// (on a connection it only stops the receive side locally; a listener stops listening). Only
+// on a socket about to be closed. Windows has no such call: there the waits look at their
+// interruption flag between slices (rio/caller.h).
+void interrupt_waits(NativeSocket s) noexcept;
 // Whether the kernel still holds bytes of this connection that it has not sent (a peer with a
 // closed window). Linux: SIOCOUTQNSD. Winsock has no such query, so on Windows this is false
 // and only riosp's own send ring counts as queued data.

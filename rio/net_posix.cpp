@@ -2,6 +2,8 @@
 // layout (family 23 for IPv6, 16-bit family field) and the kernel's.
 #include "net.h"
 
+#include <rio/detail_posix.h>
+
 #include <riosp/event_handle.h>
 
 #include "wsa_error.h"
@@ -12,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -189,7 +192,7 @@ int shutdown_send(NativeSocket s) noexcept {
     return ::shutdown(s, SHUT_WR) == 0 ? 0 : last_wsa();
 }
 
-std::size_t send_now(NativeSocket s, std::span<const ConstBytes> parts) noexcept {
+int send_now(NativeSocket s, std::span<const ConstBytes> parts, std::size_t& sent) noexcept {
     iovec iov[16];
     std::size_t n = 0;
     for (const ConstBytes& p : parts) {
@@ -200,8 +203,71 @@ std::size_t send_now(NativeSocket s, std::span<const ConstBytes> parts) noexcept
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = n;
-    const ssize_t sent = ::sendmsg(s, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-    return sent > 0 ? static_cast<std::size_t>(sent) : 0;
+    for (;;) {
+        const ssize_t r = ::sendmsg(s, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (r >= 0) {
+            sent = static_cast<std::size_t>(r);
+            return 0;
+        }
+        if (errno != EINTR)
+            return last_wsa();
+    }
+}
+
+int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got) noexcept {
+    iovec iov[16];
+    std::size_t n = 0;
+    for (const MutableBytes& p : parts) {
+        if (n == std::size(iov))
+            break; // the rest goes next time
+        iov[n++] = iovec{p.data, p.size};
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = n;
+    for (;;) {
+        const ssize_t r = ::recvmsg(s, &msg, MSG_DONTWAIT);
+        if (r >= 0) {
+            got = static_cast<std::size_t>(r);
+            return 0;
+        }
+        if (errno != EINTR)
+            return last_wsa();
+    }
+}
+
+namespace {
+// The calling thread's own epoll set, for exclusive waits on listeners: created at the thread's
+// first blocking accept, closed when the thread ends.
+struct ThreadEpoll {
+    int fd = -1;
+    ~ThreadEpoll() {
+        if (fd >= 0)
+            ::close(fd);
+    }
+};
+thread_local ThreadEpoll t_epoll;
+} // namespace
+
+int wait_acceptable(NativeSocket s, int timeout_ms) noexcept {
+    if (t_epoll.fd < 0)
+        t_epoll.fd = ::epoll_create1(EPOLL_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.fd = s;
+    if (t_epoll.fd < 0 || ::epoll_ctl(t_epoll.fd, EPOLL_CTL_ADD, s, &ev) != 0)
+        return wait_for(s, POLLIN, timeout_ms); // not exclusive, still correct
+    int n = 0;
+    do {
+        n = ::epoll_wait(t_epoll.fd, &ev, 1, timeout_ms);
+    } while (n < 0 && errno == EINTR);
+    const int err = n < 0 ? last_wsa() : 0;
+    (void)::epoll_ctl(t_epoll.fd, EPOLL_CTL_DEL, s, nullptr);
+    return n > 0 ? 0 : n == 0 ? wsa_etimedout : err;
+}
+
+void interrupt_waits(NativeSocket s) noexcept {
+    (void)::shutdown(s, SHUT_RD);
 }
 
 bool has_unsent_data(NativeSocket s) noexcept {
@@ -258,7 +324,12 @@ int readable_bytes(NativeSocket s, int& bytes) noexcept {
 
 } // namespace riosp::rio::net
 
-#include <sys/epoll.h>
+namespace riosp::rio::detail {
+int windows_address(const ::sockaddr_storage& in, void* win_addr, int* len) noexcept {
+    return net::to_windows(in, win_addr, len);
+}
+} // namespace riosp::rio::detail
+
 #include <sys/eventfd.h>
 
 namespace riosp::rio::net {

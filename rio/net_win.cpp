@@ -219,7 +219,7 @@ int shutdown_send(NativeSocket s) noexcept {
     return ::shutdown(native(s), SD_SEND) == 0 ? 0 : last_wsa();
 }
 
-std::size_t send_now(NativeSocket s, std::span<const ConstBytes> parts) noexcept {
+int send_now(NativeSocket s, std::span<const ConstBytes> parts, std::size_t& sent) noexcept {
     WSABUF bufs[16];
     DWORD n = 0;
     for (const ConstBytes& p : parts) {
@@ -228,8 +228,36 @@ std::size_t send_now(NativeSocket s, std::span<const ConstBytes> parts) noexcept
         bufs[n++] =
             WSABUF{static_cast<ULONG>(p.size), static_cast<char*>(const_cast<void*>(p.data))};
     }
-    DWORD sent = 0; // the socket is non-blocking (open_tcp): WSAEWOULDBLOCK instead of waiting
-    return WSASend(native(s), bufs, n, &sent, 0, nullptr, nullptr) == 0 ? sent : 0;
+    DWORD taken = 0; // the socket is non-blocking (open_tcp): WSAEWOULDBLOCK instead of waiting
+    if (WSASend(native(s), bufs, n, &taken, 0, nullptr, nullptr) != 0)
+        return last_wsa();
+    sent = taken;
+    return 0;
+}
+
+int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got) noexcept {
+    WSABUF bufs[16];
+    DWORD n = 0;
+    for (const MutableBytes& p : parts) {
+        if (n == std::size(bufs))
+            break; // the rest goes next time
+        bufs[n++] = WSABUF{static_cast<ULONG>(p.size), static_cast<char*>(p.data)};
+    }
+    DWORD received = 0; // non-blocking socket (open_tcp): WSAEWOULDBLOCK instead of waiting
+    DWORD flags = 0;
+    if (WSARecv(native(s), bufs, n, &received, &flags, nullptr, nullptr) != 0)
+        return last_wsa();
+    got = received;
+    return 0;
+}
+
+int wait_acceptable(NativeSocket s, int timeout_ms) noexcept {
+    return wait_for(s, POLLRDNORM, timeout_ms);
+}
+
+void interrupt_waits(NativeSocket) noexcept {
+    // No Winsock call ends another thread's WSAPoll without closing the socket: the caller's
+    // waits look at their flag between slices (rio/caller.cpp).
 }
 
 bool has_unsent_data(NativeSocket) noexcept {

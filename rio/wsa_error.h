@@ -13,14 +13,17 @@ namespace riosp::rio {
 namespace wsa {
 inline constexpr int ok = 0;
 inline constexpr int operation_aborted = 995; // WSA_OPERATION_ABORTED
+inline constexpr int eintr = 10004;           // WSAEINTR
 inline constexpr int efault = 10014;          // WSAEFAULT
 inline constexpr int einval = 10022;          // WSAEINVAL
+inline constexpr int ewouldblock = 10035;     // WSAEWOULDBLOCK
 inline constexpr int ealready = 10037;        // WSAEALREADY
 inline constexpr int enotsock = 10038;        // WSAENOTSOCK
 inline constexpr int eopnotsupp = 10045;      // WSAEOPNOTSUPP
 inline constexpr int econnreset = 10054;      // WSAECONNRESET
 inline constexpr int enobufs = 10055;         // WSAENOBUFS
 inline constexpr int etoomanyrefs = 10059;    // WSAETOOMANYREFS
+inline constexpr int etimedout = 10060;       // WSAETIMEDOUT
 } // namespace wsa
 
 // WSA code for a positive errno value (EAGAIN -> WSAEWOULDBLOCK, ECONNRESET -> WSAECONNRESET,

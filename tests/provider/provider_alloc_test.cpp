@@ -2,17 +2,22 @@
 // WSPCloseSocket, their error paths (WSAENOTCONN, WSAENOTSOCK, WSAESHUTDOWN, WSAENOPROTOOPT) and
 // all the worker-side work they cause (FIN, completions, cancellation, recycling the socket's
 // slot and request queue), in steady state after warm-up. Every malloc/free and operator
-// new/delete on every thread is counted (tests/support/alloc_counter.h).
+// new/delete on every thread is counted (tests/support/alloc_counter.h). Each cycle runs twice:
+// on a plain connection (no request queue: everything happens in the calling thread) and on
+// one whose FD_READ/FD_CLOSE selection keeps a RIO receive in flight (the peer's FIN completes
+// on a worker, the close cancels and recycles a request queue).
 //
-// RIOSP_ALLOC_TEST_CYCLES overrides the number of counted cycles (default 100,000 in release
-// builds). The same binary run against the deliberately allocating provider build
+// RIOSP_ALLOC_TEST_CYCLES overrides the number of counted cycles (default 50,000 of each kind in
+// release builds). The same binary run against the deliberately allocating provider build
 // (riosp_provider_alloc_canary) must fail: see the CTest entry provider_alloc_canary.
 #include "../support/alloc_counter.h"
 #include "provider_fixture.h"
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <thread>
 
@@ -20,9 +25,9 @@ namespace riosp::test {
 namespace {
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr int default_cycles = 2'000; // sanitizers are ~10x slower; the hooks count the same
+constexpr int default_cycles = 1'000; // sanitizers are ~10x slower; the hooks count the same
 #else
-constexpr int default_cycles = 100'000;
+constexpr int default_cycles = 50'000; // each on both kinds of connection: 100,000 in all
 #endif
 constexpr int warmup_cycles = 200;
 
@@ -43,13 +48,24 @@ InUseFn sockets_in_use_fn() {
 
 class ProviderAllocTest : public ProviderTest {
 protected:
-    // One disconnect cycle on a fresh connection. Only the part between the two markers is
-    // counted when `counted` is set; connecting is outside the promise.
+    // One disconnect cycle on a fresh connection, plain or ring-backed (see the file comment).
+    // Only the part between the two markers is counted when `counted` is set; connecting and
+    // selecting events are outside the promise.
     bool cycle(bool counted, InUseFn in_use, SOCKET unconnected) {
+        return cycle_on(counted, in_use, unconnected, false) &&
+               cycle_on(counted, in_use, unconnected, true);
+    }
+    bool cycle_on(bool counted, InUseFn in_use, SOCKET unconnected, bool ring_backed) {
         int peer = -1;
         SOCKET s = connect_pair(peer);
         if (s == INVALID_SOCKET || peer < 0)
             return false;
+        if (ring_backed) {
+            if (event_ == nullptr)
+                event_ = ws::WSACreateEvent();
+            if (ws::WSAEventSelect(s, event_, FD_READ | FD_CLOSE) != 0)
+                return false;
+        }
         if (counted)
             alloc::start();
         bool ok = ws::WSASendDisconnect(s, nullptr) == 0; // FIN after the queue
@@ -80,7 +96,14 @@ protected:
         return ok;
     }
 
+    void TearDown() override {
+        if (event_ != nullptr)
+            ws::WSACloseEvent(event_);
+        ProviderTest::TearDown();
+    }
+
     alloc::Counts counted_;
+    WSAEVENT event_ = nullptr;
 };
 
 TEST_F(ProviderAllocTest, DisconnectPathsNeverAllocateOnAnyThread) {
@@ -126,6 +149,74 @@ TEST_F(ProviderAllocTest, AFreshThreadsFirstDisconnectAllocatesNothing) {
     }
     ws::closesocket(unconnected);
     EXPECT_EQ(counted_.allocations, 0u) << "allocations in the first cycle of 8 fresh threads";
+    EXPECT_EQ(counted_.frees, 0u);
+}
+
+// A blocking receive waits in its own thread (rio/caller.h): on io_uring in a ring of the
+// thread's own, set up at the thread's first blocking call and never on a disconnect path. What
+// that first call costs is counted and reported (property first_blocking_receive_allocations);
+// the thread's later blocking receives, and its disconnect cycles after them, allocate nothing.
+TEST_F(ProviderAllocTest, AThreadsFirstBlockingReceiveSetsUpItsWaitOnceThenNothingAllocates) {
+    InUseFn in_use = sockets_in_use_fn();
+    ASSERT_NE(in_use, nullptr);
+    SOCKET unconnected = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_NE(unconnected, INVALID_SOCKET);
+    for (int i = 0; i < warmup_cycles; ++i)
+        ASSERT_TRUE(cycle(false, in_use, unconnected)) << "warm-up cycle " << i;
+    std::size_t first = 0;
+    alloc::Counts later;
+    bool ok = false;
+    std::thread fresh([&] {
+        (void)ws::send(unconnected, "x", 1, 0); // WSAENOTCONN; the host's thread data
+        int peer = -1;
+        SOCKET s = connect_pair(peer);
+        if (s == INVALID_SOCKET)
+            return;
+        // The peer's bytes come from a thread of its own, started before anything is counted,
+        // 20 ms after each receive has started waiting.
+        std::atomic<int> asked{0};
+        std::atomic<bool> stop{false};
+        std::thread sender([&] {
+            for (int sent = 0; !stop.load();) {
+                if (asked.load() == sent) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                    continue;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                (void)bsd_send_some(peer, "y", 1);
+                ++sent;
+            }
+        });
+        auto blocking_receive = [&] {
+            asked.fetch_add(1);
+            char c = 0;
+            return ws::recv(s, &c, 1, 0) == 1 && c == 'y';
+        };
+        alloc::start();
+        ok = blocking_receive();
+        first = alloc::stop().allocations;
+        for (int i = 0; ok && i < 20; ++i) {
+            alloc::start();
+            ok = blocking_receive();
+            alloc::Counts c = alloc::stop();
+            later.allocations += c.allocations;
+            later.frees += c.frees;
+        }
+        stop.store(true);
+        sender.join();
+        ws::closesocket(s);
+        bsd_close(peer);
+        ok = ok && cycle(true, in_use, unconnected);
+    });
+    fresh.join();
+    ws::closesocket(unconnected);
+    ASSERT_TRUE(ok);
+    RecordProperty("first_blocking_receive_allocations", static_cast<int>(first));
+    std::printf("a thread's first blocking receive: %zu allocations (its own wait set up)\n",
+                first);
+    EXPECT_EQ(later.allocations, 0u) << "allocations in 20 later blocking receives";
+    EXPECT_EQ(later.frees, 0u);
+    EXPECT_EQ(counted_.allocations, 0u) << "allocations in the thread's disconnect cycle";
     EXPECT_EQ(counted_.frees, 0u);
 }
 

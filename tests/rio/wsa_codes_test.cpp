@@ -19,6 +19,9 @@ TEST(RioWsaCodes, MatchTheWinsockHeader) {
     EXPECT_EQ(wsa::econnreset, WSAECONNRESET);
     EXPECT_EQ(wsa::enobufs, WSAENOBUFS);
     EXPECT_EQ(wsa::etoomanyrefs, WSAETOOMANYREFS);
+    EXPECT_EQ(wsa::eintr, WSAEINTR);
+    EXPECT_EQ(wsa::ewouldblock, WSAEWOULDBLOCK);
+    EXPECT_EQ(wsa::etimedout, WSAETIMEDOUT);
     EXPECT_EQ(wsa_from_errno(ECANCELED), WSA_OPERATION_ABORTED);
     EXPECT_EQ(wsa_from_errno(EPIPE), WSAECONNRESET);
 }
