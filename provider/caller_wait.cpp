@@ -1,12 +1,11 @@
 #include "caller_wait.h"
 
+#include "provider_state.h"
+
 #include <atomic>
 #include <thread>
 
 namespace riosp::provider {
-namespace {
-std::atomic<int> g_waiting{0}; // registered calls, all sockets
-} // namespace
 
 void enter_caller_wait(Socket& s, CallerWait& w) noexcept {
     w.prev = nullptr;
@@ -14,7 +13,6 @@ void enter_caller_wait(Socket& s, CallerWait& w) noexcept {
     if (w.next != nullptr)
         w.next->prev = &w;
     s.caller_waits = &w;
-    g_waiting.fetch_add(1, std::memory_order_relaxed);
 }
 
 void leave_caller_wait(Socket& s, CallerWait& w) noexcept {
@@ -24,7 +22,6 @@ void leave_caller_wait(Socket& s, CallerWait& w) noexcept {
         s.caller_waits = w.next;
     if (w.next != nullptr)
         w.next->prev = w.prev;
-    g_waiting.fetch_sub(1, std::memory_order_release);
 }
 
 void interrupt_caller_waits(Socket& s) noexcept {
@@ -33,10 +30,21 @@ void interrupt_caller_waits(Socket& s) noexcept {
 }
 
 void wait_until_no_caller_waits(std::chrono::milliseconds limit) noexcept {
+    // Per socket, under its lock: a global count would be one more cache line that every
+    // blocking call on every thread writes twice.
+    static std::atomic<bool> waiting{false};
     const auto until = std::chrono::steady_clock::now() + limit;
-    while (g_waiting.load(std::memory_order_acquire) > 0 &&
-           std::chrono::steady_clock::now() < until)
+    for (;;) {
+        waiting.store(false, std::memory_order_relaxed);
+        socket_table().for_each_in_use([](Socket& s) {
+            std::lock_guard lock(s.mutex);
+            if (s.caller_waits != nullptr)
+                waiting.store(true, std::memory_order_relaxed);
+        });
+        if (!waiting.load(std::memory_order_relaxed) || std::chrono::steady_clock::now() >= until)
+            return;
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
 }
 
 } // namespace riosp::provider

@@ -13,7 +13,7 @@ namespace riosp::provider {
 
 // s.mutex held. Registers `w` before the caller unlocks to wait.
 void enter_caller_wait(Socket& s, CallerWait& w) noexcept;
-// s.mutex held. Unregisters `w`, after the caller has applied what its call learnt.
+// s.mutex held. Unregisters `w` once the call is back from the kernel (before its io_done).
 void leave_caller_wait(Socket& s, CallerWait& w) noexcept;
 // s.mutex held. Makes every registered call return (rio::caller::Wait::interrupt).
 void interrupt_caller_waits(Socket& s) noexcept;

@@ -139,6 +139,13 @@ void raise_event(Socket& s, int bit, int error) noexcept {
     signal_event(s.event);
 }
 
+int set_mode(Socket& s, bool non_blocking) noexcept {
+    if (int err = rio::net::set_non_blocking(s.fd, non_blocking))
+        return err;
+    s.non_blocking.store(non_blocking, std::memory_order_relaxed);
+    return 0;
+}
+
 int ensure_request_queue(Socket& s) noexcept {
     if (s.rq)
         return 0;

@@ -14,6 +14,10 @@ namespace riosp::provider {
 
 using SocketLock = std::unique_lock<std::mutex>;
 
+// The socket's Winsock mode (FIONBIO, or an event selection), held by the kernel socket too: a
+// blocking call then simply blocks in the kernel (rio/caller.h). 0 or a WSA error.
+[[nodiscard]] int set_mode(Socket& s, bool non_blocking) noexcept;
+
 // Makes a freshly connected (or accepted) socket ready for data. Its ring memory and RIO
 // request queue come at their first use; only a socket whose application selected FD_READ or
 // FD_CLOSE takes incoming data into the ring at once. 0 or a WSA error.

@@ -58,7 +58,8 @@ struct Socket {
     int family = AF_INET;
     rio::net::NativeSocket fd = rio::net::invalid_socket;
     Role role = Role::fresh;
-    bool non_blocking = false;
+    // FIONBIO (or an event selection); atomic: a blocking accept reads it without the lock.
+    std::atomic<bool> non_blocking{false};
     bool linger_on = false;
     std::uint16_t linger_seconds = 0;
     int so_error = 0;

@@ -19,7 +19,6 @@
 namespace riosp::provider {
 namespace {
 
-constexpr int wait_slice_ms = 50;
 // Windows' "use the values from the protocol info" marker for WSPSocket's af/type/protocol.
 constexpr int from_protocol_info = -1;
 
@@ -161,6 +160,62 @@ int WSPAPI WSPListen(SOCKET s, int backlog, LPINT lpErrno) {
     return 0;
 }
 
+namespace {
+
+// What an accepted socket takes over from its listener: its blocking mode and event selection.
+struct Inherited {
+    bool non_blocking = false;
+    WSAEVENT event = nullptr;
+    LONG event_mask = 0;
+};
+
+// One connection from the listener's queue: at once, or, on a blocking listener, after a wait in
+// this thread's own kernel wait (rio/caller.h: one thread woken per connection). The call is
+// counted as the listener's outstanding I/O from the start, so the listener cannot be released
+// (its descriptor closed) under it, and the kernel calls run without the listener's lock:
+// threads accepting on one listener meet only in two short critical sections. 0 or a WSA error
+// (WSAEINTR when a close came first or interrupted the wait).
+int take_connection(Socket& l, rio::net::NativeSocket& fd, sockaddr_storage& peer, int& peer_len,
+                    Inherited& inherited) noexcept {
+    const HalfCloseResult begun = l.state.apply(HalfCloseEvent::begin_io);
+    if (!begun.ok())
+        return WSAEINTR;                     // closed since the handle was looked up
+    const rio::net::NativeSocket lfd = l.fd; // stable while this call is counted
+    const bool blocking = !l.non_blocking.load(std::memory_order_relaxed);
+    // A blocking accept asks the kernel once, in its wait (which takes a pending connection at
+    // once); a non-blocking one asks now.
+    int err = begun.after.conn() != HalfCloseConn::listening ? WSAEINVAL
+              : blocking                                     ? WSAEWOULDBLOCK
+                         : rio::net::accept(lfd, fd, &peer, &peer_len);
+    CallerWait w;
+    bool waited = false;
+    if (err == WSAEWOULDBLOCK && blocking) {
+        {
+            SocketLock lock(l.mutex);
+            // A close that came before this registration interrupted nobody: do not wait.
+            waited = l.state.load().life() == HalfCloseLife::open;
+            if (waited)
+                enter_caller_wait(l, w);
+            else
+                err = WSAEINTR;
+        }
+        if (waited) {
+            peer_len = sizeof peer;
+            err = rio::caller::accept(lfd, fd, &peer, &peer_len, w.wait);
+        }
+    }
+    SocketLock lock(l.mutex);
+    if (waited)
+        leave_caller_wait(l, w);
+    inherited = Inherited{l.non_blocking.load(std::memory_order_relaxed), l.event, l.event_mask};
+    if ((err == 0 || err == WSAEWOULDBLOCK) && (l.event_mask & FD_ACCEPT))
+        watcher().watch(l); // more may be pending (or none yet): re-arm FD_ACCEPT
+    apply_and_act(l, HalfCloseEvent::io_done);
+    return err;
+}
+
+} // namespace
+
 SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC lpfnCondition,
                         DWORD_PTR dwCallbackData, LPINT lpErrno) {
     Socket* listener = lookup(s, lpErrno);
@@ -171,45 +226,9 @@ SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC
     rio::net::NativeSocket fd = rio::net::invalid_socket;
     sockaddr_storage peer{};
     int peer_len = sizeof peer;
-    for (;;) {
-        SocketLock lock(listener->mutex);
-        if (!listener->live.load(std::memory_order_acquire))
-            return static_cast<SOCKET>(fail(lpErrno, WSAEINTR)); // closed while we waited
-        if (listener->role != Role::listening)
-            return static_cast<SOCKET>(fail(lpErrno, WSAEINVAL));
-        int err = rio::net::accept(listener->fd, fd, &peer, &peer_len);
-        if (err == 0) {
-            if (listener->event_mask & FD_ACCEPT)
-                watcher().watch(*listener); // more may be pending: re-arm FD_ACCEPT
-            break;
-        }
-        if (err != WSAEWOULDBLOCK || listener->non_blocking) {
-            if (err == WSAEWOULDBLOCK && (listener->event_mask & FD_ACCEPT))
-                watcher().watch(*listener);
-            return static_cast<SOCKET>(fail(lpErrno, err));
-        }
-        // Blocking: wait in this thread's own kernel wait, one thread woken per connection.
-        // Counted as the listener's outstanding I/O, so a close interrupts it and releases the
-        // listener only after it has left the kernel.
-        if (!listener->state.apply(HalfCloseEvent::begin_io).ok())
-            return static_cast<SOCKET>(fail(lpErrno, WSAEINTR));
-        CallerWait w;
-        enter_caller_wait(*listener, w);
-        const rio::net::NativeSocket lfd = listener->fd;
-        lock.unlock();
-        peer_len = sizeof peer;
-        err = rio::caller::accept(lfd, fd, &peer, &peer_len, w.wait);
-        lock.lock();
-        apply_and_act(*listener, HalfCloseEvent::io_done);
-        leave_caller_wait(*listener, w);
-        if (err == 0) {
-            if (listener->event_mask & FD_ACCEPT)
-                watcher().watch(*listener);
-            break;
-        }
-        if (err != WSAEWOULDBLOCK)
-            return static_cast<SOCKET>(fail(lpErrno, err));
-    }
+    Inherited inherited;
+    if (int err = take_connection(*listener, fd, peer, peer_len, inherited))
+        return static_cast<SOCKET>(fail(lpErrno, err));
     if (lpfnCondition != nullptr) {
         WSABUF caller_id{static_cast<ULONG>(peer_len), reinterpret_cast<char*>(&peer)};
         GROUP g = 0;
@@ -226,22 +245,18 @@ SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC
     SOCKET h = adopt(listener->family, fd, *proto, sock, lpErrno);
     if (h == INVALID_SOCKET)
         return INVALID_SOCKET;
-    // An accepted socket inherits the listener's blocking mode and event selection. Read
-    // them before locking the new socket: socket objects are recycled across roles, so
-    // holding two socket locks at once would order them differently in different lives.
-    bool non_blocking = false;
-    WSAEVENT event = nullptr;
-    LONG event_mask = 0;
-    {
-        std::lock_guard llock(listener->mutex);
-        non_blocking = listener->non_blocking;
-        event = listener->event;
-        event_mask = listener->event_mask;
-    }
+    // The listener's settings were read under its lock alone (take_connection): socket objects
+    // are recycled across roles, so holding two socket locks at once would order them
+    // differently in different lives.
     SocketLock lock(sock->mutex);
-    sock->non_blocking = non_blocking;
-    sock->event = event;
-    sock->event_mask = event_mask;
+    sock->event = inherited.event;
+    sock->event_mask = inherited.event_mask;
+    if (int err = inherited.non_blocking ? set_mode(*sock, true) : 0) {
+        lock.unlock();
+        int ignored = 0;
+        (void)WSPCloseSocket(h, &ignored);
+        return static_cast<SOCKET>(fail(lpErrno, err));
+    }
     if (int err = become_connected(*sock, lock)) {
         lock.unlock();
         int ignored = 0;
@@ -286,31 +301,39 @@ int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCa
     case Role::fresh:
         break;
     }
-    int err = rio::net::connect(sock->fd, name, namelen);
-    if (err == 0)
-        return become_connected(*sock, lock) == 0 ? 0 : fail(lpErrno, WSAENOBUFS);
-    if (err != WSAEWOULDBLOCK)
-        return fail(lpErrno, err);
-    sock->role = Role::connecting;
-    if (sock->non_blocking) {
+    if (sock->non_blocking.load(std::memory_order_relaxed)) {
+        int err = rio::net::connect(sock->fd, name, namelen);
+        if (err == 0)
+            return become_connected(*sock, lock) == 0 ? 0 : fail(lpErrno, WSAENOBUFS);
+        if (err != WSAEWOULDBLOCK)
+            return fail(lpErrno, err);
+        sock->role = Role::connecting;
         watcher().watch(*sock); // FD_CONNECT / FD_WRITE when it completes
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
-    for (;;) {
-        rio::net::NativeSocket fd = sock->fd;
-        lock.unlock();
-        int wait = rio::net::wait_writable(fd, wait_slice_ms);
-        lock.lock();
-        if (!sock->live.load(std::memory_order_acquire))
-            return fail(lpErrno, WSAEINTR);
-        if (sock->role != Role::connecting) // the watcher finished it
-            return sock->role == Role::connected ? 0 : fail(lpErrno, sock->so_error);
-        if (wait == 0)
-            break;
+    // Blocking: the whole connect in this thread's own wait (rio/caller.h; on io_uring one
+    // system call), counted as the socket's outstanding I/O so that a close interrupts it and
+    // releases the socket only after it has left the kernel.
+    if (HalfCloseResult r = sock->state.apply(HalfCloseEvent::begin_io); !r.ok())
+        return fail(lpErrno, r.error);
+    sock->role = Role::connecting;
+    CallerWait w;
+    enter_caller_wait(*sock, w);
+    const rio::net::NativeSocket fd = sock->fd;
+    lock.unlock();
+    int err = rio::caller::connect(fd, name, namelen, w.wait);
+    lock.lock();
+    leave_caller_wait(*sock, w);
+    if (err == 0 && sock->state.load().life() != HalfCloseLife::open)
+        err = WSAEINTR; // closed meanwhile: the connection dies with the socket
+    if (err == 0) {
+        err = become_connected(*sock, lock) == 0 ? 0 : WSAENOBUFS;
+    } else {
+        sock->role = Role::fresh;
+        sock->so_error = err;
     }
-    if (int result = finish_connect(*sock, lock))
-        return fail(lpErrno, result);
-    return 0;
+    apply_and_act(*sock, HalfCloseEvent::io_done);
+    return err == 0 ? 0 : fail(lpErrno, err);
 }
 
 int finish_connect(Socket& s, SocketLock& lock) noexcept {

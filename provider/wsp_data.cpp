@@ -70,6 +70,7 @@ int receive_in_caller(Socket& s, PendingOp& op, SocketLock& lock, const Call& c,
     auto r = rio::caller::receive(fd, std::span(parts.data(), n), spin, w.wait);
     lock.lock();
     int error = 0;
+    leave_caller_wait(s, w);
     if (r.ok()) {
         op.transferred = gsl::narrow_cast<DWORD>(r.value());
         error = r.value() == 0 ? end_of_stream(s) : 0;
@@ -80,7 +81,6 @@ int receive_in_caller(Socket& s, PendingOp& op, SocketLock& lock, const Call& c,
         error = connection_error(r.error());
     }
     apply_and_act(s, HalfCloseEvent::io_done);
-    leave_caller_wait(s, w);
     if (c.bytes_out != nullptr)
         *c.bytes_out = op.transferred;
     return error == 0 ? 0 : fail(lpErrno, error);

@@ -109,7 +109,9 @@ int WSPAPI WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, 
     sock->event = hEventObject;
     sock->event_mask = lNetworkEvents & FD_ALL_EVENTS;
     sock->events_pending = 0;
-    sock->non_blocking = sock->non_blocking || lNetworkEvents != 0; // as Windows does
+    if (lNetworkEvents != 0) // selecting events makes the socket non-blocking, as on Windows
+        if (int err = set_mode(*sock, true))
+            return fail(lpErrno, err);
     // Conditions that already hold are reported at once (Windows re-enabling rules).
     HalfCloseState st = sock->state.load();
     if (sock->role == Role::listening && (sock->event_mask & FD_ACCEPT))

@@ -169,7 +169,8 @@ int WSPAPI WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD c
         // Windows refuses to go blocking while WSPEventSelect is active.
         if (on == 0 && sock->event_mask != 0)
             return fail(lpErrno, WSAEINVAL);
-        sock->non_blocking = on != 0;
+        if (int err = set_mode(*sock, on != 0))
+            return fail(lpErrno, err);
         if (lpcbBytesReturned != nullptr)
             *lpcbBytesReturned = 0;
         return 0;

@@ -58,12 +58,6 @@ bool single_owner_supported(Backend backend) noexcept {
     return backend == Backend::uring && uring_probe().single_owner_ok;
 }
 
-const CallerRing* caller_ring() noexcept {
-    static const bool usable =
-        active_backend() == Backend::uring && single_owner_supported(Backend::uring);
-    return usable ? &uring_caller_ring : nullptr;
-}
-
 int check_stream_socket(net::NativeSocket s) noexcept {
     int type = 0;
     socklen_t len = sizeof type;

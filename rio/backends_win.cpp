@@ -45,10 +45,6 @@ bool platform_backend_available(Backend backend) noexcept {
     return backend == Backend::overlapped || (backend == Backend::native && native_usable());
 }
 
-const CallerRing* caller_ring() noexcept {
-    return nullptr; // Windows waits for readiness in the caller (caller.cpp)
-}
-
 bool single_owner_supported(Backend) noexcept {
     return false;
 }

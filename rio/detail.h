@@ -15,6 +15,7 @@
 // released when the application dequeues it.
 #pragma once
 
+#include <rio/caller.h>
 #include <rio/net.h>
 #include <rio/rio.h>
 #include <rio/wsa_error.h>
@@ -222,17 +223,14 @@ void backend_forget_buffer(std::uint32_t index) noexcept;
 [[nodiscard]] int backend_resize_cq(Cq& cq, DWORD queue_size) noexcept;
 [[nodiscard]] int backend_resize_rq(Rq& rq, ULONG max_receive, ULONG max_send) noexcept;
 
-// ------------------------------------------------------------------ the caller's own ring
-// rio/caller.h's requests on a ring of the calling thread's own, where the platform has one
-// (caller_uring.cpp); caller_ring() is nullptr elsewhere, and caller.cpp then waits for
-// readiness itself. ready() sets the calling thread's ring up at its first call (false if the
-// kernel refuses one: the thread then uses the readiness path).
-struct CallerRing {
-    bool (*ready)() noexcept;
-    Result<std::size_t> (*receive)(net::NativeSocket s,
-                                   std::span<const net::MutableBytes> parts) noexcept;
-    int (*accept)(net::NativeSocket s, net::NativeSocket& out, void* win_addr, int* len) noexcept;
-};
-[[nodiscard]] const CallerRing* caller_ring() noexcept;
+// ------------------------------------------------------------------ the caller's waits
+// rio/caller.h's platform part (caller_posix.cpp, caller_win.cpp): the wait of one blocking
+// call in the calling thread; caller.cpp adds busy-polling and the interruption rule.
+[[nodiscard]] int receive_waiting(net::NativeSocket s, std::span<const net::MutableBytes> parts,
+                                  std::size_t& got, const caller::Wait& wait) noexcept;
+[[nodiscard]] int accept_waiting(net::NativeSocket s, net::NativeSocket& out, void* win_addr,
+                                 int* len, const caller::Wait& wait) noexcept;
+[[nodiscard]] int connect_waiting(net::NativeSocket s, const void* win_addr, int len,
+                                  const caller::Wait& wait) noexcept;
 
 } // namespace riosp::rio::detail

@@ -5,7 +5,6 @@
 #include <rio/detail.h>
 
 #include <sys/epoll.h>
-#include <sys/socket.h>
 
 #include <atomic>
 #include <cstdint>
@@ -86,12 +85,11 @@ void uring_on_ready(Cq& cq) noexcept;                  // poller thread
 void uring_forget_buffer(std::uint32_t index) noexcept;
 [[nodiscard]] std::size_t uring_fixed_buffers(const Cq& cq) noexcept; // registered in cq's ring
 
-// ------------------------------------------------------------------ the caller's own ring
-extern const CallerRing uring_caller_ring; // caller_uring.cpp
-
-// A kernel address in the Windows layout (net_posix.cpp, the one file that converts): 0 or
-// WSAEFAULT / WSAEAFNOSUPPORT.
-[[nodiscard]] int windows_address(const ::sockaddr_storage& in, void* win_addr, int* len) noexcept;
+// ------------------------------------------------------------------ the caller's waits
+// A receive that blocks in the kernel until at least one byte, the FIN or an error (a socket in
+// blocking mode; net_posix.cpp, beside recv_now): 0 with `got`, or a WSA error.
+[[nodiscard]] int recv_blocking(net::NativeSocket s, std::span<const net::MutableBytes> parts,
+                                std::size_t& got) noexcept;
 
 // ------------------------------------------------------------------ epoll backend
 [[nodiscard]] int epoll_attach(Rq& rq) noexcept;

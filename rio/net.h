@@ -22,14 +22,20 @@ using NativeSocket = int;
 inline constexpr NativeSocket invalid_socket = -1;
 #endif
 
-// A non-blocking, close-on-exec TCP socket of the Windows address family `win_family`.
+// A close-on-exec TCP socket of the Windows address family `win_family`. Its mode: on Linux
+// blocking, as a new Winsock socket is, and then whatever set_non_blocking says (the provider
+// keeps it equal to the socket's Winsock mode, so that a blocking call can simply block in the
+// kernel: rio/caller.h); on Windows always non-blocking (see rio/caller.h).
 [[nodiscard]] int open_tcp(int win_family, NativeSocket& out) noexcept;
+// Linux: sets the socket's mode (O_NONBLOCK). Windows: nothing to do (always non-blocking).
+[[nodiscard]] int set_non_blocking(NativeSocket s, bool on) noexcept;
 [[nodiscard]] int bind(NativeSocket s, const void* win_addr, int len) noexcept;
 [[nodiscard]] int listen(NativeSocket s, int backlog) noexcept;
-// Non-blocking accept: WSAEWOULDBLOCK when nothing is pending. The new socket is non-blocking.
+// Accept in the listener's mode: on a non-blocking one WSAEWOULDBLOCK when nothing is pending.
+// The new socket is in blocking mode on Linux, non-blocking on Windows (as open_tcp).
 [[nodiscard]] int accept(NativeSocket s, NativeSocket& out, void* win_addr, int* len) noexcept;
-// Starts a non-blocking connect: 0 when connected at once, WSAEWOULDBLOCK while in progress
-// (finish with wait_writable + connect_result).
+// Connect in the socket's mode: a non-blocking one answers 0 when connected at once,
+// WSAEWOULDBLOCK while in progress (finish with wait_writable + connect_result).
 [[nodiscard]] int connect(NativeSocket s, const void* win_addr, int len) noexcept;
 [[nodiscard]] int connect_result(NativeSocket s) noexcept; // SO_ERROR as a WSA code
 // Waits up to timeout_ms (-1: forever) for readability/writability. 0 ready, WSAETIMEDOUT.
@@ -56,15 +62,11 @@ struct MutableBytes {
 };
 [[nodiscard]] int recv_now(NativeSocket s, std::span<const MutableBytes> parts,
                            std::size_t& got) noexcept;
-// Waits up to timeout_ms (-1: forever) until a connection is pending on listener `s`, waking
-// one waiter per connection where the system can (Linux: EPOLLEXCLUSIVE, so threads blocked
-// on one listener are not all woken for each connection). 0 ready, WSAETIMEDOUT.
-[[nodiscard]] int wait_acceptable(NativeSocket s, int timeout_ms) noexcept;
-// Makes a receive or accept that another thread waits for in the kernel on `s` return now,
-// and any started later return at once, without anything on the wire: Linux shutdown(SHUT_RD)
-// (on a connection it only stops the receive side locally; a listener stops listening). Only
-// on a socket about to be closed. Windows has no such call: there the waits look at their
-// interruption flag between slices (rio/caller.h).
+// Makes a receive, accept or connect that another thread waits for in the kernel on `s` return
+// now, and any started later return at once, without anything on the wire: Linux
+// shutdown(SHUT_RD) (on a connection it only stops the receive side locally; a listener stops
+// listening; a connect in progress is abandoned). Only on a socket about to be closed. Windows
+// has no such call: there the waits look at their interruption flag between slices.
 void interrupt_waits(NativeSocket s) noexcept;
 // Whether the kernel still holds bytes of this connection that it has not sent (a peer with a
 // closed window). Linux: SIOCOUTQNSD. Winsock has no such query, so on Windows this is false

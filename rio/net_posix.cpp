@@ -14,7 +14,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -130,8 +129,16 @@ int open_tcp(int win_family, NativeSocket& out) noexcept {
     int family = win_family == win_af_inet ? AF_INET : win_family == win_af_inet6 ? AF_INET6 : -1;
     if (family < 0)
         return wsa_eafnosupport;
-    out = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    out = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
     return out < 0 ? last_wsa() : 0;
+}
+
+int set_non_blocking(NativeSocket s, bool on) noexcept {
+    const int flags = ::fcntl(s, F_GETFL);
+    if (flags < 0)
+        return last_wsa();
+    const int want = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+    return want == flags || ::fcntl(s, F_SETFL, want) == 0 ? 0 : last_wsa();
 }
 
 int bind(NativeSocket s, const void* win_addr, int len) noexcept {
@@ -149,7 +156,7 @@ int listen(NativeSocket s, int backlog) noexcept {
 int accept(NativeSocket s, NativeSocket& out, void* win_addr, int* len) noexcept {
     sockaddr_storage addr{};
     socklen_t addr_len = sizeof addr;
-    out = ::accept4(s, reinterpret_cast<sockaddr*>(&addr), &addr_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    out = ::accept4(s, reinterpret_cast<sockaddr*>(&addr), &addr_len, SOCK_CLOEXEC);
     if (out < 0)
         return last_wsa();
     if (win_addr != nullptr && len != nullptr) {
@@ -193,6 +200,17 @@ int shutdown_send(NativeSocket s) noexcept {
 }
 
 int send_now(NativeSocket s, std::span<const ConstBytes> parts, std::size_t& sent) noexcept {
+    if (parts.size() == 1) { // send(2): no msghdr to build and for the kernel to copy in
+        for (;;) {
+            const ssize_t r = ::send(s, parts[0].data, parts[0].size, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (r >= 0) {
+                sent = static_cast<std::size_t>(r);
+                return 0;
+            }
+            if (errno != EINTR)
+                return last_wsa();
+        }
+    }
     iovec iov[16];
     std::size_t n = 0;
     for (const ConstBytes& p : parts) {
@@ -214,7 +232,16 @@ int send_now(NativeSocket s, std::span<const ConstBytes> parts, std::size_t& sen
     }
 }
 
-int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got) noexcept {
+namespace {
+int recv_with(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got,
+              int flags) noexcept {
+    if (parts.size() == 1) { // recv(2): no msghdr to build and for the kernel to copy in
+        const ssize_t r = ::recv(s, parts[0].data, parts[0].size, flags);
+        if (r < 0)
+            return last_wsa();
+        got = static_cast<std::size_t>(r);
+        return 0;
+    }
     iovec iov[16];
     std::size_t n = 0;
     for (const MutableBytes& p : parts) {
@@ -225,45 +252,20 @@ int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& g
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = n;
-    for (;;) {
-        const ssize_t r = ::recvmsg(s, &msg, MSG_DONTWAIT);
-        if (r >= 0) {
-            got = static_cast<std::size_t>(r);
-            return 0;
-        }
-        if (errno != EINTR)
-            return last_wsa();
-    }
+    const ssize_t r = ::recvmsg(s, &msg, flags);
+    if (r < 0)
+        return last_wsa();
+    got = static_cast<std::size_t>(r);
+    return 0;
 }
-
-namespace {
-// The calling thread's own epoll set, for exclusive waits on listeners: created at the thread's
-// first blocking accept, closed when the thread ends.
-struct ThreadEpoll {
-    int fd = -1;
-    ~ThreadEpoll() {
-        if (fd >= 0)
-            ::close(fd);
-    }
-};
-thread_local ThreadEpoll t_epoll;
 } // namespace
 
-int wait_acceptable(NativeSocket s, int timeout_ms) noexcept {
-    if (t_epoll.fd < 0)
-        t_epoll.fd = ::epoll_create1(EPOLL_CLOEXEC);
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-    ev.data.fd = s;
-    if (t_epoll.fd < 0 || ::epoll_ctl(t_epoll.fd, EPOLL_CTL_ADD, s, &ev) != 0)
-        return wait_for(s, POLLIN, timeout_ms); // not exclusive, still correct
-    int n = 0;
+int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got) noexcept {
+    int err = 0;
     do {
-        n = ::epoll_wait(t_epoll.fd, &ev, 1, timeout_ms);
-    } while (n < 0 && errno == EINTR);
-    const int err = n < 0 ? last_wsa() : 0;
-    (void)::epoll_ctl(t_epoll.fd, EPOLL_CTL_DEL, s, nullptr);
-    return n > 0 ? 0 : n == 0 ? wsa_etimedout : err;
+        err = recv_with(s, parts, got, MSG_DONTWAIT);
+    } while (err == wsa_from_errno(EINTR));
+    return err;
 }
 
 void interrupt_waits(NativeSocket s) noexcept {
@@ -325,11 +327,13 @@ int readable_bytes(NativeSocket s, int& bytes) noexcept {
 } // namespace riosp::rio::net
 
 namespace riosp::rio::detail {
-int windows_address(const ::sockaddr_storage& in, void* win_addr, int* len) noexcept {
-    return net::to_windows(in, win_addr, len);
+int recv_blocking(net::NativeSocket s, std::span<const net::MutableBytes> parts,
+                  std::size_t& got) noexcept {
+    return net::recv_with(s, parts, got, 0);
 }
 } // namespace riosp::rio::detail
 
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 
 namespace riosp::rio::net {

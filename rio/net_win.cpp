@@ -169,6 +169,10 @@ int listen(NativeSocket s, int backlog) noexcept {
     return ::listen(native(s), backlog) == 0 ? 0 : last_wsa();
 }
 
+int set_non_blocking(NativeSocket, bool) noexcept {
+    return 0; // base sockets stay non-blocking (open_tcp; rio/caller.h says why)
+}
+
 int accept(NativeSocket s, NativeSocket& out, void* win_addr, int* len) noexcept {
     out = invalid_socket;
     sockaddr_storage addr{};
@@ -251,13 +255,9 @@ int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& g
     return 0;
 }
 
-int wait_acceptable(NativeSocket s, int timeout_ms) noexcept {
-    return wait_for(s, POLLRDNORM, timeout_ms);
-}
-
 void interrupt_waits(NativeSocket) noexcept {
     // No Winsock call ends another thread's WSAPoll without closing the socket: the caller's
-    // waits look at their flag between slices (rio/caller.cpp).
+    // waits look at their flag between slices (rio/caller_win.cpp).
 }
 
 bool has_unsent_data(NativeSocket) noexcept {
