@@ -93,6 +93,14 @@ void act_on(Socket& s, const HalfCloseResult& r) noexcept {
         drop_send_ring(s);
     }
     if (r.has(HalfCloseAction::issue_fin)) {
+#ifdef RIOSP_TEST_DELIBERATE_ALLOC
+        // Test-only build: with RIOSP_CANARY_ALLOC_IN_CALLER set, one allocation in the calling
+        // thread of the call that issues the FIN (WSASendDisconnect); riosp-load must fail it.
+        if (std::getenv("RIOSP_CANARY_ALLOC_IN_CALLER") != nullptr) {
+            void* (*volatile allocate)(std::size_t) = std::malloc;
+            std::free(allocate(16));
+        }
+#endif
         // The ring is empty and no send is in flight. An application thread hands the FIN to
         // its worker when that one is spinning (busy-poll): the socket stays fin_issued, and
         // counted in flight so it cannot be recycled, until the worker has sent it.

@@ -137,8 +137,9 @@ void expect_clean(const Result& r) {
         EXPECT_GT(n, 0) << "no connection completed";
 }
 
+// The riosp run alone (the baseline, on by default, has tests of its own).
 const std::vector<std::string> short_run{"--duration", "2",         "--no-status", "--mem-probe",
-                                         "8",          "--timeout", "15"};
+                                         "8",          "--timeout", "15",          "--no-baseline"};
 
 std::vector<std::string> with(std::vector<std::string> extra) {
     std::vector<std::string> a = short_run;
@@ -185,7 +186,7 @@ TEST(RiospLoad, DuplexPatternIsClean) {
 
 TEST(RiospLoad, FixedConnectionCountEndsTheRun) {
     Result r = run({"--connections", "40", "--duration", "0", "--no-status", "--mem-probe", "0",
-                    "--concurrency", "2"});
+                    "--concurrency", "2", "--no-baseline"});
     expect_clean(r);
     EXPECT_EQ(values(r.json, "connections")[0], 40);
 }
@@ -198,10 +199,40 @@ TEST(RiospLoad, BaselineRunsBothTransportsAndPrintsRatios) {
     EXPECT_NE(r.out.find("riosp/bsd"), std::string::npos) << r.out;
 }
 
+TEST(RiospLoad, TheBaselineAndItsRatiosComeByDefault) {
+    Result r = run({"--duration", "1", "--no-status", "--mem-probe", "0"});
+    expect_clean(r);
+    EXPECT_NE(r.json.find("\"transport\": \"riosp\""), std::string::npos);
+    EXPECT_NE(r.json.find("\"transport\": \"bsd\""), std::string::npos);
+    EXPECT_NE(r.out.find("riosp/bsd"), std::string::npos) << r.out;
+}
+
+TEST(RiospLoad, NoBaselineRunsRiospAlone) {
+    Result r = run({"--duration", "1", "--no-status", "--mem-probe", "0", "--no-baseline"});
+    expect_clean(r);
+    EXPECT_EQ(r.json.find("\"transport\": \"bsd\""), std::string::npos) << r.json;
+    EXPECT_EQ(r.out.find("riosp/bsd"), std::string::npos) << r.out;
+}
+
+#if defined(RIOSP_CANARY_PATH) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+// Against the provider build that allocates once in each call issuing a FIN (the allocation
+// test's canary, told to by RIOSP_CANARY_ALLOC_IN_CALLER): the run is not clean.
+TEST(RiospLoad, AnAllocationInADisconnectCallFailsTheRun) {
+    setenv("RIOSP_PROVIDER_PATH", RIOSP_CANARY_PATH, 1);
+    setenv("RIOSP_CANARY_ALLOC_IN_CALLER", "1", 1);
+    Result r = run(with({"--duration", "1", "--shutdown", "graceful"}));
+    unsetenv("RIOSP_CANARY_ALLOC_IN_CALLER");
+    unsetenv("RIOSP_PROVIDER_PATH");
+    EXPECT_EQ(r.code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("heap allocations in disconnect calls"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("FAILED"), std::string::npos) << r.out;
+}
+#endif
+
 TEST(RiospLoad, CsvHasOneRowPerConnection) {
     const std::string csv = temp_path("conns.csv");
     Result r = run({"--connections", "25", "--duration", "0", "--no-status", "--mem-probe", "0",
-                    "--csv", csv});
+                    "--no-baseline", "--csv", csv});
     expect_clean(r);
     std::ifstream f(csv);
     std::string line;
@@ -216,7 +247,7 @@ TEST(RiospLoad, CsvHasOneRowPerConnection) {
 }
 
 TEST(RiospLoad, StatusLineEverySecondAndSummary) {
-    Result r = run({"--duration", "2.5", "--mem-probe", "0"});
+    Result r = run({"--duration", "2.5", "--mem-probe", "0", "--no-baseline"});
     expect_clean(r);
     int status_lines = 0;
     std::istringstream s(r.out);

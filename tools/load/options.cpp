@@ -117,7 +117,8 @@ workload (embedded and server; a client follows the server's hello):
 run:
   --connections N       connections in total; 0 = until --duration (default 0)
   --concurrency N       client threads (and server connection threads) (default 4)
-  --duration T          seconds (or 500ms); 0 = no limit            (default 20; server 0)
+  --duration T          seconds (or 500ms) per run; 0 = no limit
+                        (default 10 with the baseline, 20 without; server 0)
   --listen HOST:PORT    server address (server default 0.0.0.0:5001, embedded 127.0.0.1:0)
   --connect HOST:PORT   client: the server to load
   --seed N              seed of the random shutdown choices        (default 1)
@@ -126,7 +127,9 @@ provider:
   --workers N           RIOSP_WORKERS for the provider's worker pool (default: its own)
   --busy-poll on|off    RIOSP_BUSY_POLL=1 for the provider        (default off)
 output:
-  --baseline            run the same workload over raw BSD sockets too, print the ratios
+  --baseline            after the riosp run, the same workload over raw BSD sockets, and
+                        the ratio column (default in the embedded role)
+  --no-baseline         the riosp run only
   --allocator-stats     print the provider's mimalloc statistics (socket slabs, registered
                         regions) after the riosp run
   --json FILE           write the summary as JSON
@@ -135,8 +138,9 @@ output:
   --no-status           no status line every second
   -h, --help            this text
 
-exit status: 0 clean; 1 a data error, an unexpected WSA error, a stuck connection or a failed
-start (port in use, provider failed); 2 bad arguments.
+exit status: 0 clean; 1 a data error, an unexpected WSA error, a stuck connection, an
+allocation counted in a disconnect call, or a failed start (port in use, provider failed);
+2 bad arguments.
 )";
 }
 
@@ -148,6 +152,7 @@ ParseResult parse(int argc, char** argv, Options& o) {
     };
     int i = 1;
     bool duration_given = false;
+    bool baseline_given = false;
     bool listen_given = false;
     bool connect_given = false;
     if (i < argc && argv[i][0] != '-') {
@@ -192,6 +197,10 @@ ParseResult parse(int argc, char** argv, Options& o) {
             o.allocator_stats = true;
         } else if (arg == "--baseline" && flag_only()) {
             o.baseline = true;
+            baseline_given = true;
+        } else if (arg == "--no-baseline" && flag_only()) {
+            o.baseline = false;
+            baseline_given = true;
         } else if (arg == "--no-status" && flag_only()) {
             o.status = false;
         } else if (arg == "--pattern" || arg == "--shutdown" || arg == "--message-size" ||
@@ -291,6 +300,10 @@ ParseResult parse(int argc, char** argv, Options& o) {
             std::string why;
             (void)parse_endpoint("127.0.0.1:0", o.listen, why);
         }
+        if (!baseline_given)
+            o.baseline = true; // whether riosp beats plain sockets here is the first question
+        if (o.baseline && !duration_given)
+            o.duration_s = 10; // each run half of the default 20 s
         break;
     }
     case Role::server: {
@@ -302,8 +315,9 @@ ParseResult parse(int argc, char** argv, Options& o) {
         }
         if (!duration_given)
             o.duration_s = 0;
-        if (o.baseline)
+        if (o.baseline && baseline_given)
             return fail("--baseline needs the embedded role (both ends in this process)");
+        o.baseline = false;
         break;
     }
     case Role::client:
@@ -314,8 +328,9 @@ ParseResult parse(int argc, char** argv, Options& o) {
         if (!o.workload_flags_given.empty())
             return fail(o.workload_flags_given.front() +
                         " is set on the server: a client follows the server's hello");
-        if (o.baseline)
+        if (o.baseline && baseline_given)
             return fail("--baseline needs the embedded role (both ends in this process)");
+        o.baseline = false;
         break;
     }
     if (o.role != Role::server && o.duration_s == 0 && o.connections == 0)

@@ -27,12 +27,12 @@ struct Options {
     unsigned concurrency = 4;          // client threads (and server connection threads)
     std::uint32_t message_size = 4096; // bytes per send call / ping-pong message
     std::uint64_t bytes = 64 * 1024;   // per connection and direction
-    double duration_s = 20;            // 0 = no limit (server role: until interrupted)
+    double duration_s = 20;            // per run; 0 = no limit (server role: until interrupted)
     Pattern pattern = Pattern::pingpong;
     Shutdown shutdown = Shutdown::random;
-    unsigned workers = 0;         // RIOSP_WORKERS; 0 = the provider's default
-    bool busy_poll = false;       // RIOSP_BUSY_POLL=1
-    bool baseline = false;        // also run over raw BSD sockets
+    unsigned workers = 0;   // RIOSP_WORKERS; 0 = the provider's default
+    bool busy_poll = false; // RIOSP_BUSY_POLL=1
+    bool baseline = false;  // also run over raw BSD sockets (embedded: on unless --no-baseline)
     bool allocator_stats = false; // print the provider's mimalloc statistics after the run
     std::uint64_t seed = 1;       // random shutdown choices
     double timeout_s = 10;        // watchdog: a connection with no progress for this long

@@ -201,9 +201,15 @@ void print_summary(const RunInfo& info) {
     for (const auto& s : runs)
         if (!s.fatal.empty())
             std::printf("  %s stopped early: %s\n", s.transport.c_str(), s.fatal.c_str());
+    for (const auto& s : runs)
+        if (s.disconnect_allocs != 0)
+            std::printf("  %s: %llu heap allocations in disconnect calls (promised: none)\n",
+                        s.transport.c_str(), static_cast<unsigned long long>(s.disconnect_allocs));
     std::printf("\nresult: %s (exit %d)\n",
-                info.exit_code == 0 ? "clean: every byte verified, no unexpected errors"
-                                    : "FAILED: see the errors above",
+                info.exit_code == 0
+                    ? "clean: every byte verified, no unexpected errors, no allocation in a "
+                      "disconnect call"
+                    : "FAILED: see the errors above",
                 info.exit_code);
     std::fflush(stdout);
 }

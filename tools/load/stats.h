@@ -99,8 +99,10 @@ struct Summary {
             n += count;
         return n;
     }
+    // riosp's promise includes allocation-free disconnect calls: a counted one fails the run.
     [[nodiscard]] bool clean() const noexcept {
-        return fatal.empty() && data_errors == 0 && shutdown_errors == 0 && wsa_error_total() == 0;
+        return fatal.empty() && data_errors == 0 && shutdown_errors == 0 &&
+               wsa_error_total() == 0 && disconnect_allocs == 0;
     }
 };
 
