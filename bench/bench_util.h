@@ -115,9 +115,11 @@ private:
     std::atomic<int> error_{0};
 };
 
-// Connections per timed iteration of the churn benchmarks, and how many iterations: fixed so a
-// run stays well inside the ephemeral port range (28k ports, TIME_WAIT 60 s; loopback reuses
-// TIME_WAIT ports with tcp_tw_reuse=2).
+// Connections per timed iteration of the churn benchmarks, and how many iterations (after one
+// untimed batch: the first connections of a run grow tables, slabs and caches on both sides,
+// and a repetition is meant to measure the steady state): fixed so a run stays well inside the
+// ephemeral port range (28k ports, TIME_WAIT 60 s; loopback reuses TIME_WAIT ports with
+// tcp_tw_reuse=2).
 inline int churn_batch(int concurrency) {
     return std::max(512, concurrency * 4);
 }
