@@ -6,11 +6,14 @@
 #include <rio/wsa_error.h>
 
 namespace riosp::rio::detail {
+namespace {
 
-int receive_waiting(net::NativeSocket s, std::span<const net::MutableBytes> parts, std::size_t& got,
-                    const caller::Wait& wait) noexcept {
+// `attempt` (a non-blocking call on `s`) until it does not answer WSAEWOULDBLOCK, waiting for
+// readability in slices in between.
+template <class Attempt>
+int until_ready(net::NativeSocket s, const caller::Wait& wait, Attempt attempt) noexcept {
     for (;;) {
-        const int err = net::recv_now(s, parts, got);
+        const int err = attempt();
         if (err != wsa::ewouldblock)
             return err;
         if (wait.interrupted())
@@ -21,18 +24,16 @@ int receive_waiting(net::NativeSocket s, std::span<const net::MutableBytes> part
     }
 }
 
+} // namespace
+
+int receive_waiting(net::NativeSocket s, std::span<const net::MutableBytes> parts, std::size_t& got,
+                    const caller::Wait& wait) noexcept {
+    return until_ready(s, wait, [&] { return net::recv_now(s, parts, got); });
+}
+
 int accept_waiting(net::NativeSocket s, net::NativeSocket& out, void* win_addr, int* len,
                    const caller::Wait& wait) noexcept {
-    for (;;) {
-        const int err = net::accept(s, out, win_addr, len);
-        if (err != wsa::ewouldblock)
-            return err;
-        if (wait.interrupted())
-            return wsa::eintr;
-        const int ready = net::wait_readable(s, caller::wait_slice_ms);
-        if (ready != 0 && ready != wsa::etimedout)
-            return ready;
-    }
+    return until_ready(s, wait, [&] { return net::accept(s, out, win_addr, len); });
 }
 
 int connect_waiting(net::NativeSocket s, const void* win_addr, int len,

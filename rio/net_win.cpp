@@ -223,15 +223,22 @@ int shutdown_send(NativeSocket s) noexcept {
     return ::shutdown(native(s), SD_SEND) == 0 ? 0 : last_wsa();
 }
 
-int send_now(NativeSocket s, std::span<const ConstBytes> parts, std::size_t& sent) noexcept {
-    WSABUF bufs[16];
+// Up to max_parts of `parts` as WSABUFs (the rest goes with the next call); how many.
+constexpr DWORD max_parts = 16;
+template <class Bytes> DWORD to_wsabufs(std::span<const Bytes> parts, WSABUF* out) noexcept {
     DWORD n = 0;
-    for (const ConstBytes& p : parts) {
-        if (n == std::size(bufs))
-            break; // the rest goes next time
-        bufs[n++] =
-            WSABUF{static_cast<ULONG>(p.size), static_cast<char*>(const_cast<void*>(p.data))};
+    for (const Bytes& p : parts) {
+        if (n == max_parts)
+            break;
+        out[n++] = WSABUF{static_cast<ULONG>(p.size),
+                          static_cast<char*>(const_cast<void*>(static_cast<const void*>(p.data)))};
     }
+    return n;
+}
+
+int send_now(NativeSocket s, std::span<const ConstBytes> parts, std::size_t& sent) noexcept {
+    WSABUF bufs[max_parts];
+    const DWORD n = to_wsabufs(parts, bufs);
     DWORD taken = 0; // the socket is non-blocking (open_tcp): WSAEWOULDBLOCK instead of waiting
     if (WSASend(native(s), bufs, n, &taken, 0, nullptr, nullptr) != 0)
         return last_wsa();
@@ -240,13 +247,8 @@ int send_now(NativeSocket s, std::span<const ConstBytes> parts, std::size_t& sen
 }
 
 int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got) noexcept {
-    WSABUF bufs[16];
-    DWORD n = 0;
-    for (const MutableBytes& p : parts) {
-        if (n == std::size(bufs))
-            break; // the rest goes next time
-        bufs[n++] = WSABUF{static_cast<ULONG>(p.size), static_cast<char*>(p.data)};
-    }
+    WSABUF bufs[max_parts];
+    const DWORD n = to_wsabufs(parts, bufs);
     DWORD received = 0; // non-blocking socket (open_tcp): WSAEWOULDBLOCK instead of waiting
     DWORD flags = 0;
     if (WSARecv(native(s), bufs, n, &received, &flags, nullptr, nullptr) != 0)

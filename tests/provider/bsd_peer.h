@@ -1,8 +1,9 @@
 // The other end of the wire in provider tests: the system's TCP stack through plain sockets, no
 // riosp code (bsd_peer_posix.cpp: Linux BSD sockets; bsd_peer_win.cpp: Winsock; bsd_peer.cpp the
 // loops over either). Kept in its own translation units with a neutral interface because the
-// Linux socket headers and riosp's Windows-layout headers cannot meet in one file. Descriptors are ints (a Windows SOCKET value
-// fits: handle values stay within 32 bits); errors are errno values on both.
+// Linux socket headers and riosp's Windows-layout headers cannot meet in one file. Descriptors are
+// ints (a Windows SOCKET value fits: handle values stay within 32 bits); errors are errno values on
+// both.
 #pragma once
 
 #include <atomic>

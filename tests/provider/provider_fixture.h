@@ -44,6 +44,18 @@ protected:
         return s;
     }
 
+    // A provider socket listening on 127.0.0.1; its port (host order) goes to `port`.
+    static SOCKET provider_listener(std::uint16_t& port) {
+        SOCKET ls = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        sockaddr_in a = loopback(0);
+        int len = sizeof a;
+        EXPECT_EQ(ws::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+        EXPECT_EQ(ws::listen(ls, 8), 0);
+        EXPECT_EQ(ws::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
+        port = static_cast<std::uint16_t>((a.sin_port >> 8) | ((a.sin_port & 0xff) << 8));
+        return ls;
+    }
+
     static int send_str(SOCKET s, const std::string& data) {
         return ws::send(s, data.data(), static_cast<int>(data.size()), 0);
     }

@@ -43,10 +43,8 @@ TEST_F(ProviderTest, CloseFromAnotherThreadEndsABlockedReceive) {
 }
 
 TEST_F(ProviderTest, CloseFromAnotherThreadEndsABlockedAccept) {
-    SOCKET ls = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    sockaddr_in a = loopback(0);
-    ASSERT_EQ(ws::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    ASSERT_EQ(ws::listen(ls, 8), 0);
+    std::uint16_t port = 0;
+    SOCKET ls = provider_listener(port);
     std::atomic<SOCKET> got{0};
     std::atomic<int> err{0};
     std::thread blocked([&] {

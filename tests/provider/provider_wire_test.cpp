@@ -256,13 +256,8 @@ TEST_F(ProviderTest, NonBlockingLingerCloseWithNothingQueuedClosesAtOnce) {
 }
 
 TEST_F(ProviderTest, EchoRoundTripThroughProviderListenerAndAccept) {
-    SOCKET ls = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    sockaddr_in a = loopback(0);
-    ASSERT_EQ(ws::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    ASSERT_EQ(ws::listen(ls, 8), 0);
-    int len = sizeof a;
-    ASSERT_EQ(ws::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
-    std::uint16_t port = static_cast<std::uint16_t>((a.sin_port >> 8) | ((a.sin_port & 0xff) << 8));
+    std::uint16_t port = 0;
+    SOCKET ls = provider_listener(port);
     int peer = -1;
     std::thread client([&] { peer = bsd_connect(port); });
     SOCKET s = ws::accept(ls, nullptr, nullptr);

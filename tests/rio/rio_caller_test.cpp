@@ -66,6 +66,16 @@ protected:
         ASSERT_EQ(accepted, 0);
     }
 
+    // A thread that sends `text` on `s` after `delay` (joined by the caller).
+    static std::thread send_later(Sock s, const char* text, std::chrono::milliseconds delay) {
+        return std::thread([s, text, delay] {
+            std::this_thread::sleep_for(delay);
+            std::size_t sent = 0;
+            const net::ConstBytes b{text, std::strlen(text)};
+            (void)net::send_now(s, std::span(&b, 1), sent);
+        });
+    }
+
     Result<std::size_t> receive(Sock s, char* buf, std::size_t n, caller::Wait& w,
                                 std::chrono::microseconds spin = {}) {
         const net::MutableBytes part{buf, n};
@@ -93,12 +103,7 @@ TEST_F(CallerTest, AcceptAndConnectWaitInTheirThreadsAndPairUp) {
 
 TEST_F(CallerTest, ReceiveWaitsForBytesThatComeLaterAndScattersThemInOrder) {
     connect_pair();
-    std::thread late([this] {
-        std::this_thread::sleep_for(30ms);
-        std::size_t sent = 0;
-        const net::ConstBytes b{"abcdef", 6};
-        (void)net::send_now(server_, std::span(&b, 1), sent);
-    });
+    std::thread late = send_later(server_, "abcdef", 30ms);
     char first[2] = {}, rest[8] = {};
     const std::array<net::MutableBytes, 2> parts{{{first, 2}, {rest, 8}}};
     caller::Wait w;
@@ -189,12 +194,7 @@ TEST_F(CallerTest, BytesTheKernelAlreadyGaveWinOverAnInterrupt) {
 
 TEST_F(CallerTest, BusyPollReceiveTakesTheBytesWhileSpinning) {
     connect_pair();
-    std::thread late([this] {
-        std::this_thread::sleep_for(5ms);
-        std::size_t sent = 0;
-        const net::ConstBytes b{"spin", 4};
-        (void)net::send_now(server_, std::span(&b, 1), sent);
-    });
+    std::thread late = send_later(server_, "spin", 5ms);
     char buf[8] = {};
     caller::Wait w;
     auto r = receive(client_, buf, sizeof buf, w, std::chrono::microseconds(500'000));
