@@ -1,22 +1,35 @@
 // Blocking calls that wait in their own threads (rio/caller.h) and the close that must end them.
-// A receive or accept that found nothing to take registers on its socket before it leaves the
-// socket's lock to wait in the kernel; a close (abort_pending) interrupts every registered one.
-// The call counts as the socket's outstanding I/O in the state machine meanwhile, so the socket
-// is released, and its descriptor closed, only after the call has left the kernel.
+// A receive, accept or connect that has to wait is counted as the socket's outstanding I/O in
+// the state machine (so the socket is released, and its descriptor closed, only after the call
+// has left the kernel) and in `callers`; it leaves the socket's lock and waits with the socket's
+// one rio::caller::Wait, which a close (abort_pending) interrupts for every caller at once. The
+// common outcome, bytes received, is applied without taking the lock again.
 #pragma once
 
 #include "socket.h"
 
+#include <atomic>
 #include <chrono>
 
 namespace riosp::provider {
 
-// s.mutex held. Registers `w` before the caller unlocks to wait.
-void enter_caller_wait(Socket& s, CallerWait& w) noexcept;
-// s.mutex held. Unregisters `w` once the call is back from the kernel (before its io_done).
-void leave_caller_wait(Socket& s, CallerWait& w) noexcept;
-// s.mutex held. Makes every registered call return (rio::caller::Wait::interrupt).
-void interrupt_caller_waits(Socket& s) noexcept;
+// Before the call is counted in the state machine (or under the lock it is counted with): the
+// fence orders this count before the state the call then reads, against the last WSPCleanup,
+// which closes every socket and then reads the counts (a call it misses finds the socket
+// closed).
+inline void enter_caller_wait(Socket& s) noexcept {
+    s.callers.fetch_add(1, std::memory_order_seq_cst);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+// After the call has applied its io_done and performed its actions: from here on the last
+// WSPCleanup may tear the socket down.
+inline void leave_caller_wait(Socket& s) noexcept {
+    s.callers.fetch_sub(1, std::memory_order_release);
+}
+// s.mutex held: ends every wait on the socket, and makes later ones end at once.
+inline void interrupt_caller_waits(Socket& s) noexcept {
+    s.wait.interrupt(s.fd);
+}
 // The last WSPCleanup, after aborting every socket: waits until the interrupted calls have left
 // the provider (at most `limit`), so none touches a socket the worker pool is tearing down.
 void wait_until_no_caller_waits(std::chrono::milliseconds limit) noexcept;

@@ -33,16 +33,6 @@ inline constexpr std::size_t pending_ops_per_direction = 32;
 
 enum class Role : std::uint8_t { fresh, listening, connecting, connected };
 
-// A blocking call (receive, accept) waiting in the kernel on its own thread (rio/caller.h):
-// listed on its socket so that a close can interrupt it. Lives on that thread's stack, and
-// counts as the socket's outstanding I/O in the state machine, so the socket is not released
-// (its descriptor not closed) before the call has left the kernel.
-struct CallerWait {
-    rio::caller::Wait wait;
-    CallerWait* next = nullptr;
-    CallerWait* prev = nullptr;
-};
-
 struct Socket {
     // --- identity (written under the table mutex, read lock-free) ---
     std::atomic<std::uint32_t> generation{0};
@@ -74,7 +64,10 @@ struct Socket {
     heap::RegionPtr memory; // send ring, then receive ring (from the provider's heap)
     std::optional<rio::RegisteredBuffer> registration;
     std::optional<rio::RequestQueue> rq;
-    CallerWait* caller_waits = nullptr; // blocking calls in their own threads' waits
+    // Blocking calls waiting in their own threads (caller_wait.h): `wait` is what a close
+    // interrupts them all with; `callers` counts them, atomic: a call leaves without the lock.
+    rio::caller::Wait wait;
+    std::atomic<int> callers{0};
     ByteRing send_ring;
     ByteRing recv_ring;
     std::uint32_t send_in_flight = 0; // bytes of the one outstanding RIO send (0: none)

@@ -52,7 +52,7 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd) noexcept {
     s.event_mask = 0;
     s.events_pending = 0;
     s.event_errors = {};
-    s.caller_waits = nullptr;
+    s.wait.reset();
     s.write_blocked = false;
     s.fd_close_raised = false;
 }
@@ -170,47 +170,34 @@ struct Inherited {
 };
 
 // One connection from the listener's queue: at once, or, on a blocking listener, after a wait in
-// this thread's own kernel wait (rio/caller.h: one thread woken per connection). The call is
-// counted as the listener's outstanding I/O from the start, so the listener cannot be released
-// (its descriptor closed) under it, and the kernel calls run without the listener's lock:
-// threads accepting on one listener meet only in two short critical sections. 0 or a WSA error
-// (WSAEINTR when a close came first or interrupted the wait).
+// this thread itself (rio/caller.h: one thread woken per connection). The call is counted as the
+// listener's outstanding I/O from the start, so the listener cannot be released (its descriptor
+// closed) under it, and a close interrupts it; the kernel calls run without the listener's lock,
+// so threads accepting on one listener meet only in one short critical section at the end. 0
+// or a WSA error (WSAEINTR when a close came first or interrupted the wait).
 int take_connection(Socket& l, rio::net::NativeSocket& fd, sockaddr_storage& peer, int& peer_len,
                     Inherited& inherited) noexcept {
+    enter_caller_wait(l);
     const HalfCloseResult begun = l.state.apply(HalfCloseEvent::begin_io);
-    if (!begun.ok())
-        return WSAEINTR;                     // closed since the handle was looked up
+    if (!begun.ok()) {
+        leave_caller_wait(l);
+        return WSAEINTR; // closed since the handle was looked up
+    }
     const rio::net::NativeSocket lfd = l.fd; // stable while this call is counted
-    const bool blocking = !l.non_blocking.load(std::memory_order_relaxed);
-    // A blocking accept asks the kernel once, in its wait (which takes a pending connection at
-    // once); a non-blocking one asks now.
-    int err = begun.after.conn() != HalfCloseConn::listening ? WSAEINVAL
-              : blocking                                     ? WSAEWOULDBLOCK
-                         : rio::net::accept(lfd, fd, &peer, &peer_len);
-    CallerWait w;
-    bool waited = false;
-    if (err == WSAEWOULDBLOCK && blocking) {
-        {
-            SocketLock lock(l.mutex);
-            // A close that came before this registration interrupted nobody: do not wait.
-            waited = l.state.load().life() == HalfCloseLife::open;
-            if (waited)
-                enter_caller_wait(l, w);
-            else
-                err = WSAEINTR;
-        }
-        if (waited) {
-            peer_len = sizeof peer;
-            err = rio::caller::accept(lfd, fd, &peer, &peer_len, w.wait);
-        }
+    int err = WSAEINVAL;
+    if (begun.after.conn() == HalfCloseConn::listening) {
+        // A blocking accept asks the kernel once, in its wait (which takes a pending connection
+        // at once); a non-blocking one asks now.
+        err = l.non_blocking.load(std::memory_order_relaxed)
+                  ? rio::net::accept(lfd, fd, &peer, &peer_len)
+                  : rio::caller::accept(lfd, fd, &peer, &peer_len, l.wait);
     }
     SocketLock lock(l.mutex);
-    if (waited)
-        leave_caller_wait(l, w);
     inherited = Inherited{l.non_blocking.load(std::memory_order_relaxed), l.event, l.event_mask};
     if ((err == 0 || err == WSAEWOULDBLOCK) && (l.event_mask & FD_ACCEPT))
         watcher().watch(l); // more may be pending (or none yet): re-arm FD_ACCEPT
     apply_and_act(l, HalfCloseEvent::io_done);
+    leave_caller_wait(l);
     return err;
 }
 
@@ -311,19 +298,17 @@ int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCa
         watcher().watch(*sock); // FD_CONNECT / FD_WRITE when it completes
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
-    // Blocking: the whole connect in this thread's own wait (rio/caller.h; on io_uring one
-    // system call), counted as the socket's outstanding I/O so that a close interrupts it and
-    // releases the socket only after it has left the kernel.
+    // Blocking: the whole connect in this thread's own wait (rio/caller.h: the plain blocking
+    // connect on Linux), counted as the socket's outstanding I/O so that a close interrupts it
+    // and releases the socket only after it has left the kernel.
     if (HalfCloseResult r = sock->state.apply(HalfCloseEvent::begin_io); !r.ok())
         return fail(lpErrno, r.error);
     sock->role = Role::connecting;
-    CallerWait w;
-    enter_caller_wait(*sock, w);
+    enter_caller_wait(*sock);
     const rio::net::NativeSocket fd = sock->fd;
     lock.unlock();
-    int err = rio::caller::connect(fd, name, namelen, w.wait);
+    int err = rio::caller::connect(fd, name, namelen, sock->wait);
     lock.lock();
-    leave_caller_wait(*sock, w);
     if (err == 0 && sock->state.load().life() != HalfCloseLife::open)
         err = WSAEINTR; // closed meanwhile: the connection dies with the socket
     if (err == 0) {
@@ -333,6 +318,7 @@ int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCa
         sock->so_error = err;
     }
     apply_and_act(*sock, HalfCloseEvent::io_done);
+    leave_caller_wait(*sock);
     return err == 0 ? 0 : fail(lpErrno, err);
 }
 

@@ -57,30 +57,39 @@ int end_of_stream(Socket& s) noexcept {
 }
 
 // A receive with nothing before it in the stream, waited for in the calling thread itself
-// (rio/caller.h), straight into the application's buffers: one wake-up, from the kernel.
+// (rio/caller.h), straight into the application's buffers: one wake-up, from the kernel. Bytes,
+// the common outcome, are taken without the socket's lock: io_done can only ask for something
+// (the release) after a close, and then the lock is taken for it.
 int receive_in_caller(Socket& s, PendingOp& op, SocketLock& lock, const Call& c,
                       LPINT lpErrno) noexcept {
     ReceiveParts parts{};
     const std::size_t n = receive_parts(op, parts);
-    CallerWait w;
-    enter_caller_wait(s, w);
+    enter_caller_wait(s);
     const rio::net::NativeSocket fd = s.fd; // open until this call's io_done
     const auto spin = worker_pool().spin();
     lock.unlock();
-    auto r = rio::caller::receive(fd, std::span(parts.data(), n), spin, w.wait);
-    lock.lock();
+    auto r = rio::caller::receive(fd, std::span(parts.data(), n), spin, s.wait);
     int error = 0;
-    leave_caller_wait(s, w);
-    if (r.ok()) {
+    if (r.ok() && r.value() > 0) {
         op.transferred = gsl::narrow_cast<DWORD>(r.value());
-        error = r.value() == 0 ? end_of_stream(s) : 0;
-    } else if (r.error() == WSAEINTR) {
-        error = WSA_OPERATION_ABORTED; // closed meanwhile: as a queued receive reports it
+        if (const HalfCloseResult done = s.state.apply(HalfCloseEvent::io_done);
+            done.actions != HalfCloseAction::none) {
+            lock.lock();
+            act_on(s, done);
+        }
     } else {
-        on_connection_failed(s, r.error());
-        error = connection_error(r.error());
+        lock.lock();
+        if (r.ok()) {
+            error = end_of_stream(s);
+        } else if (r.error() == WSAEINTR) {
+            error = WSA_OPERATION_ABORTED; // closed meanwhile: as a queued receive reports it
+        } else {
+            on_connection_failed(s, r.error());
+            error = connection_error(r.error());
+        }
+        apply_and_act(s, HalfCloseEvent::io_done);
     }
-    apply_and_act(s, HalfCloseEvent::io_done);
+    leave_caller_wait(s);
     if (c.bytes_out != nullptr)
         *c.bytes_out = op.transferred;
     return error == 0 ? 0 : fail(lpErrno, error);

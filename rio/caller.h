@@ -30,8 +30,10 @@
 
 namespace riosp::rio::caller {
 
-// One blocking call's wait, on the caller's stack. Another thread may interrupt it while the
-// socket is still open (the provider orders both under the socket's lock).
+// The interruption of the blocking calls on one socket: every call waiting on `s` with this Wait
+// (any number, from any threads) ends once another thread calls interrupt(s), and so does every
+// later one: the interruption sticks until reset() (a socket object's next life). The socket
+// must still be open when interrupt() is called.
 class Wait {
 public:
     void interrupt(net::NativeSocket s) noexcept {
@@ -41,6 +43,7 @@ public:
     [[nodiscard]] bool interrupted() const noexcept {
         return interrupted_.load(std::memory_order_acquire);
     }
+    void reset() noexcept { interrupted_.store(false, std::memory_order_relaxed); }
 
 private:
     std::atomic<bool> interrupted_{false};
