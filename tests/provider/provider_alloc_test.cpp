@@ -177,7 +177,9 @@ TEST_F(ProviderAllocTest, AFreshThreadsBlockingReceivesAllocateNothingFromTheFir
         // 20 ms after each receive has started waiting.
         std::atomic<int> asked{0};
         std::atomic<bool> stop{false};
+        std::atomic<bool> running{false};
         std::thread sender([&] {
+            running = true;
             for (int sent = 0; !stop.load();) {
                 if (asked.load() == sent) {
                     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -188,6 +190,8 @@ TEST_F(ProviderAllocTest, AFreshThreadsBlockingReceivesAllocateNothingFromTheFir
                 ++sent;
             }
         });
+        while (!running.load()) // its own start-up (a sanitizer's thread set-up) is not counted
+            std::this_thread::yield();
         auto blocking_receive = [&] {
             asked.fetch_add(1);
             char c = 0;
