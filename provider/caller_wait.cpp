@@ -12,7 +12,6 @@ void wait_until_no_caller_waits(std::chrono::milliseconds limit) noexcept {
     // thread writes twice.
     static std::atomic<bool> waiting{false};
     const auto until = std::chrono::steady_clock::now() + limit;
-    std::atomic_thread_fence(std::memory_order_seq_cst); // see enter_caller_wait
     for (;;) {
         waiting.store(false, std::memory_order_relaxed);
         socket_table().for_each_in_use([](Socket& s) {

@@ -8,18 +8,17 @@
 
 #include "socket.h"
 
-#include <atomic>
 #include <chrono>
 
 namespace riosp::provider {
 
-// Before the call is counted in the state machine (or under the lock it is counted with): the
-// fence orders this count before the state the call then reads, against the last WSPCleanup,
-// which closes every socket and then reads the counts (a call it misses finds the socket
-// closed).
+// Before the call is counted in the state machine (or under the lock it is counted with).
+// Against the last WSPCleanup, which closes every socket and then reads the counts: a call whose
+// begin event precedes the close in the state word's order is seen (the state machine's
+// acquire-release CAS carries this count to the close), and one that comes after it is refused
+// by the state machine.
 inline void enter_caller_wait(Socket& s) noexcept {
-    s.callers.fetch_add(1, std::memory_order_seq_cst);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    s.callers.fetch_add(1, std::memory_order_relaxed);
 }
 // After the call has applied its io_done and performed its actions: from here on the last
 // WSPCleanup may tear the socket down.
