@@ -36,6 +36,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <span>
 
 namespace riosp::provider {
@@ -147,6 +148,21 @@ void raise_event(Socket& s, int bit, int error) noexcept {
     signal_event(s.event);
 }
 
+OpQueues& no_op_queues() noexcept {
+    static OpQueues empty;
+    return empty;
+}
+
+int ensure_op_queues(Socket& s) noexcept {
+    if (s.ops != &no_op_queues())
+        return 0;
+    void* raw = heap::allocate_slab(sizeof(OpQueues), alignof(OpQueues));
+    if (raw == nullptr)
+        return WSAENOBUFS;
+    s.ops = new (raw) OpQueues();
+    return 0;
+}
+
 int set_mode(Socket& s, bool non_blocking) noexcept {
     if (int err = rio::net::set_non_blocking(s.fd, non_blocking))
         return err;
@@ -195,7 +211,7 @@ int take_incoming(Socket& s) noexcept {
 }
 
 bool can_receive_in_caller(const Socket& s) noexcept {
-    return s.recv_ops.empty() && s.recv_ring.empty() && !s.eof_seen && !s.recv_in_flight &&
+    return s.ops->recv.empty() && s.recv_ring.empty() && !s.eof_seen && !s.recv_in_flight &&
            !s.releasing && !s.app_rio;
 }
 
@@ -340,7 +356,7 @@ void pump_send(Socket& s) noexcept {
 void pump_recv(Socket& s) noexcept {
     if (s.recv_in_flight || s.eof_seen || s.state.load().reset() || !s.rq || s.releasing)
         return;
-    if (s.recv_ops.empty() && !wants_incoming(s))
+    if (s.ops->recv.empty() && !wants_incoming(s))
         return; // receives are demand-driven: nobody waits for bytes in the ring
     const std::uint32_t room = s.recv_ring.writable_run();
     if (room == 0)
@@ -353,35 +369,35 @@ void pump_recv(Socket& s) noexcept {
 }
 
 void fail_pending(Socket& s, int error) noexcept {
-    while (!s.recv_ops.empty()) {
-        PendingOp op = s.recv_ops.front();
-        s.recv_ops.pop();
+    while (!s.ops->recv.empty()) {
+        PendingOp op = s.ops->recv.front();
+        s.ops->recv.pop();
         complete_op(s, op, error, false);
     }
-    while (!s.send_ops.empty()) {
-        PendingOp op = s.send_ops.front();
-        s.send_ops.pop();
+    while (!s.ops->send.empty()) {
+        PendingOp op = s.ops->send.front();
+        s.ops->send.pop();
         complete_op(s, op, error, true);
     }
 }
 
 // Serves waiting receives from the ring, oldest first.
 void serve_recv_ops(Socket& s) noexcept {
-    while (!s.recv_ops.empty()) {
-        PendingOp& op = s.recv_ops.front();
+    while (!s.ops->recv.empty()) {
+        PendingOp& op = s.ops->recv.front();
         if (s.recv_ring.empty() && !s.eof_seen)
             return;
         (void)give_recv_bytes(s, op);
         PendingOp done = op;
-        s.recv_ops.pop();
+        s.ops->recv.pop();
         complete_op(s, done, 0, false);
     }
 }
 
 // Moves waiting sends into freed ring space, oldest first.
 static void serve_send_ops(Socket& s) noexcept {
-    while (!s.send_ops.empty()) {
-        PendingOp& op = s.send_ops.front();
+    while (!s.ops->send.empty()) {
+        PendingOp& op = s.ops->send.front();
         if (const int err = take_send_bytes(s, op)) {
             on_connection_failed(s, err); // completes this op and the rest with the error
             return;
@@ -389,7 +405,7 @@ static void serve_send_ops(Socket& s) noexcept {
         if (op.transferred != total_length(op))
             return;
         PendingOp done = op;
-        s.send_ops.pop();
+        s.ops->send.pop();
         complete_op(s, done, 0, true);
     }
 }

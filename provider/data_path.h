@@ -22,6 +22,9 @@ using SocketLock = std::unique_lock<std::mutex>;
 // request queue come at their first use; only a socket whose application selected FD_READ or
 // FD_CLOSE takes incoming data into the ring at once. 0 or a WSA error.
 [[nodiscard]] int attach_data_path(Socket& s, SocketLock& lock) noexcept;
+// The socket object's queues of waiting operations (OpQueues, socket.h), set up before its first
+// push and kept across its lives. 0 or WSAENOBUFS.
+[[nodiscard]] int ensure_op_queues(Socket& s) noexcept;
 // The socket's ring memory (once per socket object) and RIO request queue (once per
 // connection), set up at their first use. 0 or a WSA error (WSAENOBUFS ...).
 [[nodiscard]] int ensure_request_queue(Socket& s) noexcept;

@@ -160,7 +160,7 @@ int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
     if (!r.ok())
         return fail(lpErrno, r.error);
     // Earlier sends waiting for room go first: bytes must leave in call order.
-    const bool first = sock->send_ops.empty();
+    const bool first = sock->ops->send.empty();
     int taken = first ? take_send_bytes(*sock, op) : 0;
     if (taken != 0 && taken != WSAENOBUFS) {
         on_connection_failed(*sock, taken); // the kernel reported it to this call only
@@ -187,12 +187,12 @@ int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
         sock->write_blocked = true;
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
-    if (sock->send_ops.full()) {
+    if (ensure_op_queues(*sock) != 0 || sock->ops->send.full()) {
         if (!op.counted_by_ring)
             apply_and_act(*sock, HalfCloseEvent::send_done);
         return fail(lpErrno, WSAENOBUFS);
     }
-    PendingOp& queued = sock->send_ops.push();
+    PendingOp& queued = sock->ops->send.push();
     queued = op;
     if (op.overlapped) {
         mark_pending(c.ov);
@@ -226,7 +226,7 @@ int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
         *flags_io = 0;
     if (r.has(HalfCloseAction::complete_eof)) // the stream ended: 0 bytes, not counted
         return finished_now(op, c, 0);
-    if (sock->recv_ops.empty() && (!sock->recv_ring.empty() || sock->eof_seen)) {
+    if (sock->ops->recv.empty() && (!sock->recv_ring.empty() || sock->eof_seen)) {
         (void)give_recv_bytes(*sock, op);
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return finished_now(op, c, 0);
@@ -245,12 +245,14 @@ int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
-    int err = sock->recv_ops.full() ? WSAENOBUFS : ensure_request_queue(*sock);
+    int err = ensure_op_queues(*sock);
+    if (err == 0)
+        err = sock->ops->recv.full() ? WSAENOBUFS : ensure_request_queue(*sock);
     if (err != 0) {
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return fail(lpErrno, err);
     }
-    PendingOp& queued = sock->recv_ops.push();
+    PendingOp& queued = sock->ops->recv.push();
     queued = op;
     pump_recv(*sock); // receives are demand-driven: this op asks the ring for bytes
     if (op.overlapped) {

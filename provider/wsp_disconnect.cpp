@@ -72,7 +72,7 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
         const auto deadline =
             std::chrono::steady_clock::now() + std::chrono::seconds(sock->linger_seconds);
         sock->cv.wait_until(lock, deadline,
-                            [sock] { return sock->send_ring.empty() && sock->send_ops.empty(); });
+                            [sock] { return sock->send_ring.empty() && sock->ops->send.empty(); });
         while (rio::net::has_unsent_data(sock->fd) && std::chrono::steady_clock::now() < deadline) {
             lock.unlock();
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
