@@ -283,11 +283,15 @@ int send_inline(Socket& s, PendingOp& op) noexcept {
 
 } // namespace
 
-std::size_t receive_parts(PendingOp& op, std::span<rio::net::MutableBytes> out) noexcept {
+std::size_t receive_parts(std::span<const WSABUF> bufs,
+                          std::span<rio::net::MutableBytes> out) noexcept {
     std::size_t n = 0;
-    for (DWORD i = 0; i < op.buf_count && n < out.size(); ++i)
-        if (op.bufs[i].len > 0)
-            out[n++] = rio::net::MutableBytes{op.bufs[i].buf, op.bufs[i].len};
+    for (const WSABUF& b : bufs) {
+        if (n == out.size())
+            break;
+        if (b.len > 0)
+            out[n++] = rio::net::MutableBytes{b.buf, b.len};
+    }
     return n;
 }
 

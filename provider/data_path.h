@@ -48,8 +48,8 @@ void serve_recv_ops(Socket& s) noexcept;
 // Whether a receive may go to the kernel from the caller's thread now (its own wait, or an
 // attempt at once): nothing buffered, queued or in flight before it in the stream.
 [[nodiscard]] bool can_receive_in_caller(const Socket& s) noexcept;
-// `op`'s buffers as the kernel takes them (empty ones left out); how many.
-[[nodiscard]] std::size_t receive_parts(PendingOp& op,
+// The buffers as the kernel takes them (empty ones left out); how many.
+[[nodiscard]] std::size_t receive_parts(std::span<const WSABUF> bufs,
                                         std::span<rio::net::MutableBytes> out) noexcept;
 // What a receive learnt, wherever it ran (a worker's RIO completion or the caller's own call):
 // the peer's FIN (0 bytes).

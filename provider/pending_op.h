@@ -7,6 +7,7 @@
 
 #include <array>
 #include <atomic>
+#include <span>
 
 namespace riosp::provider {
 
@@ -51,11 +52,14 @@ struct PendingOp {
     return true;
 }
 
-[[nodiscard]] inline DWORD total_length(const PendingOp& op) noexcept {
+[[nodiscard]] inline DWORD total_length(std::span<const WSABUF> bufs) noexcept {
     DWORD total = 0;
-    for (DWORD i = 0; i < op.buf_count; ++i)
-        total += op.bufs[i].len;
+    for (const WSABUF& b : bufs)
+        total += b.len;
     return total;
+}
+[[nodiscard]] inline DWORD total_length(const PendingOp& op) noexcept {
+    return total_length(std::span(op.bufs.data(), op.buf_count));
 }
 
 } // namespace riosp::provider

@@ -30,19 +30,24 @@ struct Call {
     LPWSATHREADID thread;
 };
 
-// Fills the op for this call; false with *err set when the call is malformed.
-bool prepare(PendingOp& op, const Call& c, LPINT err) noexcept {
+// 0, or the error of a malformed buffer array.
+int check_buffers(const Call& c) noexcept {
     if (c.buffers == nullptr && c.count > 0)
-        return fail(err, WSAEFAULT), false;
-    if (!capture_buffers(op, c.buffers, c.count))
-        return fail(err, WSAENOBUFS), false;
+        return WSAEFAULT;
+    if (c.count > max_wsabufs)
+        return WSAENOBUFS; // Windows copies the array too; riosp takes at most this many
+    return 0;
+}
+
+// Fills the op for this (checked) call.
+void fill(PendingOp& op, const Call& c) noexcept {
+    (void)capture_buffers(op, c.buffers, c.count);
     op.flags = c.flags;
     op.overlapped = c.ov != nullptr;
     op.ov = c.ov;
     op.routine = c.routine;
     if (c.thread != nullptr)
         op.thread = *c.thread;
-    return true;
 }
 
 using ReceiveParts = std::array<rio::net::MutableBytes, max_wsabufs>;
@@ -56,22 +61,23 @@ int end_of_stream(Socket& s) noexcept {
     return 0;
 }
 
-// A receive with nothing before it in the stream, waited for in the calling thread itself
-// (rio/caller.h), straight into the application's buffers: one wake-up, from the kernel. Bytes,
-// the common outcome, are taken without the socket's lock: io_done can only ask for something
-// (the release) after a close, and then the lock is taken for it.
-int receive_in_caller(Socket& s, PendingOp& op, SocketLock& lock, const Call& c,
-                      LPINT lpErrno) noexcept {
-    ReceiveParts parts{};
-    const std::size_t n = receive_parts(op, parts);
+// A blocking receive with nothing before it in the stream, waited for in the calling thread
+// itself (rio/caller.h), straight into the application's buffers: one wake-up, from the kernel.
+// The common case of the main job, so it needs no PendingOp, and bytes, its common outcome, are
+// taken without the socket's lock: io_done can only ask for something (the release) after a
+// close, and then the lock is taken for it.
+int receive_in_caller(Socket& s, const Call& c, SocketLock& lock, LPINT lpErrno) noexcept {
+    ReceiveParts parts; // [0, n) only
+    const std::size_t n = receive_parts(std::span(c.buffers, c.count), parts);
     enter_caller_wait(s);
     const rio::net::NativeSocket fd = s.fd; // open until this call's io_done
     const auto spin = worker_pool().spin();
     lock.unlock();
     auto r = rio::caller::receive(fd, std::span(parts.data(), n), spin, s.wait);
     int error = 0;
+    DWORD bytes = 0;
     if (r.ok() && r.value() > 0) {
-        op.transferred = gsl::narrow_cast<DWORD>(r.value());
+        bytes = gsl::narrow_cast<DWORD>(r.value());
         if (const HalfCloseResult done = s.state.apply(HalfCloseEvent::io_done);
             done.actions != HalfCloseAction::none) {
             lock.lock();
@@ -91,15 +97,15 @@ int receive_in_caller(Socket& s, PendingOp& op, SocketLock& lock, const Call& c,
     }
     leave_caller_wait(s);
     if (c.bytes_out != nullptr)
-        *c.bytes_out = op.transferred;
+        *c.bytes_out = bytes;
     return error == 0 ? 0 : fail(lpErrno, error);
 }
 
 // What the kernel holds for this receive now, without waiting: 0 (op.transferred bytes; 0 is
 // the peer's FIN), WSAEWOULDBLOCK, or the receive's error.
 int receive_now(Socket& s, PendingOp& op) noexcept {
-    ReceiveParts parts{};
-    const std::size_t n = receive_parts(op, parts);
+    ReceiveParts parts; // [0, n) only
+    const std::size_t n = receive_parts(std::span(op.bufs.data(), op.buf_count), parts);
     std::size_t got = 0;
     const int err = rio::net::recv_now(s.fd, std::span(parts.data(), n), got);
     if (err == WSAEWOULDBLOCK)
@@ -147,10 +153,11 @@ int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
     Socket* sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
+    if (int err = check_buffers(c))
+        return fail(lpErrno, err);
     PendingOp op;
     op.handle = s;
-    if (!prepare(op, c, lpErrno))
-        return SOCKET_ERROR;
+    fill(op, c);
     SocketLock lock(sock->mutex);
     if (sock->role != Role::connected)
         return fail(lpErrno, WSAENOTCONN);
@@ -208,12 +215,10 @@ int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
         return SOCKET_ERROR;
     if (flags_io != nullptr && (*flags_io & (MSG_OOB)) != 0)
         return fail(lpErrno, WSAEOPNOTSUPP); // no urgent data on the rings
-    PendingOp op;
-    op.handle = s;
     Call call = c;
     call.flags = 0;
-    if (!prepare(op, call, lpErrno))
-        return SOCKET_ERROR;
+    if (int err = check_buffers(call))
+        return fail(lpErrno, err);
     SocketLock lock(sock->mutex);
     if (sock->role != Role::connected)
         return fail(lpErrno, WSAENOTCONN);
@@ -224,6 +229,15 @@ int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
         return fail(lpErrno, r.error);
     if (flags_io != nullptr)
         *flags_io = 0;
+    // A zero-byte receive waits for data through the ring (the IOCP readiness idiom); any other
+    // with nothing before it goes to the kernel from this thread.
+    const bool has_room = total_length(std::span(call.buffers, call.count)) > 0;
+    if (!r.has(HalfCloseAction::complete_eof) && call.ov == nullptr && !sock->non_blocking &&
+        has_room && can_receive_in_caller(*sock))
+        return receive_in_caller(*sock, call, lock, lpErrno);
+    PendingOp op;
+    op.handle = s;
+    fill(op, call);
     if (r.has(HalfCloseAction::complete_eof)) // the stream ended: 0 bytes, not counted
         return finished_now(op, c, 0);
     if (sock->ops->recv.empty() && (!sock->recv_ring.empty() || sock->eof_seen)) {
@@ -231,11 +245,8 @@ int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return finished_now(op, c, 0);
     }
-    // A zero-byte receive waits for data through the ring (the IOCP readiness idiom); any other
-    // with nothing before it goes to the kernel from this thread.
-    if (total_length(op) > 0 && can_receive_in_caller(*sock)) {
-        if (!op.overlapped && !sock->non_blocking)
-            return receive_in_caller(*sock, op, lock, c, lpErrno);
+    // Non-blocking or overlapped: what the kernel holds now, in this call.
+    if (has_room && can_receive_in_caller(*sock)) {
         if (const int err = receive_now(*sock, op); err != WSAEWOULDBLOCK) {
             apply_and_act(*sock, HalfCloseEvent::io_done);
             return err == 0 ? finished_now(op, c, 0) : fail(lpErrno, err);
