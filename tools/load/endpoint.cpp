@@ -85,8 +85,17 @@ bool parse_endpoint(const std::string& text, Endpoint& out, std::string& why) {
 std::string to_string(const Endpoint& e) {
     char buf[INET6_ADDRSTRLEN] = {};
     inet_ntop(e.v6 ? AF_INET6 : AF_INET, e.addr.data(), buf, sizeof buf);
-    return e.v6 ? "[" + std::string(buf) + "]:" + std::to_string(e.port)
-                : std::string(buf) + ":" + std::to_string(e.port);
+    // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict, a known false positive) about
+    // "literal" + std::string.
+    std::string out;
+    if (e.v6)
+        out += '[';
+    out += buf;
+    if (e.v6)
+        out += ']';
+    out += ':';
+    out += std::to_string(e.port);
+    return out;
 }
 
 } // namespace riosp::load

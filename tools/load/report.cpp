@@ -270,9 +270,12 @@ bool write_json(const RunInfo& info, const std::string& path) {
               << ", \"virtual_bytes\": " << num(s.mem_vm_per_socket) << "},\n";
         else
             j << "null,\n";
-        j << "      \"stopped_early\": "
-          << (s.fatal.empty() ? std::string("null") : "\"" + escape(s.fatal) + "\"") << "\n"
-          << "    }" << (i + 1 < info.runs.size() ? "," : "") << "\n";
+        j << "      \"stopped_early\": ";
+        if (s.fatal.empty())
+            j << "null";
+        else
+            j << '"' << escape(s.fatal) << '"';
+        j << "\n    }" << (i + 1 < info.runs.size() ? "," : "") << "\n";
     }
     j << "  ],\n";
     if (info.runs.size() == 2) {
