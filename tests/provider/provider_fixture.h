@@ -56,6 +56,16 @@ protected:
         return ls;
     }
 
+    // Posts an overlapped receive into `b` with a new event in ov.hEvent (the caller closes it):
+    // 0 when it completed at once, else the WSA code (WSA_IO_PENDING while it waits).
+    static int post_overlapped_recv(SOCKET s, WSABUF& b, WSAOVERLAPPED& ov) {
+        ov = WSAOVERLAPPED{};
+        ov.hEvent = ws::WSACreateEvent();
+        DWORD flags = 0;
+        return ws::WSARecv(s, &b, 1, nullptr, &flags, &ov, nullptr) == 0 ? 0
+                                                                         : ws::WSAGetLastError();
+    }
+
     static int send_str(SOCKET s, const std::string& data) {
         return ws::send(s, data.data(), static_cast<int>(data.size()), 0);
     }
