@@ -42,14 +42,25 @@ template <class F> SOCKET call_socket(F&& f) noexcept {
     return s;
 }
 
-// The WSATHREADID an overlapped call hands the provider: the calling thread's, from the same
-// code WPUOpenCurrentThread runs, so the provider's WPUQueueApc reaches this thread. The
-// provider copies the structure (WSPSend's contract), so a stack value is enough.
-[[nodiscard]] inline WSATHREADID calling_thread_id() noexcept {
-    WSATHREADID id{};
-    int ignored = 0;
-    (void)open_current_thread(id, ignored);
-    return id;
-}
+// The WSATHREADID a call hands the provider (always a valid pointer, as ws2_32 gives it): for a
+// call with a completion routine, the calling thread's, from the same code WPUOpenCurrentThread
+// runs, so the provider's WPUQueueApc reaches this thread. The provider copies the structure
+// (WSPSend's contract), so a stack value is enough. Every other call has no routine to queue
+// and gets an empty one: that spares it the lookup of the thread's record, and a thread's first
+// call the record's set-up.
+class CallingThread {
+public:
+    explicit CallingThread(LPWSAOVERLAPPED_COMPLETION_ROUTINE routine) noexcept {
+        int ignored = 0;
+        if (routine != nullptr)
+            (void)open_current_thread(id_, ignored);
+    }
+    CallingThread(const CallingThread&) = delete;
+    CallingThread& operator=(const CallingThread&) = delete;
+    [[nodiscard]] LPWSATHREADID get() noexcept { return &id_; }
+
+private:
+    WSATHREADID id_{};
+};
 
 } // namespace riosp::host

@@ -27,9 +27,9 @@ int WSASend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD lpNumberO
             DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
             LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) noexcept {
     return call_int([&](const WSPPROC_TABLE& t, LPINT err) {
-        WSATHREADID thread = host::calling_thread_id();
+        host::CallingThread thread(lpCompletionRoutine);
         return t.lpWSPSend(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpOverlapped,
-                           lpCompletionRoutine, &thread, err);
+                           lpCompletionRoutine, thread.get(), err);
     });
 }
 
@@ -37,9 +37,9 @@ int WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD lpNumberO
             LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
             LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) noexcept {
     return call_int([&](const WSPPROC_TABLE& t, LPINT err) {
-        WSATHREADID thread = host::calling_thread_id();
+        host::CallingThread thread(lpCompletionRoutine);
         return t.lpWSPRecv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, lpOverlapped,
-                           lpCompletionRoutine, &thread, err);
+                           lpCompletionRoutine, thread.get(), err);
     });
 }
 
@@ -47,9 +47,9 @@ int WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD lpNumbe
               DWORD dwFlags, const sockaddr* lpTo, int iTolen, LPWSAOVERLAPPED lpOverlapped,
               LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) noexcept {
     return call_int([&](const WSPPROC_TABLE& t, LPINT err) {
-        WSATHREADID thread = host::calling_thread_id();
+        host::CallingThread thread(lpCompletionRoutine);
         return t.lpWSPSendTo(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpTo,
-                             iTolen, lpOverlapped, lpCompletionRoutine, &thread, err);
+                             iTolen, lpOverlapped, lpCompletionRoutine, thread.get(), err);
     });
 }
 
@@ -57,9 +57,9 @@ int WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD lpNum
                 LPDWORD lpFlags, sockaddr* lpFrom, LPINT lpFromlen, LPWSAOVERLAPPED lpOverlapped,
                 LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) noexcept {
     return call_int([&](const WSPPROC_TABLE& t, LPINT err) {
-        WSATHREADID thread = host::calling_thread_id();
+        host::CallingThread thread(lpCompletionRoutine);
         return t.lpWSPRecvFrom(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, lpFrom,
-                               lpFromlen, lpOverlapped, lpCompletionRoutine, &thread, err);
+                               lpFromlen, lpOverlapped, lpCompletionRoutine, thread.get(), err);
     });
 }
 

@@ -45,9 +45,10 @@ int WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuff
              LPWSAOVERLAPPED lpOverlapped,
              LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) noexcept {
     return call_int([&](const WSPPROC_TABLE& t, LPINT err) {
-        WSATHREADID thread = host::calling_thread_id();
+        host::CallingThread thread(lpCompletionRoutine);
         return t.lpWSPIoctl(s, dwIoControlCode, lpvInBuffer, cbInBuffer, lpvOutBuffer, cbOutBuffer,
-                            lpcbBytesReturned, lpOverlapped, lpCompletionRoutine, &thread, err);
+                            lpcbBytesReturned, lpOverlapped, lpCompletionRoutine, thread.get(),
+                            err);
     });
 }
 

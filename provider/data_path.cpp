@@ -118,10 +118,6 @@ void act_on(Socket& s, const HalfCloseResult& r) noexcept {
         start_release(s);
 }
 
-void apply_and_act(Socket& s, HalfCloseEvent e) noexcept {
-    act_on(s, s.state.apply(e));
-}
-
 void deliver(Socket& s, PendingOp& op, int error) noexcept {
     if (op.overlapped) {
         complete_overlapped(op, error, op.transferred);
@@ -210,11 +206,6 @@ int take_incoming(Socket& s) noexcept {
     return 0;
 }
 
-bool can_receive_in_caller(const Socket& s) noexcept {
-    return s.ops->recv.empty() && s.recv_ring.empty() && !s.eof_seen && !s.recv_in_flight &&
-           !s.releasing && !s.app_rio;
-}
-
 int connection_error(int status) noexcept {
     // A bad buffer is the caller's fault, not the connection's; any other failure of a send
     // or receive means the connection is gone, reported as Winsock does.
@@ -246,12 +237,10 @@ namespace {
 
 using Parts = std::array<rio::net::ConstBytes, max_wsabufs>;
 
-// The op's bytes not yet sent or copied (past op.transferred), buffer by buffer; how many.
-std::size_t unsent_parts(const PendingOp& op, Parts& parts) noexcept {
+// The bytes of `bufs` past the first `skip`, buffer by buffer (empty ones left out); how many.
+std::size_t unsent_parts(std::span<const WSABUF> bufs, DWORD skip, Parts& parts) noexcept {
     std::size_t n = 0;
-    DWORD skip = op.transferred;
-    for (DWORD i = 0; i < op.buf_count; ++i) {
-        const WSABUF& b = op.bufs[i];
+    for (const WSABUF& b : bufs) {
         if (skip >= b.len) {
             skip -= b.len;
             continue;
@@ -262,26 +251,21 @@ std::size_t unsent_parts(const PendingOp& op, Parts& parts) noexcept {
     return n;
 }
 
-// With nothing queued or in flight, the kernel may take the bytes at once: one send(2) from the
-// caller's buffers, no copy into the ring, no RIO send, and so no completion for a worker to
-// wake up for. Order holds (the ring is empty), and so does the FIN's place behind the data.
-// 0, or the connection's error the kernel reported (once: the caller must act on it).
-int send_inline(Socket& s, PendingOp& op) noexcept {
-    if (!s.send_ring.empty() || s.send_in_flight > 0 || s.releasing)
-        return 0;
-    Parts parts{};
-    const std::size_t n = unsent_parts(op, parts);
+} // namespace
+
+int send_inline(Socket& s, std::span<const WSABUF> bufs, DWORD skip, DWORD& sent) noexcept {
+    sent = 0;
+    Parts parts; // [0, n) only
+    const std::size_t n = unsent_parts(bufs, skip, parts);
     if (n == 0)
         return 0;
-    std::size_t sent = 0;
+    std::size_t taken = 0;
     const int err =
-        rio::net::send_now(s.fd, std::span<const rio::net::ConstBytes>(parts.data(), n), sent);
+        rio::net::send_now(s.fd, std::span<const rio::net::ConstBytes>(parts.data(), n), taken);
     if (err == 0)
-        op.transferred += gsl::narrow_cast<DWORD>(sent);
+        sent = gsl::narrow_cast<DWORD>(taken);
     return err == WSAEWOULDBLOCK ? 0 : err;
 }
-
-} // namespace
 
 std::size_t receive_parts(std::span<const WSABUF> bufs,
                           std::span<rio::net::MutableBytes> out) noexcept {
@@ -296,15 +280,24 @@ std::size_t receive_parts(std::span<const WSABUF> bufs,
 }
 
 int take_send_bytes(Socket& s, PendingOp& op) noexcept {
-    if (int err = send_inline(s, op))
-        return err;
+    if (s.send_ring.empty() && s.send_in_flight == 0 && !s.releasing) {
+        DWORD sent = 0;
+        if (int err = send_inline(s, std::span(op.bufs.data(), op.buf_count), op.transferred, sent))
+            return err;
+        op.transferred += sent;
+    }
+    return queue_send_bytes(s, op);
+}
+
+int queue_send_bytes(Socket& s, PendingOp& op) noexcept {
     if (op.transferred == total_length(op))
         return 0;
     if (int err = ensure_request_queue(s))
         return err;
     // Copy what is left into the ring's contiguous runs.
-    Parts parts{};
-    const std::size_t count = unsent_parts(op, parts);
+    Parts parts; // [0, count) only
+    const std::size_t count =
+        unsent_parts(std::span(op.bufs.data(), op.buf_count), op.transferred, parts);
     for (std::size_t i = 0; i < count && s.send_ring.free() > 0; ++i) {
         const char* src = static_cast<const char*>(parts[i].data);
         auto left = gsl::narrow_cast<std::uint32_t>(parts[i].size);

@@ -32,11 +32,25 @@ using SocketLock = std::unique_lock<std::mutex>;
 // (FD_READ / FD_CLOSE). 0 or a WSA error.
 [[nodiscard]] int take_incoming(Socket& s) noexcept;
 
+// Whether a send may hand its bytes to the kernel from the caller's buffers now: nothing
+// queued, buffered or in flight before it in the stream.
+[[nodiscard]] inline bool can_send_inline(const Socket& s) noexcept {
+    return s.ops->send.empty() && s.send_ring.empty() && s.send_in_flight == 0 && !s.releasing;
+}
+// One send(2) of the bytes of `bufs` past the first `skip`, straight from the application's
+// buffers, without waiting: no copy into the ring, no RIO send, and so no completion for a worker
+// to wake up for (the caller has checked can_send_inline: order holds, and so does the FIN's
+// place behind the data). `sent`: what the kernel took. 0, or the connection's error the kernel
+// reported (once: the caller must act on it).
+[[nodiscard]] int send_inline(Socket& s, std::span<const WSABUF> bufs, DWORD skip,
+                              DWORD& sent) noexcept;
 // Moves as much of `op`'s remaining bytes towards the kernel as it can: straight from the
-// application's buffers when nothing is queued before them, the rest copied into the send ring
-// and posted. op.transferred says how far it got. 0, or a WSA error when the ring could not be
-// set up.
+// application's buffers when nothing is buffered or in flight before them, the rest copied into
+// the send ring and posted. op.transferred says how far it got. 0, or a WSA error (the
+// connection's, or a ring that could not be set up).
 [[nodiscard]] int take_send_bytes(Socket& s, PendingOp& op) noexcept;
+// The same without the attempt at the kernel (the caller just made it): the rest into the ring.
+[[nodiscard]] int queue_send_bytes(Socket& s, PendingOp& op) noexcept;
 // Copies buffered received bytes into `op`; returns the bytes copied (0 if none buffered).
 [[nodiscard]] DWORD give_recv_bytes(Socket& s, PendingOp& op) noexcept;
 // Posts the next send / receive if one is due and possible.
@@ -47,7 +61,10 @@ void serve_recv_ops(Socket& s) noexcept;
 
 // Whether a receive may go to the kernel from the caller's thread now (its own wait, or an
 // attempt at once): nothing buffered, queued or in flight before it in the stream.
-[[nodiscard]] bool can_receive_in_caller(const Socket& s) noexcept;
+[[nodiscard]] inline bool can_receive_in_caller(const Socket& s) noexcept {
+    return s.ops->recv.empty() && s.recv_ring.empty() && !s.eof_seen && !s.recv_in_flight &&
+           !s.releasing && !s.app_rio;
+}
 // The buffers as the kernel takes them (empty ones left out); how many.
 [[nodiscard]] std::size_t receive_parts(std::span<const WSABUF> bufs,
                                         std::span<rio::net::MutableBytes> out) noexcept;
@@ -92,8 +109,12 @@ void run_deferred_fin(Socket& s) noexcept;
 void complete_op(Socket& s, PendingOp& op, int error, bool is_send) noexcept;
 // Performs the actions a state-machine transition returned (FIN, FD_CLOSE, abort, release).
 void act_on(Socket& s, const HalfCloseResult& r) noexcept;
-// Applies an event to the state machine and performs the actions it returns.
-void apply_and_act(Socket& s, HalfCloseEvent e) noexcept;
+// Applies an event to the state machine and performs the actions it returns (inline: most
+// transitions of a send or receive return none).
+inline void apply_and_act(Socket& s, HalfCloseEvent e) noexcept {
+    if (const HalfCloseResult r = s.state.apply(e); r.actions != HalfCloseAction::none)
+        act_on(s, r);
+}
 
 // WSPCleanup: aborts every socket still in use.
 void close_all_sockets() noexcept;

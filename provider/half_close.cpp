@@ -558,59 +558,8 @@ std::string_view HalfCloseState::describe(std::span<char> out) const noexcept {
     return w.view();
 }
 
-namespace {
-
-// The four events of every send and receive in their common case, on the packed word directly
-// (a connection open for the direction, no close, no reset): counting one operation in or out.
-// Anything else goes the general way below, and so does everything the golden table checks
-// differently: half_close_table_test compares half_close_step, fast path included, with the
-// golden table for every reachable state. `after` is set when the fast path applies.
-constexpr std::uint64_t conn_bits = 0x3;
-constexpr std::uint64_t send_bits = 0x3 << 2;
-constexpr std::uint64_t recv_shut_bit = 1 << 4;
-constexpr std::uint64_t peer_fin_bit = 1 << 5;
-constexpr std::uint64_t reset_bit = 1 << 6;
-constexpr std::uint64_t life_bits = 0x3 << 8;
-constexpr std::uint64_t connected = static_cast<std::uint64_t>(HalfCloseConn::connected);
-constexpr std::uint64_t one_send = std::uint64_t{1} << 16;
-constexpr std::uint64_t one_io = std::uint64_t{1} << 40;
-
-bool fast_step(std::uint64_t b, HalfCloseEvent e, std::uint64_t& after) noexcept {
-    const std::uint32_t sends = static_cast<std::uint32_t>((b >> 16) & HalfCloseState::max_pending);
-    const std::uint32_t io = static_cast<std::uint32_t>((b >> 40) & HalfCloseState::max_pending);
-    switch (e) {
-    case HalfCloseEvent::begin_send: // connected, send side open, not reset, not closed
-        if ((b & (conn_bits | send_bits | reset_bit | life_bits)) != connected ||
-            sends == HalfCloseState::max_pending)
-            return false;
-        after = b + one_send;
-        break;
-    case HalfCloseEvent::send_done: // the same, one of several sends or the FIN not wanted yet
-        if ((b & (conn_bits | send_bits | reset_bit | life_bits)) != connected || sends == 0)
-            return false;
-        after = b - one_send;
-        break;
-    case HalfCloseEvent::begin_recv: // connected, receive side open, no FIN, not reset, not closed
-        if ((b & (conn_bits | recv_shut_bit | peer_fin_bit | reset_bit | life_bits)) != connected ||
-            io == HalfCloseState::max_pending)
-            return false;
-        after = b + one_io;
-        break;
-    case HalfCloseEvent::io_done: // any state of the connection, but not closing
-        if ((b & life_bits) != 0 || io == 0)
-            return false;
-        after = b - one_io;
-        break;
-    default:
-        return false;
-    }
-    return true;
-}
-
-} // namespace
-
 HalfCloseResult half_close_step(HalfCloseState s, HalfCloseEvent e) noexcept {
-    if (std::uint64_t after = 0; fast_step(s.bits(), e, after)) {
+    if (std::uint64_t after = 0; half_close_fast::step(s.bits(), e, after)) {
         HalfCloseResult r;
         r.before = s;
         r.after = HalfCloseState{after};
@@ -645,18 +594,6 @@ std::string_view format_transition(HalfCloseEvent e, const HalfCloseResult& r,
     }
     w.put(")");
     return w.view();
-}
-
-HalfCloseResult HalfClose::apply(HalfCloseEvent e) noexcept {
-    std::uint64_t cur = word_.load(std::memory_order_acquire);
-    for (;;) {
-        const HalfCloseResult r = half_close_step(HalfCloseState{cur}, e);
-        if (!r.changed())
-            return r; // linearized at the load
-        if (word_.compare_exchange_weak(cur, r.after.bits(), std::memory_order_acq_rel,
-                                        std::memory_order_acquire))
-            return r;
-    }
 }
 
 HalfCloseResult HalfClose::shutdown(int how) noexcept {

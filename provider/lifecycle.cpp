@@ -20,7 +20,6 @@ namespace {
 
 std::mutex g_startup_mutex;
 int g_refcount = 0;
-std::atomic<bool> g_started{false};
 
 constexpr char16_t description[] = u"riosp: Registered I/O TCP base service provider";
 
@@ -35,19 +34,11 @@ unsigned configured_workers() noexcept {
 
 } // namespace
 
-SocketTable& socket_table() noexcept {
-    static SocketTable table;
-    return table;
-}
-
-WorkerPool& worker_pool() noexcept {
-    static WorkerPool pool;
-    return pool;
-}
-
-bool started() noexcept {
-    return g_started.load(std::memory_order_acquire);
-}
+namespace detail {
+SocketTable socket_table;
+WorkerPool worker_pool;
+std::atomic<bool> started{false};
+} // namespace detail
 
 Socket* lookup(SOCKET s, LPINT err) noexcept {
     if (!started()) {
@@ -72,7 +63,7 @@ int WSPAPI WSPCleanup(LPINT lpErrno) {
         return fail(lpErrno, WSANOTINITIALISED);
     if (--g_refcount > 0)
         return 0;
-    g_started.store(false, std::memory_order_release);
+    detail::started.store(false, std::memory_order_release);
     // Last cleanup: abort every socket, then stop the workers (which drain and recycle).
     close_all_sockets();
     // Blocking calls interrupted by those closes leave within a wait slice; none may still be
@@ -110,7 +101,7 @@ int startup(WORD wVersionRequested, LPWSPDATA lpWSPData, LPWSAPROTOCOL_INFOW lpP
             worker_pool().stop();
             return err;
         }
-        g_started.store(true, std::memory_order_release);
+        detail::started.store(true, std::memory_order_release);
     }
     ++g_refcount;
 

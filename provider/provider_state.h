@@ -6,15 +6,29 @@
 
 #include <riosp/spi.h>
 
+#include <atomic>
+
 namespace riosp::provider {
 
 struct Socket;
 class WorkerPool;
 
-[[nodiscard]] SocketTable& socket_table() noexcept;
-[[nodiscard]] WorkerPool& worker_pool() noexcept;
+namespace detail { // lifecycle.cpp; reached through the accessors below
+extern SocketTable socket_table;
+extern WorkerPool worker_pool;
+extern std::atomic<bool> started;
+} // namespace detail
+
+[[nodiscard]] inline SocketTable& socket_table() noexcept {
+    return detail::socket_table;
+}
+[[nodiscard]] inline WorkerPool& worker_pool() noexcept {
+    return detail::worker_pool;
+}
 // True between the first WSPStartup and the last WSPCleanup.
-[[nodiscard]] bool started() noexcept;
+[[nodiscard]] inline bool started() noexcept {
+    return detail::started.load(std::memory_order_acquire);
+}
 
 // WSPStartup's work; returns 0 or the WSA error WSPStartup returns.
 [[nodiscard]] int startup(WORD wVersionRequested, LPWSPDATA lpWSPData,

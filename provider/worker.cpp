@@ -132,8 +132,9 @@ void Worker::run() noexcept {
         (void)cq_->wait(idle_ms_);
     }
     // Stopping (last WSPCleanup): every socket was aborted; collect the aborted completions
-    // until none has come for a while, so sockets can be recycled.
-    for (int quiet = 0; quiet < 20;) {
+    // until every socket is recycled (a socket with nothing in flight already was), or until
+    // none has come for a while.
+    for (int quiet = 0; quiet < 20 && socket_table().in_use() > 0;) {
         if (drain() + run_deferred_fins() > 0)
             quiet = 0;
         else {

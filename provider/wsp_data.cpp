@@ -155,9 +155,6 @@ int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
         return SOCKET_ERROR;
     if (int err = check_buffers(c))
         return fail(lpErrno, err);
-    PendingOp op;
-    op.handle = s;
-    fill(op, c);
     SocketLock lock(sock->mutex);
     if (sock->role != Role::connected)
         return fail(lpErrno, WSAENOTCONN);
@@ -167,14 +164,30 @@ int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
     if (!r.ok())
         return fail(lpErrno, r.error);
     // Earlier sends waiting for room go first: bytes must leave in call order.
-    const bool first = sock->ops->send.empty();
-    int taken = first ? take_send_bytes(*sock, op) : 0;
+    const bool first = can_send_inline(*sock);
+    DWORD sent = 0;
+    int taken = first ? send_inline(*sock, std::span(c.buffers, c.count), 0, sent) : 0;
+    if (first && taken == 0 && c.ov == nullptr &&
+        sent == total_length(std::span(c.buffers, c.count))) {
+        // The common case: the kernel took every byte from the application's buffers.
+        apply_and_act(*sock, HalfCloseEvent::send_done);
+        if (c.bytes_out != nullptr)
+            *c.bytes_out = sent;
+        return 0;
+    }
+    PendingOp op;
+    op.handle = s;
+    fill(op, c);
+    op.transferred = sent;
+    if (taken == 0 && (first || sock->ops->send.empty()))
+        taken = queue_send_bytes(*sock, op);
     if (taken != 0 && taken != WSAENOBUFS) {
         on_connection_failed(*sock, taken); // the kernel reported it to this call only
         taken = connection_error(taken);
     }
     // A ring that could not be set up ends the call with what the kernel took, if anything.
-    if (first && (op.transferred == total_length(op) || (taken != 0 && op.transferred > 0))) {
+    if (sock->ops->send.empty() &&
+        (op.transferred == total_length(op) || (taken != 0 && op.transferred > 0))) {
         if (!op.counted_by_ring)
             apply_and_act(*sock, HalfCloseEvent::send_done);
         int err = finished_now(op, c, 0);

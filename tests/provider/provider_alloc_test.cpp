@@ -128,9 +128,9 @@ TEST_F(ProviderAllocTest, DisconnectPathsNeverAllocateOnAnyThread) {
 // disconnect calls cold. Each fresh thread's first disconnect cycle is counted: whatever the
 // provider touches for the first time per thread (a thread_local of the dlopen'ed module
 // allocates that thread's TLS block) must not be on these paths — riosp-load's per-thread
-// counters once saw 8 such allocations. Outside the count: creating the thread, its connection,
-// and one call that sets up the host's own per-thread data (ws2_32's part, not the provider's:
-// its APC binding is created at a thread's first WSASend).
+// counters once saw 8 such allocations. Outside the count: creating the thread and its
+// connection. (The host, ws2_32's stand-in, sets up data of its own for a thread only at its
+// first call with a completion routine, which these paths never make.)
 TEST_F(ProviderAllocTest, AFreshThreadsFirstDisconnectAllocatesNothing) {
     InUseFn in_use = sockets_in_use_fn();
     ASSERT_NE(in_use, nullptr);
@@ -140,10 +140,7 @@ TEST_F(ProviderAllocTest, AFreshThreadsFirstDisconnectAllocatesNothing) {
         ASSERT_TRUE(cycle(false, in_use, unconnected)) << "warm-up cycle " << i;
     for (int t = 0; t < 8; ++t) {
         bool ok = false;
-        std::thread fresh([&] {
-            (void)ws::send(unconnected, "x", 1, 0); // WSAENOTCONN; the host's thread data
-            ok = cycle(true, in_use, unconnected);
-        });
+        std::thread fresh([&] { ok = cycle(true, in_use, unconnected); });
         fresh.join();
         ASSERT_TRUE(ok) << "thread " << t;
     }
@@ -168,7 +165,6 @@ TEST_F(ProviderAllocTest, AFreshThreadsBlockingReceivesAllocateNothingFromTheFir
     alloc::Counts later;
     bool ok = false;
     std::thread fresh([&] {
-        (void)ws::send(unconnected, "x", 1, 0); // WSAENOTCONN; the host's thread data
         int peer = -1;
         SOCKET s = connect_pair(peer);
         if (s == INVALID_SOCKET)
