@@ -21,7 +21,6 @@ HandleTable::HandleTable(std::uint32_t capacity, std::uint32_t max_generation)
       slots_(std::make_unique<Slot[]>(capacity)) {
     Expects(capacity > 0 && capacity <= max_capacity);
     Expects(max_generation >= 1);
-    free_.reserve(capacity);
 }
 
 bool HandleTable::decode(SOCKET s, Decoded& d) const noexcept {
@@ -35,18 +34,19 @@ bool HandleTable::decode(SOCKET s, Decoded& d) const noexcept {
 
 SOCKET HandleTable::create(DWORD_PTR context, int& error) noexcept {
     std::uint32_t index = 0;
-    {
-        std::lock_guard guard(lock_);
-        if (!free_.empty()) {
-            index = free_.back();
-            free_.pop_back();
-        } else if (next_unused_ < capacity_) {
-            index = next_unused_++;
-            slots_[index].state.store(std::uint64_t{1} << 1, std::memory_order_relaxed);
-        } else {
-            error = WSAENOBUFS;
-            return INVALID_SOCKET;
-        }
+    if (!free_.pop(index, [this](std::uint32_t i) -> rio::FreeList::Link& {
+            return slots_[i].next_free;
+        })) {
+        std::uint32_t unused = next_unused_.load(std::memory_order_relaxed);
+        do {
+            if (unused >= capacity_) {
+                error = WSAENOBUFS;
+                return INVALID_SOCKET;
+            }
+        } while (
+            !next_unused_.compare_exchange_weak(unused, unused + 1, std::memory_order_relaxed));
+        index = unused;
+        slots_[index].state.store(std::uint64_t{1} << 1, std::memory_order_relaxed);
     }
     Slot& slot = slots_[index];
     // The slot is ours alone now (off the free list, marked dead): nobody else writes it.
@@ -81,8 +81,7 @@ void HandleTable::release_slot(std::uint32_t index, std::uint64_t next_generatio
     // handles the application may still hold.
     if (next_generation > max_generation_)
         return;
-    std::lock_guard guard(lock_);
-    free_.push_back(index); // capacity reserved up front: cannot throw
+    free_.push(index, slots_[index].next_free);
 }
 
 bool HandleTable::query(SOCKET s, DWORD_PTR& context) const noexcept {
@@ -104,11 +103,7 @@ bool HandleTable::query(SOCKET s, DWORD_PTR& context) const noexcept {
 }
 
 std::size_t HandleTable::close_all() noexcept {
-    std::uint32_t used = 0;
-    {
-        std::lock_guard guard(lock_);
-        used = next_unused_;
-    }
+    const std::uint32_t used = next_unused_.load(std::memory_order_acquire);
     std::size_t closed = 0;
     for (std::uint32_t i = 0; i < used; ++i) {
         const std::uint64_t state = slots_[i].state.load(std::memory_order_acquire);

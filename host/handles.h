@@ -6,16 +6,17 @@
 // slot index and the slot's generation; closing bumps the generation, so a closed handle never
 // matches again, even after the slot has been handed out anew (no reuse race, no ABA). A slot
 // whose generation would wrap is retired instead of reused, so "dead forever" holds for the
-// whole life of the process. Creation and close take a small mutex for the free list only.
+// whole life of the process. Creation and close take no lock either: free slots wait on a
+// lock-free free list (rio/free_list.h; header-only, the host does not link rio).
 #pragma once
 
 #include <riosp/spi.h>
 
+#include <rio/free_list.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <vector>
 
 namespace riosp::host {
 
@@ -48,6 +49,7 @@ private:
         // generation << 1 | live. Generation 0 means "never issued".
         std::atomic<std::uint64_t> state{0};
         std::atomic<DWORD_PTR> context{0};
+        rio::FreeList::Link next_free{0};
     };
     struct Decoded {
         std::uint32_t index;
@@ -61,9 +63,8 @@ private:
     std::unique_ptr<Slot[]> slots_;
     std::atomic<std::size_t> live_{0};
 
-    std::mutex lock_; // guards free_ and next_unused_ only
-    std::vector<std::uint32_t> free_;
-    std::uint32_t next_unused_ = 0;
+    rio::FreeList free_;                        // through Slot::next_free, lock-free
+    std::atomic<std::uint32_t> next_unused_{0}; // slots below it have been handed out once
 };
 
 // The process-wide table the upcalls use.

@@ -11,6 +11,7 @@
 #include "pending_op.h"
 
 #include <rio/caller.h>
+#include <rio/free_list.h>
 #include <rio/net.h>
 #include <rio/rio.h>
 
@@ -60,7 +61,7 @@ struct Socket {
     std::atomic<bool> live{false};   // handle valid: false from WSPCloseSocket on
     std::atomic<bool> in_use{false}; // acquired and not yet recycled
     std::uint32_t index = 0;
-    Socket* next_free = nullptr;
+    rio::FreeList::Link next_free{0}; // the socket table's free list (index + 1)
 
     // --- configuration ---
     std::mutex mutex;
@@ -105,7 +106,9 @@ struct Socket {
 
     // --- network events (WSPEventSelect) ---
     WSAEVENT event = nullptr;
-    LONG event_mask = 0;
+    // Written under `mutex`; atomic because a blocking accept looks at it without the lock
+    // (most listeners have no event selection, and their accepts then need no lock at all).
+    std::atomic<LONG> event_mask{0};
     LONG events_pending = 0;
     std::array<int, FD_MAX_EVENTS> event_errors{};
     bool fd_close_raised = false;

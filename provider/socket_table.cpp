@@ -32,29 +32,34 @@ bool SocketTable::is_live(const Socket& s) noexcept {
 }
 
 Socket* SocketTable::acquire() {
-    std::lock_guard lock(mutex_);
-    if (free_head_ == nullptr) {
-        std::uint32_t count = count_.load(std::memory_order_relaxed);
-        std::uint32_t chunk = count / chunk_size;
+    std::uint32_t index = 0;
+    const auto link = [this](std::uint32_t i) -> rio::FreeList::Link& {
+        return slot(i)->next_free;
+    };
+    while (!free_.pop(index, link)) {
+        // Empty: add a chunk, unless another thread did so while this one waited for the lock.
+        std::lock_guard lock(grow_mutex_);
+        if (!free_.empty())
+            continue;
+        const std::uint32_t count = count_.load(std::memory_order_relaxed);
+        const std::uint32_t chunk = count / chunk_size;
         if (chunk >= max_chunks)
             return nullptr;
         void* raw = heap::allocate_slab(sizeof(Socket) * chunk_size, alignof(Socket));
         if (raw == nullptr)
             return nullptr;
         auto* fresh = static_cast<Socket*>(raw);
-        for (std::uint32_t i = 0; i < chunk_size; ++i)
-            new (&fresh[i]) Socket();
         for (std::uint32_t i = 0; i < chunk_size; ++i) {
+            new (&fresh[i]) Socket();
             fresh[i].index = count + i;
-            fresh[i].next_free = i + 1 < chunk_size ? &fresh[i + 1] : nullptr;
+            if (i + 1 < chunk_size)
+                fresh[i].next_free.store(count + i + 2, std::memory_order_relaxed);
         }
         chunks_[chunk].store(fresh, std::memory_order_release);
         count_.store(count + chunk_size, std::memory_order_release);
-        free_head_ = fresh;
+        free_.push_chain(count, fresh[chunk_size - 1].next_free);
     }
-    Socket* s = free_head_;
-    free_head_ = s->next_free;
-    s->next_free = nullptr;
+    Socket* s = slot(index);
     s->in_use.store(true, std::memory_order_release);
     in_use_count_.fetch_add(1, std::memory_order_acq_rel);
     s->generation.fetch_add(1, std::memory_order_acq_rel);
@@ -71,11 +76,9 @@ void SocketTable::retire(Socket& s) noexcept {
 
 void SocketTable::recycle(Socket* s) noexcept {
     Expects(s != nullptr);
-    std::lock_guard lock(mutex_);
     s->in_use.store(false, std::memory_order_release);
     in_use_count_.fetch_sub(1, std::memory_order_acq_rel);
-    s->next_free = free_head_;
-    free_head_ = s;
+    free_.push(s->index, s->next_free);
 }
 
 void SocketTable::for_each_in_use(void (*f)(Socket&)) {

@@ -5,10 +5,13 @@
 // sample's global lookup lock is a contention point). Socket objects live in chunks that are
 // never freed before the last WSPCleanup, so a stale pointer always points at *a* Socket; the
 // 32-bit generation stored in the handle context tells whether it is still *this* one.
-// Recycling a slot pushes it on a free list: no allocation on the close path.
+// Recycling a slot pushes it on a lock-free free list (rio/free_list.h): no allocation and no
+// lock on the close path, nor on a new socket's, unless the table has to grow.
 #pragma once
 
 #include <riosp/spi.h>
+
+#include <rio/free_list.h>
 
 #include <atomic>
 #include <cstdint>
@@ -56,8 +59,8 @@ private:
     std::unique_ptr<std::atomic<Socket*>[]> chunks_;
     std::atomic<std::uint32_t> count_{0};
     std::atomic<int> in_use_count_{0};
-    std::mutex mutex_;            // guards growth and the free list
-    Socket* free_head_ = nullptr; // intrusive list through Socket::next_free
+    std::mutex grow_mutex_; // one thread adds a chunk at a time
+    rio::FreeList free_;    // through Socket::next_free: no lock to take or return a slot
 };
 
 } // namespace riosp::provider

@@ -192,6 +192,19 @@ int take_connection(Socket& l, rio::net::NativeSocket& fd, sockaddr_storage& pee
                   ? rio::net::accept(lfd, fd, &peer, &peer_len)
                   : rio::caller::accept(lfd, fd, &peer, &peer_len, l.wait);
     }
+    // Without an event selection there is nothing to inherit or re-arm, and io_done asks for
+    // something only after a close (the release): then no lock is needed, as for a receive in
+    // the caller. Many threads accepting on one listener would otherwise queue on its lock.
+    if (l.event_mask.load(std::memory_order_relaxed) == 0) {
+        const HalfCloseResult done = l.state.apply(HalfCloseEvent::io_done);
+        inherited = Inherited{l.non_blocking.load(std::memory_order_relaxed), nullptr, 0};
+        if (done.actions != HalfCloseAction::none) {
+            SocketLock lock(l.mutex);
+            act_on(l, done);
+        }
+        leave_caller_wait(l);
+        return err;
+    }
     SocketLock lock(l.mutex);
     inherited = Inherited{l.non_blocking.load(std::memory_order_relaxed), l.event, l.event_mask};
     if ((err == 0 || err == WSAEWOULDBLOCK) && (l.event_mask & FD_ACCEPT))
