@@ -7,7 +7,8 @@ namespace riosp::provider {
 namespace {
 
 // Service flags of a reliable byte stream with graceful close and no disconnect data:
-// XP1_DISCONNECT_DATA stays clear because plain TCP carries none (half-close.md).
+// XP1_DISCONNECT_DATA stays clear because plain TCP carries none (docs/half-close.md,
+// "Disconnect data").
 constexpr DWORD tcp_service_flags = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER |
                                     XP1_GRACEFUL_CLOSE | XP1_EXPEDITED_DATA | XP1_PARTIAL_MESSAGE;
 

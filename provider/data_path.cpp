@@ -2,13 +2,14 @@
 //
 // Who waits where (the rule: the thread that blocks is the thread the kernel wakes):
 // - Receive: a blocking receive with nothing buffered and nothing queued before it waits in its
-//   own thread (rio/caller.h: its thread's own io_uring, or its own poll), straight into the
-//   application's buffers; a non-blocking or overlapped one first asks the kernel at once
-//   (MSG_DONTWAIT). Only what cannot finish so goes through the ring: a RIO receive into the
-//   free part of the receive ring is in flight while an overlapped receive waits, or while the
-//   application selected FD_READ/FD_CLOSE (then, as Winsock does, data is taken in as it comes,
-//   even after SD_RECEIVE: the spec wants incoming data still accepted, no RST). Application
-//   receives are served from the ring first; a completion with 0 bytes is the peer's FIN.
+//   own thread (rio/caller.h: the plain blocking recvmsg on Linux, readiness waits in slices on
+//   Windows), straight into the application's buffers; a non-blocking or overlapped one first
+//   asks the kernel at once (MSG_DONTWAIT). Only what cannot finish so goes through the ring: a
+//   RIO receive into the free part of the receive ring is in flight while an overlapped receive
+//   waits, or while the application selected FD_READ/FD_CLOSE (then, as Winsock does, data is
+//   taken in as it comes, even after SD_RECEIVE, which changes nothing on the wire:
+//   docs/half-close.md, D8). Application receives are served from the ring first; a completion
+//   with 0 bytes is the peer's FIN.
 //   Receives stay in call order: a blocking one queues behind receives already waiting.
 // - Send: with the ring empty and no RIO send in flight, the kernel first gets the bytes
 //   straight from the application's buffers (send_inline: what it takes at once). The rest is

@@ -16,7 +16,7 @@ namespace {
 
 // DisconnectEx on a provider socket: the graceful half-close of SD_SEND (the FIN follows the
 // queued data). TF_REUSE_SOCKET is refused: riosp sockets are not reusable after a disconnect
-// (half-close.md: no reuse is promised).
+// (docs/half-close.md: no reuse is promised after a disconnect).
 BOOL PASCAL disconnect_ex(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved) {
     int err = 0;
     if (reserved != 0 || (flags & ~static_cast<DWORD>(TF_REUSE_SOCKET)) != 0) {

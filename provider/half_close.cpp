@@ -1,56 +1,7 @@
-// The half-close transition function. Decisions, with their sources (spec = half-close.md,
-// seeds = the LPWSPSendDisconnect/LPWSPRecvDisconnect pages):
-//
-// D1 Error precedence for application calls: a dead handle first (WSAENOTSOCK once close was
-//    called: spec "a handle that was closed is dead"), then the call's own parameters (invalid
-//    `how` -> WSAEINVAL, outbound disconnect data on TCP -> WSAENOPROTOOPT), then the state
-//    (WSAENOTCONN, WSAESHUTDOWN, WSAECONNRESET). Parameter errors do not depend on the state, so
-//    WSPSendDisconnect with data on an unconnected socket gets WSAENOPROTOOPT, not WSAENOTCONN
-//    (the seed lists WSAENOPROTOOPT before WSAENOTCONN too). A failed call changes nothing.
-// D2 WSAENOPROTOOPT is keyed on lpOutboundDisconnectData != NULL, as the seed says ("nicht NULL"),
-//    whether or not the buffer holds bytes (spec's "non-NULL buffer with data" is narrower; the
-//    seed wins).
-// D3 Repeated shutdowns succeed and change nothing: SD_SEND after SD_SEND (no second FIN),
-//    SD_RECEIVE after SD_RECEIVE, SD_BOTH after either, WSPSendDisconnect after
-//    WSPShutdown(SD_SEND)
-//    ... (Winsock's shutdown/WSPShutdown pages have no error for "already shut down", and
-//    WSAESHUTDOWN is documented for sends and receives only).
-// D4 A shutdown or disconnect on a reset connection fails with WSAENOTCONN: the seeds' and
-//    WSPShutdown's error tables have no WSAECONNRESET row, and a reset connection is no longer
-//    connected (Linux's shutdown answers ENOTCONN there as well).
-// D5 Sends and receives: WSAENOTCONN unless connected (listening included); WSAESHUTDOWN once that
-//    direction was shut locally, which wins over WSAECONNRESET (the application's own shutdown
-//    gives a stable answer); then WSAECONNRESET after a reset (spec "after a peer reset it fails
-//    with WSAECONNRESET", sticky); a receive after the peer's FIN completes with 0 bytes
-//    (complete_eof) - a reset after the FIN wins (WSAECONNRESET). A send after the peer's FIN is
-//    allowed (half-close).
-// D6 FIN ordering (spec "the FIN must never overtake queued data"): SD_SEND with sends outstanding
-//    only marks the send side `draining`; the send_done that brings the count to zero returns
-//    issue_fin. SD_SEND with nothing outstanding returns issue_fin at once. begin_send is refused
-//    as soon as the send side is not open, so the count can only fall after that.
-// D7 No FIN after a reset, and none is issued while closing: a graceful release makes the backend
-//    send its FIN after its buffered data; an abortive one resets.
-// D8 SD_RECEIVE has no effect on the lower layers (seed): no action at all (no RST, no abort of
-//    receives already pending). The native provider's "RST when data arrives" is not modelled.
-// D9 Close (spec WSPCloseSocket): every pending operation is aborted (abort_pending when any is
-//    outstanding); SO_LINGER {1,0} resets a live connection (send_rst); the socket is released
-//    (release_socket) by the transition that leaves nothing outstanding - close itself, or the
-//    last send_done/io_done/fin_sent. FD_CLOSE is never raised after close (WSPCloseSocket page).
-//    A second close is WSAENOTSOCK.
-// D10 SO_LINGER {1,n>0} on a non-blocking socket: WSAEWOULDBLOCK (handle stays valid) when the
-//    graceful close cannot complete at once - sends outstanding or the FIN in flight (closesocket
-//    page: "if the close operation cannot be completed immediately"); otherwise a graceful close.
-//    The caller may also answer WSAEWOULDBLOCK itself when the backend still holds unsent bytes.
-// D11 FD_CLOSE at most once: on the peer's FIN, or on a reset if no FIN came first.
-// D12 Backend facts that cannot happen in the state (send_done with no send outstanding, fin_sent
-//    without issue_fin, peer_fin on an unconnected socket, anything after closed ...) answer
-//    WSAEINVAL and change nothing: a caller bug made visible. A connect completing after close
-//    was called answers WSA_OPERATION_ABORTED (the connect lost the race; the release drops it).
-//    Repeated peer facts (a second peer_fin/peer_reset, a FIN after a reset) succeed and change
-//    nothing.
-// D13 WSPListen on a listening socket succeeds (Winsock: listen again is allowed); on a connected
-//    one WSAEISCONN.
-// D14 Counters are 24 bits; a begin_* beyond that answers WSAENOBUFS.
+// The half-close transition function. The rules it implements, the documents they come from,
+// and the decisions D1..D14 taken where those are silent or disagree (cited below by number) are
+// in docs/half-close.md; tests/provider/half_close_table_test.cpp holds them as a golden table.
+
 // <riosp/spi.h> first: on Linux its Windows-layout types must come before any system header.
 #include <riosp/spi.h>
 

@@ -1,4 +1,4 @@
-// The per-socket half-close state machine (../shared/spec/half-close.md): a pure unit with no I/O
+// The per-socket half-close state machine (docs/half-close.md): a pure unit with no I/O
 // and no allocation. It answers, for every application call and every backend/peer fact, which
 // WSA error the call gets and what the caller must do next (issue the FIN, abort pending
 // operations, reset, release the socket, raise FD_CLOSE ...). The caller performs the actions.
@@ -30,9 +30,9 @@
 // completion during closing) leaves nothing outstanding: there is no separate "drained" event to
 // race with.
 //
-// The rules, and the decisions taken where the sources are silent or disagree (D1..D14), are
-// listed at the top of half_close.cpp; tests/provider/half_close_table_test.cpp holds them as a
-// golden (state x event) table.
+// The rules, and the decisions taken where the sources are silent or disagree (D1..D14), are in
+// docs/half-close.md; tests/provider/half_close_table_test.cpp holds them as a golden
+// (state x event) table.
 //
 // Observing transitions: every result carries `before` and `after`; format_transition() renders
 // "FROM -> TO (event)" into a caller buffer. Nothing is logged or formatted unless the caller asks,

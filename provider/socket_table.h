@@ -1,12 +1,12 @@
 // Socket objects and their handles.
 //
 // Why this shape: a closed handle must be dead forever, even after new sockets reuse its slot
-// (half-close.md), and looking a handle up must take no global lock (lessons.md: the LSP
-// sample's global lookup lock is a contention point). Socket objects live in chunks that are
-// never freed before the last WSPCleanup, so a stale pointer always points at *a* Socket; the
-// 32-bit generation stored in the handle context tells whether it is still *this* one.
-// Recycling a slot pushes it on a lock-free free list (rio/free_list.h): no allocation and no
-// lock on the close path, nor on a new socket's, unless the table has to grow.
+// (docs/half-close.md, D1 and D9), and looking a handle up must take no global lock (every call
+// looks one up; docs/design.md, "No global lock on handle lookup"). Socket objects live in chunks
+// that are never freed before the last WSPCleanup, so a stale pointer always points at *a*
+// Socket; the 32-bit generation stored in the handle context tells whether it is still *this*
+// one. Recycling a slot pushes it on a lock-free free list (rio/free_list.h): no allocation and
+// no lock on the close path, nor on a new socket's, unless the table has to grow.
 #pragma once
 
 #include <riosp/spi.h>

@@ -7,7 +7,7 @@
 namespace riosp::provider {
 
 // Entry points return SOCKET_ERROR / INVALID_SOCKET with the code in *lpErrno; never throw
-// (lessons.md: no exceptions across the SPI boundary).
+// (docs/design.md, "No exceptions across the SPI boundary").
 inline int fail(LPINT errno_out, int wsa) noexcept {
     if (errno_out != nullptr)
         *errno_out = wsa;

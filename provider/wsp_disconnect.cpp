@@ -59,7 +59,7 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
         return fail(lpErrno, WSAENOTSOCK); // lost a race with another close
     const bool abortive = sock->linger_on && sock->linger_seconds == 0;
     // {1,n} on a non-blocking socket cannot wait for its queued data: WSAEWOULDBLOCK while
-    // sends are queued, and the handle stays valid (half-close.md; the unit decides).
+    // sends are queued, and the handle stays valid (docs/half-close.md, D10; the unit decides).
     const HalfCloseEvent event = abortive ? HalfCloseEvent::close_abortive
                                  : (sock->linger_on && sock->non_blocking)
                                      ? HalfCloseEvent::close_linger_nonblocking
@@ -67,8 +67,9 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
     if (event == HalfCloseEvent::close_graceful && sock->linger_on && sock->linger_seconds > 0) {
         // {1,n} on a blocking socket: wait (on this thread) up to n seconds until the remaining
         // data has been sent — out of riosp's ring and out of the kernel's unsent queue — then
-        // close gracefully either way (closesocket's documented behaviour). The kernel gives
-        // no wake-up for "nothing left unsent", so that part is looked at every millisecond.
+        // close gracefully either way (Windows resets the connection when the time runs out:
+        // docs/half-close.md, "Known departures"). The kernel gives no wake-up for "nothing left
+        // unsent", so that part is looked at every millisecond.
         const auto deadline =
             std::chrono::steady_clock::now() + std::chrono::seconds(sock->linger_seconds);
         sock->cv.wait_until(lock, deadline,

@@ -1,5 +1,5 @@
-// The one place where backend errors become WSA codes (lessons.md: error translation in one
-// place). Linux backends report negative errno values (io_uring's cqe->res convention) or
+// The one place where backend errors become WSA codes (docs/design.md, "Errors are translated in
+// one place"). Linux backends report negative errno values (io_uring's cqe->res convention) or
 // errno; everything above rio/ sees only WSA codes.
 #pragma once
 

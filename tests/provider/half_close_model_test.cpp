@@ -1,10 +1,10 @@
 // Model-based tests of the half-close unit.
 //
 // 1. Randomized, single-threaded: a reference model written as plain straight-line code (booleans
-//    and counters, one branch per spec sentence) runs beside the real HalfClose; random event
-//    sequences (valid and invalid, across many socket lifetimes) must give the same error, the
-//    same actions and the same facts at every step. The seed is printed on failure and can be
-//    set with RIOSP_MODEL_SEED=<number>.
+//    and counters, one branch per rule of docs/half-close.md) runs beside the real HalfClose;
+//    random event sequences (valid and invalid, across many socket lifetimes) must give the same
+//    error, the same actions and the same facts at every step. The seed is printed on failure
+//    and can be set with RIOSP_MODEL_SEED=<number>.
 // 2. Multi-threaded: several threads fire application calls and backend facts at one machine;
 //    invariants that must hold under every interleaving are checked (FIN at most once and never
 //    with sends queued, no send accepted after a completed SD_SEND, exactly one release, closed

@@ -4,10 +4,10 @@
 // applied to every one of them and the result - error, actions and next state - is compared with
 // the golden decision table below.
 //
-// The table is written by hand from ../shared/spec/half-close.md and the decisions D1..D14 in
-// provider/half_close.cpp, as ordered rules per event (first match wins); it is not generated from
-// the implementation. A changed rule makes some (state, event) pair disagree, and a rule that never
-// matches any reachable state fails too (a dead rule is a mistake in the table).
+// The table is written by hand from docs/half-close.md (its rules and the decisions D1..D14), as
+// ordered rules per event (first match wins); it is not generated from the implementation. A
+// changed rule makes some (state, event) pair disagree, and a rule that never matches any
+// reachable state fails too (a dead rule is a mistake in the table).
 #include <riosp/spi.h>
 
 #include "provider/half_close.h"
@@ -418,7 +418,7 @@ TEST(HalfCloseTable, EveryStateAndTransitionFitsItsLogBuffer) {
 }
 
 TEST(HalfCloseTable, EveryNamedStateIsReachable) {
-    // The derived named states, by hand from the spec's state list.
+    // The derived named states, by hand from docs/half-close.md ("The state: facts per direction").
     const std::set<HalfClosePhase> expected{
         HalfClosePhase::unconnected,   HalfClosePhase::listening,     HalfClosePhase::established,
         HalfClosePhase::send_shutdown, HalfClosePhase::peer_shutdown, HalfClosePhase::both_shutdown,

@@ -1,5 +1,5 @@
-// One test per rule of ../shared/spec/half-close.md that applies to the half-close unit, named
-// after the behaviour it proves.
+// One test per rule of docs/half-close.md that applies to the half-close unit, named after the
+// behaviour it proves.
 #include <riosp/spi.h>
 
 #include "provider/half_close.h"

@@ -195,7 +195,7 @@ private:
         if (m_.closed)
             return expect_error(rc, WSAENOTSOCK, "disconnect after close");
         if (rc == SOCKET_ERROR) {
-            // A reset connection is no longer connected (half_close.cpp D4).
+            // A reset connection is no longer connected (docs/half-close.md, D4).
             if (m_.peer_reset && ws::WSAGetLastError() == WSAENOTCONN)
                 return {};
             return "disconnect failed with " + std::to_string(ws::WSAGetLastError());

@@ -1,5 +1,5 @@
-// Every RIO rule of issue 3 as a named test, run on both backends (io_uring and epoll) in the
-// same process: each CompletionQueue is created on the backend under test.
+// Every RIO rule of docs/rio.md as a named test, run on both backends (io_uring and epoll) in
+// the same process: each CompletionQueue is created on the backend under test.
 #include "alloc_counter.h"
 #include "rio_test_support.h"
 
