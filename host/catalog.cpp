@@ -8,35 +8,7 @@ namespace riosp::host {
 
 namespace {
 
-constexpr WSAPROTOCOL_INFOW make_entry(DWORD id, int af, int sockaddr_size, const char16_t* name) {
-    WSAPROTOCOL_INFOW info{};
-    // A TCP base provider: reliable, ordered, graceful close, urgent data. Not XP1_IFS_HANDLES:
-    // sockets are WPUCreateSocketHandle handles, not file descriptors. XP1_DISCONNECT_DATA is
-    // clear: TCP carries no disconnect data.
-    info.dwServiceFlags1 =
-        XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE | XP1_EXPEDITED_DATA;
-    info.dwProviderFlags = PFL_MATCHES_PROTOCOL_ZERO;
-    info.ProviderId = riosp_provider_guid;
-    info.dwCatalogEntryId = id;
-    info.ProtocolChain.ChainLen = BASE_PROTOCOL;
-    info.ProtocolChain.ChainEntries[0] = id;
-    info.iVersion = 2;
-    info.iAddressFamily = af;
-    info.iMaxSockAddr = sockaddr_size;
-    info.iMinSockAddr = sockaddr_size;
-    info.iSocketType = SOCK_STREAM;
-    info.iProtocol = IPPROTO_TCP;
-    info.iNetworkByteOrder = BIGENDIAN;
-    info.iSecurityScheme = SECURITY_PROTOCOL_NONE;
-    for (int i = 0; name[i] != u'\0' && i < WSAPROTOCOL_LEN; ++i)
-        info.szProtocol[i] = name[i];
-    return info;
-}
-
-const std::array<WSAPROTOCOL_INFOW, 2> builtin = {
-    make_entry(builtin_catalog_id_tcp4, AF_INET, sizeof(sockaddr_in), u"riosp TCP/IP (RIO)"),
-    make_entry(builtin_catalog_id_tcp6, AF_INET6, sizeof(sockaddr_in6), u"riosp TCP/IPv6 (RIO)"),
-};
+const auto& builtin = provider::tcp_catalog;
 
 // Written only by load_catalog (start-up lock held, provider not yet published); read after
 // the provider is published, which orders the reads after the write.

@@ -7,17 +7,18 @@
 // carry riosp's provider GUID and catalog ids.
 #pragma once
 
+#include "provider/catalog_entries.h"
+
 #include <riosp/spi.h>
 
 #include <span>
 
 namespace riosp::host {
 
-// {9d3b6c1e-5a0f-4e52-9b7e-52696f535031}: riosp's provider GUID (same as provider/catalog.h).
-inline constexpr GUID riosp_provider_guid = {
-    0x9d3b6c1e, 0x5a0f, 0x4e52, {0x9b, 0x7e, 0x52, 0x69, 0x6f, 0x53, 0x50, 0x31}};
-inline constexpr DWORD builtin_catalog_id_tcp4 = 0x52494f01;
-inline constexpr DWORD builtin_catalog_id_tcp6 = 0x52494f02;
+// riosp's own entries (provider/catalog_entries.h: one builder for the provider and the host).
+inline constexpr GUID riosp_provider_guid = provider::provider_guid;
+inline constexpr DWORD builtin_catalog_id_tcp4 = provider::catalog_id_tcp4;
+inline constexpr DWORD builtin_catalog_id_tcp6 = provider::catalog_id_tcp6;
 inline constexpr int max_catalog_entries = 16;
 
 // The signature of the provider's optional catalog export: copies up to *count entries, sets

@@ -1,15 +1,13 @@
-// Thread-local like Windows' per-thread last error: one thread's failure never overwrites
-// the code another thread is about to read.
+// The calling thread's Winsock last error lives where the system keeps it (host/os.h).
 #include "host/last_error.h"
 
+#include "host/os.h"
+
 namespace riosp::host {
-namespace {
-thread_local int error_code = 0;
-}
 void set_last_error(int error) noexcept {
-    error_code = error;
+    os::set_last_error(error);
 }
 int last_error() noexcept {
-    return error_code;
+    return os::last_error();
 }
 } // namespace riosp::host

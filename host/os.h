@@ -27,6 +27,15 @@ struct PollEntry {
 // entries with ready or invalid set, 0 on timeout, -EINTR when interrupted.
 [[nodiscard]] int poll_readable(std::span<PollEntry> entries, int timeout_ms) noexcept;
 
+// The calling thread's Winsock last error (WSAGetLastError / WSASetLastError): one slot per
+// thread for every module of the process, as Windows' SetLastError is, so that a failing
+// extension function the application calls straight into the provider (DisconnectEx, the RIO
+// table: no ws2_32 call around them) leaves its code where the application reads it. Windows:
+// the thread's Win32 last error itself. Linux: a thread-local the host also exports to the
+// provider as the C function riosp_host_set_last_error (rio/last_error_posix.cpp finds it).
+void set_last_error(int error) noexcept;
+[[nodiscard]] int last_error() noexcept;
+
 // dlopen/dlsym/dlclose; dl_open leaves dlerror()'s text in error on failure.
 [[nodiscard]] void* dl_open(const char* path, std::string& error) noexcept;
 [[nodiscard]] void* dl_sym(void* module, const char* name) noexcept;

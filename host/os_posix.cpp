@@ -11,6 +11,16 @@
 #include <unistd.h>
 
 namespace riosp::host::os {
+namespace {
+thread_local int t_last_error = 0;
+} // namespace
+
+void set_last_error(int error) noexcept {
+    t_last_error = error;
+}
+int last_error() noexcept {
+    return t_last_error;
+}
 
 int eventfd_create() noexcept {
     // Non-blocking so that resetting an unsignalled event (read of a zero counter) returns at
@@ -93,3 +103,8 @@ int dl_close(void* module) noexcept {
 }
 
 } // namespace riosp::host::os
+
+// For the modules the host loads (os.h): exported from the executable (host/CMakeLists.txt).
+extern "C" __attribute__((visibility("default"))) void riosp_host_set_last_error(int error) {
+    riosp::host::os::set_last_error(error);
+}

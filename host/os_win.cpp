@@ -16,6 +16,13 @@ HANDLE handle(int fd) noexcept {
 }
 } // namespace
 
+void set_last_error(int error) noexcept {
+    ::SetLastError(static_cast<DWORD>(error)); // what WSASetLastError does
+}
+int last_error() noexcept {
+    return static_cast<int>(::GetLastError());
+}
+
 int eventfd_create() noexcept {
     const HANDLE h = CreateEventW(nullptr, TRUE, FALSE, nullptr);
     if (h == nullptr)

@@ -65,7 +65,9 @@ void recycle_if_idle(Socket& s) noexcept {
         rio::close_request_queue(s.app_rq); // the application's queue dies with its socket
         s.app_rq = RIO_INVALID_RQ;
     }
-    rio::net::close(s.fd, s.abortive);
+    // Bytes a ring receive brought in after the close are unread data too: reset (RFC 1122
+    // 4.2.2.13, as WSPCloseSocket decides for those already there).
+    rio::net::close(s.fd, s.abortive || !s.recv_ring.empty());
     s.fd = rio::net::invalid_socket;
     s.releasing = false;
     socket_table().recycle(&s);
@@ -123,7 +125,9 @@ void deliver(Socket& s, PendingOp& op, int error) noexcept {
     if (op.overlapped) {
         complete_overlapped(op, error, op.transferred);
     } else if (op.waiter != nullptr) {
-        op.waiter->error = error;
+        // A blocking call that a close ends fails with WSAEINTR (Windows Sockets 2, 2.7); an
+        // overlapped one reports the abort itself.
+        op.waiter->error = error == WSA_OPERATION_ABORTED ? WSAEINTR : error;
         op.waiter->bytes = op.transferred;
         op.waiter->done.store(true, std::memory_order_release);
         s.cv.notify_all();
@@ -143,21 +147,6 @@ void raise_event(Socket& s, int bit, int error) noexcept {
         return;
     s.events_pending |= mask;
     signal_event(s.event);
-}
-
-OpQueues& no_op_queues() noexcept {
-    static OpQueues empty;
-    return empty;
-}
-
-int ensure_op_queues(Socket& s) noexcept {
-    if (s.ops != &no_op_queues())
-        return 0;
-    void* raw = heap::allocate_slab(sizeof(OpQueues), alignof(OpQueues));
-    if (raw == nullptr)
-        return WSAENOBUFS;
-    s.ops = new (raw) OpQueues();
-    return 0;
 }
 
 int set_mode(Socket& s, bool non_blocking) noexcept {
@@ -354,7 +343,7 @@ void pump_send(Socket& s) noexcept {
 void pump_recv(Socket& s) noexcept {
     if (s.recv_in_flight || s.eof_seen || s.state.load().reset() || !s.rq || s.releasing)
         return;
-    if (s.ops->recv.empty() && !wants_incoming(s))
+    if (s.ops.recv.empty() && !wants_incoming(s))
         return; // receives are demand-driven: nobody waits for bytes in the ring
     const std::uint32_t room = s.recv_ring.writable_run();
     if (room == 0)
@@ -367,35 +356,35 @@ void pump_recv(Socket& s) noexcept {
 }
 
 void fail_pending(Socket& s, int error) noexcept {
-    while (!s.ops->recv.empty()) {
-        PendingOp op = s.ops->recv.front();
-        s.ops->recv.pop();
+    while (!s.ops.recv.empty()) {
+        PendingOp op = s.ops.recv.front();
+        s.ops.recv.pop();
         complete_op(s, op, error, false);
     }
-    while (!s.ops->send.empty()) {
-        PendingOp op = s.ops->send.front();
-        s.ops->send.pop();
+    while (!s.ops.send.empty()) {
+        PendingOp op = s.ops.send.front();
+        s.ops.send.pop();
         complete_op(s, op, error, true);
     }
 }
 
 // Serves waiting receives from the ring, oldest first.
 void serve_recv_ops(Socket& s) noexcept {
-    while (!s.ops->recv.empty()) {
-        PendingOp& op = s.ops->recv.front();
+    while (!s.ops.recv.empty()) {
+        PendingOp& op = s.ops.recv.front();
         if (s.recv_ring.empty() && !s.eof_seen)
             return;
         (void)give_recv_bytes(s, op);
         PendingOp done = op;
-        s.ops->recv.pop();
+        s.ops.recv.pop();
         complete_op(s, done, 0, false);
     }
 }
 
 // Moves waiting sends into freed ring space, oldest first.
 static void serve_send_ops(Socket& s) noexcept {
-    while (!s.ops->send.empty()) {
-        PendingOp& op = s.ops->send.front();
+    while (!s.ops.send.empty()) {
+        PendingOp& op = s.ops.send.front();
         if (const int err = take_send_bytes(s, op)) {
             on_connection_failed(s, err); // completes this op and the rest with the error
             return;
@@ -403,7 +392,7 @@ static void serve_send_ops(Socket& s) noexcept {
         if (op.transferred != total_length(op))
             return;
         PendingOp done = op;
-        s.ops->send.pop();
+        s.ops.send.pop();
         complete_op(s, done, 0, true);
     }
 }

@@ -22,9 +22,6 @@ using SocketLock = std::unique_lock<std::mutex>;
 // request queue come at their first use; only a socket whose application selected FD_READ or
 // FD_CLOSE takes incoming data into the ring at once. 0 or a WSA error.
 [[nodiscard]] int attach_data_path(Socket& s, SocketLock& lock) noexcept;
-// The socket object's queues of waiting operations (OpQueues, socket.h), set up before its first
-// push and kept across its lives. 0 or WSAENOBUFS.
-[[nodiscard]] int ensure_op_queues(Socket& s) noexcept;
 // The socket's ring memory (once per socket object) and RIO request queue (once per
 // connection), set up at their first use. 0 or a WSA error (WSAENOBUFS ...).
 [[nodiscard]] int ensure_request_queue(Socket& s) noexcept;
@@ -35,7 +32,7 @@ using SocketLock = std::unique_lock<std::mutex>;
 // Whether a send may hand its bytes to the kernel from the caller's buffers now: nothing
 // queued, buffered or in flight before it in the stream.
 [[nodiscard]] inline bool can_send_inline(const Socket& s) noexcept {
-    return s.ops->send.empty() && s.send_ring.empty() && s.send_in_flight == 0 && !s.releasing;
+    return s.ops.send.empty() && s.send_ring.empty() && s.send_in_flight == 0 && !s.releasing;
 }
 // One send(2) of the bytes of `bufs` past the first `skip`, straight from the application's
 // buffers, without waiting: no copy into the ring, no RIO send, and so no completion for a worker
@@ -62,7 +59,7 @@ void serve_recv_ops(Socket& s) noexcept;
 // Whether a receive may go to the kernel from the caller's thread now (its own wait, or an
 // attempt at once): nothing buffered, queued or in flight before it in the stream.
 [[nodiscard]] inline bool can_receive_in_caller(const Socket& s) noexcept {
-    return s.ops->recv.empty() && s.recv_ring.empty() && !s.eof_seen && !s.recv_in_flight &&
+    return s.ops.recv.empty() && s.recv_ring.empty() && !s.eof_seen && !s.recv_in_flight &&
            !s.releasing && !s.app_rio;
 }
 // The buffers as the kernel takes them (empty ones left out); how many.

@@ -5,9 +5,9 @@
 #pragma once
 
 #include "byte_ring.h"
-#include "fixed_queue.h"
 #include "half_close.h"
 #include "heap.h"
+#include "op_queue.h"
 #include "pending_op.h"
 
 #include <rio/caller.h>
@@ -30,31 +30,19 @@ class Worker;
 
 inline constexpr std::uint32_t send_ring_bytes = 64 * 1024;
 inline constexpr std::uint32_t recv_ring_bytes = 64 * 1024;
-inline constexpr std::size_t pending_ops_per_direction = 32;
 
 enum class Role : std::uint8_t { fresh, listening, connecting, connected };
 
-// The operations waiting on a socket, oldest first per direction. Out of line (20 KiB): set up
-// at a socket object's first queued operation and kept for its later lives, so that socket
-// objects stay small and a new connection touches a few cache lines of one, not 21 KiB.
+// The operations waiting on a socket, oldest first per direction (op_queue.h).
 struct OpQueues {
-    FixedQueue<PendingOp, pending_ops_per_direction> recv;
-    FixedQueue<PendingOp, pending_ops_per_direction> send;
+    OpQueue recv;
+    OpQueue send;
 };
-// What a socket without queues of its own points at: always empty, never written (pushing
-// needs ensure_op_queues, data_path.h).
-[[nodiscard]] OpQueues& no_op_queues() noexcept;
 
 struct Socket {
     Socket() = default;
     Socket(const Socket&) = delete;
     Socket& operator=(const Socket&) = delete;
-    ~Socket() {
-        if (ops != &no_op_queues()) {
-            ops->~OpQueues();
-            heap::release(ops);
-        }
-    }
 
     // --- identity (written under the table mutex, read lock-free) ---
     std::atomic<std::uint32_t> generation{0};
@@ -102,7 +90,7 @@ struct Socket {
     bool releasing = false; // the state machine said release_socket
     bool abortive = false;
 
-    OpQueues* ops = &no_op_queues();
+    OpQueues ops;
 
     // --- network events (WSPEventSelect) ---
     WSAEVENT event = nullptr;

@@ -44,10 +44,8 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd) noexcept {
     s.abortive = false;
     s.app_rio = false;
     s.app_rq = RIO_INVALID_RQ;
-    while (!s.ops->recv.empty())
-        s.ops->recv.pop();
-    while (!s.ops->send.empty())
-        s.ops->send.pop();
+    s.ops.recv.clear();
+    s.ops.send.clear();
     s.event = nullptr;
     s.event_mask = 0;
     s.events_pending = 0;

@@ -88,7 +88,7 @@ int receive_in_caller(Socket& s, const Call& c, SocketLock& lock, LPINT lpErrno)
         if (r.ok()) {
             error = end_of_stream(s);
         } else if (r.error() == WSAEINTR) {
-            error = WSA_OPERATION_ABORTED; // closed meanwhile: as a queued receive reports it
+            error = WSAEINTR; // closed meanwhile (Windows Sockets 2, 2.7)
         } else {
             on_connection_failed(s, r.error());
             error = connection_error(r.error());
@@ -179,14 +179,14 @@ int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
     op.handle = s;
     fill(op, c);
     op.transferred = sent;
-    if (taken == 0 && (first || sock->ops->send.empty()))
+    if (taken == 0 && (first || sock->ops.send.empty()))
         taken = queue_send_bytes(*sock, op);
     if (taken != 0 && taken != WSAENOBUFS) {
         on_connection_failed(*sock, taken); // the kernel reported it to this call only
         taken = connection_error(taken);
     }
     // A ring that could not be set up ends the call with what the kernel took, if anything.
-    if (sock->ops->send.empty() &&
+    if (sock->ops.send.empty() &&
         (op.transferred == total_length(op) || (taken != 0 && op.transferred > 0))) {
         if (!op.counted_by_ring)
             apply_and_act(*sock, HalfCloseEvent::send_done);
@@ -207,12 +207,12 @@ int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
         sock->write_blocked = true;
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
-    if (ensure_op_queues(*sock) != 0 || sock->ops->send.full()) {
+    if (const int err = sock->ops.send.reserve_one()) {
         if (!op.counted_by_ring)
             apply_and_act(*sock, HalfCloseEvent::send_done);
-        return fail(lpErrno, WSAENOBUFS);
+        return fail(lpErrno, err);
     }
-    PendingOp& queued = sock->ops->send.push();
+    PendingOp& queued = sock->ops.send.push();
     queued = op;
     if (op.overlapped) {
         mark_pending(c.ov);
@@ -253,7 +253,7 @@ int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
     fill(op, call);
     if (r.has(HalfCloseAction::complete_eof)) // the stream ended: 0 bytes, not counted
         return finished_now(op, c, 0);
-    if (sock->ops->recv.empty() && (!sock->recv_ring.empty() || sock->eof_seen)) {
+    if (sock->ops.recv.empty() && (!sock->recv_ring.empty() || sock->eof_seen)) {
         (void)give_recv_bytes(*sock, op);
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return finished_now(op, c, 0);
@@ -269,14 +269,14 @@ int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
-    int err = ensure_op_queues(*sock);
+    int err = sock->ops.recv.reserve_one();
     if (err == 0)
-        err = sock->ops->recv.full() ? WSAENOBUFS : ensure_request_queue(*sock);
+        err = ensure_request_queue(*sock);
     if (err != 0) {
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return fail(lpErrno, err);
     }
-    PendingOp& queued = sock->ops->recv.push();
+    PendingOp& queued = sock->ops.recv.push();
     queued = op;
     pump_recv(*sock); // receives are demand-driven: this op asks the ring for bytes
     if (op.overlapped) {

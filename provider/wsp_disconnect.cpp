@@ -57,7 +57,13 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
     SocketLock lock(sock->mutex);
     if (!sock->live.load(std::memory_order_acquire))
         return fail(lpErrno, WSAENOTSOCK); // lost a race with another close
-    const bool abortive = sock->linger_on && sock->linger_seconds == 0;
+    // Received data nobody read makes the close a reset, whatever the linger setting: the peer
+    // must learn that data was lost (RFC 1122 4.2.2.13; Windows and Linux do the same). What is
+    // still in the kernel the kernel resets for itself when the descriptor is closed; bytes in
+    // the receive ring are riosp's to account for (and those a cancelled ring receive brings
+    // back later, recycle_if_idle).
+    const bool abortive =
+        (sock->linger_on && sock->linger_seconds == 0) || !sock->recv_ring.empty();
     // {1,n} on a non-blocking socket cannot wait for its queued data: WSAEWOULDBLOCK while
     // sends are queued, and the handle stays valid (docs/half-close.md, D10; the unit decides).
     const HalfCloseEvent event = abortive ? HalfCloseEvent::close_abortive
@@ -73,7 +79,7 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
         const auto deadline =
             std::chrono::steady_clock::now() + std::chrono::seconds(sock->linger_seconds);
         sock->cv.wait_until(lock, deadline,
-                            [sock] { return sock->send_ring.empty() && sock->ops->send.empty(); });
+                            [sock] { return sock->send_ring.empty() && sock->ops.send.empty(); });
         while (rio::net::has_unsent_data(sock->fd) && std::chrono::steady_clock::now() < deadline) {
             lock.unlock();
             std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -70,6 +70,7 @@ int WSPAPI WSPSelect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* except
                                         std::chrono::microseconds(timeout->tv_usec);
     fd_set r{}, w{}, e{};
     auto backoff = std::chrono::microseconds(50);
+    bool first_pass = true;
     for (;;) {
         // Work on copies: the caller's sets must list every socket again on each pass.
         if (readfds != nullptr)
@@ -81,8 +82,14 @@ int WSPAPI WSPSelect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* except
         int count = 0;
         if (!filter(readfds ? &r : nullptr, Want::read, count, lpErrno) ||
             !filter(writefds ? &w : nullptr, Want::write, count, lpErrno) ||
-            !filter(exceptfds ? &e : nullptr, Want::except, count, lpErrno))
+            !filter(exceptfds ? &e : nullptr, Want::except, count, lpErrno)) {
+            // A handle that was good on the first pass was closed while this select waited:
+            // WSAEINTR, as for any blocking call a close ends (Windows Sockets 2, 2.7).
+            if (!first_pass && *lpErrno == WSAENOTSOCK)
+                *lpErrno = WSAEINTR;
             return SOCKET_ERROR;
+        }
+        first_pass = false;
         if (count > 0 || clock::now() >= deadline) {
             if (readfds != nullptr)
                 *readfds = r;

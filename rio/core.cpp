@@ -435,17 +435,6 @@ const char* backend_name(Backend backend) noexcept {
     return "?";
 }
 
-// ================================================================== last error
-namespace {
-thread_local int t_last_error = 0;
-}
-int last_error() noexcept {
-    return t_last_error;
-}
-void set_last_error(int wsa_error) noexcept {
-    t_last_error = wsa_error;
-}
-
 // ================================================================== buffers
 Result<RIO_BUFFERID> register_buffer(std::span<char> region) noexcept {
     if (region.data() == nullptr)

@@ -207,7 +207,10 @@ private:
     std::unique_ptr<detail::Rq> impl_;
 };
 
-// Thread-local last error of the C table (the host's WSAGetLastError reads it).
+// The last error of the functions the application calls directly (the C table, DisconnectEx):
+// rio's own per-thread value, and the application's WSAGetLastError() slot too (Windows: the
+// thread's last error, as WSASetLastError sets it; Linux: riosp's host, through the C function
+// it exports, riosp_host_set_last_error, when the process has one). last_error_{posix,win}.cpp.
 [[nodiscard]] int last_error() noexcept;
 void set_last_error(int wsa_error) noexcept;
 

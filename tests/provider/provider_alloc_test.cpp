@@ -19,7 +19,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace riosp::test {
 namespace {
@@ -231,6 +233,56 @@ TEST(AllocCounter, SeesAnAllocationOnAnotherThread) {
     alloc::Counts c = alloc::stop();
     EXPECT_GE(c.allocations, 1u);
     EXPECT_GE(c.frees, 1u);
+}
+
+} // namespace
+} // namespace riosp::test
+
+namespace riosp::test {
+namespace {
+
+// Deep pipelines (provider/op_queue.h): a socket's queue of waiting operations grows the first
+// time it needs a depth, and keeps that storage, so the same depth again allocates nothing.
+TEST_F(ProviderTest, ADeepPipelineAllocatesOnlyTheFirstTimeItReachesItsDepth) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    ASSERT_NE(s, INVALID_SOCKET);
+    constexpr int deep = 2000;
+    std::vector<char> into(deep);
+    std::vector<WSABUF> bufs(deep);
+    std::vector<WSAOVERLAPPED> ovs(deep);
+    const std::string data(deep, 'd');
+    const auto round = [&]() -> bool {
+        for (int i = 0; i < deep; ++i) {
+            bufs[i] = WSABUF{1, &into[i]};
+            ovs[i] = WSAOVERLAPPED{};
+            DWORD flags = 0;
+            if (ws::WSARecv(s, &bufs[i], 1, nullptr, &flags, &ovs[i], nullptr) != SOCKET_ERROR ||
+                ws::WSAGetLastError() != WSA_IO_PENDING)
+                return false;
+        }
+        if (bsd_send(peer, data) != 0)
+            return false;
+        for (int i = 0; i < deep; ++i) {
+            DWORD bytes = 0;
+            DWORD flags = 0;
+            if (!ws::WSAGetOverlappedResult(s, &ovs[i], &bytes, TRUE, &flags) || bytes != 1)
+                return false;
+        }
+        return true;
+    };
+    alloc::start();
+    ASSERT_TRUE(round());
+    const alloc::Counts first = alloc::stop();
+    alloc::start();
+    ASSERT_TRUE(round());
+    const alloc::Counts again = alloc::stop();
+    RecordProperty("first_round_allocations", static_cast<int>(first.allocations));
+    EXPECT_GT(first.allocations, 0u) << "the first round grows the queue";
+    EXPECT_EQ(again.allocations, 0u) << "the same depth again";
+    EXPECT_EQ(again.frees, 0u);
+    ws::closesocket(s);
+    bsd_close(peer);
 }
 
 } // namespace

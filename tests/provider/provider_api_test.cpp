@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace riosp::test {
 namespace {
@@ -168,6 +169,66 @@ TEST_F(ProviderTest, DisconnectExSendsTheFinAfterQueuedData) {
     EXPECT_FALSE(disconnect_ex(s, nullptr, TF_REUSE_SOCKET, 0)) << "no reuse is promised";
     bsd_close(peer);
     ws::closesocket(s);
+}
+
+// The extension functions are called by the application directly, not through ws2_32: a failing
+// one must itself leave its code where the application's WSAGetLastError() reads it.
+TEST_F(ProviderTest, AFailingDisconnectExLeavesItsErrorForWsaGetLastError) {
+    SOCKET s = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_NE(s, INVALID_SOCKET);
+    GUID id = WSAID_DISCONNECTEX;
+    LPFN_DISCONNECTEX disconnect_ex = nullptr;
+    DWORD bytes = 0;
+    ASSERT_EQ(ws::WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &disconnect_ex,
+                           sizeof disconnect_ex, &bytes, nullptr, nullptr),
+              0);
+    ws::WSASetLastError(0);
+    EXPECT_FALSE(disconnect_ex(s, nullptr, 0, 0)) << "not connected";
+    EXPECT_EQ(ws::WSAGetLastError(), WSAENOTCONN);
+    ws::WSASetLastError(0);
+    EXPECT_FALSE(disconnect_ex(s, nullptr, 0x1234, 0)) << "no such flag";
+    EXPECT_EQ(ws::WSAGetLastError(), WSAEINVAL);
+    ws::closesocket(s);
+}
+
+TEST_F(ProviderTest, AFailingRioFunctionLeavesItsErrorForWsaGetLastError) {
+    SOCKET s = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_NE(s, INVALID_SOCKET);
+    GUID id = WSAID_MULTIPLE_RIO;
+    RIO_EXTENSION_FUNCTION_TABLE rio{};
+    DWORD bytes = 0;
+    ASSERT_EQ(ws::WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &rio,
+                           sizeof rio, &bytes, nullptr, nullptr),
+              0);
+    ws::WSASetLastError(0);
+    EXPECT_EQ(rio.RIOCreateCompletionQueue(0, nullptr), RIO_INVALID_CQ) << "a queue of 0 entries";
+    EXPECT_EQ(ws::WSAGetLastError(), WSAEINVAL);
+    ws::WSASetLastError(0);
+    EXPECT_EQ(rio.RIORegisterBuffer(nullptr, 16), RIO_INVALID_BUFFERID);
+    EXPECT_NE(ws::WSAGetLastError(), 0);
+    ws::closesocket(s);
+}
+
+// The catalog claims only what riosp does: no urgent data (MSG_OOB answers WSAEOPNOTSUPP) and
+// no partial messages (a stream has no messages), as the system's own TCP entries read.
+TEST_F(ProviderTest, TheCatalogClaimsNoUrgentDataAndNoPartialMessages) {
+    DWORD size = 0;
+    ASSERT_EQ(ws::WSAEnumProtocolsW(nullptr, nullptr, &size), SOCKET_ERROR);
+    std::vector<char> raw(size);
+    auto* entries = reinterpret_cast<WSAPROTOCOL_INFOW*>(raw.data());
+    const int n = ws::WSAEnumProtocolsW(nullptr, entries, &size);
+    ASSERT_GT(n, 0);
+    for (int i = 0; i < n; ++i) {
+        EXPECT_EQ(entries[i].dwServiceFlags1 & XP1_EXPEDITED_DATA, 0u) << "entry " << i;
+        EXPECT_EQ(entries[i].dwServiceFlags1 & XP1_PARTIAL_MESSAGE, 0u) << "entry " << i;
+        EXPECT_NE(entries[i].dwServiceFlags1 & XP1_GRACEFUL_CLOSE, 0u) << "entry " << i;
+    }
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    EXPECT_EQ(ws::send(s, "!", 1, MSG_OOB), SOCKET_ERROR);
+    EXPECT_EQ(ws::WSAGetLastError(), WSAEOPNOTSUPP);
+    ws::closesocket(s);
+    bsd_close(peer);
 }
 
 TEST_F(ProviderTest, RioTableBoundToProviderSocketsMovesData) {
