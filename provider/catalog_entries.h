@@ -23,7 +23,8 @@ inline constexpr DWORD catalog_id_tcp6 = 0x52494f02;
 // Not XP1_EXPEDITED_DATA: MSG_OOB answers WSAEOPNOTSUPP (no urgent data on the rings), where the
 // system's own TCP entries claim it. Not XP1_PARTIAL_MESSAGE: a stream has no messages (nor do
 // the system's TCP entries claim it). Not XP1_DISCONNECT_DATA: TCP carries none
-// (docs/half-close.md, "Disconnect data"). Not XP1_IFS_HANDLES: sockets are WPUCreateSocketHandle handles.
+// (docs/half-close.md, "Disconnect data"). Not XP1_IFS_HANDLES: sockets are WPUCreateSocketHandle
+// handles.
 inline constexpr DWORD tcp_service_flags =
     XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE;
 
