@@ -75,9 +75,6 @@ void on_connection_failed(Socket& s, int status) noexcept;
 // connection, as Winsock reports it).
 [[nodiscard]] int connection_error(int status) noexcept;
 
-// Issues the FIN once the state machine says so (every queued send drained).
-void maybe_send_fin(Socket& s) noexcept;
-
 // Completes every pending application op with `error` (close, reset).
 void fail_pending(Socket& s, int error) noexcept;
 

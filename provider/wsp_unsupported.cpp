@@ -1,6 +1,5 @@
 // SPI entries that have no meaning for riosp's TCP sockets. Each answers the documented error
 // and is listed in the README's coverage table; none pretends to succeed.
-#include "provider_state.h"
 #include "wsp.h"
 
 namespace riosp::provider {
@@ -40,41 +39,6 @@ SOCKET WSPAPI WSPJoinLeaf(SOCKET, const sockaddr*, int, LPWSABUF, LPWSABUF, LPQO
                           LPINT lpErrno) {
     fail(lpErrno, WSAEOPNOTSUPP);
     return INVALID_SOCKET;
-}
-
-WSPPROC_TABLE proc_table() noexcept {
-    WSPPROC_TABLE t{};
-    t.lpWSPAccept = WSPAccept;
-    t.lpWSPAddressToString = WSPAddressToString;
-    t.lpWSPAsyncSelect = WSPAsyncSelect;
-    t.lpWSPBind = WSPBind;
-    t.lpWSPCancelBlockingCall = WSPCancelBlockingCall;
-    t.lpWSPCleanup = WSPCleanup;
-    t.lpWSPCloseSocket = WSPCloseSocket;
-    t.lpWSPConnect = WSPConnect;
-    t.lpWSPDuplicateSocket = WSPDuplicateSocket;
-    t.lpWSPEnumNetworkEvents = WSPEnumNetworkEvents;
-    t.lpWSPEventSelect = WSPEventSelect;
-    t.lpWSPGetOverlappedResult = WSPGetOverlappedResult;
-    t.lpWSPGetPeerName = WSPGetPeerName;
-    t.lpWSPGetSockName = WSPGetSockName;
-    t.lpWSPGetSockOpt = WSPGetSockOpt;
-    t.lpWSPGetQOSByName = WSPGetQOSByName;
-    t.lpWSPIoctl = WSPIoctl;
-    t.lpWSPJoinLeaf = WSPJoinLeaf;
-    t.lpWSPListen = WSPListen;
-    t.lpWSPRecv = WSPRecv;
-    t.lpWSPRecvDisconnect = WSPRecvDisconnect;
-    t.lpWSPRecvFrom = WSPRecvFrom;
-    t.lpWSPSelect = WSPSelect;
-    t.lpWSPSend = WSPSend;
-    t.lpWSPSendDisconnect = WSPSendDisconnect;
-    t.lpWSPSendTo = WSPSendTo;
-    t.lpWSPSetSockOpt = WSPSetSockOpt;
-    t.lpWSPShutdown = WSPShutdown;
-    t.lpWSPSocket = WSPSocket;
-    t.lpWSPStringToAddress = WSPStringToAddress;
-    return t;
 }
 
 } // namespace riosp::provider
