@@ -84,7 +84,7 @@ void BM_Churn_Provider(benchmark::State& state) {
         for (auto _ : state) {
             int err = clients.run(batch);
             if (err != 0) {
-                state.SkipWithError(wsa_error_text(err));
+                state.SkipWithError(wsa_error_text(err).c_str());
                 break;
             }
             done += batch;

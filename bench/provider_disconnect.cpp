@@ -46,7 +46,7 @@ void provider_disconnect(benchmark::State& state, Op op, bool spinning = false) 
         int err = 0;
         SOCKET s = ws_connect(listener.port(), err);
         if (s == INVALID_SOCKET) {
-            state.SkipWithError(wsa_error_text(err));
+            state.SkipWithError(wsa_error_text(err).c_str());
             failed = true;
             return 0;
         }

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <riosp/ws.h>
+#include <riosp/wsa_codes.h>
 
 #include <dlfcn.h>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <thread>
 
 namespace riosp::bench {
@@ -125,25 +127,13 @@ inline bool wait_in_use(InUseFn in_use, int target) {
     return false;
 }
 
-inline const char* wsa_error_text(int err) {
-    switch (err) {
-    case WSAEADDRNOTAVAIL:
-        return "WSAEADDRNOTAVAIL: ephemeral ports exhausted (TIME_WAIT); churn stopped";
-    case WSAECONNREFUSED:
-        return "WSAECONNREFUSED";
-    case WSAECONNRESET:
-        return "WSAECONNRESET";
-    case WSAENOBUFS:
-        return "WSAENOBUFS";
-    case WSAETIMEDOUT:
-        return "WSAETIMEDOUT";
-    case WSAESHUTDOWN:
-        return "WSAESHUTDOWN";
-    case WSAEMFILE:
-        return "WSAEMFILE";
-    default:
-        return "provider call failed (see WSA error in log)";
-    }
+// Why a benchmark stopped: the code's name, and what the one error a long churn run causes by
+// itself means.
+inline std::string wsa_error_text(int err) {
+    std::string text = wsa::name(err).str();
+    if (err == WSAEADDRNOTAVAIL)
+        text += ": ephemeral ports exhausted (TIME_WAIT); churn stopped";
+    return text;
 }
 
 } // namespace riosp::bench

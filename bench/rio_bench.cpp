@@ -8,6 +8,7 @@
 #include "loopback.h"
 
 #include <rio/rio.h>
+#include <rio/wsa_error.h>
 #include <riosp/event_handle.h>
 
 #include <benchmark/benchmark.h>
@@ -99,7 +100,7 @@ public:
                 continue;
             }
             const int rc = cq_.notify();
-            if (rc != 0 && rc != WSAEALREADY_)
+            if (rc != 0 && rc != rio::wsa::ealready)
                 return false;
             std::uint64_t v = 0;
             if (::read(event_fd_, &v, sizeof v) != sizeof v)
@@ -109,7 +110,6 @@ public:
     }
 
 private:
-    static constexpr int WSAEALREADY_ = 10037;
     Wait wait_;
     std::vector<char> memory_;
     rio::CompletionQueue cq_;

@@ -355,35 +355,6 @@ void describe_state(Writer& w, HalfCloseState s) noexcept {
     }
 }
 
-std::string_view error_name(int error) noexcept {
-    switch (error) {
-    case 0:
-        return "ok";
-    case WSAENOTSOCK:
-        return "WSAENOTSOCK";
-    case WSAENOTCONN:
-        return "WSAENOTCONN";
-    case WSAESHUTDOWN:
-        return "WSAESHUTDOWN";
-    case WSAECONNRESET:
-        return "WSAECONNRESET";
-    case WSAENOPROTOOPT:
-        return "WSAENOPROTOOPT";
-    case WSAEINVAL:
-        return "WSAEINVAL";
-    case WSAEISCONN:
-        return "WSAEISCONN";
-    case WSAENOBUFS:
-        return "WSAENOBUFS";
-    case WSAEWOULDBLOCK:
-        return "WSAEWOULDBLOCK";
-    case WSA_OPERATION_ABORTED:
-        return "WSA_OPERATION_ABORTED";
-    default:
-        return "WSA error";
-    }
-}
-
 } // namespace
 
 std::string_view to_string(HalfCloseEvent e) noexcept {
@@ -538,7 +509,7 @@ std::string_view format_transition(HalfCloseEvent e, const HalfCloseResult& r,
     w.put(to_string(e));
     w.put(": ");
     if (r.error != 0) {
-        w.put(error_name(r.error));
+        w.put(wsa::name(r.error).view());
     } else {
         char buf[96];
         w.put(describe(r.actions, buf));

@@ -3,6 +3,8 @@
 
 #include "winsock_base_win.h"
 
+#include <riosp/wsa_codes.h>
+
 #include <mswsock.h>
 
 #include <cstdio>
@@ -79,10 +81,12 @@ std::string describe(const NativeRioProbe& probe) {
     else
         line += probe.step;
     line += " failed with " + std::to_string(probe.error);
+    if (const std::string_view name = riosp::wsa::known_name(probe.error); !name.empty()) {
+        line += ' ';
+        line += name;
+    }
     if (probe.error == WSAEOPNOTSUPP)
-        line += " WSAEOPNOTSUPP - Wine, or Windows before 8 / Server 2012";
-    else if (probe.error == WSAEINVAL)
-        line += " WSAEINVAL";
+        line += " - Wine, or Windows before 8 / Server 2012";
     line += ")";
     return line;
 }

@@ -26,7 +26,8 @@ struct NativeRioProbe {
 // fallback). rio's backend choice prints the line that says which backend and why.
 [[nodiscard]] const NativeRioProbe& native_rio() noexcept;
 // That line, e.g. "riosp: rio backend overlapped (native RIO unavailable: WSAIoctl(
-// SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, WSAID_MULTIPLE_RIO) failed with 10045)".
+// SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, WSAID_MULTIPLE_RIO) failed with 10045
+// WSAEOPNOTSUPP - Wine, or Windows before 8 / Server 2012)": a code is named by riosp/wsa_codes.h.
 [[nodiscard]] std::string describe(const NativeRioProbe& probe);
 
 } // namespace riosp::rio::win

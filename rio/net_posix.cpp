@@ -30,10 +30,6 @@ constexpr int win_af_inet = 2;
 constexpr int win_af_inet6 = 23;
 constexpr int win_sockaddr_in_len = 16;
 constexpr int win_sockaddr_in6_len = 28;
-constexpr int wsa_efault = 10014;
-constexpr int wsa_einval = 10022;
-constexpr int wsa_eafnosupport = 10047;
-constexpr int wsa_etimedout = 10060;
 
 int last_wsa() noexcept {
     return wsa_from_errno(errno);
@@ -43,13 +39,13 @@ int last_wsa() noexcept {
 // (and sin6_scope_id, at the same offset), so conversion is a copy plus a family rewrite.
 int to_kernel(const void* win_addr, int len, sockaddr_storage& out, socklen_t& out_len) noexcept {
     if (win_addr == nullptr || len < 2)
-        return wsa_efault;
+        return WSAEFAULT;
     std::uint16_t family = 0;
     std::memcpy(&family, win_addr, sizeof family);
     std::memset(&out, 0, sizeof out);
     if (family == win_af_inet) {
         if (len < win_sockaddr_in_len)
-            return wsa_efault;
+            return WSAEFAULT;
         std::memcpy(&out, win_addr, sizeof(sockaddr_in));
         out.ss_family = AF_INET;
         out_len = sizeof(sockaddr_in);
@@ -57,18 +53,18 @@ int to_kernel(const void* win_addr, int len, sockaddr_storage& out, socklen_t& o
     }
     if (family == win_af_inet6) {
         if (len < win_sockaddr_in6_len)
-            return wsa_efault;
+            return WSAEFAULT;
         std::memcpy(&out, win_addr, sizeof(sockaddr_in6));
         out.ss_family = AF_INET6;
         out_len = sizeof(sockaddr_in6);
         return 0;
     }
-    return wsa_eafnosupport;
+    return WSAEAFNOSUPPORT;
 }
 
 int to_windows(const sockaddr_storage& in, void* win_addr, int* len) noexcept {
     if (win_addr == nullptr || len == nullptr)
-        return wsa_efault;
+        return WSAEFAULT;
     int need = 0;
     std::uint16_t family = 0;
     if (in.ss_family == AF_INET) {
@@ -78,10 +74,10 @@ int to_windows(const sockaddr_storage& in, void* win_addr, int* len) noexcept {
         need = win_sockaddr_in6_len;
         family = win_af_inet6;
     } else {
-        return wsa_eafnosupport;
+        return WSAEAFNOSUPPORT;
     }
     if (*len < need)
-        return wsa_efault;
+        return WSAEFAULT;
     std::memcpy(win_addr, &in, static_cast<std::size_t>(need));
     std::memcpy(win_addr, &family, sizeof family);
     *len = need;
@@ -95,7 +91,7 @@ int wait_for(NativeSocket s, short events, int timeout_ms) noexcept {
         if (n > 0)
             return 0;
         if (n == 0)
-            return wsa_etimedout;
+            return WSAETIMEDOUT;
         if (errno != EINTR)
             return last_wsa();
     }
@@ -128,7 +124,7 @@ KernelOption kernel_option(Option o) noexcept {
 int open_tcp(int win_family, NativeSocket& out) noexcept {
     int family = win_family == win_af_inet ? AF_INET : win_family == win_af_inet6 ? AF_INET6 : -1;
     if (family < 0)
-        return wsa_eafnosupport;
+        return WSAEAFNOSUPPORT;
     out = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
     return out < 0 ? last_wsa() : 0;
 }

@@ -5,29 +5,36 @@
 
 #include <cerrno>
 
+// The WSA codes by their Windows names: on Windows from the system header; on Linux from
+// abi/linux/winerror.h, which defines them from riosp/wsa_codes.h and, unlike winsock2.h, can
+// sit beside Linux's socket headers (winsock2.h's sockaddr/fd_set would clash with them).
+#ifdef _WIN32
+#include <winsock2.h>
+#else
+#include <winerror.h>
+#endif
+
 namespace riosp::rio {
 
-// The WSA codes rio/ itself produces, spelled out because rio/ sits beside Linux system headers
-// and cannot include the Windows-layout winsock2.h (its sockaddr/fd_set would clash). Values
-// are the Windows ones; tests/rio checks them against abi/linux/winsock2.h.
+// Short names for the WSA codes rio/ itself produces; aliases, the values are the table's.
 namespace wsa {
 inline constexpr int ok = 0;
-inline constexpr int operation_aborted = 995; // WSA_OPERATION_ABORTED
-inline constexpr int eintr = 10004;           // WSAEINTR
-inline constexpr int efault = 10014;          // WSAEFAULT
-inline constexpr int einval = 10022;          // WSAEINVAL
-inline constexpr int ewouldblock = 10035;     // WSAEWOULDBLOCK
-inline constexpr int ealready = 10037;        // WSAEALREADY
-inline constexpr int enotsock = 10038;        // WSAENOTSOCK
-inline constexpr int eopnotsupp = 10045;      // WSAEOPNOTSUPP
-inline constexpr int econnreset = 10054;      // WSAECONNRESET
-inline constexpr int enobufs = 10055;         // WSAENOBUFS
-inline constexpr int etoomanyrefs = 10059;    // WSAETOOMANYREFS
-inline constexpr int etimedout = 10060;       // WSAETIMEDOUT
+inline constexpr int operation_aborted = WSA_OPERATION_ABORTED;
+inline constexpr int eintr = WSAEINTR;
+inline constexpr int efault = WSAEFAULT;
+inline constexpr int einval = WSAEINVAL;
+inline constexpr int ewouldblock = WSAEWOULDBLOCK;
+inline constexpr int ealready = WSAEALREADY;
+inline constexpr int enotsock = WSAENOTSOCK;
+inline constexpr int eopnotsupp = WSAEOPNOTSUPP;
+inline constexpr int econnreset = WSAECONNRESET;
+inline constexpr int enobufs = WSAENOBUFS;
+inline constexpr int etoomanyrefs = WSAETOOMANYREFS;
+inline constexpr int etimedout = WSAETIMEDOUT;
 } // namespace wsa
 
 // WSA code for a positive errno value (EAGAIN -> WSAEWOULDBLOCK, ECONNRESET -> WSAECONNRESET,
-// ...). Unknown values map to WSAEINVAL's neighbour WSASYSCALLFAILURE (10107), never to 0.
+// ...). Unknown values map to WSASYSCALLFAILURE, never to 0.
 [[nodiscard]] int wsa_from_errno(int err) noexcept;
 
 // For io_uring results and the like: res < 0 is -errno.

@@ -2,94 +2,92 @@
 
 namespace riosp::rio {
 
-// Values are the Windows ones (winsock2.h); spelled out so that this file needs no Windows
-// header and can sit beside Linux system headers.
 int wsa_from_errno(int err) noexcept {
     switch (err) {
     case EINTR:
-        return 10004; // WSAEINTR
+        return WSAEINTR;
     case EBADF:
-        return 10038; // WSAENOTSOCK: not a (live) socket
+        return WSAENOTSOCK; // not a (live) socket
     case EACCES:
     case EPERM:
-        return 10013; // WSAEACCES
+        return WSAEACCES;
     case EFAULT:
-        return 10014; // WSAEFAULT
+        return WSAEFAULT;
     case EINVAL:
-        return 10022; // WSAEINVAL
+        return WSAEINVAL;
     case EMFILE:
     case ENFILE:
-        return 10024; // WSAEMFILE
+        return WSAEMFILE;
     case EAGAIN:
-        return 10035; // WSAEWOULDBLOCK
+        return WSAEWOULDBLOCK;
     case EINPROGRESS:
-        return 10036; // WSAEINPROGRESS
+        return WSAEINPROGRESS;
     case EALREADY:
-        return 10037; // WSAEALREADY
+        return WSAEALREADY;
     case ENOTSOCK:
-        return 10038; // WSAENOTSOCK
+        return WSAENOTSOCK;
     case EDESTADDRREQ:
-        return 10039; // WSAEDESTADDRREQ
+        return WSAEDESTADDRREQ;
     case EMSGSIZE:
-        return 10040; // WSAEMSGSIZE
+        return WSAEMSGSIZE;
     case EPROTOTYPE:
-        return 10041; // WSAEPROTOTYPE
+        return WSAEPROTOTYPE;
     case ENOPROTOOPT:
-        return 10042; // WSAENOPROTOOPT
+        return WSAENOPROTOOPT;
     case EPROTONOSUPPORT:
-        return 10043; // WSAEPROTONOSUPPORT
+        return WSAEPROTONOSUPPORT;
     case ESOCKTNOSUPPORT:
-        return 10044; // WSAESOCKTNOSUPPORT
+        return WSAESOCKTNOSUPPORT;
     case EOPNOTSUPP:
-        return 10045; // WSAEOPNOTSUPP
+        return WSAEOPNOTSUPP;
     case EPFNOSUPPORT:
-        return 10046; // WSAEPFNOSUPPORT
+        return WSAEPFNOSUPPORT;
     case EAFNOSUPPORT:
-        return 10047; // WSAEAFNOSUPPORT
+        return WSAEAFNOSUPPORT;
     case EADDRINUSE:
-        return 10048; // WSAEADDRINUSE
+        return WSAEADDRINUSE;
     case EADDRNOTAVAIL:
-        return 10049; // WSAEADDRNOTAVAIL
+        return WSAEADDRNOTAVAIL;
     case ENETDOWN:
-        return 10050; // WSAENETDOWN
+        return WSAENETDOWN;
     case ENETUNREACH:
-        return 10051; // WSAENETUNREACH
+        return WSAENETUNREACH;
     case ENETRESET:
-        return 10052; // WSAENETRESET
+        return WSAENETRESET;
     case ECONNABORTED:
-        return 10053; // WSAECONNABORTED
+        return WSAECONNABORTED;
     case ECONNRESET:
     case EPIPE:
-        return 10054; // WSAECONNRESET: the peer reset us
+        return WSAECONNRESET; // the peer reset us
     case ENOBUFS:
     case ENOMEM:
-        return 10055; // WSAENOBUFS
+        return WSAENOBUFS;
     case EISCONN:
-        return 10056; // WSAEISCONN
+        return WSAEISCONN;
     case ENOTCONN:
-        return 10057; // WSAENOTCONN
+        return WSAENOTCONN;
     case ESHUTDOWN:
-        return 10058; // WSAESHUTDOWN
+        return WSAESHUTDOWN;
     case ETOOMANYREFS:
-        return 10059; // WSAETOOMANYREFS
+        return WSAETOOMANYREFS;
     case ETIMEDOUT:
-        return 10060; // WSAETIMEDOUT
+        return WSAETIMEDOUT;
     case ECONNREFUSED:
-        return 10061; // WSAECONNREFUSED
+        return WSAECONNREFUSED;
     case ELOOP:
-        return 10062; // WSAELOOP
+        return WSAELOOP;
     case ENAMETOOLONG:
-        return 10063; // WSAENAMETOOLONG
+        return WSAENAMETOOLONG;
     case EHOSTDOWN:
-        return 10064; // WSAEHOSTDOWN
+        return WSAEHOSTDOWN;
     case EHOSTUNREACH:
-        return 10065; // WSAEHOSTUNREACH
+        return WSAEHOSTUNREACH;
     case ECANCELED:
-        return 995; // WSA_OPERATION_ABORTED
+        return WSA_OPERATION_ABORTED;
     case ENOSYS:
-        return 10045; // WSAEOPNOTSUPP: backend lacks the operation
+        return WSAEOPNOTSUPP; // backend lacks the operation
     default:
-        return 10107; // WSASYSCALLFAILURE
+        return WSASYSCALLFAILURE;
     }
 }
 

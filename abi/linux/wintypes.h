@@ -10,6 +10,10 @@
 #include <cstddef>
 #include <cstdint>
 
+// The error values, as windows.h includes winerror.h (before the renames below: it includes
+// standard headers of its own).
+#include "winerror.h"
+
 // glibc (with _GNU_SOURCE, which g++ always defines) declares BSD names that Winsock also
 // uses with other layouts: u_long (64-bit there), fd_set (a 1024-bit mask) and timeval (two
 // 64-bit longs). Include every glibc header that declares or uses them first, under their own
@@ -122,12 +126,5 @@ typedef struct _OVERLAPPED {
     HANDLE hEvent;
 } OVERLAPPED, *LPOVERLAPPED;
 
-// Win32 error values that Winsock reuses for its WSA_* codes.
-#define ERROR_INVALID_HANDLE 6L
-#define ERROR_NOT_ENOUGH_MEMORY 8L
-#define ERROR_INVALID_PARAMETER 87L
 #define WAIT_TIMEOUT 258L
-#define ERROR_OPERATION_ABORTED 995L
-#define ERROR_IO_INCOMPLETE 996L
-#define ERROR_IO_PENDING 997L
 #define INFINITE 0xFFFFFFFF

@@ -13,6 +13,16 @@
 #endif
 
 #include "rio_types.h"
+#include "wsa_codes.h"
+
+#ifdef _WIN32
+// Windows' own headers define the WSA codes (abi/linux defines them from the table): every code
+// must have the table's value, checked wherever the SPI headers are.
+#define RIOSP_WSA_SAME_AS_WINDOWS(name, value)                                                     \
+    static_assert(name == value, #name ": riosp/wsa_codes.h differs from the Windows headers");
+RIOSP_WSA_CODES(RIOSP_WSA_SAME_AS_WINDOWS)
+#undef RIOSP_WSA_SAME_AS_WINDOWS
+#endif
 
 // WSPSelect's timeout parameter as LPWSPSELECT spells it: the Windows SDK (and abi/linux) say
 // `const struct timeval*`, MinGW-w64's ws2spi.h says `const PTIMEVAL` (a const pointer to a

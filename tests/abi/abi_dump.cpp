@@ -12,7 +12,12 @@
     std::printf("ABI_EXPECT_FIELD(%s, %s, %zu, %zu)\n", #T, #f, offsetof(T, f),                    \
                 sizeof(static_cast<T*>(nullptr)->f));
 
-#define ABI_CONST(name) std::printf("ABI_EXPECT_CONST(%s, %lld)\n", #name, (long long)(name));
+#define ABI_CONST_AS(text, value)                                                                  \
+    std::printf("ABI_EXPECT_CONST(%s, %lld)\n", text, (long long)(value));
+#define ABI_CONST(name) ABI_CONST_AS(#name, name)
+// The table's own value is left out: the output is what the Windows headers say (spi.h has
+// already asserted that they agree with the table).
+#define ABI_WSA_CODE(name, value) ABI_CONST_AS(#name, name)
 
 // RIO types are riosp's own on both platforms; here they must agree with the Windows SDK's
 // documented layout under the Windows compiler too.

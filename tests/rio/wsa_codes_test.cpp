@@ -1,5 +1,6 @@
-// rio/wsa_error.h spells WSA codes out (it cannot include the Windows-layout winsock2.h beside
-// Linux headers); this translation unit includes only winsock2.h and checks they agree.
+// rio/wsa_error.h's short names are aliases of the codes abi/linux/winerror.h defines (it cannot
+// include the Windows-layout winsock2.h beside Linux headers); this translation unit includes
+// winsock2.h as well and checks that the aliases, and the errno translation, name its codes.
 #include <rio/wsa_error.h>
 
 #include <winsock2.h>

@@ -26,29 +26,13 @@ bool iequals_suffix(std::wstring_view s, std::wstring_view suffix) {
     });
 }
 
-std::wstring_view error_name(int error) {
-    switch (error) {
-    case ERROR_ACCESS_DENIED:
+// An error's name, empty when it has none: any code of riosp's WSA table, and the one Win32
+// error the catalog functions answer besides them.
+std::wstring error_name(int error) {
+    if (error == ERROR_ACCESS_DENIED)
         return L"ERROR_ACCESS_DENIED";
-    case WSAEACCES:
-        return L"WSAEACCES";
-    case WSAEINVAL:
-        return L"WSAEINVAL";
-    case WSAEFAULT:
-        return L"WSAEFAULT";
-    case WSAENOBUFS:
-        return L"WSAENOBUFS";
-    case WSANO_RECOVERY:
-        return L"WSANO_RECOVERY";
-    case WSAEPROVIDERFAILEDINIT:
-        return L"WSAEPROVIDERFAILEDINIT";
-    case WSASYSCALLFAILURE:
-        return L"WSASYSCALLFAILURE";
-    case WSA_NOT_ENOUGH_MEMORY:
-        return L"WSA_NOT_ENOUGH_MEMORY";
-    default:
-        return {};
-    }
+    const std::string_view name = wsa::known_name(error);
+    return {name.begin(), name.end()}; // the names are ASCII
 }
 
 std::wstring_view family_name(int af) {
@@ -388,9 +372,9 @@ std::wstring describe_entry(const WSAPROTOCOL_INFOW& info) {
 
 std::wstring error_message(std::wstring_view operation, int error) {
     std::wstring line = L"riosp-install: " + std::wstring(operation) + L" failed: ";
-    const auto name = error_name(error);
+    const std::wstring name = error_name(error);
     line += name.empty() ? L"error " + std::to_wstring(error)
-                         : std::wstring(name) + L" (" + std::to_wstring(error) + L")";
+                         : name + L" (" + std::to_wstring(error) + L")";
     if (error == WSAEACCES || error == ERROR_ACCESS_DENIED)
         line += L" - the Winsock catalog needs Administrator rights: run riosp-install from an "
                 L"elevated prompt";

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr,
                      "riosp-load: the riosp provider failed to start (WSAStartup: %s); check "
                      "RIOSP_PROVIDER_PATH and that io_uring or epoll is usable\n",
-                     wsa_name(err).c_str());
+                     riosp::wsa::name(err).c_str());
         return 1;
     }
     info.busy_poll = "off";

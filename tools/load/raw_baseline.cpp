@@ -19,64 +19,64 @@ namespace {
 int wsa_from_errno(int e) noexcept {
     switch (e) {
     case EINTR:
-        return 10004;
+        return WSAEINTR;
     case EBADF:
-        return 10009;
+        return WSAEBADF;
     case EACCES:
-        return 10013;
+        return WSAEACCES;
     case EFAULT:
-        return 10014;
+        return WSAEFAULT;
     case EINVAL:
-        return 10022;
+        return WSAEINVAL;
     case EMFILE:
     case ENFILE:
-        return 10024;
+        return WSAEMFILE;
     case EAGAIN:
-        return 10035;
+        return WSAEWOULDBLOCK;
     case EINPROGRESS:
-        return 10036;
+        return WSAEINPROGRESS;
     case EALREADY:
-        return 10037;
+        return WSAEALREADY;
     case ENOTSOCK:
-        return 10038;
+        return WSAENOTSOCK;
     case EMSGSIZE:
-        return 10040;
+        return WSAEMSGSIZE;
     case ENOPROTOOPT:
-        return 10042;
+        return WSAENOPROTOOPT;
     case EOPNOTSUPP:
-        return 10045;
+        return WSAEOPNOTSUPP;
     case EAFNOSUPPORT:
-        return 10047;
+        return WSAEAFNOSUPPORT;
     case EADDRINUSE:
-        return wsa::addr_in_use;
+        return WSAEADDRINUSE;
     case EADDRNOTAVAIL:
-        return wsa::addr_not_avail;
+        return WSAEADDRNOTAVAIL;
     case ENETDOWN:
-        return 10050;
+        return WSAENETDOWN;
     case ENETUNREACH:
-        return 10051;
+        return WSAENETUNREACH;
     case ECONNABORTED:
-        return wsa::conn_aborted;
+        return WSAECONNABORTED;
     case ECONNRESET:
     case EPIPE:
-        return wsa::conn_reset;
+        return WSAECONNRESET;
     case ENOBUFS:
     case ENOMEM:
-        return 10055;
+        return WSAENOBUFS;
     case EISCONN:
-        return 10056;
+        return WSAEISCONN;
     case ENOTCONN:
-        return 10057;
+        return WSAENOTCONN;
     case ESHUTDOWN:
-        return 10058;
+        return WSAESHUTDOWN;
     case ETIMEDOUT:
-        return wsa::timed_out;
+        return WSAETIMEDOUT;
     case ECONNREFUSED:
-        return wsa::conn_refused;
+        return WSAECONNREFUSED;
     case EHOSTUNREACH:
-        return 10065;
+        return WSAEHOSTUNREACH;
     default:
-        return 10022;
+        return WSAEINVAL;
     }
 }
 

@@ -141,7 +141,7 @@ void print_summary(const RunInfo& info) {
             codes[code] = true;
     for (const auto& [code, unused] : codes) {
         int c = code;
-        rows.push_back({"  " + wsa_name(c) + " (" + std::to_string(c) + ")",
+        rows.push_back({"  " + wsa::name(c).str() + " (" + std::to_string(c) + ")",
                         [c](const Summary& s) {
                             auto it = s.wsa_errors.find(c);
                             return std::to_string(it == s.wsa_errors.end() ? 0 : it->second);
@@ -249,8 +249,8 @@ bool write_json(const RunInfo& info, const std::string& path) {
           << "      \"errors_by_wsa_code\": {";
         bool first = true;
         for (const auto& [code, count] : s.wsa_errors) {
-            j << (first ? "" : ", ") << "\"" << code << "\": {\"name\": \"" << wsa_name(code)
-              << "\", \"count\": " << count << "}";
+            j << (first ? "" : ", ") << "\"" << code << "\": {\"name\": \""
+              << wsa::name(code).view() << "\", \"count\": " << count << "}";
             first = false;
         }
         j << "},\n      \"data_errors\": " << s.data_errors << ",\n"

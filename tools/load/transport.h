@@ -2,8 +2,13 @@
 // Winsock API of riosp's host, transport_riosp.cpp) and over raw BSD sockets (raw_baseline.cpp,
 // for --baseline). The two implementations live in separate translation units because Linux's
 // socket headers and riosp's Windows-layout headers cannot meet in one file; this header
-// includes neither. Every call returns 0 or a Windows Sockets error code (WSAE...).
+// includes neither. Every call returns 0 or a Windows Sockets error code (WSAE...): their names
+// come from abi/linux/winerror.h (the codes alone, no Windows-layout types), which defines them
+// from riosp/wsa_codes.h, and riosp::wsa::name names any code.
 #pragma once
+
+#include <riosp/wsa_codes.h>
+#include <winerror.h>
 
 #include <array>
 #include <cstddef>
@@ -12,19 +17,6 @@
 #include <string>
 
 namespace riosp::load {
-
-// The Windows Sockets error codes the workload reasons about (the values are Windows').
-namespace wsa {
-inline constexpr int addr_in_use = 10048;
-inline constexpr int addr_not_avail = 10049;
-inline constexpr int conn_aborted = 10053;
-inline constexpr int conn_reset = 10054;
-inline constexpr int timed_out = 10060;
-inline constexpr int conn_refused = 10061;
-} // namespace wsa
-
-// "WSAECONNRESET" for 10054; "WSA error 12345" for codes without a name.
-[[nodiscard]] std::string wsa_name(int code);
 
 using Sock = std::uint64_t;
 inline constexpr Sock bad_sock = ~Sock{0};

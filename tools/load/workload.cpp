@@ -228,7 +228,7 @@ public:
             return; // data errors are reported where they are found
         if (error_reports_.fetch_add(1) >= 5)
             return;
-        std::string what = rec.outcome == Outcome::wsa_error ? wsa_name(rec.wsa_error)
+        std::string what = rec.outcome == Outcome::wsa_error ? wsa::name(rec.wsa_error).str()
                                                              : std::string("shutdown error");
         std::fprintf(stderr, "riosp-load: %s: connection %llu (%s side, %s) failed in %s: %s\n",
                      t_.name(), static_cast<unsigned long long>(rec.id), name_of(rec.side),
@@ -300,7 +300,7 @@ Failure Conn::send_raw(const std::uint8_t* p, std::size_t n, const char* phase) 
         if (int err = t_.send(s_, p, n, done))
             return {Outcome::wsa_error, err, phase};
         if (done == 0)
-            return {Outcome::wsa_error, 10055, phase}; // a blocking send that sent nothing
+            return {Outcome::wsa_error, WSAENOBUFS, phase}; // a blocking send that sent nothing
         progress(phase);
         p += done;
         n -= done;
@@ -333,7 +333,7 @@ Failure Conn::send_stream(Dir d, std::uint64_t off, std::uint64_t n, std::vector
             if (int err = t_.send(s_, buf.data() + sent, chunk - sent, done))
                 return {Outcome::wsa_error, err, "send"};
             if (done == 0)
-                return {Outcome::wsa_error, 10055, "send"};
+                return {Outcome::wsa_error, WSAENOBUFS, "send"};
             sent += done;
             counter += done;
             w_.bytes_sent.fetch_add(done, std::memory_order_relaxed);
@@ -396,7 +396,7 @@ Failure Conn::final_receive_expect_fin() {
 Failure Conn::final_receive_expect_reset() {
     std::size_t done = 0;
     int err = t_.recv(s_, rbuf_.data(), rbuf_.size(), done);
-    if (err == wsa::conn_reset) {
+    if (err == WSAECONNRESET) {
         progress("final receive");
         return {};
     }
@@ -581,12 +581,12 @@ void Run::client_thread(WorkerStats& w) {
             rec.phase = "connect";
             w.busy_since_ns.store(0);
             record_outcome(w, rec);
-            std::string hint = err == wsa::conn_refused     ? " (is the server running?)"
-                               : err == wsa::addr_not_avail ? " (out of ephemeral ports: lower "
-                                                              "--concurrency or wait for TIME_WAIT)"
-                                                            : "";
+            std::string hint = err == WSAECONNREFUSED    ? " (is the server running?)"
+                               : err == WSAEADDRNOTAVAIL ? " (out of ephemeral ports: lower "
+                                                           "--concurrency or wait for TIME_WAIT)"
+                                                         : "";
             fatal(std::string(t_.name()) + ": connect to " + to_string(to) +
-                  " failed: " + wsa_name(err) + hint);
+                  " failed: " + wsa::name(err).str() + hint);
             break;
         }
         rec.connect_ns = static_cast<std::uint64_t>(now_ns() - start);
@@ -637,7 +637,7 @@ void Run::accept_thread() {
         }
         if (err != 0) {
             if (++consecutive_errors >= 20) {
-                fatal(std::string(t_.name()) + ": accept keeps failing: " + wsa_name(err));
+                fatal(std::string(t_.name()) + ": accept keeps failing: " + wsa::name(err).str());
                 break;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -896,11 +896,11 @@ Summary Run::execute() {
     if (has_server) {
         if (int err = t_.listen(o_.listen, listener_, bound_)) {
             std::string why = std::string(t_.name()) + ": cannot listen on " +
-                              to_string(o_.listen) + ": " + wsa_name(err);
-            if (err == wsa::addr_in_use)
+                              to_string(o_.listen) + ": " + wsa::name(err).str();
+            if (err == WSAEADDRINUSE)
                 why += " (the port is in use: stop the other process or pick another --listen "
                        "port)";
-            else if (err == wsa::addr_not_avail)
+            else if (err == WSAEADDRNOTAVAIL)
                 why += " (not an address of this machine)";
             fatal(why);
             Summary s = collect(0);
