@@ -33,8 +33,11 @@ bool SocketTable::is_live(const Socket& s) noexcept {
 
 Socket* SocketTable::acquire() {
     std::uint32_t index = 0;
+    // An index on the free list has its chunk: only published chunks' slots are ever pushed.
     const auto link = [this](std::uint32_t i) -> rio::FreeList::Link& {
-        return slot(i)->next_free;
+        Socket* s = slot(i);
+        Ensures(s != nullptr);
+        return s->next_free;
     };
     while (!free_.pop(index, link)) {
         // Empty: add a chunk, unless another thread did so while this one waited for the lock.
