@@ -52,8 +52,9 @@ RIO_RQ PASCAL create_request_queue(SOCKET s, ULONG max_recv, ULONG max_recv_bufs
     rio::net::NativeSocket fd = rio::net::invalid_socket;
     {
         std::lock_guard lock(sock->mutex);
-        if (sock->role != Role::connected || !sock->recv_ring.empty() || !sock->send_ring.empty() ||
-            !sock->ops.recv.empty() || !sock->ops.send.empty() || sock->callers.load() != 0) {
+        if (sock->conn() != HalfCloseConn::connected || !sock->recv_ring.empty() ||
+            !sock->send_ring.empty() || !sock->ops.recv.empty() || !sock->ops.send.empty() ||
+            sock->callers.load() != 0) {
             rio::set_last_error(WSAEINVAL);
             return RIO_INVALID_RQ;
         }

@@ -1,5 +1,5 @@
 // The half-close transition function. The rules it implements, the documents they come from,
-// and the decisions D1..D14 taken where those are silent or disagree (cited below by number) are
+// and the decisions D1..D15 taken where those are silent or disagree (cited below by number) are
 // in docs/half-close.md; tests/provider/half_close_table_test.cpp holds them as a golden table.
 
 // <riosp/spi.h> first: on Linux its Windows-layout types must come before any system header.
@@ -62,7 +62,7 @@ bool valid(std::uint64_t b) noexcept {
     if (b & reserved_mask)
         return false;
     const Facts f = decode(b);
-    if ((b & 0x3u) == 3 || ((b >> 8) & 0x3u) == 3)
+    if (((b >> 8) & 0x3u) == 3)
         return false;
     // Shutdown, FIN, reset and sends exist only on a connection.
     if (f.conn != HalfCloseConn::connected && (f.send != HalfCloseSend::open || f.recv_shutdown ||
@@ -152,7 +152,7 @@ Outcome step(Facts& f, HalfCloseEvent e) noexcept {
     case E::listen:
         if (dead)
             return fail(WSAENOTSOCK);
-        if (f.conn == HalfCloseConn::connected)
+        if (f.conn == HalfCloseConn::connected || f.conn == HalfCloseConn::connecting)
             return fail(WSAEISCONN); // D13
         f.conn = HalfCloseConn::listening;
         return ok();
@@ -190,6 +190,21 @@ Outcome step(Facts& f, HalfCloseEvent e) noexcept {
         if (f.pending_io == HalfCloseState::max_pending)
             return fail(WSAENOBUFS);
         ++f.pending_io;
+        return ok();
+    case E::connect_started: // D15
+        if (dead)
+            return fail(WSAENOTSOCK);
+        switch (f.conn) {
+        case HalfCloseConn::connected:
+            return fail(WSAEISCONN);
+        case HalfCloseConn::listening:
+            return fail(WSAEINVAL);
+        case HalfCloseConn::connecting:
+            return fail(WSAEALREADY);
+        case HalfCloseConn::unconnected:
+            break;
+        }
+        f.conn = HalfCloseConn::connecting;
         return ok();
     case E::send_disconnect:
     case E::shutdown_send:
@@ -240,9 +255,14 @@ Outcome step(Facts& f, HalfCloseEvent e) noexcept {
     case E::connect_established:
         if (f.life == HalfCloseLife::closing)
             return fail(WSA_OPERATION_ABORTED); // D12
-        if (f.life == HalfCloseLife::closed || f.conn != HalfCloseConn::unconnected)
+        if (f.life == HalfCloseLife::closed || f.conn != HalfCloseConn::connecting)
             return fail(WSAEINVAL);
         f.conn = HalfCloseConn::connected;
+        return ok();
+    case E::connect_failed: // D15
+        if (f.life == HalfCloseLife::closed || f.conn != HalfCloseConn::connecting)
+            return fail(WSAEINVAL);
+        f.conn = HalfCloseConn::unconnected;
         return ok();
     case E::send_done: {
         if (f.pending_sends == 0)
@@ -322,6 +342,9 @@ void describe_state(Writer& w, HalfCloseState s) noexcept {
     case HalfCloseConn::listening:
         w.put("listening");
         break;
+    case HalfCloseConn::connecting:
+        w.put("connecting");
+        break;
     case HalfCloseConn::connected:
         w.put("connected send=");
         switch (f.send) {
@@ -368,6 +391,8 @@ std::string_view to_string(HalfCloseEvent e) noexcept {
         return "begin_recv";
     case E::begin_io:
         return "begin_io";
+    case E::connect_started:
+        return "connect_started";
     case E::send_disconnect:
         return "send_disconnect";
     case E::send_disconnect_with_data:
@@ -390,6 +415,8 @@ std::string_view to_string(HalfCloseEvent e) noexcept {
         return "close_linger_nonblocking";
     case E::connect_established:
         return "connect_established";
+    case E::connect_failed:
+        return "connect_failed";
     case E::send_done:
         return "send_done";
     case E::io_done:
@@ -410,6 +437,8 @@ std::string_view to_string(HalfClosePhase p) noexcept {
         return "unconnected";
     case HalfClosePhase::listening:
         return "listening";
+    case HalfClosePhase::connecting:
+        return "connecting";
     case HalfClosePhase::established:
         return "established";
     case HalfClosePhase::send_shutdown:
@@ -463,6 +492,8 @@ HalfClosePhase HalfCloseState::phase() const noexcept {
         return HalfClosePhase::unconnected;
     case HalfCloseConn::listening:
         return HalfClosePhase::listening;
+    case HalfCloseConn::connecting:
+        return HalfClosePhase::connecting;
     case HalfCloseConn::connected:
         break;
     }

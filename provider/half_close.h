@@ -4,7 +4,7 @@
 // operations, reset, release the socket, raise FD_CLOSE ...). The caller performs the actions.
 //
 // State = independent facts, packed in one 64-bit word:
-//   connection   unconnected | listening | connected
+//   connection   unconnected | listening | connecting | connected
 //   send side    open -> draining (SD_SEND accepted, FIN waits for queued sends)
 //                     -> fin_issued (caller told to submit the FIN) -> fin_sent (FIN op completed)
 //   receive side recv_shutdown (local SD_RECEIVE: receives refused, data still accepted, no RST)
@@ -30,7 +30,7 @@
 // completion during closing) leaves nothing outstanding: there is no separate "drained" event to
 // race with.
 //
-// The rules, and the decisions taken where the sources are silent or disagree (D1..D14), are in
+// The rules, and the decisions taken where the sources are silent or disagree (D1..D15), are in
 // docs/half-close.md; tests/provider/half_close_table_test.cpp holds them as a golden
 // (state x event) table.
 //
@@ -57,6 +57,7 @@ enum class HalfCloseEvent : std::uint8_t {
     begin_send,                // a send wants to start (any send/WSASend/overlapped or not)
     begin_recv,                // a receive wants to start
     begin_io,                  // another overlapped operation starts (ConnectEx, AcceptEx ...)
+    connect_started,           // WSPConnect starts a connection attempt
     send_disconnect,           // WSPSendDisconnect, lpOutboundDisconnectData == NULL
     send_disconnect_with_data, // WSPSendDisconnect, lpOutboundDisconnectData != NULL on a protocol
                                // without disconnect data (TCP; XP1_DISCONNECT_DATA clear)
@@ -72,6 +73,7 @@ enum class HalfCloseEvent : std::uint8_t {
                                // WSAEWOULDBLOCK while sends or the FIN are outstanding
     // --- backend / peer facts (reported by workers; WSAEINVAL when they cannot happen) ---
     connect_established, // a connect completed successfully
+    connect_failed,      // a connect attempt failed (refused, unreachable, timed out ...)
     send_done,           // an accepted send completed (success, error or aborted)
     io_done,             // an accepted receive/other operation completed (any outcome)
     fin_sent,            // the FIN operation returned by issue_fin completed (any outcome)
@@ -80,7 +82,7 @@ enum class HalfCloseEvent : std::uint8_t {
                          // buffers, so: a receive completed with 0 bytes)
     peer_reset,          // the peer reset the connection (or the backend reports it dead)
 };
-inline constexpr std::size_t half_close_event_count = 20;
+inline constexpr std::size_t half_close_event_count = 22;
 
 // "listen", "begin_send", ... (static strings).
 [[nodiscard]] std::string_view to_string(HalfCloseEvent e) noexcept;
@@ -121,7 +123,7 @@ enum class HalfCloseAction : std::uint8_t {
 // ---------------------------------------------------------------------------------------------
 // State
 // ---------------------------------------------------------------------------------------------
-enum class HalfCloseConn : std::uint8_t { unconnected, listening, connected };
+enum class HalfCloseConn : std::uint8_t { unconnected, listening, connected, connecting };
 enum class HalfCloseSend : std::uint8_t { open, draining, fin_issued, fin_sent };
 enum class HalfCloseLife : std::uint8_t { open, closing, closed };
 
@@ -129,8 +131,9 @@ struct HalfCloseResult;
 
 // The derived named state (for logging and coarse decisions), never stored.
 enum class HalfClosePhase : std::uint8_t {
-    unconnected,   // not connected (fresh, bound, connecting)
+    unconnected,   // not connected (fresh, bound, or a connect that failed)
     listening,     //
+    connecting,    // a connect attempt is under way
     established,   // connected, we may send, the peer has not finished
     send_shutdown, // connected, our send side is shut (FIN pending or sent), peer not finished
     peer_shutdown, // connected, the peer finished (EOF), we may still send

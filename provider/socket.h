@@ -31,8 +31,6 @@ class Worker;
 inline constexpr std::uint32_t send_ring_bytes = 64 * 1024;
 inline constexpr std::uint32_t recv_ring_bytes = 64 * 1024;
 
-enum class Role : std::uint8_t { fresh, listening, connecting, connected };
-
 // The operations waiting on a socket, oldest first per direction (op_queue.h).
 struct OpQueues {
     OpQueue recv;
@@ -57,7 +55,6 @@ struct Socket {
     SOCKET handle = INVALID_SOCKET;
     int family = AF_INET;
     rio::net::NativeSocket fd = rio::net::invalid_socket;
-    Role role = Role::fresh;
     // FIONBIO (or an event selection); atomic: a blocking accept reads it without the lock.
     std::atomic<bool> non_blocking{false};
     bool linger_on = false;
@@ -101,6 +98,10 @@ struct Socket {
     std::array<int, FD_MAX_EVENTS> event_errors{};
     bool fd_close_raised = false;
     bool write_blocked = false; // a send saw WSAEWOULDBLOCK: FD_WRITE when space frees
+
+    // Where the connection stands (unconnected, listening, connecting, connected): a fact of the
+    // state machine, the only place it is kept.
+    [[nodiscard]] HalfCloseConn conn() const noexcept { return state.load().conn(); }
 
     [[nodiscard]] char* send_base() noexcept { return memory.get(); }
     [[nodiscard]] char* recv_base() noexcept { return memory.get() + send_ring_bytes; }

@@ -32,7 +32,9 @@ void Watcher::stop() noexcept {
 }
 
 void Watcher::watch(Socket& s) noexcept {
-    (void)poller_.arm(s.fd, s.role == Role::listening, s.role == Role::connecting, &s);
+    const HalfCloseConn conn = s.conn();
+    (void)poller_.arm(s.fd, conn == HalfCloseConn::listening, conn == HalfCloseConn::connecting,
+                      &s);
 }
 
 void Watcher::run() noexcept {
@@ -40,15 +42,16 @@ void Watcher::run() noexcept {
     while (!stop_.load(std::memory_order_acquire)) {
         int n = poller_.wait(events, 32, -1);
         for (int i = 0; i < n; ++i) {
-            // Socket objects are never freed while the provider runs; the role check under
+            // Socket objects are never freed while the provider runs; the connection state under
             // the lock tells whether this event still belongs to the socket's current life.
             auto& s = *static_cast<Socket*>(events[i].tag);
             SocketLock lock(s.mutex);
             if (!s.live.load(std::memory_order_acquire))
                 continue;
-            if (s.role == Role::listening && events[i].readable)
+            const HalfCloseConn conn = s.conn();
+            if (conn == HalfCloseConn::listening && events[i].readable)
                 raise_event(s, FD_ACCEPT_BIT, 0);
-            else if (s.role == Role::connecting)
+            else if (conn == HalfCloseConn::connecting)
                 (void)finish_connect(s, lock);
         }
     }

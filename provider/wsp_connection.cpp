@@ -27,7 +27,6 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd) noexcept {
     s.handle = INVALID_SOCKET;
     s.family = family;
     s.fd = fd;
-    s.role = Role::fresh;
     s.non_blocking = false;
     s.linger_on = false;
     s.linger_seconds = 0;
@@ -84,10 +83,11 @@ SOCKET adopt(int family, rio::net::NativeSocket fd, const WSAPROTOCOL_INFOW& pro
     return h;
 }
 
-// Connected: attach the rings and tell the state machine.
+// A connect attempt succeeded: tell the state machine and attach the rings. 0, or the machine's
+// error when a close came first (the connection dies with the socket).
 int become_connected(Socket& s, SocketLock& lock) noexcept {
-    s.role = Role::connected;
-    (void)s.state.apply(HalfCloseEvent::connect_established);
+    if (const HalfCloseResult r = s.state.apply(HalfCloseEvent::connect_established); !r.ok())
+        return r.error;
     return attach_data_path(s, lock);
 }
 
@@ -143,16 +143,17 @@ int WSPAPI WSPListen(SOCKET s, int backlog, LPINT lpErrno) {
     if (sock == nullptr)
         return SOCKET_ERROR;
     std::lock_guard lock(sock->mutex);
-    if (sock->role == Role::connected || sock->role == Role::connecting)
-        return fail(lpErrno, WSAEISCONN);
+    // The machine's answer first (WSAEISCONN on a connection or an attempt, D13, D15), as a dry
+    // run: the state changes only once the kernel has taken the listen too.
+    if (const HalfCloseResult r = half_close_step(sock->state.load(), HalfCloseEvent::listen);
+        !r.ok())
+        return fail(lpErrno, r.error);
     if (backlog <= 0 || backlog > 4096)
         backlog = 4096;
     if (int err = rio::net::listen(sock->fd, backlog))
         return fail(lpErrno, err);
-    HalfCloseResult r = sock->state.apply(HalfCloseEvent::listen);
-    if (!r.ok())
+    if (const HalfCloseResult r = sock->state.apply(HalfCloseEvent::listen); !r.ok())
         return fail(lpErrno, r.error);
-    sock->role = Role::listening;
     if (sock->event_mask & FD_ACCEPT)
         watcher().watch(*sock);
     return 0;
@@ -255,7 +256,8 @@ SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC
         (void)WSPCloseSocket(h, &ignored);
         return static_cast<SOCKET>(fail(lpErrno, err));
     }
-    if (int err = become_connected(*sock, lock)) {
+    sock->state.reinitialize(HalfCloseState::connected()); // no one else has the handle yet
+    if (int err = attach_data_path(*sock, lock)) {
         lock.unlock();
         int ignored = 0;
         (void)WSPCloseSocket(h, &ignored);
@@ -289,32 +291,27 @@ int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCa
         return fail(lpErrno,
                     WSAENOPROTOOPT); // TCP carries no connect data (XP1_CONNECT_DATA clear)
     SocketLock lock(sock->mutex);
-    switch (sock->role) {
-    case Role::connected:
-        return fail(lpErrno, WSAEISCONN);
-    case Role::listening:
-        return fail(lpErrno, WSAEINVAL);
-    case Role::connecting:
-        return fail(lpErrno, WSAEALREADY);
-    case Role::fresh:
-        break;
-    }
+    // WSAEISCONN, WSAEINVAL (listening) or WSAEALREADY from the machine (D15).
+    if (const HalfCloseResult r = sock->state.apply(HalfCloseEvent::connect_started); !r.ok())
+        return fail(lpErrno, r.error);
     if (sock->non_blocking.load(std::memory_order_relaxed)) {
         int err = rio::net::connect(sock->fd, name, namelen);
         if (err == 0)
             return become_connected(*sock, lock) == 0 ? 0 : fail(lpErrno, WSAENOBUFS);
-        if (err != WSAEWOULDBLOCK)
+        if (err != WSAEWOULDBLOCK) {
+            (void)sock->state.apply(HalfCloseEvent::connect_failed);
             return fail(lpErrno, err);
-        sock->role = Role::connecting;
+        }
         watcher().watch(*sock); // FD_CONNECT / FD_WRITE when it completes
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
     // Blocking: the whole connect in this thread's own wait (rio/caller.h: the plain blocking
     // connect on Linux), counted as the socket's outstanding I/O so that a close interrupts it
     // and releases the socket only after it has left the kernel.
-    if (HalfCloseResult r = sock->state.apply(HalfCloseEvent::begin_io); !r.ok())
+    if (HalfCloseResult r = sock->state.apply(HalfCloseEvent::begin_io); !r.ok()) {
+        (void)sock->state.apply(HalfCloseEvent::connect_failed);
         return fail(lpErrno, r.error);
-    sock->role = Role::connecting;
+    }
     enter_caller_wait(*sock);
     const rio::net::NativeSocket fd = sock->fd;
     lock.unlock();
@@ -325,7 +322,7 @@ int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCa
     if (err == 0) {
         err = become_connected(*sock, lock) == 0 ? 0 : WSAENOBUFS;
     } else {
-        sock->role = Role::fresh;
+        (void)sock->state.apply(HalfCloseEvent::connect_failed);
         sock->so_error = err;
     }
     apply_and_act(*sock, HalfCloseEvent::io_done);
@@ -336,7 +333,7 @@ int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCa
 int finish_connect(Socket& s, SocketLock& lock) noexcept {
     int result = rio::net::connect_result(s.fd);
     if (result != 0) {
-        s.role = Role::fresh;
+        (void)s.state.apply(HalfCloseEvent::connect_failed);
         s.so_error = result;
         raise_event(s, FD_CONNECT_BIT, result);
         return result;
@@ -356,7 +353,8 @@ int WSPAPI WSPGetSockName(SOCKET s, sockaddr* name, LPINT namelen, LPINT lpErrno
     if (int err = rio::net::local_name(sock->fd, name, namelen))
         return fail(lpErrno, err);
     // An unbound socket has no name on Windows (sin_port and sin6_port share offset 2).
-    if (reinterpret_cast<sockaddr_in*>(name)->sin_port == 0 && sock->role == Role::fresh)
+    if (reinterpret_cast<sockaddr_in*>(name)->sin_port == 0 &&
+        sock->conn() == HalfCloseConn::unconnected)
         return fail(lpErrno, WSAEINVAL);
     return 0;
 }
@@ -366,7 +364,7 @@ int WSPAPI WSPGetPeerName(SOCKET s, sockaddr* name, LPINT namelen, LPINT lpErrno
     if (sock == nullptr)
         return SOCKET_ERROR;
     std::lock_guard lock(sock->mutex);
-    if (sock->role != Role::connected)
+    if (sock->conn() != HalfCloseConn::connected)
         return fail(lpErrno, WSAENOTCONN);
     if (int err = rio::net::peer_name(sock->fd, name, namelen))
         return fail(lpErrno, err);

@@ -156,8 +156,6 @@ int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
     if (int err = check_buffers(c))
         return fail(lpErrno, err);
     SocketLock lock(sock->mutex);
-    if (sock->role != Role::connected)
-        return fail(lpErrno, WSAENOTCONN);
     if (sock->app_rio)
         return fail(lpErrno, WSAEINVAL); // its data path belongs to the application's RIO queue
     HalfCloseResult r = sock->state.apply(HalfCloseEvent::begin_send);
@@ -233,8 +231,6 @@ int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
     if (int err = check_buffers(call))
         return fail(lpErrno, err);
     SocketLock lock(sock->mutex);
-    if (sock->role != Role::connected)
-        return fail(lpErrno, WSAENOTCONN);
     if (sock->app_rio)
         return fail(lpErrno, WSAEINVAL);
     HalfCloseResult r = sock->state.apply(HalfCloseEvent::begin_recv);

@@ -20,21 +20,22 @@ bool ready(Socket& s, Want want) noexcept {
     HalfCloseState st = s.state.load();
     switch (want) {
     case Want::read:
-        if (s.role == Role::listening)
+        if (s.conn() == HalfCloseConn::listening)
             return rio::net::wait_readable(s.fd, 0) == 0; // a connection is pending
-        if (s.role != Role::connected)
+        if (s.conn() != HalfCloseConn::connected)
             return false;
         if (!s.recv_ring.empty() || s.eof_seen || st.reset() || st.peer_fin())
             return true;
         // Receives are demand-driven: what nobody asked for yet is still in the kernel.
         return can_receive_in_caller(s) && rio::net::wait_readable(s.fd, 0) == 0;
     case Want::write:
-        if (s.role == Role::connecting && rio::net::wait_writable(s.fd, 0) == 0)
+        if (s.conn() == HalfCloseConn::connecting && rio::net::wait_writable(s.fd, 0) == 0)
             (void)finish_connect(s, lock);
-        return s.role == Role::connected && st.send() == HalfCloseSend::open &&
+        return s.conn() == HalfCloseConn::connected && st.send() == HalfCloseSend::open &&
                s.send_ring.free() > 0;
     case Want::except:
-        return s.role == Role::fresh && s.so_error != 0; // a failed non-blocking connect
+        return s.conn() == HalfCloseConn::unconnected &&
+               s.so_error != 0; // a failed non-blocking connect
     }
     return false;
 }
@@ -121,11 +122,11 @@ int WSPAPI WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, 
             return fail(lpErrno, err);
     // Conditions that already hold are reported at once (Windows re-enabling rules).
     HalfCloseState st = sock->state.load();
-    if (sock->role == Role::listening && (sock->event_mask & FD_ACCEPT))
+    if (sock->conn() == HalfCloseConn::listening && (sock->event_mask & FD_ACCEPT))
         watcher().watch(*sock);
-    if (sock->role == Role::connecting && (sock->event_mask & (FD_CONNECT | FD_WRITE)))
+    if (sock->conn() == HalfCloseConn::connecting && (sock->event_mask & (FD_CONNECT | FD_WRITE)))
         watcher().watch(*sock);
-    if (sock->role == Role::connected) {
+    if (sock->conn() == HalfCloseConn::connected) {
         // FD_READ / FD_CLOSE need incoming data taken in as it arrives (data_path.cpp).
         if (int err = take_incoming(*sock))
             return fail(lpErrno, err);
@@ -159,7 +160,7 @@ int WSPAPI WSPEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject, LPWSANETWORKEVE
         (void)upcalls().lpWPUResetEvent(hEventObject, &err);
     }
     // FD_READ stays asserted while data is buffered (Winsock re-enables it on each recv).
-    if (sock->role == Role::connected && !sock->recv_ring.empty())
+    if (sock->conn() == HalfCloseConn::connected && !sock->recv_ring.empty())
         raise_event(*sock, FD_READ_BIT, 0);
     return 0;
 }

@@ -122,7 +122,8 @@ int WSPAPI WSPGetSockOpt(SOCKET s, int level, int optname, char* optval, LPINT o
         case SO_TYPE:
             return write_int(optval, optlen, SOCK_STREAM, lpErrno);
         case SO_ACCEPTCONN:
-            return write_int(optval, optlen, sock->role == Role::listening ? 1 : 0, lpErrno);
+            return write_int(optval, optlen, sock->conn() == HalfCloseConn::listening ? 1 : 0,
+                             lpErrno);
         case SO_PROTOCOL_INFOW: {
             if (optval == nullptr || optlen == nullptr ||
                 *optlen < static_cast<int>(sizeof(WSAPROTOCOL_INFOW)))
@@ -181,8 +182,8 @@ int WSPAPI WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD c
         std::lock_guard lock(sock->mutex);
         // Buffered in the ring, plus what the kernel holds that no receive has taken yet.
         int in_kernel = 0;
-        if (sock->role != Role::connected || rio::net::readable_bytes(sock->fd, in_kernel) != 0 ||
-            in_kernel < 0)
+        if (sock->conn() != HalfCloseConn::connected ||
+            rio::net::readable_bytes(sock->fd, in_kernel) != 0 || in_kernel < 0)
             in_kernel = 0;
         u_long n = sock->recv_ring.used() + static_cast<u_long>(in_kernel);
         std::memcpy(lpvOutBuffer, &n, sizeof n);

@@ -46,7 +46,7 @@ struct Outcome {
 };
 
 struct RefModel {
-    enum class Role { fresh, listening, connected } role = Role::fresh;
+    enum class Role { fresh, listening, connecting, connected } role = Role::fresh;
     bool may_send = true;    // no SD_SEND yet
     bool fin_wanted = false; // SD_SEND accepted, FIN not handed out yet
     bool fin_out = false;    // FIN handed out, its operation not complete
@@ -64,6 +64,7 @@ struct RefModel {
     static bool is_app_call(E e) {
         switch (e) {
         case E::connect_established:
+        case E::connect_failed:
         case E::send_done:
         case E::io_done:
         case E::fin_sent:
@@ -100,9 +101,18 @@ struct RefModel {
             return {WSAENOTSOCK};
         switch (e) {
         case E::listen:
-            if (role == Role::connected)
+            if (role == Role::connected || role == Role::connecting)
                 return {WSAEISCONN};
             role = Role::listening;
+            return {};
+        case E::connect_started:
+            if (role == Role::connected)
+                return {WSAEISCONN};
+            if (role == Role::listening)
+                return {WSAEINVAL};
+            if (role == Role::connecting)
+                return {WSAEALREADY};
+            role = Role::connecting;
             return {};
         case E::begin_send:
             if (role != Role::connected)
@@ -175,9 +185,14 @@ struct RefModel {
                 return {WSAEINVAL};
             if (close_called)
                 return {WSA_OPERATION_ABORTED};
-            if (role != Role::fresh)
+            if (role != Role::connecting)
                 return {WSAEINVAL};
             role = Role::connected;
+            return {};
+        case E::connect_failed:
+            if (released || role != Role::connecting)
+                return {WSAEINVAL};
+            role = Role::fresh;
             return {};
         case E::send_done:
             if (sends == 0)
@@ -223,9 +238,10 @@ struct RefModel {
 
     // Whether the real state shows the same facts.
     [[nodiscard]] std::string mismatch(HalfCloseState s) const {
-        const HalfCloseConn conn = role == Role::connected   ? HalfCloseConn::connected
-                                   : role == Role::listening ? HalfCloseConn::listening
-                                                             : HalfCloseConn::unconnected;
+        const HalfCloseConn conn = role == Role::connected    ? HalfCloseConn::connected
+                                   : role == Role::connecting ? HalfCloseConn::connecting
+                                   : role == Role::listening  ? HalfCloseConn::listening
+                                                              : HalfCloseConn::unconnected;
         const HalfCloseSend send = may_send   ? HalfCloseSend::open
                                    : fin_out  ? HalfCloseSend::fin_issued
                                    : fin_done ? HalfCloseSend::fin_sent
@@ -273,6 +289,7 @@ E random_event(std::mt19937_64& rng) {
         {E::begin_send, 28},
         {E::begin_recv, 16},
         {E::begin_io, 4},
+        {E::connect_started, 6},
         {E::send_disconnect, 4},
         {E::send_disconnect_with_data, 2},
         {E::recv_disconnect, 4},
@@ -284,6 +301,7 @@ E random_event(std::mt19937_64& rng) {
         {E::close_abortive, 1},
         {E::close_linger_nonblocking, 1},
         {E::connect_established, 6},
+        {E::connect_failed, 2},
         {E::send_done, 24},
         {E::io_done, 18},
         {E::fin_sent, 8},
@@ -364,7 +382,7 @@ TEST(HalfCloseModel, RandomSequencesAgreeWithTheReferenceModel) {
     EXPECT_GT(fins, 50);
     EXPECT_GT(releases, 100);
     EXPECT_GT(transitions, model_steps_per_run / 8); // ~20% change the state, the rest are refusals
-    EXPECT_EQ(phases.size(), 9u) << "every named state visited";
+    EXPECT_EQ(phases.size(), 10u) << "every named state visited";
     std::printf("[ model    ] %d steps, %d transitions, %d sockets, %d FINs, %d releases, seed "
                 "%llu\n",
                 model_steps_per_run, transitions, lifetimes, fins, releases,

@@ -4,7 +4,7 @@
 // applied to every one of them and the result - error, actions and next state - is compared with
 // the golden decision table below.
 //
-// The table is written by hand from docs/half-close.md (its rules and the decisions D1..D14), as
+// The table is written by hand from docs/half-close.md (its rules and the decisions D1..D15), as
 // ordered rules per event (first match wins); it is not generated from the implementation. A
 // changed rule makes some (state, event) pair disagree, and a rule that never matches any
 // reachable state fails too (a dead rule is a mistake in the table).
@@ -29,7 +29,7 @@ using E = HalfCloseEvent;
 
 // ---- pattern language ---------------------------------------------------------------------------
 enum class L : std::uint8_t { any, open, closing, closed, dead }; // dead: closing or closed
-enum class C : std::uint8_t { any, unconnected, listening, connected, not_connected };
+enum class C : std::uint8_t { any, unconnected, listening, connecting, connected, not_connected };
 enum class S : std::uint8_t { any, open, draining, fin_issued, fin_sent, not_open };
 enum class B : std::uint8_t { any, no, yes };
 enum class N : std::uint8_t { any, zero, one, nonzero };
@@ -79,6 +79,7 @@ const Row golden[] = {
     // WSPListen (D13)
     {ev(E::listen), {.life = L::dead}, WSAENOTSOCK},
     {ev(E::listen), {.conn = C::connected}, WSAEISCONN},
+    {ev(E::listen), {.conn = C::connecting}, WSAEISCONN},
     {ev(E::listen), {}, 0, A::none, {.conn = C::listening}},
 
     // send (D5)
@@ -99,6 +100,13 @@ const Row golden[] = {
     // other overlapped operations
     {ev(E::begin_io), {.life = L::dead}, WSAENOTSOCK},
     {ev(E::begin_io), {}, 0, A::none, {.io = +1}},
+
+    // WSPConnect starts an attempt (D15)
+    {ev(E::connect_started), {.life = L::dead}, WSAENOTSOCK},
+    {ev(E::connect_started), {.conn = C::connected}, WSAEISCONN},
+    {ev(E::connect_started), {.conn = C::listening}, WSAEINVAL},
+    {ev(E::connect_started), {.conn = C::connecting}, WSAEALREADY},
+    {ev(E::connect_started), {}, 0, A::none, {.conn = C::connecting}},
 
     // WSPSendDisconnect(NULL) = WSPShutdown(SD_SEND) (D3, D4, D6)
     {ev(E::send_disconnect, E::shutdown_send), {.life = L::dead}, WSAENOTSOCK},
@@ -154,11 +162,16 @@ const Row golden[] = {
     {ev(E::close_abortive), {.send = S::fin_issued}, 0, A::none, {.life = L::closing, .abortive = B::yes}},
     {ev(E::close_abortive), {}, 0, A::release_socket, {.life = L::closed, .abortive = B::yes}},
 
-    // connect completed (D12)
+    // connect completed (D12, D15)
     {ev(E::connect_established), {.life = L::closing}, WSA_OPERATION_ABORTED},
     {ev(E::connect_established), {.life = L::closed}, WSAEINVAL},
-    {ev(E::connect_established), {.conn = C::unconnected}, 0, A::none, {.conn = C::connected}},
+    {ev(E::connect_established), {.conn = C::connecting}, 0, A::none, {.conn = C::connected}},
     {ev(E::connect_established), {}, WSAEINVAL},
+
+    // connect failed (D15): back to unconnected, also while closing
+    {ev(E::connect_failed), {.life = L::closed}, WSAEINVAL},
+    {ev(E::connect_failed), {.conn = C::connecting}, 0, A::none, {.conn = C::unconnected}},
+    {ev(E::connect_failed), {}, WSAEINVAL},
 
     // a send completed: the last one issues the deferred FIN (D6, D7) or releases (D9)
     {ev(E::send_done), {.sends = N::zero}, WSAEINVAL},
@@ -218,6 +231,8 @@ bool match(C p, HalfCloseConn v) {
         return v == HalfCloseConn::unconnected;
     case C::listening:
         return v == HalfCloseConn::listening;
+    case C::connecting:
+        return v == HalfCloseConn::connecting;
     case C::connected:
         return v == HalfCloseConn::connected;
     case C::not_connected:
@@ -284,8 +299,12 @@ Expected apply(const Then& t, HalfCloseState s) {
         x.life = HalfCloseLife::closing;
     if (t.life == L::closed)
         x.life = HalfCloseLife::closed;
+    if (t.conn == C::unconnected)
+        x.conn = HalfCloseConn::unconnected;
     if (t.conn == C::listening)
         x.conn = HalfCloseConn::listening;
+    if (t.conn == C::connecting)
+        x.conn = HalfCloseConn::connecting;
     if (t.conn == C::connected)
         x.conn = HalfCloseConn::connected;
     if (t.send == S::draining)
@@ -420,9 +439,10 @@ TEST(HalfCloseTable, EveryStateAndTransitionFitsItsLogBuffer) {
 TEST(HalfCloseTable, EveryNamedStateIsReachable) {
     // The derived named states, by hand from docs/half-close.md ("The state: facts per direction").
     const std::set<HalfClosePhase> expected{
-        HalfClosePhase::unconnected,   HalfClosePhase::listening,     HalfClosePhase::established,
-        HalfClosePhase::send_shutdown, HalfClosePhase::peer_shutdown, HalfClosePhase::both_shutdown,
-        HalfClosePhase::reset,         HalfClosePhase::closing,       HalfClosePhase::closed};
+        HalfClosePhase::unconnected,   HalfClosePhase::listening,     HalfClosePhase::connecting,
+        HalfClosePhase::established,   HalfClosePhase::send_shutdown, HalfClosePhase::peer_shutdown,
+        HalfClosePhase::both_shutdown, HalfClosePhase::reset,         HalfClosePhase::closing,
+        HalfClosePhase::closed};
     std::set<HalfClosePhase> seen;
     for (HalfCloseState s : reachable_states())
         seen.insert(s.phase());

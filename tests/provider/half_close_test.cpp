@@ -340,7 +340,7 @@ TEST(HalfCloseSpec, ClosedIsTerminal) {
 
 TEST(HalfCloseSpec, ConnectCompletingAfterCloseIsAborted) {
     HalfClose m;
-    run(m, {E::begin_io});
+    run(m, {E::connect_started, E::begin_io});
     ASSERT_EQ(m.close(false).actions, A::abort_pending);
     EXPECT_EQ(m.apply(E::connect_established).error, WSA_OPERATION_ABORTED);
     EXPECT_EQ(m.apply(E::io_done).actions, A::release_socket);
@@ -372,8 +372,30 @@ TEST(HalfCloseSpec, BackendFactsThatCannotHappenAreRejected) {
         EXPECT_EQ(r.error, WSAEINVAL) << to_string(e);
         EXPECT_FALSE(r.changed());
     }
-    run(m, {E::connect_established});
+    EXPECT_EQ(m.apply(E::connect_established).error, WSAEINVAL) << "no attempt was started";
+    EXPECT_EQ(m.apply(E::connect_failed).error, WSAEINVAL) << "no attempt was started";
+    run(m, {E::connect_started, E::connect_established});
     EXPECT_EQ(m.apply(E::connect_established).error, WSAEINVAL);
+}
+
+// D15: the connection attempt is a state of the machine, not of the provider around it.
+TEST(HalfCloseSpec, AConnectAttemptIsAStateWithItsOwnAnswers) {
+    HalfClose m;
+    run(m, {E::connect_started});
+    EXPECT_EQ(m.load().phase(), HalfClosePhase::connecting);
+    EXPECT_EQ(m.apply(E::connect_started).error, WSAEALREADY);
+    EXPECT_EQ(m.apply(E::listen).error, WSAEISCONN);
+    EXPECT_EQ(m.apply(E::begin_send).error, WSAENOTCONN);
+    EXPECT_EQ(m.apply(E::begin_recv).error, WSAENOTCONN);
+    EXPECT_EQ(m.shutdown(SD_SEND).error, WSAENOTCONN);
+    run(m, {E::connect_failed}); // refused: a fresh socket again, which may try anew
+    EXPECT_EQ(m.load().phase(), HalfClosePhase::unconnected);
+    run(m, {E::connect_started, E::connect_established});
+    EXPECT_EQ(m.load().phase(), HalfClosePhase::established);
+    EXPECT_EQ(m.apply(E::connect_started).error, WSAEISCONN);
+    HalfClose l;
+    run(l, {E::listen});
+    EXPECT_EQ(l.apply(E::connect_started).error, WSAEINVAL);
 }
 
 // ---- representation and logging -----------------------------------------------------------------
@@ -385,10 +407,12 @@ TEST(HalfCloseSpec, ImpossibleCombinationsCannotBeStored) {
     EXPECT_FALSE(HalfCloseState::from_bits(0x2u | 0x2u << 2 | std::uint64_t{1} << 16).has_value());
     // closed with an operation outstanding
     EXPECT_FALSE(HalfCloseState::from_bits(0x2u << 8 | std::uint64_t{1} << 40).has_value());
-    // abortive while open; connection value 3; a reserved bit
+    // abortive while open; life value 3; a reserved bit; a connect attempt with a send queued
     EXPECT_FALSE(HalfCloseState::from_bits(0x2u | 1u << 7).has_value());
-    EXPECT_FALSE(HalfCloseState::from_bits(0x3u).has_value());
+    EXPECT_FALSE(HalfCloseState::from_bits(0x3u << 8).has_value());
     EXPECT_FALSE(HalfCloseState::from_bits(1u << 12).has_value());
+    EXPECT_FALSE(HalfCloseState::from_bits(0x3u | std::uint64_t{1} << 16).has_value());
+    EXPECT_TRUE(HalfCloseState::from_bits(0x3u).has_value()); // connecting (D15)
 }
 
 TEST(HalfCloseSpec, TransitionsRenderAsFromTo) {
