@@ -58,7 +58,7 @@ void drop_send_ring(Socket& s) noexcept {
 }
 
 void recycle_if_idle(Socket& s) noexcept {
-    if (!s.releasing || s.io_in_flight > 0)
+    if (!releasing(s) || s.io_in_flight > 0)
         return;
     s.rq.reset(); // every request has completed: nothing references the fd any more
     if (s.app_rq != RIO_INVALID_RQ) {
@@ -67,14 +67,15 @@ void recycle_if_idle(Socket& s) noexcept {
     }
     // Bytes a ring receive brought in after the close are unread data too: reset (RFC 1122
     // 4.2.2.13, as WSPCloseSocket decides for those already there).
-    rio::net::close(s.fd, s.abortive || !s.recv_ring.empty());
+    rio::net::close(s.fd, s.state.load().abortive() || !s.recv_ring.empty());
     s.fd = rio::net::invalid_socket;
-    s.releasing = false;
+    // Nothing can reach the machine any more (the handle is dead, nothing is in flight): it
+    // starts over before the slot is free, so that `closed` always means "being released".
+    s.state.reinitialize(HalfCloseState::unconnected());
     socket_table().recycle(&s);
 }
 
 void start_release(Socket& s) noexcept {
-    s.releasing = true;
     if (s.io_in_flight > 0 && s.rq)
         s.rq->cancel_all(); // a ring receive (and, if abortive, a send) come back aborted
     recycle_if_idle(s);
@@ -92,10 +93,8 @@ void act_on(Socket& s, const HalfCloseResult& r) noexcept {
         interrupt_caller_waits(s);
         fail_pending(s, WSA_OPERATION_ABORTED);
     }
-    if (r.has(HalfCloseAction::send_rst)) {
-        s.abortive = true;
-        drop_send_ring(s);
-    }
+    if (r.has(HalfCloseAction::send_rst))
+        drop_send_ring(s); // the kernel socket is closed abortively (state.abortive())
     if (r.has(HalfCloseAction::issue_fin)) {
 #ifdef RIOSP_TEST_DELIBERATE_ALLOC
         // Test-only build: with RIOSP_CANARY_ALLOC_IN_CALLER set, one allocation in the calling
@@ -270,7 +269,7 @@ std::size_t receive_parts(std::span<const WSABUF> bufs,
 }
 
 int take_send_bytes(Socket& s, PendingOp& op) noexcept {
-    if (s.send_ring.empty() && s.send_in_flight == 0 && !s.releasing) {
+    if (s.send_ring.empty() && s.send_in_flight == 0 && !releasing(s)) {
         DWORD sent = 0;
         if (int err = send_inline(s, std::span(op.bufs.data(), op.buf_count), op.transferred, sent))
             return err;
@@ -330,7 +329,7 @@ DWORD give_recv_bytes(Socket& s, PendingOp& op) noexcept {
 }
 
 void pump_send(Socket& s) noexcept {
-    if (s.send_in_flight > 0 || s.send_ring.empty() || !s.rq || s.releasing)
+    if (s.send_in_flight > 0 || s.send_ring.empty() || !s.rq || releasing(s))
         return;
     const std::uint32_t run = s.send_ring.readable_run();
     RIO_BUF buf = s.registration->slice(s.send_ring.read_offset(), run);
@@ -341,7 +340,7 @@ void pump_send(Socket& s) noexcept {
 }
 
 void pump_recv(Socket& s) noexcept {
-    if (s.recv_in_flight || s.eof_seen || s.state.load().reset() || !s.rq || s.releasing)
+    if (s.recv_in_flight || s.eof_seen || s.state.load().reset() || !s.rq || releasing(s))
         return;
     if (s.ops.recv.empty() && !wants_incoming(s))
         return; // receives are demand-driven: nobody waits for bytes in the ring
@@ -445,7 +444,7 @@ void on_recv_completion(Socket& s, int status, DWORD bytes) noexcept {
 void run_deferred_fin(Socket& s) noexcept {
     std::lock_guard lock(s.mutex);
     --s.io_in_flight;
-    if (!s.abortive) // an abortive close since: the RST replaces the FIN
+    if (!s.state.load().abortive()) // an abortive close since: the RST replaces the FIN
         (void)rio::net::shutdown_send(s.fd);
     apply_and_act(s, HalfCloseEvent::fin_sent);
     recycle_if_idle(s); // a close that came meanwhile waited for this

@@ -29,10 +29,16 @@ using SocketLock = std::unique_lock<std::mutex>;
 // (FD_READ / FD_CLOSE). 0 or a WSA error.
 [[nodiscard]] int take_incoming(Socket& s) noexcept;
 
+// Close was called and nothing the application started is outstanding: the socket is being
+// released (its kernel socket closed once the last RIO request is back). A fact of the state
+// machine (`closed`), which the release's transition sets and performs under the socket's lock.
+[[nodiscard]] inline bool releasing(const Socket& s) noexcept {
+    return s.state.load().life() == HalfCloseLife::closed;
+}
 // Whether a send may hand its bytes to the kernel from the caller's buffers now: nothing
 // queued, buffered or in flight before it in the stream.
 [[nodiscard]] inline bool can_send_inline(const Socket& s) noexcept {
-    return s.ops.send.empty() && s.send_ring.empty() && s.send_in_flight == 0 && !s.releasing;
+    return s.ops.send.empty() && s.send_ring.empty() && s.send_in_flight == 0 && !releasing(s);
 }
 // One send(2) of the bytes of `bufs` past the first `skip`, straight from the application's
 // buffers, without waiting: no copy into the ring, no RIO send, and so no completion for a worker
@@ -60,7 +66,7 @@ void serve_recv_ops(Socket& s) noexcept;
 // attempt at once): nothing buffered, queued or in flight before it in the stream.
 [[nodiscard]] inline bool can_receive_in_caller(const Socket& s) noexcept {
     return s.ops.recv.empty() && s.recv_ring.empty() && !s.eof_seen && !s.recv_in_flight &&
-           !s.releasing && !s.app_rio;
+           !releasing(s) && !s.app_rio;
 }
 // The buffers as the kernel takes them (empty ones left out); how many.
 [[nodiscard]] std::size_t receive_parts(std::span<const WSABUF> bufs,

@@ -286,6 +286,12 @@ public:
 
     // Applies `e` atomically (CAS loop over half_close_step). Safe from any thread.
     [[nodiscard]] HalfCloseResult apply(HalfCloseEvent e) noexcept;
+    // Applies `e` only if its transition succeeds and asks for nothing (no action): true when
+    // applied. The provider applies every transition that asks for something under the socket's
+    // lock and performs it in the same critical section, so that a thread holding the lock never
+    // sees a state whose actions are still to come; a call finishing without the lock (a receive
+    // that got its bytes) uses this, and takes the lock for apply() when it answers false.
+    [[nodiscard]] bool apply_quiet(HalfCloseEvent e) noexcept;
 
     // Conveniences that map WSP parameters onto events.
     [[nodiscard]] HalfCloseResult shutdown(int how) noexcept; // SD_RECEIVE/SD_SEND/SD_BOTH/other
@@ -306,6 +312,22 @@ private:
     static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
     std::atomic<std::uint64_t> word_;
 };
+
+inline bool HalfClose::apply_quiet(HalfCloseEvent e) noexcept {
+    std::uint64_t cur = word_.load(std::memory_order_acquire);
+    for (;;) {
+        std::uint64_t after = 0;
+        if (!half_close_fast::step(cur, e, after)) {
+            const HalfCloseResult r = half_close_step(HalfCloseState{cur}, e);
+            if (!r.ok() || r.actions != HalfCloseAction::none)
+                return false;
+            after = r.after.bits();
+        }
+        if (word_.compare_exchange_weak(cur, after, std::memory_order_acq_rel,
+                                        std::memory_order_acquire))
+            return true;
+    }
+}
 
 inline HalfCloseResult HalfClose::apply(HalfCloseEvent e) noexcept {
     std::uint64_t cur = word_.load(std::memory_order_acquire);

@@ -82,10 +82,8 @@ struct Socket {
     // The ring holds one of the state machine's pending sends while it has bytes, so the FIN
     // cannot be issued before they reach the kernel (see data_path.cpp).
     bool ring_counted = false;
-    bool eof_seen = false;  // a RIO receive completed with 0 bytes (peer_fin once ring drains)
-    int io_in_flight = 0;   // RIO requests not yet completed: recycling waits for 0
-    bool releasing = false; // the state machine said release_socket
-    bool abortive = false;
+    bool eof_seen = false; // a RIO receive completed with 0 bytes (peer_fin once ring drains)
+    int io_in_flight = 0;  // RIO requests not yet completed: recycling waits for 0
 
     OpQueues ops;
 

@@ -199,7 +199,7 @@ void WorkerPool::stop() noexcept {
             rio::net::close(s.fd, true);
         s.fd = rio::net::invalid_socket;
         s.io_in_flight = 0;
-        s.releasing = false;
+        s.state.reinitialize(HalfCloseState::unconnected());
         socket_table().recycle(&s);
     });
     workers_.clear();

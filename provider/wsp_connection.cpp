@@ -39,8 +39,6 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd) noexcept {
     s.ring_counted = false;
     s.eof_seen = false;
     s.io_in_flight = 0;
-    s.releasing = false;
-    s.abortive = false;
     s.app_rio = false;
     s.app_rq = RIO_INVALID_RQ;
     s.ops.recv.clear();
@@ -195,11 +193,10 @@ int take_connection(Socket& l, rio::net::NativeSocket& fd, sockaddr_storage& pee
     // something only after a close (the release): then no lock is needed, as for a receive in
     // the caller. Many threads accepting on one listener would otherwise queue on its lock.
     if (l.event_mask.load(std::memory_order_relaxed) == 0) {
-        const HalfCloseResult done = l.state.apply(HalfCloseEvent::io_done);
         inherited = Inherited{l.non_blocking.load(std::memory_order_relaxed), nullptr, 0};
-        if (done.actions != HalfCloseAction::none) {
+        if (!l.state.apply_quiet(HalfCloseEvent::io_done)) {
             SocketLock lock(l.mutex);
-            act_on(l, done);
+            apply_and_act(l, HalfCloseEvent::io_done);
         }
         leave_caller_wait(l);
         return err;

@@ -78,10 +78,9 @@ int receive_in_caller(Socket& s, const Call& c, SocketLock& lock, LPINT lpErrno)
     DWORD bytes = 0;
     if (r.ok() && r.value() > 0) {
         bytes = gsl::narrow_cast<DWORD>(r.value());
-        if (const HalfCloseResult done = s.state.apply(HalfCloseEvent::io_done);
-            done.actions != HalfCloseAction::none) {
-            lock.lock();
-            act_on(s, done);
+        if (!s.state.apply_quiet(HalfCloseEvent::io_done)) {
+            lock.lock(); // a close came meanwhile: the release is this call's to perform
+            apply_and_act(s, HalfCloseEvent::io_done);
         }
     } else {
         lock.lock();
