@@ -204,12 +204,16 @@ int connection_error(int status) noexcept {
 }
 
 void on_peer_eof(Socket& s) noexcept {
-    // Winsock records FD_CLOSE when the FIN arrives, data still buffered or not; the
-    // application reads the rest, then gets 0 (the state machine's peer_fin comes then).
-    s.eof_seen = true;
-    raise_fd_close(s, 0);
+    // Winsock records FD_CLOSE when the FIN arrives, data still buffered or not (the machine's
+    // fin_arrived raises it); the application reads the rest, then gets 0 (the machine's
+    // peer_fin comes then, ring_consumed).
+    apply_and_act(s, HalfCloseEvent::fin_arrived);
     serve_recv_ops(s);
-    if (s.recv_ring.empty())
+}
+
+void ring_consumed(Socket& s) noexcept {
+    pump_recv(s);
+    if (s.recv_ring.empty() && s.state.load().fin_arrived())
         apply_and_act(s, HalfCloseEvent::peer_fin);
 }
 
@@ -322,9 +326,6 @@ DWORD give_recv_bytes(Socket& s, PendingOp& op) noexcept {
         }
     }
     op.transferred += copied;
-    pump_recv(s);
-    if (s.recv_ring.empty() && s.eof_seen)
-        apply_and_act(s, HalfCloseEvent::peer_fin);
     return copied;
 }
 
@@ -340,7 +341,8 @@ void pump_send(Socket& s) noexcept {
 }
 
 void pump_recv(Socket& s) noexcept {
-    if (s.recv_in_flight || s.eof_seen || s.state.load().reset() || !s.rq || releasing(s))
+    if (const HalfCloseState st = s.state.load();
+        s.recv_in_flight || st.fin_arrived() || st.reset() || !s.rq || releasing(s))
         return;
     if (s.ops.recv.empty() && !wants_incoming(s))
         return; // receives are demand-driven: nobody waits for bytes in the ring
@@ -371,13 +373,14 @@ void fail_pending(Socket& s, int error) noexcept {
 void serve_recv_ops(Socket& s) noexcept {
     while (!s.ops.recv.empty()) {
         PendingOp& op = s.ops.recv.front();
-        if (s.recv_ring.empty() && !s.eof_seen)
-            return;
+        if (s.recv_ring.empty() && !s.state.load().fin_arrived())
+            break;
         (void)give_recv_bytes(s, op);
         PendingOp done = op;
         s.ops.recv.pop();
         complete_op(s, done, 0, false);
     }
+    ring_consumed(s);
 }
 
 // Moves waiting sends into freed ring space, oldest first.
@@ -467,9 +470,6 @@ void begin_close(Socket& s, SocketLock& lock, bool abortive) noexcept {
 }
 
 void raise_fd_close(Socket& s, int error) noexcept {
-    if (s.fd_close_raised)
-        return;
-    s.fd_close_raised = true;
     raise_event(s, FD_CLOSE_BIT, error);
 }
 

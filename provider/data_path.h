@@ -55,7 +55,11 @@ using SocketLock = std::unique_lock<std::mutex>;
 // The same without the attempt at the kernel (the caller just made it): the rest into the ring.
 [[nodiscard]] int queue_send_bytes(Socket& s, PendingOp& op) noexcept;
 // Copies buffered received bytes into `op`; returns the bytes copied (0 if none buffered).
+// Only copies: the caller then calls ring_consumed.
 [[nodiscard]] DWORD give_recv_bytes(Socket& s, PendingOp& op) noexcept;
+// After the application took bytes from the receive ring: a ring receive is posted if one is
+// wanted (room again), and an empty ring behind the peer's FIN ends the stream (peer_fin).
+void ring_consumed(Socket& s) noexcept;
 // Posts the next send / receive if one is due and possible.
 void pump_send(Socket& s) noexcept;
 void pump_recv(Socket& s) noexcept;
@@ -65,8 +69,8 @@ void serve_recv_ops(Socket& s) noexcept;
 // Whether a receive may go to the kernel from the caller's thread now (its own wait, or an
 // attempt at once): nothing buffered, queued or in flight before it in the stream.
 [[nodiscard]] inline bool can_receive_in_caller(const Socket& s) noexcept {
-    return s.ops.recv.empty() && s.recv_ring.empty() && !s.eof_seen && !s.recv_in_flight &&
-           !releasing(s) && !s.app_rio;
+    return s.ops.recv.empty() && s.recv_ring.empty() && !s.state.load().fin_arrived() &&
+           !s.recv_in_flight && !releasing(s) && !s.app_rio;
 }
 // The buffers as the kernel takes them (empty ones left out); how many.
 [[nodiscard]] std::size_t receive_parts(std::span<const WSABUF> bufs,
@@ -86,7 +90,8 @@ void fail_pending(Socket& s, int error) noexcept;
 
 // Records a network event for WSPEventSelect and signals the selected event.
 void raise_event(Socket& s, int bit, int error) noexcept;
-// FD_CLOSE, at most once per connection.
+// FD_CLOSE: only as the state machine's action (raise_fd_close), which comes at most once per
+// connection.
 void raise_fd_close(Socket& s, int error) noexcept;
 
 // Worker side: one RIO completion for `s`.

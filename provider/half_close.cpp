@@ -19,6 +19,7 @@ struct Facts {
     HalfCloseSend send = HalfCloseSend::open;
     bool recv_shutdown = false;
     bool peer_fin = false;
+    bool fin_arrived = false;
     bool reset = false;
     bool abortive = false;
     HalfCloseLife life = HalfCloseLife::open;
@@ -31,7 +32,7 @@ struct Facts {
 };
 
 constexpr std::uint64_t reserved_mask =
-    ~(std::uint64_t{0x3FF} | (std::uint64_t{HalfCloseState::max_pending} << 16) |
+    ~(std::uint64_t{0x7FF} | (std::uint64_t{HalfCloseState::max_pending} << 16) |
       (std::uint64_t{HalfCloseState::max_pending} << 40));
 
 Facts decode(std::uint64_t b) noexcept {
@@ -43,6 +44,7 @@ Facts decode(std::uint64_t b) noexcept {
     f.reset = (b >> 6) & 1u;
     f.abortive = (b >> 7) & 1u;
     f.life = static_cast<HalfCloseLife>((b >> 8) & 0x3u);
+    f.fin_arrived = (b >> 10) & 1u;
     f.pending_sends = static_cast<std::uint32_t>((b >> 16) & HalfCloseState::max_pending);
     f.pending_io = static_cast<std::uint32_t>((b >> 40) & HalfCloseState::max_pending);
     return f;
@@ -54,7 +56,8 @@ std::uint64_t encode(const Facts& f) noexcept {
            std::uint64_t{f.recv_shutdown} << 4 | std::uint64_t{f.peer_fin} << 5 |
            std::uint64_t{f.reset} << 6 | std::uint64_t{f.abortive} << 7 |
            std::uint64_t{static_cast<std::uint8_t>(f.life)} << 8 |
-           std::uint64_t{f.pending_sends} << 16 | std::uint64_t{f.pending_io} << 40;
+           std::uint64_t{f.fin_arrived} << 10 | std::uint64_t{f.pending_sends} << 16 |
+           std::uint64_t{f.pending_io} << 40;
 }
 
 // The invariants every stored state satisfies.
@@ -65,8 +68,12 @@ bool valid(std::uint64_t b) noexcept {
     if (((b >> 8) & 0x3u) == 3)
         return false;
     // Shutdown, FIN, reset and sends exist only on a connection.
-    if (f.conn != HalfCloseConn::connected && (f.send != HalfCloseSend::open || f.recv_shutdown ||
-                                               f.peer_fin || f.reset || f.pending_sends != 0))
+    if (f.conn != HalfCloseConn::connected &&
+        (f.send != HalfCloseSend::open || f.recv_shutdown || f.fin_arrived || f.peer_fin ||
+         f.reset || f.pending_sends != 0))
+        return false;
+    // The stream ends for the application only after riosp has seen the FIN.
+    if (f.peer_fin && !f.fin_arrived)
         return false;
     // Only close sets `abortive`, and an abortive close resets a live connection.
     if (f.abortive &&
@@ -286,19 +293,26 @@ Outcome step(Facts& f, HalfCloseEvent e) noexcept {
             return fail(WSAEINVAL);
         f.send = HalfCloseSend::fin_sent;
         return ok(finish_if_drained(f));
-    case E::peer_fin:
+    case E::fin_arrived:
+    case E::peer_fin: {
         if (f.life == HalfCloseLife::closed || f.conn != HalfCloseConn::connected)
             return fail(WSAEINVAL);
-        if (f.reset || f.peer_fin)
+        if (f.reset || (e == E::fin_arrived ? f.fin_arrived : f.peer_fin))
             return ok(); // D12
-        f.peer_fin = true;
-        return ok(f.life == HalfCloseLife::open ? A::raise_fd_close : A::none); // D9, D11
+        // FD_CLOSE when riosp sees the FIN, data still buffered or not (D11); a stream that
+        // ends where the FIN is seen (nothing buffered) is both at once.
+        const bool raise = f.life == HalfCloseLife::open && !f.fin_arrived; // D9, D11
+        f.fin_arrived = true;
+        if (e == E::peer_fin)
+            f.peer_fin = true;
+        return ok(raise ? A::raise_fd_close : A::none);
+    }
     case E::peer_reset: {
         if (f.life == HalfCloseLife::closed || f.conn != HalfCloseConn::connected)
             return fail(WSAEINVAL);
         if (f.reset)
             return ok();
-        const bool raise = f.life == HalfCloseLife::open && !f.peer_fin; // D11
+        const bool raise = f.life == HalfCloseLife::open && !f.fin_arrived; // D11
         f.reset = true;
         return ok(raise ? A::raise_fd_close : A::none);
     }
@@ -366,6 +380,8 @@ void describe_state(Writer& w, HalfCloseState s) noexcept {
     }
     if (f.peer_fin)
         w.put(" peer_fin");
+    else if (f.fin_arrived)
+        w.put(" fin_arrived");
     if (f.reset)
         w.put(" reset");
     if (f.pending_sends != 0) {
@@ -423,6 +439,8 @@ std::string_view to_string(HalfCloseEvent e) noexcept {
         return "io_done";
     case E::fin_sent:
         return "fin_sent";
+    case E::fin_arrived:
+        return "fin_arrived";
     case E::peer_fin:
         return "peer_fin";
     case E::peer_reset:

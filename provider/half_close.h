@@ -8,7 +8,8 @@
 //   send side    open -> draining (SD_SEND accepted, FIN waits for queued sends)
 //                     -> fin_issued (caller told to submit the FIN) -> fin_sent (FIN op completed)
 //   receive side recv_shutdown (local SD_RECEIVE: receives refused, data still accepted, no RST)
-//                peer_fin (the receive stream has ended), independently
+//                and, independently, the peer's FIN: fin_arrived (riosp saw it: FD_CLOSE) ->
+//                peer_fin (the application has read everything before it: the stream ended)
 //   reset        the connection was reset (by the peer, or by our abortive close)
 //   life         open -> closing (close called, waiting for outstanding I/O) -> closed
 //   abortive     the close was abortive (SO_LINGER {1,0})
@@ -77,12 +78,14 @@ enum class HalfCloseEvent : std::uint8_t {
     send_done,           // an accepted send completed (success, error or aborted)
     io_done,             // an accepted receive/other operation completed (any outcome)
     fin_sent,            // the FIN operation returned by issue_fin completed (any outcome)
+    fin_arrived,         // the backend saw the peer's FIN; bytes before it may still wait in
+                         // riosp's receive ring (FD_CLOSE now, as Winsock records it)
     peer_fin,            // the receive stream ended: the backend saw EOF and no inbound byte before
                          // it is still undelivered (with RIO receives land in the application's
                          // buffers, so: a receive completed with 0 bytes)
     peer_reset,          // the peer reset the connection (or the backend reports it dead)
 };
-inline constexpr std::size_t half_close_event_count = 22;
+inline constexpr std::size_t half_close_event_count = 23;
 
 // "listen", "begin_send", ... (static strings).
 [[nodiscard]] std::string_view to_string(HalfCloseEvent e) noexcept;
@@ -104,8 +107,8 @@ enum class HalfCloseAction : std::uint8_t {
     // begin_recv only: complete this receive now with 0 bytes (the stream ended); it was not
     // counted, so no io_done for it.
     complete_eof = 1u << 3,
-    // Signal FD_CLOSE (error 0 after peer_fin, WSAECONNRESET after peer_reset). At most once per
-    // socket, never after close was called.
+    // Signal FD_CLOSE (error 0 after the peer's FIN, WSAECONNRESET after peer_reset). At most
+    // once per socket, never after close was called: the only way FD_CLOSE is raised.
     raise_fd_close = 1u << 4,
     // Nothing is outstanding and close was called: free the socket (a graceful release lets the
     // backend send its FIN after its buffered data). Returned exactly once per closed socket.
@@ -167,6 +170,7 @@ public:
     }
     [[nodiscard]] constexpr bool recv_shutdown() const noexcept { return (bits_ >> 4) & 1u; }
     [[nodiscard]] constexpr bool peer_fin() const noexcept { return (bits_ >> 5) & 1u; }
+    [[nodiscard]] constexpr bool fin_arrived() const noexcept { return (bits_ >> 10) & 1u; }
     [[nodiscard]] constexpr bool reset() const noexcept { return (bits_ >> 6) & 1u; }
     [[nodiscard]] constexpr bool abortive() const noexcept { return (bits_ >> 7) & 1u; }
     [[nodiscard]] constexpr HalfCloseLife life() const noexcept {

@@ -82,8 +82,7 @@ struct Socket {
     // The ring holds one of the state machine's pending sends while it has bytes, so the FIN
     // cannot be issued before they reach the kernel (see data_path.cpp).
     bool ring_counted = false;
-    bool eof_seen = false; // a RIO receive completed with 0 bytes (peer_fin once ring drains)
-    int io_in_flight = 0;  // RIO requests not yet completed: recycling waits for 0
+    int io_in_flight = 0; // RIO requests not yet completed: recycling waits for 0
 
     OpQueues ops;
 
@@ -94,7 +93,6 @@ struct Socket {
     std::atomic<LONG> event_mask{0};
     LONG events_pending = 0;
     std::array<int, FD_MAX_EVENTS> event_errors{};
-    bool fd_close_raised = false;
     bool write_blocked = false; // a send saw WSAEWOULDBLOCK: FD_WRITE when space frees
 
     // Where the connection stands (unconnected, listening, connecting, connected): a fact of the

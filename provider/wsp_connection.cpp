@@ -37,7 +37,6 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd) noexcept {
     s.send_in_flight = 0;
     s.recv_in_flight = false;
     s.ring_counted = false;
-    s.eof_seen = false;
     s.io_in_flight = 0;
     s.app_rio = false;
     s.app_rq = RIO_INVALID_RQ;
@@ -49,7 +48,6 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd) noexcept {
     s.event_errors = {};
     s.wait.reset();
     s.write_blocked = false;
-    s.fd_close_raised = false;
 }
 
 // Wraps a kernel socket in a provider socket and an application handle.

@@ -248,8 +248,9 @@ int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
     fill(op, call);
     if (r.has(HalfCloseAction::complete_eof)) // the stream ended: 0 bytes, not counted
         return finished_now(op, c, 0);
-    if (sock->ops.recv.empty() && (!sock->recv_ring.empty() || sock->eof_seen)) {
+    if (sock->ops.recv.empty() && (!sock->recv_ring.empty() || sock->state.load().fin_arrived())) {
         (void)give_recv_bytes(*sock, op);
+        ring_consumed(*sock);
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return finished_now(op, c, 0);
     }

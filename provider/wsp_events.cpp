@@ -24,7 +24,7 @@ bool ready(Socket& s, Want want) noexcept {
             return rio::net::wait_readable(s.fd, 0) == 0; // a connection is pending
         if (s.conn() != HalfCloseConn::connected)
             return false;
-        if (!s.recv_ring.empty() || s.eof_seen || st.reset() || st.peer_fin())
+        if (!s.recv_ring.empty() || st.fin_arrived() || st.reset())
             return true;
         // Receives are demand-driven: what nobody asked for yet is still in the kernel.
         return can_receive_in_caller(s) && rio::net::wait_readable(s.fd, 0) == 0;
@@ -134,10 +134,10 @@ int WSPAPI WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, 
             raise_event(*sock, FD_READ_BIT, 0);
         if (st.send() == HalfCloseSend::open && sock->send_ring.free() > 0)
             raise_event(*sock, FD_WRITE_BIT, 0);
-        if (sock->fd_close_raised) { // already reported once: report it to the new selection
-            sock->fd_close_raised = false;
+        // The machine raised FD_CLOSE once, when the FIN arrived or the connection was reset:
+        // a new selection hears of it again (Windows' re-enabling rule).
+        if (st.fin_arrived() || st.reset())
             raise_fd_close(*sock, st.reset() ? WSAECONNRESET : 0);
-        }
     }
     return 0;
 }

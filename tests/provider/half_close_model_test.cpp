@@ -52,7 +52,8 @@ struct RefModel {
     bool fin_out = false;    // FIN handed out, its operation not complete
     bool fin_done = false;   // FIN operation complete
     bool may_recv = true;    // no SD_RECEIVE yet
-    bool eof = false;        // the peer's FIN seen
+    bool fin_seen = false;   // the peer's FIN seen by riosp (bytes may still be buffered)
+    bool eof = false;        // the stream ended for the application
     bool was_reset = false;
     bool close_called = false;
     bool abortive = false;
@@ -68,6 +69,7 @@ struct RefModel {
         case E::send_done:
         case E::io_done:
         case E::fin_sent:
+        case E::fin_arrived:
         case E::peer_fin:
         case E::peer_reset:
             return false;
@@ -210,12 +212,15 @@ struct RefModel {
             fin_out = false;
             fin_done = true;
             return {0, maybe_release()};
+        case E::fin_arrived:
         case E::peer_fin:
             if (released || role != Role::connected)
                 return {WSAEINVAL};
-            if (was_reset || eof)
+            if (was_reset || (e == E::fin_arrived ? fin_seen : eof))
                 return {};
-            eof = true;
+            fin_seen = true;
+            if (e == E::peer_fin)
+                eof = true;
             if (!close_called && !fd_close_signalled) {
                 fd_close_signalled = true;
                 return {0, A::raise_fd_close};
@@ -258,6 +263,8 @@ struct RefModel {
             m += " recv_shutdown";
         if (s.peer_fin() != eof)
             m += " peer_fin";
+        if (s.fin_arrived() != fin_seen)
+            m += " fin_arrived";
         if (s.reset() != was_reset)
             m += " reset";
         if (s.abortive() != abortive)
@@ -305,6 +312,7 @@ E random_event(std::mt19937_64& rng) {
         {E::send_done, 24},
         {E::io_done, 18},
         {E::fin_sent, 8},
+        {E::fin_arrived, 4},
         {E::peer_fin, 6},
         {E::peer_reset, 2},
     }};

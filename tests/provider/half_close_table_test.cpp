@@ -39,6 +39,7 @@ struct When {
     C conn = C::any;
     S send = S::any;
     B recv_shut = B::any;
+    B fin_arrived = B::any;
     B peer_fin = B::any;
     B reset = B::any;
     N sends = N::any;
@@ -51,6 +52,7 @@ struct Then {
     C conn = C::any;
     S send = S::any;
     B recv_shut = B::any;
+    B fin_arrived = B::any;
     B peer_fin = B::any;
     B reset = B::any;
     B abortive = B::any;
@@ -190,19 +192,28 @@ const Row golden[] = {
     {ev(E::fin_sent), {.send = S::fin_issued}, 0, A::none, {.send = S::fin_sent}},
     {ev(E::fin_sent), {}, WSAEINVAL},
 
-    // the peer's FIN: FD_CLOSE once, never after close (D11, D9)
+    // the peer's FIN seen by riosp: FD_CLOSE once, never after close (D11, D9)
+    {ev(E::fin_arrived), {.life = L::closed}, WSAEINVAL},
+    {ev(E::fin_arrived), {.conn = C::not_connected}, WSAEINVAL},
+    {ev(E::fin_arrived), {.reset = B::yes}, 0, A::none},
+    {ev(E::fin_arrived), {.fin_arrived = B::yes}, 0, A::none},
+    {ev(E::fin_arrived), {.life = L::open}, 0, A::raise_fd_close, {.fin_arrived = B::yes}},
+    {ev(E::fin_arrived), {}, 0, A::none, {.fin_arrived = B::yes}},
+
+    // the stream ended for the application; with nothing buffered also the FIN's arrival
     {ev(E::peer_fin), {.life = L::closed}, WSAEINVAL},
     {ev(E::peer_fin), {.conn = C::not_connected}, WSAEINVAL},
     {ev(E::peer_fin), {.reset = B::yes}, 0, A::none},
     {ev(E::peer_fin), {.peer_fin = B::yes}, 0, A::none},
-    {ev(E::peer_fin), {.life = L::open}, 0, A::raise_fd_close, {.peer_fin = B::yes}},
-    {ev(E::peer_fin), {}, 0, A::none, {.peer_fin = B::yes}},
+    {ev(E::peer_fin), {.fin_arrived = B::yes}, 0, A::none, {.peer_fin = B::yes}},
+    {ev(E::peer_fin), {.life = L::open}, 0, A::raise_fd_close, {.fin_arrived = B::yes, .peer_fin = B::yes}},
+    {ev(E::peer_fin), {}, 0, A::none, {.fin_arrived = B::yes, .peer_fin = B::yes}},
 
     // the peer's reset
     {ev(E::peer_reset), {.life = L::closed}, WSAEINVAL},
     {ev(E::peer_reset), {.conn = C::not_connected}, WSAEINVAL},
     {ev(E::peer_reset), {.reset = B::yes}, 0, A::none},
-    {ev(E::peer_reset), {.life = L::open, .peer_fin = B::no}, 0, A::raise_fd_close, {.reset = B::yes}},
+    {ev(E::peer_reset), {.life = L::open, .fin_arrived = B::no}, 0, A::raise_fd_close, {.reset = B::yes}},
     {ev(E::peer_reset), {}, 0, A::none, {.reset = B::yes}},
 };
 // clang-format on
@@ -276,9 +287,9 @@ bool match(N p, std::uint32_t v) {
 
 bool match(const When& w, HalfCloseState s) {
     return match(w.life, s.life()) && match(w.conn, s.conn()) && match(w.send, s.send()) &&
-           match(w.recv_shut, s.recv_shutdown()) && match(w.peer_fin, s.peer_fin()) &&
-           match(w.reset, s.reset()) && match(w.sends, s.pending_sends()) &&
-           match(w.io, s.pending_io());
+           match(w.recv_shut, s.recv_shutdown()) && match(w.fin_arrived, s.fin_arrived()) &&
+           match(w.peer_fin, s.peer_fin()) && match(w.reset, s.reset()) &&
+           match(w.sends, s.pending_sends()) && match(w.io, s.pending_io());
 }
 
 // The expected state after, as the same facts (checked field by field).
@@ -286,13 +297,13 @@ struct Expected {
     HalfCloseLife life;
     HalfCloseConn conn;
     HalfCloseSend send;
-    bool recv_shut, peer_fin, reset, abortive;
+    bool recv_shut, fin_arrived, peer_fin, reset, abortive;
     std::uint32_t sends, io;
 };
 
 Expected apply(const Then& t, HalfCloseState s) {
-    Expected x{s.life(),  s.conn(),     s.send(),          s.recv_shutdown(), s.peer_fin(),
-               s.reset(), s.abortive(), s.pending_sends(), s.pending_io()};
+    Expected x{s.life(),     s.conn(),  s.send(),     s.recv_shutdown(), s.fin_arrived(),
+               s.peer_fin(), s.reset(), s.abortive(), s.pending_sends(), s.pending_io()};
     if (t.life == L::open)
         x.life = HalfCloseLife::open;
     if (t.life == L::closing)
@@ -315,6 +326,8 @@ Expected apply(const Then& t, HalfCloseState s) {
         x.send = HalfCloseSend::fin_sent;
     if (t.recv_shut != B::any)
         x.recv_shut = t.recv_shut == B::yes;
+    if (t.fin_arrived != B::any)
+        x.fin_arrived = t.fin_arrived == B::yes;
     if (t.peer_fin != B::any)
         x.peer_fin = t.peer_fin == B::yes;
     if (t.reset != B::any)
@@ -328,8 +341,9 @@ Expected apply(const Then& t, HalfCloseState s) {
 
 bool same(const Expected& x, HalfCloseState s) {
     return x.life == s.life() && x.conn == s.conn() && x.send == s.send() &&
-           x.recv_shut == s.recv_shutdown() && x.peer_fin == s.peer_fin() && x.reset == s.reset() &&
-           x.abortive == s.abortive() && x.sends == s.pending_sends() && x.io == s.pending_io();
+           x.recv_shut == s.recv_shutdown() && x.fin_arrived == s.fin_arrived() &&
+           x.peer_fin == s.peer_fin() && x.reset == s.reset() && x.abortive == s.abortive() &&
+           x.sends == s.pending_sends() && x.io == s.pending_io();
 }
 
 constexpr std::uint32_t counter_cap = 2;
@@ -405,7 +419,7 @@ TEST(HalfCloseTable, ReachableStatesAreExactlyThePossibleOnes) {
         reachable.insert(s.bits());
     }
     std::set<std::uint64_t> possible;
-    for (std::uint64_t facts = 0; facts < 0x400; ++facts)
+    for (std::uint64_t facts = 0; facts < 0x800; ++facts)
         for (std::uint64_t ps = 0; ps <= counter_cap; ++ps)
             for (std::uint64_t po = 0; po <= counter_cap; ++po) {
                 const std::uint64_t bits = facts | ps << 16 | po << 40;
@@ -420,9 +434,9 @@ TEST(HalfCloseTable, ReachableStatesAreExactlyThePossibleOnes) {
 
 TEST(HalfCloseTable, EveryStateAndTransitionFitsItsLogBuffer) {
     // The longest possible description (every fact, both counters at their maximum) fits.
-    const auto longest =
-        HalfCloseState::from_bits(0x2u | 0x2u << 2 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 |
-                                  0x1u << 8 | std::uint64_t{HalfCloseState::max_pending} << 40);
+    const auto longest = HalfCloseState::from_bits(
+        0x2u | 0x2u << 2 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 | 0x1u << 8 | 1u << 10 |
+        std::uint64_t{HalfCloseState::max_pending} << 40);
     ASSERT_TRUE(longest.has_value());
     std::array<char, HalfCloseState::describe_max> buf{};
     EXPECT_LT(longest->describe(buf).size(), buf.size()) << longest->describe(buf);

@@ -327,6 +327,22 @@ TEST(HalfCloseSpec, NoFdCloseAfterClose) {
     EXPECT_EQ(m.apply(E::peer_reset).actions, A::none);
 }
 
+// D11: FD_CLOSE when riosp sees the FIN, bytes before it still buffered or not; the end of the
+// stream for the application, later, raises nothing more, nor does a reset after it.
+TEST(HalfCloseSpec, FdCloseComesWhenTheFinArrivesAndNeverAgain) {
+    HalfClose m{connected_state()};
+    EXPECT_EQ(m.apply(E::fin_arrived).actions, A::raise_fd_close);
+    EXPECT_FALSE(m.load().peer_fin()) << "bytes before the FIN are still to be read";
+    EXPECT_EQ(m.apply(E::begin_recv).actions, A::none); // served from what is buffered
+    run(m, {E::io_done});
+    EXPECT_EQ(m.apply(E::peer_fin).actions, A::none);
+    EXPECT_EQ(m.apply(E::begin_recv).actions, A::complete_eof);
+    EXPECT_EQ(m.apply(E::peer_reset).actions, A::none) << "FD_CLOSE was reported already";
+    HalfClose direct{connected_state()}; // nothing buffered: the FIN and the end at once
+    EXPECT_EQ(direct.apply(E::peer_fin).actions, A::raise_fd_close);
+    EXPECT_TRUE(direct.load().fin_arrived());
+}
+
 TEST(HalfCloseSpec, ClosedIsTerminal) {
     HalfClose m{connected_state()};
     ASSERT_EQ(m.close(false).actions, A::release_socket);
