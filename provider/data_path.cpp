@@ -72,6 +72,7 @@ void recycle_if_idle(Socket& s) noexcept {
     // Nothing can reach the machine any more (the handle is dead, nothing is in flight): it
     // starts over before the slot is free, so that `closed` always means "being released".
     s.state.reinitialize(HalfCloseState::unconnected());
+    s.followups.clear(); // nothing is outstanding after a release: none can be left
     socket_table().recycle(&s);
 }
 
@@ -88,7 +89,10 @@ bool wants_incoming(const Socket& s) noexcept {
 
 } // namespace
 
-void act_on(Socket& s, const HalfCloseResult& r) noexcept {
+namespace {
+
+// The actions of one transition, in their order; the events they cause wait in s.followups.
+void perform(Socket& s, const HalfCloseResult& r) noexcept {
     if (r.has(HalfCloseAction::abort_pending)) {
         interrupt_caller_waits(s);
         fail_pending(s, WSA_OPERATION_ABORTED);
@@ -118,6 +122,23 @@ void act_on(Socket& s, const HalfCloseResult& r) noexcept {
         raise_fd_close(s, r.after.reset() ? WSAECONNRESET : 0);
     if (r.has(HalfCloseAction::release_socket))
         start_release(s);
+}
+
+} // namespace
+
+void act_on(Socket& s, const HalfCloseResult& r) noexcept {
+    if (s.acting) { // inside another transition's actions: its loop takes the follow-ups
+        perform(s, r);
+        return;
+    }
+    s.acting = true;
+    perform(s, r);
+    // The follow-ups, one transition at a time, until the chain ends: no recursion however many
+    // operations a close aborts (each completion is one io_done or send_done here).
+    HalfCloseEvent e{};
+    while (s.followups.take(e))
+        perform(s, s.state.apply(e));
+    s.acting = false;
 }
 
 void deliver(Socket& s, PendingOp& op, int error) noexcept {

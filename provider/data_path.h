@@ -112,11 +112,17 @@ void run_deferred_fin(Socket& s) noexcept;
 [[nodiscard]] int finish_connect(Socket& s, SocketLock& lock) noexcept;
 // Completes an application op (blocking or overlapped) and reports it to the state machine.
 void complete_op(Socket& s, PendingOp& op, int error, bool is_send) noexcept;
-// Performs the actions a state-machine transition returned (FIN, FD_CLOSE, abort, release).
+// Performs the actions a state-machine transition returned (FIN, FD_CLOSE, abort, release), then
+// applies the events those actions caused, in a loop, performing theirs in turn.
 void act_on(Socket& s, const HalfCloseResult& r) noexcept;
 // Applies an event to the state machine and performs the actions it returns (inline: most
-// transitions of a send or receive return none).
+// transitions of a send or receive return none). Inside the actions of another transition (an
+// operation that an abort completes, a FIN sent at once ...) the event waits for act_on's loop.
 inline void apply_and_act(Socket& s, HalfCloseEvent e) noexcept {
+    if (s.acting) {
+        s.followups.add(e);
+        return;
+    }
     if (const HalfCloseResult r = s.state.apply(e); r.actions != HalfCloseAction::none)
         act_on(s, r);
 }

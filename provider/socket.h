@@ -17,6 +17,7 @@
 
 #include <riosp/spi.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -30,6 +31,39 @@ class Worker;
 
 inline constexpr std::uint32_t send_ring_bytes = 64 * 1024;
 inline constexpr std::uint32_t recv_ring_bytes = 64 * 1024;
+
+// The events the actions of a transition caused (an operation completed: send_done or io_done;
+// the FIN left: fin_sent; ...), waiting for act_on's loop to apply them after those actions
+// (data_path.cpp), instead of applying each where it arose, inside the actions of the
+// transition before it. Counted per kind: any number of completions takes no room, and the
+// loop applies them kind by kind (fin_arrived before peer_fin, as they happen).
+class FollowUps {
+public:
+    void add(HalfCloseEvent e) noexcept {
+        ++count_[static_cast<std::size_t>(e)];
+        ++total_;
+    }
+    // The next event to apply, if any.
+    [[nodiscard]] bool take(HalfCloseEvent& e) noexcept {
+        if (total_ == 0)
+            return false;
+        std::size_t k = 0;
+        while (count_[k] == 0)
+            ++k;
+        --count_[k];
+        --total_;
+        e = static_cast<HalfCloseEvent>(k);
+        return true;
+    }
+    void clear() noexcept {
+        count_ = {};
+        total_ = 0;
+    }
+
+private:
+    std::array<std::uint32_t, half_close_event_count> count_{};
+    std::uint32_t total_ = 0;
+};
 
 // The operations waiting on a socket, oldest first per direction (op_queue.h).
 struct OpQueues {
@@ -85,6 +119,10 @@ struct Socket {
     int io_in_flight = 0; // RIO requests not yet completed: recycling waits for 0
 
     OpQueues ops;
+    // act_on is performing a transition's actions (under `mutex`): events they cause wait in
+    // `followups` for its loop.
+    bool acting = false;
+    FollowUps followups;
 
     // --- network events (WSPEventSelect) ---
     WSAEVENT event = nullptr;
