@@ -2,6 +2,7 @@
 // RIONotify, the buffer registry and backend selection. Backends only move bytes.
 #include <rio/detail.h>
 #include <rio/rio_testing.h>
+#include <rio/slot_table.h>
 
 #include <gsl/gsl>
 
@@ -19,148 +20,51 @@ namespace detail {
 namespace {
 
 // ------------------------------------------------------------------ buffer registry
-// Lock-free lookups on the I/O path: an id is (generation << 32) | (index + 1); each entry's
-// state word is generation | live bit | reference count, changed only by CAS, so a stale or
-// made-up id fails the generation check instead of reaching freed memory. Storage grows in
-// chunks that are never freed or moved.
-constexpr std::uint32_t kChunkSize = 4096;
-constexpr std::uint32_t kChunks = 256;
-constexpr std::uint64_t kLive = 1ULL << 31;
-constexpr std::uint64_t kRefMask = kLive - 1;
-
-struct BufEntry {
-    std::atomic<std::uint64_t> state{1ULL << 32}; // generation 1, dead, no references
+// A RIO_BUFFERID is a handle of a slot table (rio/slot_table.h): lookups on the I/O path take no
+// lock, and a stale or made-up id fails the generation check instead of reaching freed memory.
+// Every request naming a registration pins its slot, so a deregistered region stays until the
+// last of them is dequeued.
+struct Registration : TableSlot {
     char* base = nullptr;
     ULONG length = 0;
 };
+using Registry = SlotTable<Registration, 4096, 256>;
 
-class BufferRegistry {
-public:
-    int add(std::span<char> region, RIO_BUFFERID& out) noexcept {
-        std::uint32_t index = 0;
-        {
-            std::lock_guard lock(mu_);
-            if (!free_.empty()) {
-                index = free_.back();
-                free_.pop_back();
-            } else {
-                if (next_ == kChunkSize * kChunks)
-                    return wsa::enobufs;
-                auto& chunk = chunks_[next_ / kChunkSize];
-                if (chunk.load(std::memory_order_relaxed) == nullptr) {
-                    auto* fresh = new (std::nothrow) BufEntry[kChunkSize];
-                    if (fresh == nullptr)
-                        return wsa::enobufs;
-                    chunk.store(fresh, std::memory_order_release);
-                }
-                index = next_++;
-            }
-            if (free_.capacity() < next_)
-                free_.reserve(next_ + kChunkSize); // deregister then never allocates... mostly
-        }
-        BufEntry& e = entry(index);
-        e.base = region.data();
-        e.length = gsl::narrow<ULONG>(region.size());
-        const std::uint64_t gen = e.state.load(std::memory_order_relaxed) >> 32;
-        e.state.store((gen << 32) | kLive, std::memory_order_release);
-        live_.fetch_add(1, std::memory_order_relaxed);
-        out =
-            reinterpret_cast<RIO_BUFFERID>(static_cast<std::uintptr_t>((gen << 32) | (index + 1)));
-        return 0;
-    }
-
-    int acquire(const RIO_BUF& buf, BufferRef& out) noexcept {
-        BufEntry* e = nullptr;
-        std::uint64_t gen = 0;
-        std::uint32_t index = 0;
-        if (!decode(buf.BufferId, e, gen, index))
-            return wsa::einval;
-        std::uint64_t s = e->state.load(std::memory_order_acquire);
-        do {
-            if ((s >> 32) != gen || (s & kLive) == 0)
-                return wsa::einval;
-            if ((s & kRefMask) == kRefMask)
-                return wsa::enobufs;
-        } while (!e->state.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel));
-        if (std::uint64_t{buf.Offset} + buf.Length > e->length) {
-            release(index);
-            return wsa::einval;
-        }
-        out = BufferRef{e->base + buf.Offset, buf.Length, index};
-        return 0;
-    }
-
-    void release(std::uint32_t index) noexcept {
-        BufEntry& e = entry(index);
-        const std::uint64_t now = e.state.fetch_sub(1, std::memory_order_acq_rel) - 1;
-        if ((now & kLive) == 0 && (now & kRefMask) == 0)
-            free_entry(index, now >> 32);
-    }
-
-    int remove(RIO_BUFFERID id) noexcept {
-        BufEntry* e = nullptr;
-        std::uint64_t gen = 0;
-        std::uint32_t index = 0;
-        if (!decode(id, e, gen, index))
-            return wsa::einval;
-        std::uint64_t s = e->state.load(std::memory_order_acquire);
-        do {
-            if ((s >> 32) != gen || (s & kLive) == 0)
-                return wsa::einval;
-        } while (!e->state.compare_exchange_weak(s, s & ~kLive, std::memory_order_acq_rel));
-        if ((s & kRefMask) == 0)
-            free_entry(index, gen);
-        // else: deferred; the last release() frees it.
-        return 0;
-    }
-
-    std::size_t live() const noexcept { return live_.load(std::memory_order_relaxed); }
-
-    BufferRegion region(std::uint32_t index) noexcept {
-        BufEntry& e = entry(index);
-        const auto gen = static_cast<std::uint32_t>(e.state.load(std::memory_order_acquire) >> 32);
-        return BufferRegion{e.base, e.length, gen};
-    }
-
-private:
-    BufEntry& entry(std::uint32_t index) noexcept {
-        return chunks_[index / kChunkSize].load(std::memory_order_acquire)[index % kChunkSize];
-    }
-    bool decode(RIO_BUFFERID id, BufEntry*& e, std::uint64_t& gen, std::uint32_t& index) noexcept {
-        const auto raw = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(id));
-        const std::uint64_t low = raw & 0xFFFFFFFFULL;
-        gen = raw >> 32;
-        if (low == 0 || gen == 0 || low > kChunkSize * kChunks)
-            return false;
-        index = static_cast<std::uint32_t>(low - 1);
-        BufEntry* chunk = chunks_[index / kChunkSize].load(std::memory_order_acquire);
-        if (chunk == nullptr)
-            return false;
-        e = &chunk[index % kChunkSize];
-        return true;
-    }
-    void free_entry(std::uint32_t index, std::uint64_t gen) noexcept {
-        std::uint64_t next = (gen + 1) & 0xFFFFFFFFULL;
-        if (next == 0)
-            next = 1;
-        entry(index).state.store(next << 32, std::memory_order_release);
-        live_.fetch_sub(1, std::memory_order_relaxed);
-        // Before the index can be handed out again: no ring may keep the old region pinned.
-        backend_forget_buffer(index);
-        std::lock_guard lock(mu_);
-        free_.push_back(index); // capacity reserved in add(): cannot throw in practice
-    }
-
-    std::array<std::atomic<BufEntry*>, kChunks> chunks_{};
-    std::mutex mu_;
-    std::vector<std::uint32_t> free_;
-    std::uint32_t next_ = 0;
-    std::atomic<std::size_t> live_{0};
-};
-
-BufferRegistry& registry() noexcept {
-    static auto* r = new BufferRegistry; // never destroyed: ids may be released at exit
+Registry& registry() noexcept {
+    static auto* r = new Registry; // never destroyed: ids may be released at exit
     return *r;
+}
+
+Registry::Handle handle_of(RIO_BUFFERID id) noexcept {
+    return static_cast<Registry::Handle>(reinterpret_cast<std::uintptr_t>(id));
+}
+
+// No request names the registration any more and its id is dead: before the index can carry
+// another region, no ring may keep this one pinned.
+void free_registration(Registration& r) noexcept {
+    backend_forget_buffer(r.slot_index());
+    registry().recycle(r);
+}
+
+int add_registration(std::span<char> region, RIO_BUFFERID& out) noexcept {
+    Registration* r = registry().acquire();
+    if (r == nullptr)
+        return wsa::enobufs;
+    r->base = region.data();
+    r->length = gsl::narrow<ULONG>(region.size());
+    out = reinterpret_cast<RIO_BUFFERID>(static_cast<std::uintptr_t>(registry().publish(*r)));
+    return 0;
+}
+
+int remove_registration(RIO_BUFFERID id) noexcept {
+    bool idle = false;
+    Registration* r = registry().retire(handle_of(id), idle);
+    if (r == nullptr)
+        return wsa::einval;
+    if (idle)
+        free_registration(*r);
+    // else: deferred; the last release_buffer() frees it.
+    return 0;
 }
 
 std::unique_lock<std::mutex> lock_cq(Cq& cq) noexcept {
@@ -357,14 +261,27 @@ bool wait_until_released(Rq& rq) noexcept {
 } // namespace
 
 int acquire_buffer(const RIO_BUF& buf, BufferRef& out) noexcept {
-    return registry().acquire(buf, out);
+    bool full = false;
+    Registration* r = registry().pin(handle_of(buf.BufferId), full);
+    if (r == nullptr)
+        return full ? wsa::enobufs : wsa::einval;
+    if (std::uint64_t{buf.Offset} + buf.Length > r->length) {
+        release_buffer(r->slot_index());
+        return wsa::einval;
+    }
+    out = BufferRef{r->base + buf.Offset, buf.Length, r->slot_index()};
+    return 0;
 }
 void release_buffer(std::uint32_t index) noexcept {
-    if (index != kNoBuffer)
-        registry().release(index);
+    if (index == kNoBuffer)
+        return;
+    Registration& r = registry().slot(index);
+    if (Registry::unpin(r))
+        free_registration(r);
 }
 BufferRegion buffer_region(std::uint32_t index) noexcept {
-    return registry().region(index);
+    const Registration& r = registry().slot(index);
+    return BufferRegion{r.base, r.length, Registry::generation(r)};
 }
 
 void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept {
@@ -442,17 +359,17 @@ Result<RIO_BUFFERID> register_buffer(std::span<char> region) noexcept {
     if (region.empty() || region.size() > 0xFFFFFFFFULL)
         return Result<RIO_BUFFERID>::failure(wsa::einval);
     RIO_BUFFERID id = RIO_INVALID_BUFFERID;
-    if (int err = detail::registry().add(region, id); err != 0)
+    if (int err = detail::add_registration(region, id); err != 0)
         return Result<RIO_BUFFERID>::failure(err);
     return id;
 }
 
 int deregister_buffer(RIO_BUFFERID id) noexcept {
-    return detail::registry().remove(id);
+    return detail::remove_registration(id);
 }
 
 std::size_t live_buffer_registrations() noexcept {
-    return detail::registry().live();
+    return detail::registry().in_use();
 }
 
 Result<RegisteredBuffer> RegisteredBuffer::create(std::span<char> region) noexcept {

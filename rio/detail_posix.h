@@ -3,6 +3,7 @@
 #pragma once
 
 #include <rio/detail.h>
+#include <rio/slot_table.h>
 
 #include <sys/epoll.h>
 
@@ -10,7 +11,6 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 namespace riosp::rio::detail {
 
@@ -47,17 +47,15 @@ private:
     std::size_t users_ = 0;
     std::thread thread_;
     std::atomic<bool> stop_{false};
-    std::mutex mu_;
-    // Tokens are (generation << 32) | (index + 1) into targets_, so a stale token (an event
-    // that raced a remove()) names nothing. Both vectors only grow: after warm-up, add() and
-    // remove() allocate nothing (RQ create/destroy is allocation-free in steady state).
-    struct Target {
+    std::mutex mu_; // held by dispatch: remove() waits out a dispatch that holds its token
+    // Tokens are handles of a slot table (rio/slot_table.h), so a stale token (an event that
+    // raced a remove()) names nothing. The table only grows: after warm-up, add() and remove()
+    // allocate nothing (RQ create/destroy is allocation-free in steady state).
+    struct Target : TableSlot {
         void* target = nullptr;
-        std::uint32_t generation = 1;
     };
-    void* lookup_locked(std::uint64_t token) const noexcept;
-    std::vector<Target> targets_;
-    std::vector<std::uint32_t> free_;
+    void* lookup(std::uint64_t token) const noexcept;
+    SlotTable<Target, 1024, 1024> targets_;
 };
 
 // ------------------------------------------------------------------ io_uring backend

@@ -5,7 +5,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -73,45 +72,29 @@ void Poller::release() noexcept {
 std::uint64_t Poller::add(int fd, std::uint32_t events, void* target) noexcept {
     if (epfd_ < 0)
         return 0;
-    std::lock_guard lock(mu_);
-    std::uint32_t index = 0;
-    if (!free_.empty()) {
-        index = free_.back();
-        free_.pop_back();
-    } else {
-        try {
-            // remove() pushes the index back onto free_ and must not allocate.
-            if (free_.capacity() < targets_.size() + 1)
-                free_.reserve(std::max<std::size_t>(64, 2 * (targets_.size() + 1)));
-            targets_.emplace_back();
-        } catch (...) {
-            return 0;
-        }
-        index = static_cast<std::uint32_t>(targets_.size() - 1);
-    }
-    Target& t = targets_[index];
-    t.target = target;
-    const std::uint64_t token = (std::uint64_t{t.generation} << 32) | (index + 1ULL);
+    Target* t = targets_.acquire();
+    if (t == nullptr)
+        return 0;
+    t->target = target;
+    // Published before the descriptor enters the set: its first event finds the target.
+    const std::uint64_t token = targets_.publish(*t);
     epoll_event ev{};
     ev.events = events;
     ev.data.u64 = token;
     if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
         const int err = errno;
-        t.target = nullptr;
-        ++t.generation;
-        free_.push_back(index); // capacity reserved above
+        (void)targets_.retire(token); // no event can carry it: the descriptor never got in
+        t->target = nullptr;
+        targets_.recycle(*t);
         errno = err;
         return 0;
     }
     return token;
 }
 
-void* Poller::lookup_locked(std::uint64_t token) const noexcept {
-    const std::uint64_t low = token & 0xFFFFFFFFULL;
-    if (low == 0 || low > targets_.size())
-        return nullptr;
-    const Target& t = targets_[low - 1];
-    return t.generation == (token >> 32) ? t.target : nullptr;
+void* Poller::lookup(std::uint64_t token) const noexcept {
+    const Target* t = targets_.resolve(token);
+    return t != nullptr ? t->target : nullptr;
 }
 
 bool Poller::modify(int fd, std::uint64_t token, std::uint32_t events) noexcept {
@@ -127,13 +110,11 @@ void Poller::remove(int fd, std::uint64_t token) noexcept {
     (void)::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
     // Taking the lock waits out a dispatch that may already hold this target's token.
     std::lock_guard lock(mu_);
-    if (lookup_locked(token) == nullptr)
+    Target* t = targets_.retire(token);
+    if (t == nullptr)
         return;
-    Target& t = targets_[(token & 0xFFFFFFFFULL) - 1];
-    t.target = nullptr;
-    if (++t.generation == 0)
-        t.generation = 1;
-    free_.push_back(static_cast<std::uint32_t>((token & 0xFFFFFFFFULL) - 1)); // reserved in add()
+    t->target = nullptr;
+    targets_.recycle(*t);
 }
 
 void Poller::run() noexcept {
@@ -167,7 +148,7 @@ void Poller::poll_once() noexcept {
 
 void Poller::dispatch(const epoll_event* events, int n) noexcept {
     for (int i = 0; i < n; ++i) {
-        void* target = lookup_locked(events[i].data.u64);
+        void* target = lookup(events[i].data.u64);
         if (target == nullptr)
             continue; // removed after epoll_wait returned
         if (backend_ == Backend::uring)
