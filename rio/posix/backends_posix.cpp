@@ -1,6 +1,6 @@
 // Linux: what core.cpp asks of a CQ's backend (detail.h), dispatched to io_uring
 // (backend_uring.cpp) or epoll (backend_epoll.cpp), plus the eventfd that RIONotify signals.
-#include <rio/detail_posix.h>
+#include <rio/posix/detail_posix.h>
 
 #include <riosp/event_handle.h>
 

@@ -1,5 +1,5 @@
 // The one internal progress thread per backend (see Poller in detail.h).
-#include <rio/detail_posix.h>
+#include <rio/posix/detail_posix.h>
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>

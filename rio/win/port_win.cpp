@@ -3,7 +3,7 @@
 // here. The thread runs while CQs of the Windows backends exist: the first retain starts it,
 // the last release stops and joins it, so a process that closed its last CQ (the provider's
 // last WSPCleanup) has no rio thread, and a DLL can be unloaded after it.
-#include <rio/detail_win.h>
+#include <rio/win/detail_win.h>
 
 #include <gsl/gsl>
 

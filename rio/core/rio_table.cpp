@@ -1,6 +1,6 @@
 // The C face: RIO_EXTENSION_FUNCTION_TABLE over the C++ layer. Handles are generation-checked
 // table slots so that a closed or invented RIO_CQ / RIO_RQ is an error code, not a crash.
-#include <rio/detail.h>
+#include <rio/core/detail.h>
 #include <rio/rio_table.h>
 #include <rio/slot_table.h>
 

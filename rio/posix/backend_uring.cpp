@@ -12,7 +12,7 @@
 // A chain breaks when a member fails or a MSG_WAITALL receive comes up short (peer FIN); the
 // kernel then cancels the rest with -ECANCELED. Those were not cancelled by the application,
 // so they are put back and resubmitted, keeping their order; only cancel_all() yields 995.
-#include <rio/detail_posix.h>
+#include <rio/posix/detail_posix.h>
 
 #include <liburing.h>
 #include <poll.h>

@@ -1,6 +1,6 @@
 // Backend-independent RIO semantics: capacity accounting, request FIFOs, the completion ring,
 // RIONotify, the buffer registry and backend selection. Backends only move bytes.
-#include <rio/detail.h>
+#include <rio/core/detail.h>
 #include <rio/rio_testing.h>
 #include <rio/slot_table.h>
 

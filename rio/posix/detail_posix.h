@@ -2,7 +2,7 @@
 // backends_posix.cpp dispatches to. Not part of the contract.
 #pragma once
 
-#include <rio/detail.h>
+#include <rio/core/detail.h>
 #include <rio/slot_table.h>
 
 #include <sys/epoll.h>

@@ -4,7 +4,7 @@
 // edge-triggered readiness of the RQ's socket. Work on a direction always happens under its
 // CQ's lock, so an edge that arrives while a request is being queued is never lost: either the
 // inline attempt sees the data, or the poller runs after the request is visible.
-#include <rio/detail_posix.h>
+#include <rio/posix/detail_posix.h>
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
