@@ -1,4 +1,4 @@
-// Linux: what core.cpp asks of a CQ's backend (detail.h), dispatched to io_uring
+// Linux: what core/ asks of a CQ's backend (core/detail.h), dispatched to io_uring
 // (backend_uring.cpp) or epoll (backend_epoll.cpp), plus the eventfd that RIONotify signals.
 #include <rio/posix/detail_posix.h>
 
