@@ -4,7 +4,8 @@
 // Model: every CompletionQueue (Cq) owns one mutex that guards its completion ring, its
 // capacity accounting, its notification state, its backend state (the io_uring SQ) AND the
 // state of every request-queue direction (Dir) that completes into it. One lock per CQ, never
-// two held by the I/O path, so lock order is trivial: the poller's dispatch lock, then a CQ lock.
+// two held by the I/O path, so lock order is trivial: the progress thread's dispatch lock,
+// then a CQ lock.
 //
 // A Dir is a FIFO of request slots identified by sequence numbers:
 //   [head, submitted)   in the kernel (io_uring) / being worked on (epoll)
