@@ -32,7 +32,7 @@ struct PollEntry {
 // extension function the application calls straight into the provider (DisconnectEx, the RIO
 // table: no ws2_32 call around them) leaves its code where the application reads it. Windows:
 // the thread's Win32 last error itself. Linux: a thread-local the host also exports to the
-// provider as the C function riosp_host_set_last_error (rio/last_error_posix.cpp finds it).
+// provider as the C function riosp_host_set_last_error (rio/posix/last_error_posix.cpp finds it).
 void set_last_error(int error) noexcept;
 [[nodiscard]] int last_error() noexcept;
 

@@ -497,7 +497,7 @@ void raise_fd_close(Socket& s, int error) noexcept {
 void close_all_sockets() noexcept {
     socket_table().for_each_in_use([](Socket& s) {
         SocketLock lock(s.mutex);
-        if (s.live.load(std::memory_order_acquire)) {
+        if (SocketTable::is_live(s)) {
             int err = 0;
             (void)upcalls().lpWPUCloseSocketHandle(s.handle, &err);
             begin_close(s, lock, true);

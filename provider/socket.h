@@ -11,9 +11,9 @@
 #include "pending_op.h"
 
 #include <rio/caller.h>
-#include <rio/free_list.h>
 #include <rio/net.h>
 #include <rio/rio.h>
+#include <rio/slot_table.h>
 
 #include <riosp/spi.h>
 
@@ -71,17 +71,12 @@ struct OpQueues {
     OpQueue send;
 };
 
-struct Socket {
+// A slot of the socket table (rio::TableSlot: its generation, whether its handle is live, its
+// index; read lock-free through SocketTable).
+struct Socket : rio::TableSlot {
     Socket() = default;
     Socket(const Socket&) = delete;
     Socket& operator=(const Socket&) = delete;
-
-    // --- identity (written under the table mutex, read lock-free) ---
-    std::atomic<std::uint32_t> generation{0};
-    std::atomic<bool> live{false};   // handle valid: false from WSPCloseSocket on
-    std::atomic<bool> in_use{false}; // acquired and not yet recycled
-    std::uint32_t index = 0;
-    rio::FreeList::Link next_free{0}; // the socket table's free list (index + 1)
 
     // --- configuration ---
     std::mutex mutex;

@@ -2,6 +2,7 @@
 
 #include "data_path.h"
 #include "socket.h"
+#include "socket_table.h"
 
 namespace riosp::provider {
 
@@ -46,7 +47,7 @@ void Watcher::run() noexcept {
             // the lock tells whether this event still belongs to the socket's current life.
             auto& s = *static_cast<Socket*>(events[i].tag);
             SocketLock lock(s.mutex);
-            if (!s.live.load(std::memory_order_acquire))
+            if (!SocketTable::is_live(s))
                 continue;
             const HalfCloseConn conn = s.conn();
             if (conn == HalfCloseConn::listening && events[i].readable)

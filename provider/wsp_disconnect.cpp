@@ -55,7 +55,7 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
     if (sock == nullptr)
         return SOCKET_ERROR;
     SocketLock lock(sock->mutex);
-    if (!sock->live.load(std::memory_order_acquire))
+    if (!SocketTable::is_live(*sock))
         return fail(lpErrno, WSAENOTSOCK); // lost a race with another close
     // Received data nobody read makes the close a reset, whatever the linger setting: the peer
     // must learn that data was lost (RFC 1122 4.2.2.13; Windows and Linux do the same). What is

@@ -1,8 +1,9 @@
 // A lock-free free list of slot indices (a Treiber stack), for the tables that hand out slots on
-// hot paths from many threads: the provider's socket table (every socket, accept and close) and
-// the host's handle table. With a mutex, hundreds of threads opening and closing connections at
-// once queued on it (half-close churn at 256 connections: the table locks were a third of the
-// futex calls riosp added to the kernel's own).
+// hot paths from many threads: rio/slot_table.h (rio's handles, buffer ids and progress-thread
+// targets, the provider's sockets: every socket, accept and close) and the host's handle table.
+// With a mutex, hundreds of threads opening and closing connections at once queued on it
+// (half-close churn at 256 connections: the table locks were a third of the futex calls riosp
+// added to the kernel's own).
 //
 // The links live in the slots themselves (one atomic index each, kept by the table), so pushing
 // and popping never allocate. The head carries a tag that every push and pop changes, so a pop

@@ -14,7 +14,7 @@
 namespace riosp::rio::net {
 
 #ifdef _WIN32
-// A Winsock SOCKET (UINT_PTR) of the provider underneath riosp (rio/net_win.cpp).
+// A Winsock SOCKET (UINT_PTR) of the provider underneath riosp (rio/win/net_win.cpp).
 using NativeSocket = std::uintptr_t;
 inline constexpr NativeSocket invalid_socket = ~NativeSocket{0};
 #else

@@ -1,6 +1,6 @@
-// The native RIO probe (rio/native_rio_win.h): on Windows 8+ the 13 functions, under Wine the
+// The native RIO probe (rio/win/native_rio_win.h): on Windows 8+ the 13 functions, under Wine the
 // overlapped fallback with the reason in the log line.
-#include <rio/native_rio_win.h>
+#include <rio/win/native_rio_win.h>
 
 #include <gtest/gtest.h>
 

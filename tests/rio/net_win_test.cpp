@@ -1,4 +1,4 @@
-// rio/net.h over Winsock (rio/net_win.cpp), run under Wine in CI and on Windows as it is:
+// rio/net.h over Winsock (rio/win/net_win.cpp), run under Wine in CI and on Windows as it is:
 // loopback connections, names, options, half-close, the readiness Poller and the WakeEvent.
 #include <rio/net.h>
 

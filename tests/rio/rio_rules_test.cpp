@@ -851,7 +851,8 @@ TEST_P(RioRules, TheIoPathAllocatesNothing) {
 
 // The provider creates a request queue per socket and destroys it on close: after warm-up, a
 // whole create / send / receive / cancel / destroy cycle neither allocates nor frees, on any
-// thread (pooled Rq objects keep their slots; poller tokens and fixed-file slots are recycled).
+// thread (pooled Rq objects keep their slots; progress-thread tokens and fixed-file slots are
+// recycled).
 TEST_P(RioRules, RequestQueueCreateAndDestroyAllocateNothingAfterWarmUp) {
     TcpPair pair;
     CompletionQueue cq = make_cq(64);

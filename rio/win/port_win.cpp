@@ -1,9 +1,9 @@
 // The ONE I/O completion port of the process and its thread (the Windows counterpart of
-// poller.cpp): overlapped WSASend/WSARecv packets and native RIO notifications both arrive
-// here. The thread runs while CQs of the Windows backends exist: the first retain starts it,
-// the last release stops and joins it, so a process that closed its last CQ (the provider's
-// last WSPCleanup) has no rio thread, and a DLL can be unloaded after it.
-#include <rio/detail_win.h>
+// posix/progress_thread.cpp): overlapped WSASend/WSARecv packets and native RIO notifications
+// both arrive here. The thread runs while CQs of the Windows backends exist: the first retain
+// starts it, the last release stops and joins it, so a process that closed its last CQ (the
+// provider's last WSPCleanup) has no rio thread, and a DLL can be unloaded after it.
+#include <rio/win/detail_win.h>
 
 #include <gsl/gsl>
 

@@ -1,12 +1,12 @@
 // rio/net.h over Linux BSD sockets. The only file that converts between the Windows sockaddr
 // layout (family 23 for IPv6, 16-bit family field) and the kernel's.
-#include "net.h"
+#include <rio/net.h>
 
-#include <rio/detail_posix.h>
+#include <rio/posix/detail_posix.h>
 
 #include <riosp/event_handle.h>
 
-#include "wsa_error.h"
+#include <rio/wsa_error.h>
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
-// Windows: what core.cpp asks of a CQ's backend (detail.h), dispatched to the native RIO backend
+// Windows: what core/ asks of a CQ's backend (core/detail.h), dispatched to the native RIO backend
 // (backend_native_win.cpp) or the overlapped one (backend_overlapped_win.cpp), plus what
 // RIONotify signals: an event object, or a packet on the application's completion port.
-#include <rio/detail_win.h>
-#include <rio/native_rio_win.h>
+#include <rio/win/detail_win.h>
+#include <rio/win/native_rio_win.h>
 
 #include <chrono>
 #include <cstdio>

@@ -2,7 +2,8 @@
 // backends_posix.cpp dispatches to. Not part of the contract.
 #pragma once
 
-#include <rio/detail.h>
+#include <rio/core/detail.h>
+#include <rio/slot_table.h>
 
 #include <sys/epoll.h>
 
@@ -10,54 +11,51 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 namespace riosp::rio::detail {
 
-// ------------------------------------------------------------------ poller (poller.cpp)
+// ------------------------------------------------------ progress thread (progress_thread.cpp)
 // One epoll instance and ONE thread per backend, created at first use: the io_uring backend
 // watches ring descriptors of CQs that need progress without the application (a RIONotify is
 // armed, or committed requests wait behind an in-kernel chain); the epoll backend watches every
-// RQ's socket. Dispatch runs under the poller's lock, so remove() returning means the target is
-// no longer in use.
-class Poller {
+// RQ's socket. Dispatch runs under the progress thread's lock, so remove() returning means the
+// target is no longer in use.
+class ProgressThread {
 public:
-    static Poller& instance(Backend backend) noexcept;
+    static ProgressThread& instance(Backend backend) noexcept;
     [[nodiscard]] std::uint64_t add(int fd, std::uint32_t events, void* target) noexcept;
     [[nodiscard]] bool modify(int fd, std::uint64_t token, std::uint32_t events) noexcept;
     void remove(int fd, std::uint64_t token) noexcept; // never with a CQ lock held
     // Dispatches what is ready now from the calling thread (never with a CQ lock held), unless
-    // the poller thread is already dispatching. Lets a polling dequeue make progress itself
+    // the progress thread is already dispatching. Lets a polling dequeue make progress itself
     // instead of waiting for a thread hop.
     void poll_once() noexcept;
     // The thread runs only while CQs of this backend that need it exist: the first retain()
-    // starts it, the last release() stops and joins it (never from the poller thread itself),
+    // starts it, the last release() stops and joins it (never from the progress thread itself),
     // so a process that closed its last CQ (the provider's last WSPCleanup) has no rio thread.
     void retain() noexcept;
     void release() noexcept;
 
 private:
-    explicit Poller(Backend backend) noexcept;
+    explicit ProgressThread(Backend backend) noexcept;
     void run() noexcept;
     void dispatch(const ::epoll_event* events, int n) noexcept;
     Backend backend_;
     int epfd_ = -1;
     int wake_fd_ = -1;   // in the epoll set with token 0 (never a target's token): stops run()
-    std::mutex life_mu_; // users_, thread_; never taken by the poller thread
+    std::mutex life_mu_; // users_, thread_; never taken by the progress thread
     std::size_t users_ = 0;
     std::thread thread_;
     std::atomic<bool> stop_{false};
-    std::mutex mu_;
-    // Tokens are (generation << 32) | (index + 1) into targets_, so a stale token (an event
-    // that raced a remove()) names nothing. Both vectors only grow: after warm-up, add() and
-    // remove() allocate nothing (RQ create/destroy is allocation-free in steady state).
-    struct Target {
+    std::mutex mu_; // held by dispatch: remove() waits out a dispatch that holds its token
+    // Tokens are handles of a slot table (rio/slot_table.h), so a stale token (an event that
+    // raced a remove()) names nothing. The table only grows: after warm-up, add() and remove()
+    // allocate nothing (RQ create/destroy is allocation-free in steady state).
+    struct Target : TableSlot {
         void* target = nullptr;
-        std::uint32_t generation = 1;
     };
-    void* lookup_locked(std::uint64_t token) const noexcept;
-    std::vector<Target> targets_;
-    std::vector<std::uint32_t> free_;
+    void* lookup(std::uint64_t token) const noexcept;
+    SlotTable<Target, 1024, 1024> targets_;
 };
 
 // ------------------------------------------------------------------ io_uring backend
@@ -69,7 +67,7 @@ struct UringProbe {
 };
 [[nodiscard]] const UringProbe& uring_probe() noexcept;
 [[nodiscard]] int uring_create(Cq& cq) noexcept; // cq.ring already sized
-void uring_destroy(Cq& cq) noexcept;             // after poller removal
+void uring_destroy(Cq& cq) noexcept;             // after progress-thread removal
 void uring_reap_locked(Cq& cq) noexcept;         // CQEs -> entries, resubmits chains
 void uring_commit_locked(Dir& d) noexcept;       // kick + submit
 void uring_cancel_locked(Dir& d) noexcept;
@@ -78,7 +76,7 @@ void uring_arm_locked(Cq& cq) noexcept;          // watch the ring fd (one shot)
 void uring_detach(Rq& rq) noexcept;
 [[nodiscard]] bool uring_wait(Cq& cq, int timeout_ms) noexcept; // ring fd readable?
 [[nodiscard]] int uring_ring_fd(const Cq& cq) noexcept;
-void uring_on_ready(Cq& cq) noexcept;                  // poller thread
+void uring_on_ready(Cq& cq) noexcept;                  // progress thread
 [[nodiscard]] bool uring_maybe_ready(Cq& cq) noexcept; // CQEs (or deferred work) may wait
 // The registry freed index (no request names it any more): every ring drops its registration,
 // so the application's memory is no longer pinned and the index can carry a new region.
@@ -95,6 +93,6 @@ void uring_forget_buffer(std::uint32_t index) noexcept;
 [[nodiscard]] int epoll_attach(Rq& rq) noexcept;
 void epoll_detach(Rq& rq) noexcept;
 void epoll_flush_locked(Dir& d) noexcept;
-void epoll_on_ready(Rq& rq) noexcept; // poller thread
+void epoll_on_ready(Rq& rq) noexcept; // progress thread
 
 } // namespace riosp::rio::detail

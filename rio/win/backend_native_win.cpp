@@ -14,8 +14,8 @@
 //   in flight; the requests behind it complete with 995 once it has ended.
 // Opt-in (RIOSP_RIO_BACKEND=native): it is compiled in CI but can only run on real Windows
 // (Wine has no RIO), where the rio suite's .../native instances exercise it.
-#include <rio/detail_win.h>
-#include <rio/native_rio_win.h>
+#include <rio/win/detail_win.h>
+#include <rio/win/native_rio_win.h>
 
 #include <atomic>
 #include <mutex>

@@ -1,4 +1,4 @@
-#include "wsa_error.h"
+#include <rio/wsa_error.h>
 
 namespace riosp::rio {
 

@@ -2,7 +2,7 @@
 // waits for readiness in the calling thread (WSAPoll) in slices, because Winsock has no call that
 // ends another thread's wait without closing the socket, and looks at its Wait between them.
 #include <rio/caller.h>
-#include <rio/detail.h>
+#include <rio/core/detail.h>
 #include <rio/wsa_error.h>
 
 namespace riosp::rio::detail {

@@ -1,104 +1,53 @@
 // The C face: RIO_EXTENSION_FUNCTION_TABLE over the C++ layer. Handles are generation-checked
 // table slots so that a closed or invented RIO_CQ / RIO_RQ is an error code, not a crash.
-#include <rio/detail.h>
+#include <rio/core/detail.h>
 #include <rio/rio_table.h>
+#include <rio/slot_table.h>
 
 #include <gsl/gsl>
 
-#include <array>
 #include <atomic>
 #include <mutex>
 #include <new>
-#include <vector>
 
 namespace riosp::rio {
 namespace {
 
+// RIO_CQ and RIO_RQ values are handles of a slot table (rio/slot_table.h) holding the object.
 template <class T> class HandleTable {
 public:
     // 0 when full.
     std::uintptr_t insert(T* object) noexcept {
-        std::lock_guard lock(mu_);
-        std::uint32_t index = 0;
-        if (!free_.empty()) {
-            index = free_.back();
-            free_.pop_back();
-        } else {
-            if (next_ == kChunk * kChunks)
-                return 0;
-            auto& chunk = chunks_[next_ / kChunk];
-            if (chunk.load(std::memory_order_relaxed) == nullptr) {
-                auto* fresh = new (std::nothrow) Entry[kChunk];
-                if (fresh == nullptr)
-                    return 0;
-                chunk.store(fresh, std::memory_order_release);
-            }
-            index = next_++;
-            try {
-                free_.reserve(next_);
-            } catch (...) {
-                --next_;
-                return 0;
-            }
-        }
-        Entry& e = entry(index);
-        e.object.store(object, std::memory_order_release);
-        const std::uint64_t gen = e.generation.load(std::memory_order_relaxed);
-        return static_cast<std::uintptr_t>((gen << 32) | (index + 1));
+        Entry* e = table_.acquire();
+        if (e == nullptr)
+            return 0;
+        e->object.store(object, std::memory_order_release);
+        return static_cast<std::uintptr_t>(table_.publish(*e));
     }
 
     T* find(const void* handle) const noexcept {
-        const Entry* e = locate(handle);
+        const Entry* e = table_.resolve(raw(handle));
         return e != nullptr ? e->object.load(std::memory_order_acquire) : nullptr;
     }
 
+    // The object a live handle named (its slot recycled), or nullptr.
     T* erase(const void* handle) noexcept {
-        std::lock_guard lock(mu_);
-        Entry* e = const_cast<Entry*>(locate(handle));
+        Entry* e = table_.retire(raw(handle));
         if (e == nullptr)
             return nullptr;
-        const auto index = static_cast<std::uint32_t>(
-            (static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(handle)) & 0xFFFFFFFFULL) -
-            1);
         T* object = e->object.exchange(nullptr, std::memory_order_acq_rel);
-        std::uint64_t gen = e->generation.load(std::memory_order_relaxed) + 1;
-        if (gen > 0xFFFFFFFFULL)
-            gen = 1;
-        e->generation.store(gen, std::memory_order_release);
-        free_.push_back(index); // capacity reserved by insert()
+        table_.recycle(*e);
         return object;
     }
 
 private:
-    static constexpr std::uint32_t kChunk = 4096;
-    static constexpr std::uint32_t kChunks = 256;
-    struct Entry {
-        std::atomic<std::uint64_t> generation{1};
+    struct Entry : TableSlot {
         std::atomic<T*> object{nullptr};
     };
-
-    Entry& entry(std::uint32_t index) noexcept {
-        return chunks_[index / kChunk].load(std::memory_order_acquire)[index % kChunk];
+    static std::uint64_t raw(const void* handle) noexcept {
+        return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(handle));
     }
-    const Entry* locate(const void* handle) const noexcept {
-        const auto raw = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(handle));
-        const std::uint64_t low = raw & 0xFFFFFFFFULL;
-        if (low == 0 || low > kChunk * kChunks)
-            return nullptr;
-        const auto index = static_cast<std::uint32_t>(low - 1);
-        const Entry* chunk = chunks_[index / kChunk].load(std::memory_order_acquire);
-        if (chunk == nullptr)
-            return nullptr;
-        const Entry* e = &chunk[index % kChunk];
-        if (e->generation.load(std::memory_order_acquire) != (raw >> 32))
-            return nullptr;
-        return e;
-    }
-
-    std::array<std::atomic<Entry*>, kChunks> chunks_{};
-    mutable std::mutex mu_;
-    std::vector<std::uint32_t> free_;
-    std::uint32_t next_ = 0;
+    SlotTable<Entry, 4096, 256> table_;
 };
 
 HandleTable<CompletionQueue>& cq_table() noexcept {

@@ -5,7 +5,7 @@
 // completes whole or fails, a RIO_MSG_WAITALL receive is re-posted for the rest, and requests of a
 // direction complete strictly in order, as RIO's do. Everything a completion changes happens under
 // the CQ's lock.
-#include <rio/detail_win.h>
+#include <rio/win/detail_win.h>
 
 namespace riosp::rio::detail {
 namespace {

@@ -2,7 +2,7 @@
 // caller_win.cpp), and the rule that an interruption turns a call that got no result into
 // WSAEINTR.
 #include <rio/caller.h>
-#include <rio/detail.h>
+#include <rio/core/detail.h>
 #include <rio/wsa_error.h>
 
 namespace riosp::rio::caller {

@@ -3,9 +3,9 @@
 // itself when its own entries come first in the catalog), under Wine Wine's Winsock. Windows
 // sockaddr layout and family values are the native ones here: addresses pass through as they
 // are, only their lengths are checked.
-#include "net.h"
-#include "rio.h"
-#include "winsock_base_win.h"
+#include <rio/net.h>
+#include <rio/rio.h>
+#include <rio/win/winsock_base_win.h>
 
 #include <winsock2.h>
 #include <ws2tcpip.h>
@@ -259,7 +259,7 @@ int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& g
 
 void interrupt_waits(NativeSocket) noexcept {
     // No Winsock call ends another thread's WSAPoll without closing the socket: the caller's
-    // waits look at their flag between slices (rio/caller_win.cpp).
+    // waits look at their flag between slices (rio/win/caller_win.cpp).
 }
 
 bool has_unsent_data(NativeSocket) noexcept {

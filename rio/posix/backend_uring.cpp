@@ -6,13 +6,13 @@
 // requests linked with IOSQE_IO_LINK and handed over by ONE io_uring_enter (that is also how a
 // RIO_MSG_DEFER batch reaches the kernel). Requests committed while a chain runs wait in the
 // direction's FIFO and go as the next chain when the last CQE of the running one is reaped —
-// by dequeue(), or by the poller thread when nobody dequeues (it watches the ring only while
+// by dequeue(), or by the progress thread when nobody dequeues (it watches the ring only while
 // something waits: an armed RIONotify or such a backlog).
 //
 // A chain breaks when a member fails or a MSG_WAITALL receive comes up short (peer FIN); the
 // kernel then cancels the rest with -ECANCELED. Those were not cancelled by the application,
 // so they are put back and resubmitted, keeping their order; only cancel_all() yields 995.
-#include <rio/detail_posix.h>
+#include <rio/posix/detail_posix.h>
 
 #include <liburing.h>
 #include <poll.h>
@@ -274,7 +274,7 @@ int uring_create(Cq& cq) noexcept {
         enable_fixed_buffers(*st);
     cq.uring = st;
     if (!cq.single_owner) {
-        cq.poll_token = Poller::instance(Backend::uring).add(st->ring.ring_fd, 0, &cq);
+        cq.poll_token = ProgressThread::instance(Backend::uring).add(st->ring.ring_fd, 0, &cq);
         if (cq.poll_token == 0) {
             disable_fixed_buffers(*st);
             io_uring_queue_exit(&st->ring);
@@ -289,7 +289,7 @@ int uring_create(Cq& cq) noexcept {
 void uring_destroy(Cq& cq) noexcept {
     if (cq.uring == nullptr)
         return;
-    Poller::instance(Backend::uring).remove(cq.uring->ring.ring_fd, cq.poll_token);
+    ProgressThread::instance(Backend::uring).remove(cq.uring->ring.ring_fd, cq.poll_token);
     disable_fixed_buffers(*cq.uring);
     io_uring_queue_exit(&cq.uring->ring);
     delete cq.uring;
@@ -421,7 +421,7 @@ void uring_cancel_locked(Dir& d) noexcept {
 void uring_arm_locked(Cq& cq) noexcept {
     if (cq.single_owner || cq.poll_token == 0 || cq.ring_waiters > 0)
         return;
-    (void)Poller::instance(Backend::uring)
+    (void)ProgressThread::instance(Backend::uring)
         .modify(cq.uring->ring.ring_fd, cq.poll_token, EPOLLIN | EPOLLONESHOT);
 }
 

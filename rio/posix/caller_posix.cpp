@@ -2,7 +2,7 @@
 // system call, one wake-up from the kernel. A signal (EINTR) resumes the wait unless the call
 // was interrupted on purpose (rio::net::interrupt_waits ends the kernel wait without a signal).
 #include <rio/caller.h>
-#include <rio/detail_posix.h>
+#include <rio/posix/detail_posix.h>
 
 namespace riosp::rio::detail {
 

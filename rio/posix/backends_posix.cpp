@@ -1,6 +1,6 @@
-// Linux: what core.cpp asks of a CQ's backend (detail.h), dispatched to io_uring
+// Linux: what core/ asks of a CQ's backend (core/detail.h), dispatched to io_uring
 // (backend_uring.cpp) or epoll (backend_epoll.cpp), plus the eventfd that RIONotify signals.
-#include <rio/detail_posix.h>
+#include <rio/posix/detail_posix.h>
 
 #include <riosp/event_handle.h>
 
@@ -104,23 +104,23 @@ int backend_open(Cq& cq) noexcept {
             return err;
     }
     if (!cq.single_owner) // single-owner rings are only reaped by their owner: no thread
-        Poller::instance(cq.backend).retain();
+        ProgressThread::instance(cq.backend).retain();
     return 0;
 }
 
 void backend_close(Cq& cq) noexcept {
     if (uses_uring(cq))
         uring_destroy(cq);
-    if (!cq.single_owner) // the last CQ of its backend stops the poller thread
-        Poller::instance(cq.backend).release();
+    if (!cq.single_owner) // the last CQ of its backend stops the progress thread
+        ProgressThread::instance(cq.backend).release();
 }
 
 bool backend_may_complete(Cq& cq) noexcept {
     if (uses_uring(cq))
         return uring_maybe_ready(cq); // nothing in the kernel CQ: no lock, no syscall
-    // Readiness backend: do the I/O that is ready here rather than wait for the poller thread
+    // Readiness backend: do the I/O that is ready here rather than wait for the progress thread
     // to be scheduled (one thread hop less per completion).
-    Poller::instance(Backend::epoll).poll_once();
+    ProgressThread::instance(Backend::epoll).poll_once();
     return cq.queued.load(std::memory_order_relaxed) != 0;
 }
 
@@ -182,7 +182,7 @@ void backend_detach(Rq& rq) noexcept {
     if (uses_uring(*rq.recv.cq))
         uring_detach(rq);
     else
-        epoll_detach(rq); // the poller thread no longer touches rq after this
+        epoll_detach(rq); // the progress thread no longer touches rq after this
 }
 
 void backend_forget_buffer(std::uint32_t index) noexcept {

@@ -1,10 +1,10 @@
 // Readiness backend, for where io_uring is not allowed: non-blocking send/recv straight into
 // the registered regions. Each request is first tried inline by the thread that commits it;
-// what would block is finished by the epoll poller thread (one per process), woken by
+// what would block is finished by the epoll progress thread (one per process), woken by
 // edge-triggered readiness of the RQ's socket. Work on a direction always happens under its
 // CQ's lock, so an edge that arrives while a request is being queued is never lost: either the
-// inline attempt sees the data, or the poller runs after the request is visible.
-#include <rio/detail_posix.h>
+// inline attempt sees the data, or the progress thread runs after the request is visible.
+#include <rio/posix/detail_posix.h>
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -15,13 +15,13 @@ namespace riosp::rio::detail {
 
 int epoll_attach(Rq& rq) noexcept {
     // Edge-triggered: no wake-ups while the application has nothing posted.
-    rq.poll_token =
-        Poller::instance(Backend::epoll).add(rq.fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &rq);
+    rq.poll_token = ProgressThread::instance(Backend::epoll)
+                        .add(rq.fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &rq);
     return rq.poll_token != 0 ? 0 : wsa_from_errno(errno != 0 ? errno : ENOMEM);
 }
 
 void epoll_detach(Rq& rq) noexcept {
-    Poller::instance(Backend::epoll).remove(rq.fd, rq.poll_token);
+    ProgressThread::instance(Backend::epoll).remove(rq.fd, rq.poll_token);
     rq.poll_token = 0;
 }
 

@@ -1,9 +1,11 @@
-// rio/ internals shared by core.cpp and the backends. Not part of the contract.
+// rio/ internals shared by core/ (the platform-free semantics) and the backends of posix/ and
+// win/. Not part of the contract.
 //
 // Model: every CompletionQueue (Cq) owns one mutex that guards its completion ring, its
 // capacity accounting, its notification state, its backend state (the io_uring SQ) AND the
 // state of every request-queue direction (Dir) that completes into it. One lock per CQ, never
-// two held by the I/O path, so lock order is trivial: the poller's dispatch lock, then a CQ lock.
+// two held by the I/O path, so lock order is trivial: the progress thread's dispatch lock,
+// then a CQ lock.
 //
 // A Dir is a FIFO of request slots identified by sequence numbers:
 //   [head, submitted)   in the kernel (io_uring) / being worked on (epoll)
@@ -37,7 +39,7 @@ inline constexpr std::uint32_t kNoBuffer = 0xFFFFFFFFU;
 inline constexpr DWORD kAllMsgFlags =
     RIO_MSG_DONT_NOTIFY | RIO_MSG_DEFER | RIO_MSG_WAITALL | RIO_MSG_COMMIT_ONLY;
 
-// ------------------------------------------------------------------ buffer registry (core.cpp)
+// ------------------------------------------------------------------ buffer registry (buffers.cpp)
 struct BufferRef {
     char* data = nullptr;
     ULONG length = 0;
@@ -163,7 +165,7 @@ struct Rq {
     Dir recv;
     Dir send;
     std::uint64_t poll_token = 0; // epoll backend registration
-    Rq* next_free = nullptr;      // core.cpp's pool of destroyed RQs (reused without allocating)
+    Rq* next_free = nullptr;      // request_queue.cpp's pool of destroyed RQs (no allocation)
 #ifdef _WIN32
     // Native RIO: the system's request queue for this socket, and the lock that serializes
     // RIOSend/RIOReceive on it (the two directions may complete into different CQs, whose
@@ -173,13 +175,13 @@ struct Rq {
 #endif
 };
 
-// ------------------------------------------------------------------ core helpers (core.cpp)
+// ------------------------------------------------------- completions (completion_queue.cpp)
 // All "locked" functions expect the direction's CQ mutex to be held.
 void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept;
 void cancel_pending_locked(Dir& d) noexcept; // completes [head, cancel_upto) with 995
 
 // ------------------------------------------------------------------ the platform's backends
-// What core.cpp asks of a CQ's backend. One implementation per platform
+// What core/ asks of a CQ's backend. One implementation per platform
 // (backends_posix.cpp: io_uring and epoll; backends_win.cpp: native RIO and overlapped), each
 // a switch on the CQ's backend tag into that backend's file.
 [[nodiscard]] Backend choose_backend() noexcept; // probe once, one line on stderr
@@ -210,15 +212,15 @@ void backend_wait_begin_locked(Cq& cq) noexcept;
 void backend_sleep(Cq& cq, int timeout_ms) noexcept;
 void backend_wait_end_locked(Cq& cq) noexcept;
 [[nodiscard]] int backend_attach(Rq& rq) noexcept;
-// RequestQueue teardown, after cancel_all: core.cpp reaps (backend_reap_locked) until the OS
-// has handed back every request of rq, pausing with backend_pause in between (bounded; an RQ
-// the OS still names is leaked, never freed). Then backend_detach undoes backend_attach.
+// RequestQueue teardown, after cancel_all: request_queue.cpp reaps (backend_reap_locked) until the
+// OS has handed back every request of rq, pausing with backend_pause in between (bounded; an RQ the
+// OS still names is leaked, never freed). Then backend_detach undoes backend_attach.
 void backend_pause(Cq& cq) noexcept;
 void backend_detach(Rq& rq) noexcept;
 // The registry freed index: no backend may keep the old region (io_uring's buffer tables).
 void backend_forget_buffer(std::uint32_t index) noexcept;
 [[nodiscard]] std::size_t backend_fixed_buffers(const Cq& cq) noexcept;
-// Resizes the backend's own queues, if it has any (native RIO), before core.cpp commits the new
+// Resizes the backend's own queues, if it has any (native RIO), before core/ commits the new
 // size: 0 or a WSA code (then nothing changed).
 [[nodiscard]] int backend_resize_cq(Cq& cq, DWORD queue_size) noexcept;
 [[nodiscard]] int backend_resize_rq(Rq& rq, ULONG max_receive, ULONG max_send) noexcept;

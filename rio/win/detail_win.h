@@ -2,7 +2,7 @@
 // backends_win.cpp dispatches to. Not part of the contract.
 #pragma once
 
-#include <rio/detail.h>
+#include <rio/core/detail.h>
 
 namespace riosp::rio::detail {
 

@@ -1,0 +1,380 @@
+// Request queues: capacity charged to their CQs, the request FIFOs (flags, RIO_MSG_DEFER batches
+// and RIO_MSG_COMMIT_ONLY, a full direction failing at once), cancellation, teardown with
+// requests in flight, resize, and the pool that makes create/destroy allocation-free.
+#include <rio/core/detail.h>
+#include <rio/rio_testing.h>
+
+#include <gsl/gsl>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <vector>
+
+namespace riosp::rio {
+namespace detail {
+namespace {
+
+std::unique_lock<std::mutex> lock_cq(Cq& cq) noexcept {
+    return std::unique_lock(cq.mu);
+}
+
+void commit_locked(Dir& d) noexcept {
+    if (d.committed == d.tail)
+        return;
+    d.committed = d.tail;
+    backend_commit_locked(d);
+}
+
+void cancel_locked(Dir& d) noexcept {
+    d.cancel_upto = d.tail;
+    backend_cancel_locked(d);
+}
+
+int validate_flags(DWORD flags, bool is_send) noexcept {
+    const DWORD allowed = is_send ? (kAllMsgFlags & ~DWORD{RIO_MSG_WAITALL}) : kAllMsgFlags;
+    if ((flags & ~allowed) != 0)
+        return wsa::einval;
+    if ((flags & RIO_MSG_COMMIT_ONLY) != 0 && flags != RIO_MSG_COMMIT_ONLY)
+        return wsa::einval; // Windows: no other flag may accompany RIO_MSG_COMMIT_ONLY
+    return 0;
+}
+
+int post_request(Dir& d, std::span<const RIO_BUF> buffers, DWORD flags, void* context) noexcept {
+    if (int err = validate_flags(flags, d.is_send); err != 0)
+        return err;
+    if (flags == RIO_MSG_COMMIT_ONLY) {
+        auto lock = lock_cq(*d.cq);
+        commit_locked(d);
+        return 0;
+    }
+    // Windows RIO carries exactly one data buffer per request.
+    if (buffers.size() != 1)
+        return wsa::einval;
+    BufferRef ref;
+    if (int err = acquire_buffer(buffers[0], ref); err != 0)
+        return err;
+    auto lock = lock_cq(*d.cq);
+    if (d.outstanding >= d.max) {
+        lock.unlock();
+        release_buffer(ref.index);
+        return wsa::enobufs; // a full RQ fails at once: no hidden overflow queue
+    }
+    d.slot(d.tail) = Slot{context, ref.data, ref.length, 0, ref.index, flags};
+    ++d.tail;
+    ++d.outstanding;
+    if ((flags & RIO_MSG_DEFER) == 0)
+        commit_locked(d);
+    return 0;
+}
+
+// Entries of a vanishing RQ stay queued (the application still gets its request contexts back)
+// but no longer point at it.
+void orphan_entries_locked(Cq& cq, const Dir& d) noexcept {
+    const std::size_t cap = cq.ring.size();
+    for (std::uint64_t i = cq.header.head; i != cq.header.tail && cap != 0; ++i) {
+        Entry& e = cq.ring[i % cap];
+        if (e.dir == &d) {
+            e.dir = nullptr;
+            ++cq.orphans;
+        }
+    }
+    cq.charged -= d.max;
+    --cq.attached;
+    if (d.backlogged) {
+        --cq.backlog;
+    }
+}
+
+bool resize_slots(ULONG new_max, std::vector<Slot>& out) noexcept {
+    try {
+        out.assign(std::max<ULONG>(new_max, 1), Slot{});
+    } catch (...) {
+        return false;
+    }
+    return true;
+}
+
+void move_slots_locked(Dir& d, std::vector<Slot>& fresh, ULONG new_max) noexcept {
+    const std::size_t n = fresh.size();
+    for (std::uint64_t s = d.head; s != d.tail; ++s)
+        fresh[s % n] = d.slot(s);
+    d.slots.swap(fresh);
+    d.max = new_max;
+}
+
+// ------------------------------------------------------------------ request-queue pool
+// The provider destroys a socket's RQ on close and creates one per accepted/connected socket,
+// so RQ create/destroy is a steady-state path: destroyed Rq objects go to a free list that
+// keeps their slot vectors' capacity, and create reuses one whose vectors are large enough.
+// After warm-up neither allocates. Bounded, so a burst of closes does not pin memory forever.
+constexpr std::size_t kRqPoolMax = 4096;
+constexpr int kRqPoolScan = 16; // look this far for an Rq whose slot capacity fits
+
+struct RqPool {
+    std::mutex mu;
+    Rq* head = nullptr;
+    std::size_t size = 0;
+};
+
+RqPool& rq_pool() noexcept {
+    static auto* pool = new RqPool; // never destroyed: RQs may be closed from static destructors
+    return *pool;
+}
+
+bool rq_fits(const Rq& rq, std::size_t recv, std::size_t send) noexcept {
+    return rq.recv.slots.capacity() >= recv && rq.send.slots.capacity() >= send;
+}
+
+// An Rq with room for the given slot counts (slots sized and cleared), or nullptr.
+Rq* take_rq(std::size_t recv, std::size_t send) noexcept {
+    Rq* rq = nullptr;
+    {
+        RqPool& pool = rq_pool();
+        std::lock_guard lock(pool.mu);
+        Rq** link = &pool.head;
+        for (int i = 0; *link != nullptr && i < kRqPoolScan; ++i, link = &(*link)->next_free) {
+            if (rq_fits(**link, recv, send))
+                break;
+        }
+        if (*link == nullptr || !rq_fits(**link, recv, send))
+            link = &pool.head; // none fits: take the first and let its vectors grow
+        rq = *link;
+        if (rq != nullptr) {
+            *link = rq->next_free;
+            rq->next_free = nullptr;
+            --pool.size;
+        }
+    }
+    if (rq == nullptr) {
+        rq = new (std::nothrow) Rq;
+        if (rq == nullptr)
+            return nullptr;
+    }
+    try {
+        rq->recv.slots.assign(recv, Slot{}); // within capacity: no allocation
+        rq->send.slots.assign(send, Slot{});
+    } catch (...) {
+        delete rq;
+        return nullptr;
+    }
+    return rq;
+}
+
+void recycle_rq(Rq* rq) noexcept {
+    if (rq == nullptr)
+        return;
+    rq->fd = net::invalid_socket;
+    rq->socket_context = nullptr;
+    rq->poll_token = 0;
+    rq->recv.cq = rq->send.cq = nullptr;
+    {
+        RqPool& pool = rq_pool();
+        std::lock_guard lock(pool.mu);
+        if (pool.size < kRqPoolMax) {
+            rq->next_free = pool.head;
+            pool.head = rq;
+            ++pool.size;
+            return;
+        }
+    }
+    delete rq;
+}
+
+// After cancel_all: the OS (io_uring, Winsock, RIO) owns the requests still in flight until
+// their (cancelled) completions come back; wait for them, bounded, before the slots go away.
+// false: it kept them past the bound, and rq must never be freed.
+bool wait_until_released(Rq& rq) noexcept {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+        bool idle = true;
+        for (Dir* d : {&rq.recv, &rq.send}) {
+            std::lock_guard lock(d->cq->mu);
+            backend_reap_locked(*d->cq);
+            idle = idle && d->inflight == 0;
+        }
+        if (idle)
+            return true;
+        if (std::chrono::steady_clock::now() > deadline) {
+            std::fprintf(stderr,
+                         "riosp: rio request queue on socket %llu: the OS kept requests past "
+                         "cancellation; leaking it\n",
+                         static_cast<unsigned long long>(rq.fd));
+            return false;
+        }
+        backend_pause(*rq.recv.cq);
+    }
+}
+} // namespace
+} // namespace detail
+
+using detail::Cq;
+using detail::Dir;
+using detail::Rq;
+
+// ================================================================== request queue
+RequestQueue::RequestQueue() noexcept = default;
+RequestQueue::RequestQueue(std::unique_ptr<Rq> impl) noexcept : impl_(std::move(impl)) {}
+RequestQueue::RequestQueue(RequestQueue&&) noexcept = default;
+RequestQueue& RequestQueue::operator=(RequestQueue&& other) noexcept {
+    if (this != &other) {
+        RequestQueue dying(std::move(*this));
+        impl_ = std::move(other.impl_);
+    }
+    return *this;
+}
+
+Result<RequestQueue> RequestQueue::create(net::NativeSocket native_fd,
+                                          ULONG max_outstanding_receive,
+                                          ULONG max_receive_data_buffers,
+                                          ULONG max_outstanding_send, ULONG max_send_data_buffers,
+                                          CompletionQueue& receive_cq, CompletionQueue& send_cq,
+                                          void* socket_context) noexcept {
+    using R = Result<RequestQueue>;
+    Cq* rc = receive_cq.native();
+    Cq* sc = send_cq.native();
+    if (rc == nullptr || sc == nullptr || rc->backend != sc->backend)
+        return R::failure(wsa::einval);
+    if (max_receive_data_buffers == 0 || max_send_data_buffers == 0 ||
+        (max_outstanding_receive == 0 && max_outstanding_send == 0))
+        return R::failure(wsa::einval);
+    if (max_outstanding_receive > RIO_MAX_CQ_SIZE || max_outstanding_send > RIO_MAX_CQ_SIZE)
+        return R::failure(wsa::enobufs);
+    if (int err = detail::check_stream_socket(native_fd); err != 0)
+        return R::failure(err);
+    // From the pool (no allocation in steady state); back to it on every failure below.
+    std::unique_ptr<Rq> rq(detail::take_rq(std::max<ULONG>(max_outstanding_receive, 1),
+                                           std::max<ULONG>(max_outstanding_send, 1)));
+    if (!rq)
+        return R::failure(wsa::enobufs);
+    auto give_back = gsl::finally([&rq] { detail::recycle_rq(rq.release()); });
+    rq->fd = native_fd;
+    rq->socket_context = socket_context;
+    rq->recv = Dir{rq.get(), rc, false, std::move(rq->recv.slots), max_outstanding_receive};
+    rq->send = Dir{rq.get(), sc, true, std::move(rq->send.slots), max_outstanding_send};
+    {
+        // Charge both CQs atomically (one CQ may serve both directions).
+        std::unique_lock<std::mutex> l1(rc->mu, std::defer_lock);
+        std::unique_lock<std::mutex> l2(sc->mu, std::defer_lock);
+        if (rc == sc)
+            l1.lock();
+        else
+            std::lock(l1, l2);
+        auto room = [](const Cq& cq) { return cq.ring.size() - cq.charged - cq.orphans; };
+        if (rc == sc) {
+            if (std::uint64_t{max_outstanding_receive} + max_outstanding_send > room(*rc))
+                return R::failure(wsa::enobufs);
+        } else if (max_outstanding_receive > room(*rc) || max_outstanding_send > room(*sc)) {
+            return R::failure(wsa::enobufs);
+        }
+        rc->charged += max_outstanding_receive;
+        sc->charged += max_outstanding_send;
+        ++rc->attached;
+        ++sc->attached;
+    }
+    const int err = detail::backend_attach(*rq);
+    if (err != 0) {
+        for (Dir* d : {&rq->recv, &rq->send}) {
+            std::lock_guard lock(d->cq->mu);
+            detail::orphan_entries_locked(*d->cq, *d);
+        }
+        return R::failure(err);
+    }
+    return RequestQueue(std::unique_ptr<Rq>(rq.release())); // give_back sees nullptr
+}
+
+RequestQueue::~RequestQueue() {
+    if (!impl_)
+        return;
+    Rq& rq = *impl_;
+    cancel_all();
+    if (!detail::wait_until_released(rq)) {
+        (void)impl_.release(); // the OS may still name it; never free it
+        return;
+    }
+    detail::backend_detach(rq);
+    for (Dir* d : {&rq.recv, &rq.send}) {
+        std::lock_guard lock(d->cq->mu);
+        detail::cancel_pending_locked(*d); // anything posted after cancel_all
+        d->cancel_upto = d->tail;
+        detail::cancel_pending_locked(*d);
+        detail::orphan_entries_locked(*d->cq, *d);
+    }
+    detail::recycle_rq(impl_.release()); // slots kept for the next create: no free, no malloc
+}
+
+int RequestQueue::send(std::span<const RIO_BUF> buffers, DWORD flags,
+                       void* request_context) noexcept {
+    Expects(impl_ != nullptr);
+    return detail::post_request(impl_->send, buffers, flags, request_context);
+}
+
+int RequestQueue::receive(std::span<const RIO_BUF> buffers, DWORD flags,
+                          void* request_context) noexcept {
+    Expects(impl_ != nullptr);
+    return detail::post_request(impl_->recv, buffers, flags, request_context);
+}
+
+int RequestQueue::resize(ULONG max_outstanding_receive, ULONG max_outstanding_send) noexcept {
+    Expects(impl_ != nullptr);
+    Rq& rq = *impl_;
+    Cq* rc = rq.recv.cq;
+    Cq* sc = rq.send.cq;
+    if (max_outstanding_receive == 0 && max_outstanding_send == 0)
+        return wsa::einval;
+    std::vector<detail::Slot> fresh_recv;
+    std::vector<detail::Slot> fresh_send;
+    if (!detail::resize_slots(max_outstanding_receive, fresh_recv) ||
+        !detail::resize_slots(max_outstanding_send, fresh_send))
+        return wsa::enobufs;
+    std::unique_lock<std::mutex> l1(rc->mu, std::defer_lock);
+    std::unique_lock<std::mutex> l2(sc->mu, std::defer_lock);
+    if (rc == sc)
+        l1.lock();
+    else
+        std::lock(l1, l2);
+    if (max_outstanding_receive < rq.recv.outstanding || max_outstanding_send < rq.send.outstanding)
+        return wsa::etoomanyrefs;
+    auto grow = [](ULONG now, ULONG want) -> std::int64_t {
+        return std::int64_t{want} - std::int64_t{now};
+    };
+    auto room = [](const Cq& cq) {
+        return static_cast<std::int64_t>(cq.ring.size() - cq.charged - cq.orphans);
+    };
+    const std::int64_t dr = grow(rq.recv.max, max_outstanding_receive);
+    const std::int64_t ds = grow(rq.send.max, max_outstanding_send);
+    if (rc == sc ? dr + ds > room(*rc) : (dr > room(*rc) || ds > room(*sc)))
+        return wsa::enobufs;
+    if (int err = detail::backend_resize_rq(rq, max_outstanding_receive, max_outstanding_send);
+        err != 0)
+        return err;
+    rc->charged = static_cast<std::uint64_t>(static_cast<std::int64_t>(rc->charged) + dr);
+    sc->charged = static_cast<std::uint64_t>(static_cast<std::int64_t>(sc->charged) + ds);
+    detail::move_slots_locked(rq.recv, fresh_recv, max_outstanding_receive);
+    detail::move_slots_locked(rq.send, fresh_send, max_outstanding_send);
+    return 0;
+}
+
+void RequestQueue::cancel_all() noexcept {
+    Expects(impl_ != nullptr);
+    for (Dir* d : {&impl_->recv, &impl_->send}) {
+        std::lock_guard lock(d->cq->mu);
+        detail::cancel_locked(*d);
+    }
+}
+
+net::NativeSocket RequestQueue::native_fd() const noexcept {
+    return impl_ ? impl_->fd : net::invalid_socket;
+}
+
+namespace testing {
+bool uses_fixed_file(const RequestQueue& rq) noexcept {
+    return rq.native() != nullptr && rq.native()->recv.fixed_index >= 0 &&
+           rq.native()->send.fixed_index >= 0;
+}
+} // namespace testing
+
+} // namespace riosp::rio
