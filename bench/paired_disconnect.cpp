@@ -6,8 +6,8 @@
 // what riosp's own code around the call (connecting through the host, recycling) costs the
 // caches of the call that follows; these carry the call alone.
 #include "bench_util.h"
-#include "bsd_io.h"
 #include "provider_support.h"
+#include "support/bsd_peer.h"
 
 #include <benchmark/benchmark.h>
 
@@ -50,7 +50,7 @@ void paired_disconnect(benchmark::State& state, bool close) {
         for (int k = 0; k < 2; ++k) {
             const auto t0 = Clock::now();
             if ((k == 0) == raw_first) {
-                (void)(close ? bsd::close_fd(c) : bsd::shut(c, bsd::Shut::wr));
+                (void)(close ? bsd::close_socket(c) : bsd::shut(c, bsd::Shut::wr));
                 tr = seconds_between(t0, Clock::now());
             } else {
                 (void)(close ? closesocket(s) : WSASendDisconnect(s, nullptr));
@@ -65,10 +65,10 @@ void paired_disconnect(benchmark::State& state, bool close) {
         (void)bsd::drain_to_eof(c_peer);
         if (!close) {
             closesocket(s);
-            bsd::close_fd(c);
+            bsd::close_socket(c);
         }
-        bsd::close_fd(s_peer);
-        bsd::close_fd(c_peer);
+        bsd::close_socket(s_peer);
+        bsd::close_socket(c_peer);
     }
     const double p = median(provider);
     const double r = median(raw);

@@ -6,10 +6,10 @@
 // measured interval (manual time). allocs_per_op counts heap operations on every thread from
 // just before the call until the work it causes is done: the peer's EOF for the calls that send
 // a FIN, and the socket's slot recycled for closesocket.
-#include "../tests/support/alloc_counter.h"
 #include "bench_util.h"
-#include "bsd_io.h"
 #include "provider_support.h"
+#include "support/alloc_counter.h"
+#include "support/bsd_peer.h"
 
 #include <benchmark/benchmark.h>
 
@@ -84,7 +84,7 @@ void provider_disconnect(benchmark::State& state, Op op, bool spinning = false) 
         if (op == Op::send_disconnect || op == Op::shutdown_both || op == Op::close)
             r = r == 0 ? bsd::drain_to_eof(peer) : r;
         if (op == Op::close) {
-            bsd::close_fd(peer);
+            bsd::close_socket(peer);
             peer = -1;
             if (!wait_in_use(in_use, base))
                 r = -1;
@@ -100,7 +100,7 @@ void provider_disconnect(benchmark::State& state, Op op, bool spinning = false) 
             failed = true;
         }
         if (peer >= 0)
-            bsd::close_fd(peer);
+            bsd::close_socket(peer);
         if (op != Op::close)
             closesocket(s);
         (void)wait_in_use(in_use, base); // the next cycle starts from an idle provider

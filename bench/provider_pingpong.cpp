@@ -4,8 +4,8 @@
 // Ping-pong runs twice: default workers, and busy-poll workers (RIOSP_BUSY_POLL=1 set before
 // WSAStartup). p50/p99 come from per-iteration times.
 #include "bench_util.h"
-#include "bsd_io.h"
 #include "provider_support.h"
+#include "support/bsd_peer.h"
 
 #include <benchmark/benchmark.h>
 
@@ -34,8 +34,8 @@ void provider_pingpong(benchmark::State& state, bool busy_poll) {
     }
     std::thread echo([peer] {
         std::array<char, 64> buf{};
-        while (bsd::recv_all(peer, buf.data(), buf.size()) &&
-               bsd::send_all(peer, buf.data(), buf.size())) {
+        while (bsd::recv_exact(peer, buf.data(), buf.size()) == 0 &&
+               bsd::send_all(peer, buf.data(), buf.size()) == 0) {
         }
     });
     std::array<char, 64> msg{};
@@ -54,7 +54,7 @@ void provider_pingpong(benchmark::State& state, bool busy_poll) {
     WSASendDisconnect(s, nullptr);
     echo.join();
     closesocket(s);
-    bsd::close_fd(peer);
+    bsd::close_socket(peer);
     samples.report(state);
     state.SetItemsProcessed(state.iterations());
 }
@@ -100,7 +100,7 @@ void BM_Stream64K_Provider(benchmark::State& state) {
     WSASendDisconnect(s, nullptr);
     reader.join();
     closesocket(s);
-    bsd::close_fd(peer);
+    bsd::close_socket(peer);
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * kChunk);
 }
 BENCHMARK(BM_Stream64K_Provider)->UseRealTime();

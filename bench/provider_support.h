@@ -1,7 +1,7 @@
 // What the provider benchmarks share: a Winsock session per benchmark function (WSAStartup /
 // WSACleanup, optionally in busy-poll mode), loopback addresses, connecting through the host
 // API, and the provider's live-socket count (to wait until a closed socket's slot is recycled).
-// Only <riosp/ws.h> here: plain-socket work goes through bsd_io.h.
+// Only <riosp/ws.h> here: plain-socket work goes through support/bsd_peer.h.
 #pragma once
 
 #include <riosp/ws.h>

@@ -1,5 +1,5 @@
 // Raw blocking-socket baselines: what the kernel does with no riosp in the way.
-#include "loopback.h"
+#include "support/bsd_peer.h"
 
 #include <benchmark/benchmark.h>
 #include <sys/socket.h>
@@ -15,23 +15,24 @@ namespace {
 
 // 64 B request/response over loopback with an echo thread on the other end.
 void BM_PingPong64_RawBlocking(benchmark::State& state) {
-    TcpPair pair = make_tcp_pair();
+    bsd::Pair pair = bsd::make_pair();
     std::thread echo([fd = pair.server] {
         std::array<char, 64> buf{};
-        while (recv_all(fd, buf.data(), buf.size()) && send_all(fd, buf.data(), buf.size())) {
+        while (bsd::recv_exact(fd, buf.data(), buf.size()) == 0 &&
+               bsd::send_all(fd, buf.data(), buf.size()) == 0) {
         }
     });
     std::array<char, 64> msg{};
     for (auto _ : state) {
-        if (!send_all(pair.client, msg.data(), msg.size()) ||
-            !recv_all(pair.client, msg.data(), msg.size())) {
+        if (bsd::send_all(pair.client, msg.data(), msg.size()) != 0 ||
+            bsd::recv_exact(pair.client, msg.data(), msg.size()) != 0) {
             state.SkipWithError("loopback I/O failed");
             break;
         }
     }
     shutdown(pair.client, SHUT_WR);
     echo.join();
-    close_pair(pair);
+    bsd::close_pair(pair);
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_PingPong64_RawBlocking)->UseRealTime();
@@ -39,7 +40,7 @@ BENCHMARK(BM_PingPong64_RawBlocking)->UseRealTime();
 // 64 KiB writes streamed one way; a reader thread drains them.
 void BM_Stream64K_RawBlocking(benchmark::State& state) {
     constexpr std::size_t kChunk = 64 * 1024;
-    TcpPair pair = make_tcp_pair();
+    bsd::Pair pair = bsd::make_pair();
     std::thread reader([fd = pair.server] {
         std::vector<char> buf(kChunk);
         while (recv(fd, buf.data(), buf.size(), 0) > 0) {
@@ -47,14 +48,14 @@ void BM_Stream64K_RawBlocking(benchmark::State& state) {
     });
     std::vector<char> chunk(kChunk, 'x');
     for (auto _ : state) {
-        if (!send_all(pair.client, chunk.data(), chunk.size())) {
+        if (bsd::send_all(pair.client, chunk.data(), chunk.size()) != 0) {
             state.SkipWithError("loopback send failed");
             break;
         }
     }
     shutdown(pair.client, SHUT_WR);
     reader.join();
-    close_pair(pair);
+    bsd::close_pair(pair);
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kChunk));
 }
 BENCHMARK(BM_Stream64K_RawBlocking)->UseRealTime();
@@ -63,10 +64,10 @@ BENCHMARK(BM_Stream64K_RawBlocking)->UseRealTime();
 // to 64 KiB per iteration (the baseline of BM_Stream64KIn_Rio*).
 void BM_Stream64KIn_RawBlocking(benchmark::State& state) {
     constexpr std::size_t kChunk = 64 * 1024;
-    TcpPair pair = make_tcp_pair();
+    bsd::Pair pair = bsd::make_pair();
     std::thread writer([fd = pair.server] {
         std::vector<char> buf(kChunk, 'y');
-        while (send_all(fd, buf.data(), buf.size())) {
+        while (bsd::send_all(fd, buf.data(), buf.size()) == 0) {
         }
     });
     std::vector<char> chunk(kChunk);
@@ -79,9 +80,12 @@ void BM_Stream64KIn_RawBlocking(benchmark::State& state) {
         }
         bytes += got;
     }
-    abort_client(pair); // the writer's send fails: it stops
+    // An abortive close (an RST): the writer's send fails and it stops, instead of waiting for
+    // a window that never opens.
+    bsd::close_abortive(pair.client);
+    pair.client = -1;
     writer.join();
-    close_pair(pair);
+    bsd::close_pair(pair);
     state.SetBytesProcessed(bytes);
 }
 BENCHMARK(BM_Stream64KIn_RawBlocking)->UseRealTime();

@@ -7,8 +7,7 @@
 // of three classic designs: a thread per connection (blocking accept in a pool of
 // `concurrency` threads), one epoll thread, one liburing thread.
 #include "bench_util.h"
-#include "bsd_io.h"
-#include "loopback.h"
+#include "support/bsd_peer.h"
 
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
@@ -37,9 +36,9 @@ int raw_client_once(std::uint16_t port) {
         return fd;
     char b = 'q';
     int err = 0;
-    if (!bsd::send_all(fd, &b, 1) || bsd::shut(fd, bsd::Shut::wr) != 0)
+    if (bsd::send_all(fd, &b, 1) != 0 || bsd::shut(fd, bsd::Shut::wr) != 0)
         err = -EPIPE;
-    else if (!bsd::recv_all(fd, &b, 1) || b != 'r')
+    else if (bsd::recv_exact(fd, &b, 1) != 0 || b != 'r')
         err = -EPROTO;
     else if (bsd::drain_to_eof(fd) != 0)
         err = -ECONNRESET;
@@ -50,7 +49,7 @@ int raw_client_once(std::uint16_t port) {
 // Server side of one connection on a blocking descriptor.
 void blocking_serve(int fd) {
     char b = 0;
-    if (bsd::recv_all(fd, &b, 1) && bsd::drain_to_eof(fd) == 0) {
+    if (bsd::recv_exact(fd, &b, 1) == 0 && bsd::drain_to_eof(fd) == 0) {
         b = 'r';
         (void)bsd::send_all(fd, &b, 1);
     }
@@ -335,10 +334,11 @@ BENCHMARK(BM_Churn_RawUring)
 // 64 B ping-pong on a plain blocking pair with a plain echo thread, with per-iteration times
 // for p50/p99 (the same exchange as BM_PingPong64_RawBlocking).
 void BM_PingPong64_RawBlockingPct(benchmark::State& state) {
-    TcpPair pair = make_tcp_pair();
+    bsd::Pair pair = bsd::make_pair();
     std::thread echo([fd = pair.server] {
         std::array<char, 64> buf{};
-        while (recv_all(fd, buf.data(), buf.size()) && send_all(fd, buf.data(), buf.size())) {
+        while (bsd::recv_exact(fd, buf.data(), buf.size()) == 0 &&
+               bsd::send_all(fd, buf.data(), buf.size()) == 0) {
         }
     });
     std::array<char, 64> msg{};
@@ -346,8 +346,8 @@ void BM_PingPong64_RawBlockingPct(benchmark::State& state) {
     samples.reserve(1 << 20);
     for (auto _ : state) {
         const auto t0 = Clock::now();
-        if (!send_all(pair.client, msg.data(), msg.size()) ||
-            !recv_all(pair.client, msg.data(), msg.size())) {
+        if (bsd::send_all(pair.client, msg.data(), msg.size()) != 0 ||
+            bsd::recv_exact(pair.client, msg.data(), msg.size()) != 0) {
             state.SkipWithError("loopback I/O failed");
             break;
         }
@@ -357,7 +357,7 @@ void BM_PingPong64_RawBlockingPct(benchmark::State& state) {
     }
     shutdown(pair.client, SHUT_WR);
     echo.join();
-    close_pair(pair);
+    bsd::close_pair(pair);
     samples.report(state);
     state.SetItemsProcessed(state.iterations());
 }

@@ -2,9 +2,9 @@
 // per-call measurement on plain BSD loopback pairs — shutdown(2) and close(2) caller-side, and
 // shutdown(SHUT_WR) until the peer's recv returns 0. One fresh pair per iteration, set up
 // outside the measured interval (manual time).
-#include "../tests/support/alloc_counter.h"
 #include "bench_util.h"
-#include "bsd_io.h"
+#include "support/alloc_counter.h"
+#include "support/bsd_peer.h"
 
 #include <benchmark/benchmark.h>
 
@@ -26,7 +26,7 @@ void raw_disconnect(benchmark::State& state, Op op) {
         }
         int s = listener.accept_one();
         if (s < 0) {
-            bsd::close_fd(c);
+            bsd::close_socket(c);
             state.SkipWithError("accept failed");
             break;
         }
@@ -43,7 +43,7 @@ void raw_disconnect(benchmark::State& state, Op op) {
             bsd::shut(c, bsd::Shut::rdwr);
             break;
         case Op::close:
-            bsd::close_fd(c);
+            bsd::close_socket(c);
             break;
         case Op::shut_wr_to_peer_eof:
             bsd::shut(c, bsd::Shut::wr);
@@ -58,8 +58,8 @@ void raw_disconnect(benchmark::State& state, Op op) {
         allocs.frees += n.frees;
         state.SetIterationTime(seconds_between(t0, t1));
         if (op != Op::close)
-            bsd::close_fd(c);
-        bsd::close_fd(s);
+            bsd::close_socket(c);
+        bsd::close_socket(s);
     }
     state.counters["allocs_per_op"] = benchmark::Counter(static_cast<double>(allocs.allocations),
                                                          benchmark::Counter::kAvgIterations);

@@ -1,7 +1,7 @@
 // Raw liburing baselines: what io_uring itself costs for the same loopback exchanges, with no
 // RIO model on top (no quota, no CQ lock, no request FIFO). One ring, waited on with
 // io_uring_submit_and_wait as a plain liburing program would.
-#include "loopback.h"
+#include "support/bsd_peer.h"
 
 #include <benchmark/benchmark.h>
 #include <liburing.h>
@@ -30,10 +30,11 @@ bool submit_and_reap(io_uring& ring, unsigned n, unsigned expect_bytes) {
 }
 
 void BM_PingPong64_RawLiburing(benchmark::State& state) {
-    TcpPair pair = make_tcp_pair();
+    bsd::Pair pair = bsd::make_pair();
     std::thread echo([fd = pair.server] {
         std::array<char, 64> buf{};
-        while (recv_all(fd, buf.data(), buf.size()) && send_all(fd, buf.data(), buf.size())) {
+        while (bsd::recv_exact(fd, buf.data(), buf.size()) == 0 &&
+               bsd::send_all(fd, buf.data(), buf.size()) == 0) {
         }
     });
     io_uring ring{};
@@ -56,14 +57,14 @@ void BM_PingPong64_RawLiburing(benchmark::State& state) {
     }
     shutdown(pair.client, SHUT_WR);
     echo.join();
-    close_pair(pair);
+    bsd::close_pair(pair);
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_PingPong64_RawLiburing)->UseRealTime();
 
 void BM_Stream64K_RawLiburing(benchmark::State& state) {
     constexpr std::size_t kChunk = 64 * 1024;
-    TcpPair pair = make_tcp_pair();
+    bsd::Pair pair = bsd::make_pair();
     std::thread reader([fd = pair.server] {
         std::vector<char> buf(kChunk);
         while (recv(fd, buf.data(), buf.size(), 0) > 0) {
@@ -86,7 +87,7 @@ void BM_Stream64K_RawLiburing(benchmark::State& state) {
     }
     shutdown(pair.client, SHUT_WR);
     reader.join();
-    close_pair(pair);
+    bsd::close_pair(pair);
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kChunk));
 }
 BENCHMARK(BM_Stream64K_RawLiburing)->UseRealTime();

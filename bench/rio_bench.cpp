@@ -5,7 +5,7 @@
 // Three ways to wait for completions: _Poll spins on dequeue (the RIODequeueCompletion busy
 // loop), _Notify arms RIONotify and blocks on the eventfd, as a RIO application would; _Wait
 // sleeps in CompletionQueue::wait, as the provider's workers do (on io_uring: on the ring).
-#include "loopback.h"
+#include "support/bsd_peer.h"
 
 #include <rio/rio.h>
 #include <rio/wsa_error.h>
@@ -131,10 +131,11 @@ bool skipped_unavailable(benchmark::State& state, rio::Backend backend) {
 void ping_pong(benchmark::State& state, rio::Backend backend, Wait wait) {
     if (skipped_unavailable(state, backend))
         return;
-    TcpPair pair = make_tcp_pair();
+    bsd::Pair pair = bsd::make_pair();
     std::thread echo([fd = pair.server] {
         std::array<char, 64> buf{};
-        while (recv_all(fd, buf.data(), buf.size()) && send_all(fd, buf.data(), buf.size())) {
+        while (bsd::recv_exact(fd, buf.data(), buf.size()) == 0 &&
+               bsd::send_all(fd, buf.data(), buf.size()) == 0) {
         }
     });
     {
@@ -150,7 +151,7 @@ void ping_pong(benchmark::State& state, rio::Backend backend, Wait wait) {
     }
     shutdown(pair.client, SHUT_WR);
     echo.join();
-    close_pair(pair);
+    bsd::close_pair(pair);
     state.SetItemsProcessed(state.iterations());
 }
 
@@ -159,7 +160,7 @@ void stream(benchmark::State& state, rio::Backend backend, Wait wait) {
     constexpr std::size_t kChunk = 64 * 1024;
     if (skipped_unavailable(state, backend))
         return;
-    TcpPair pair = make_tcp_pair();
+    bsd::Pair pair = bsd::make_pair();
     std::thread reader([fd = pair.server] {
         std::vector<char> buf(kChunk);
         while (recv(fd, buf.data(), buf.size(), 0) > 0) {
@@ -178,7 +179,7 @@ void stream(benchmark::State& state, rio::Backend backend, Wait wait) {
     }
     shutdown(pair.client, SHUT_WR);
     reader.join();
-    close_pair(pair);
+    bsd::close_pair(pair);
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kChunk));
 }
 
@@ -190,10 +191,10 @@ void stream_in(benchmark::State& state, rio::Backend backend, bool fixed_buffers
     constexpr std::size_t kChunk = 64 * 1024;
     if (skipped_unavailable(state, backend))
         return;
-    TcpPair pair = make_tcp_pair();
+    bsd::Pair pair = bsd::make_pair();
     std::thread writer([fd = pair.server] {
         std::vector<char> buf(kChunk, 'y');
-        while (send_all(fd, buf.data(), buf.size())) {
+        while (bsd::send_all(fd, buf.data(), buf.size()) == 0) {
         }
     });
     std::uint64_t bytes = 0;
@@ -209,9 +210,12 @@ void stream_in(benchmark::State& state, rio::Backend backend, bool fixed_buffers
         }
         bytes = client.bytes();
     }
-    abort_client(pair); // the writer's send fails: it stops
+    // An abortive close (an RST): the writer's send fails and it stops, instead of waiting for
+    // a window that never opens.
+    bsd::close_abortive(pair.client);
+    pair.client = -1;
     writer.join();
-    close_pair(pair);
+    bsd::close_pair(pair);
     state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 

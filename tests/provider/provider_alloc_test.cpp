@@ -2,7 +2,7 @@
 // WSPCloseSocket, their error paths (WSAENOTCONN, WSAENOTSOCK, WSAESHUTDOWN, WSAENOPROTOOPT) and
 // all the worker-side work they cause (FIN, completions, cancellation, recycling the socket's
 // slot and request queue), in steady state after warm-up. Every malloc/free and operator
-// new/delete on every thread is counted (tests/support/alloc_counter.h). Each cycle runs twice:
+// new/delete on every thread is counted (support/alloc_counter.h). Each cycle runs twice:
 // on a plain connection (no request queue: everything happens in the calling thread) and on
 // one whose FD_READ/FD_CLOSE selection keeps a RIO receive in flight (the peer's FIN completes
 // on a worker, the close cancels and recycles a request queue).
@@ -10,8 +10,8 @@
 // RIOSP_ALLOC_TEST_CYCLES overrides the number of counted cycles (default 50,000 of each kind in
 // release builds). The same binary run against the deliberately allocating provider build
 // (riosp_provider_alloc_canary) must fail: see the CTest entry provider_alloc_canary.
-#include "../support/alloc_counter.h"
 #include "provider_fixture.h"
+#include "support/alloc_counter.h"
 
 #include <dlfcn.h>
 
@@ -71,7 +71,7 @@ protected:
         if (counted)
             alloc::start();
         bool ok = ws::WSASendDisconnect(s, nullptr) == 0; // FIN after the queue
-        ok = ok && bsd_drain_to_eof(peer, 5000) == 0;     // the peer sees EOF
+        ok = ok && bsd::drain_to_eof(peer, 5000) == 0;    // the peer sees EOF
         ok = ok && ws::send(s, "x", 1, 0) == SOCKET_ERROR &&
              ws::WSAGetLastError() == WSAESHUTDOWN; // error path
         char data[1] = {1};
@@ -82,7 +82,7 @@ protected:
         ok = ok && ws::shutdown(s, SD_BOTH) == 0;
         ok = ok && ws::WSASendDisconnect(unconnected, nullptr) == SOCKET_ERROR &&
              ws::WSAGetLastError() == WSAENOTCONN; // error path
-        bsd_shutdown_send(peer);                   // peer FIN: completion
+        bsd::shut(peer, bsd::Shut::wr);            // peer FIN: completion
         ok = ok && ws::closesocket(s) == 0;        // graceful close
         ok = ok && ws::closesocket(s) == SOCKET_ERROR && ws::WSAGetLastError() == WSAENOTSOCK;
         // Worker side: wait until the socket's last request completed and its slot was recycled.
@@ -94,7 +94,7 @@ protected:
             counted_.allocations += c.allocations;
             counted_.frees += c.frees;
         }
-        bsd_close(peer);
+        bsd::close_socket(peer);
         return ok;
     }
 
@@ -184,7 +184,7 @@ TEST_F(ProviderAllocTest, AFreshThreadsBlockingReceivesAllocateNothingFromTheFir
                     continue;
                 }
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
-                (void)bsd_send_some(peer, "y", 1);
+                (void)bsd::send_now(peer, "y", 1);
                 ++sent;
             }
         });
@@ -208,7 +208,7 @@ TEST_F(ProviderAllocTest, AFreshThreadsBlockingReceivesAllocateNothingFromTheFir
         stop.store(true);
         sender.join();
         ws::closesocket(s);
-        bsd_close(peer);
+        bsd::close_socket(peer);
         ok = ok && cycle(true, in_use, unconnected);
     });
     fresh.join();
@@ -261,7 +261,7 @@ TEST_F(ProviderTest, ADeepPipelineAllocatesOnlyTheFirstTimeItReachesItsDepth) {
                 ws::WSAGetLastError() != WSA_IO_PENDING)
                 return false;
         }
-        if (bsd_send(peer, data) != 0)
+        if (bsd::send_all(peer, data) != 0)
             return false;
         for (int i = 0; i < deep; ++i) {
             DWORD bytes = 0;
@@ -282,7 +282,7 @@ TEST_F(ProviderTest, ADeepPipelineAllocatesOnlyTheFirstTimeItReachesItsDepth) {
     EXPECT_EQ(again.allocations, 0u) << "the same depth again";
     EXPECT_EQ(again.frees, 0u);
     ws::closesocket(s);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 } // namespace

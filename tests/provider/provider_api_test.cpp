@@ -66,14 +66,14 @@ TEST_F(ProviderTest, SocketOptionsRoundTrip) {
 TEST_F(ProviderTest, FionreadReportsBufferedBytes) {
     int peer = -1;
     SOCKET s = connect_pair(peer);
-    ASSERT_EQ(bsd_send(peer, std::string(1000, 'q')), 0);
+    ASSERT_EQ(bsd::send_all(peer, std::string(1000, 'q')), 0);
     u_long n = 0;
     for (int i = 0; i < 500 && n < 1000; ++i) {
         ASSERT_EQ(ws::ioctlsocket(s, static_cast<long>(FIONREAD), &n), 0);
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     EXPECT_EQ(n, 1000u);
-    bsd_close(peer);
+    bsd::close_socket(peer);
     ws::closesocket(s);
 }
 
@@ -87,7 +87,7 @@ TEST_F(ProviderTest, SelectSeesReadabilityWritabilityAndPendingAccept) {
     ASSERT_EQ(ws::select(0, &r, &w, nullptr, &zero), 1) << "writable, not yet readable";
     EXPECT_EQ(r.fd_count, 0u);
     EXPECT_TRUE(FD_ISSET(s, &w));
-    ASSERT_EQ(bsd_send(peer, "x"), 0);
+    ASSERT_EQ(bsd::send_all(peer, "x"), 0);
     FD_ZERO(&r);
     FD_SET(s, &r);
     timeval two{2, 0};
@@ -104,14 +104,14 @@ TEST_F(ProviderTest, SelectSeesReadabilityWritabilityAndPendingAccept) {
     FD_ZERO(&r);
     FD_SET(ls, &r);
     EXPECT_EQ(ws::select(0, &r, nullptr, nullptr, &zero), 0) << "nothing pending yet";
-    int client = bsd_connect(port);
+    int client = bsd::connect_loopback(port);
     ASSERT_GE(client, 0);
     FD_ZERO(&r);
     FD_SET(ls, &r);
     EXPECT_EQ(ws::select(0, &r, nullptr, nullptr, &two), 1) << "a pending connection is readable";
-    bsd_close(client);
+    bsd::close_socket(client);
     ws::closesocket(ls);
-    bsd_close(peer);
+    bsd::close_socket(peer);
     ws::closesocket(s);
 }
 
@@ -164,10 +164,10 @@ TEST_F(ProviderTest, DisconnectExSendsTheFinAfterQueuedData) {
     ASSERT_EQ(send_str(s, "tail"), 4);
     EXPECT_TRUE(disconnect_ex(s, nullptr, 0, 0));
     std::string got;
-    EXPECT_EQ(bsd_read_to_end(peer, got, 5000), 0);
+    EXPECT_EQ(bsd::read_to_end(peer, got, 5000), 0);
     EXPECT_EQ(got, "tail");
     EXPECT_FALSE(disconnect_ex(s, nullptr, TF_REUSE_SOCKET, 0)) << "no reuse is promised";
-    bsd_close(peer);
+    bsd::close_socket(peer);
     ws::closesocket(s);
 }
 
@@ -228,7 +228,7 @@ TEST_F(ProviderTest, TheCatalogClaimsNoUrgentDataAndNoPartialMessages) {
     EXPECT_EQ(ws::send(s, "!", 1, MSG_OOB), SOCKET_ERROR);
     EXPECT_EQ(ws::WSAGetLastError(), WSAEOPNOTSUPP);
     ws::closesocket(s);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, RioTableBoundToProviderSocketsMovesData) {
@@ -252,7 +252,7 @@ TEST_F(ProviderTest, RioTableBoundToProviderSocketsMovesData) {
     RIO_BUF slice{buf, 0, 5};
     ASSERT_TRUE(rio.RIOSend(rq, &slice, 1, 0, reinterpret_cast<void*>(1)));
     std::string got;
-    EXPECT_EQ(bsd_read_exact(peer, got, 5, 5000), 0);
+    EXPECT_EQ(bsd::read_exact(peer, got, 5, 5000), 0);
     EXPECT_EQ(got, "riosp");
     RIORESULT r{};
     ULONG n = 0;
@@ -275,7 +275,7 @@ TEST_F(ProviderTest, RioTableBoundToProviderSocketsMovesData) {
         if (rio.RIODequeueCompletion(cq, drain, 4) == 0)
             break;
     }
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 } // namespace

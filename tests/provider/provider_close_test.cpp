@@ -34,23 +34,23 @@ bool wait_unread(SOCKET s, u_long n) {
 
 // The peer's view of the end of the connection: 0 for a FIN, ECONNRESET for a reset.
 int peer_end(int peer, std::string& got) {
-    return bsd_read_to_end(peer, got, 5000);
+    return bsd::read_to_end(peer, got, 5000);
 }
 
 #define SKIP_WITHOUT_RESETS()                                                                      \
-    if (!tcp_resets_work())                                                                        \
+    if (!bsd::tcp_resets_work())                                                                   \
     GTEST_SKIP() << "this system's TCP does not reset a connection closed with unread data"
 
 TEST_F(ProviderTest, ClosingWithUnreadDataInTheKernelResetsThePeer) {
     SKIP_WITHOUT_RESETS();
     int peer = -1;
     SOCKET s = connect_pair(peer);
-    ASSERT_EQ(bsd_send(peer, std::string(4096, 'k')), 0);
+    ASSERT_EQ(bsd::send_all(peer, std::string(4096, 'k')), 0);
     ASSERT_TRUE(wait_unread(s, 4096));
     ASSERT_EQ(ws::closesocket(s), 0);
     std::string got;
     EXPECT_EQ(peer_end(peer, got), ECONNRESET) << "the peer must learn that its data was lost";
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, ClosingWithUnreadDataInTheReceiveRingResetsThePeer) {
@@ -60,14 +60,14 @@ TEST_F(ProviderTest, ClosingWithUnreadDataInTheReceiveRingResetsThePeer) {
     // An FD_READ selection takes data into the socket's ring as it arrives (as Winsock does).
     WSAEVENT ev = ws::WSACreateEvent();
     ASSERT_EQ(ws::WSAEventSelect(s, ev, FD_READ), 0);
-    ASSERT_EQ(bsd_send(peer, std::string(4096, 'r')), 0);
+    ASSERT_EQ(bsd::send_all(peer, std::string(4096, 'r')), 0);
     ASSERT_EQ(ws::WSAWaitForMultipleEvents(1, &ev, TRUE, 5000, FALSE), WSA_WAIT_EVENT_0);
     ASSERT_TRUE(wait_unread(s, 4096));
     ASSERT_EQ(ws::closesocket(s), 0);
     std::string got;
     EXPECT_EQ(peer_end(peer, got), ECONNRESET);
     ws::WSACloseEvent(ev);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, ClosingWithTheRestOfAReceivedMessageUnreadResetsThePeer) {
@@ -78,7 +78,7 @@ TEST_F(ProviderTest, ClosingWithTheRestOfAReceivedMessageUnreadResetsThePeer) {
     WSABUF b{sizeof first, first};
     WSAOVERLAPPED ov{};
     ASSERT_EQ(post_overlapped_recv(s, b, ov), WSA_IO_PENDING);
-    ASSERT_EQ(bsd_send(peer, std::string(4096, 'p')), 0);
+    ASSERT_EQ(bsd::send_all(peer, std::string(4096, 'p')), 0);
     DWORD bytes = 0;
     DWORD flags = 0;
     ASSERT_TRUE(ws::WSAGetOverlappedResult(s, &ov, &bytes, TRUE, &flags));
@@ -88,7 +88,7 @@ TEST_F(ProviderTest, ClosingWithTheRestOfAReceivedMessageUnreadResetsThePeer) {
     std::string got;
     EXPECT_EQ(peer_end(peer, got), ECONNRESET);
     ws::WSACloseEvent(ov.hEvent);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, ClosingAfterRecvDisconnectWithDataThatKeptArrivingResetsThePeer) {
@@ -97,18 +97,18 @@ TEST_F(ProviderTest, ClosingAfterRecvDisconnectWithDataThatKeptArrivingResetsThe
     SOCKET s = connect_pair(peer);
     ASSERT_EQ(ws::WSARecvDisconnect(s, nullptr), 0);
     // SD_RECEIVE refuses receives but keeps accepting data: no reset when it arrives.
-    ASSERT_EQ(bsd_send(peer, std::string(4096, 'a')), 0);
+    ASSERT_EQ(bsd::send_all(peer, std::string(4096, 'a')), 0);
     std::this_thread::sleep_for(50ms);
     ASSERT_EQ(ws::closesocket(s), 0);
     std::string got;
     EXPECT_EQ(peer_end(peer, got), ECONNRESET);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, ClosingWithEverythingReadIsAFinAfterEveryQueuedByte) {
     int peer = -1;
     SOCKET s = connect_pair(peer);
-    ASSERT_EQ(bsd_send(peer, "ping"), 0);
+    ASSERT_EQ(bsd::send_all(peer, "ping"), 0);
     char in[4];
     ASSERT_EQ(ws::recv(s, in, sizeof in, 0), 4);
     const std::string out(32 * 1024, 'q');
@@ -117,7 +117,7 @@ TEST_F(ProviderTest, ClosingWithEverythingReadIsAFinAfterEveryQueuedByte) {
     std::string got;
     EXPECT_EQ(peer_end(peer, got), 0) << "nothing was left unread: a graceful FIN";
     EXPECT_EQ(got, out);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, CloseFromAnotherThreadFailsABlockingReceiveWithWsaeintr) {
@@ -140,8 +140,8 @@ TEST_F(ProviderTest, CloseFromAnotherThreadFailsABlockingReceiveWithWsaeintr) {
     EXPECT_EQ(rc.load(), SOCKET_ERROR);
     EXPECT_EQ(err.load(), WSAEINTR);
     // The close still ends the connection gracefully: the peer reads its FIN.
-    EXPECT_EQ(bsd_drain_to_eof(peer, 5000), 0);
-    bsd_close(peer);
+    EXPECT_EQ(bsd::drain_to_eof(peer, 5000), 0);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, CloseFailsAQueuedBlockingReceiveWithWsaeintrAndAbortsTheOverlappedOne) {
@@ -167,7 +167,7 @@ TEST_F(ProviderTest, CloseFailsAQueuedBlockingReceiveWithWsaeintrAndAbortsTheOve
     EXPECT_FALSE(ws::WSAGetOverlappedResult(s, &ov, &bytes, TRUE, &flags));
     EXPECT_EQ(ws::WSAGetLastError(), WSA_OPERATION_ABORTED);
     ws::WSACloseEvent(ov.hEvent);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, CloseFailsABlockingSendWaitingForRoomWithWsaeintr) {
@@ -188,7 +188,7 @@ TEST_F(ProviderTest, CloseFailsABlockingSendWaitingForRoomWithWsaeintr) {
     blocked.join();
     EXPECT_EQ(rc.load(), SOCKET_ERROR);
     EXPECT_EQ(err.load(), WSAEINTR);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, CloseFailsASelectWaitingOnTheSocketWithWsaeintr) {
@@ -213,7 +213,7 @@ TEST_F(ProviderTest, CloseFailsASelectWaitingOnTheSocketWithWsaeintr) {
     EXPECT_LT(Clock::now() - t0, 2s);
     EXPECT_EQ(rc.load(), SOCKET_ERROR);
     EXPECT_EQ(err.load(), WSAEINTR);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 } // namespace

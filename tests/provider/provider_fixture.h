@@ -1,8 +1,8 @@
 // Provider tests run the real provider through riosp's Linux host (the Winsock 2 API), the way
-// applications use it, against a plain BSD-socket peer (bsd_peer.h).
+// applications use it, against a plain BSD-socket peer (support/bsd_peer.h).
 #pragma once
 
-#include "bsd_peer.h"
+#include "support/bsd_peer.h"
 
 #include <riosp/ws.h>
 
@@ -33,7 +33,7 @@ protected:
     // A provider socket connected to a BSD peer; the peer's descriptor goes to `peer`. Threads
     // that connect concurrently pass their own listener, so accept pairs the right ends.
     SOCKET connect_pair(int& peer) { return connect_pair(peer, listener_); }
-    static SOCKET connect_pair(int& peer, const BsdListener& listener) {
+    static SOCKET connect_pair(int& peer, const bsd::Listener& listener) {
         SOCKET s = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
         EXPECT_NE(s, INVALID_SOCKET);
         sockaddr_in a = loopback(listener.port());
@@ -70,7 +70,7 @@ protected:
         return ws::send(s, data.data(), static_cast<int>(data.size()), 0);
     }
 
-    BsdListener listener_;
+    bsd::Listener listener_;
 };
 
 } // namespace riosp::test

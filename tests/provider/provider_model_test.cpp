@@ -48,12 +48,12 @@ class Connection {
 public:
     Connection(SOCKET s, int peer, std::uint64_t id) : s_(s), peer_(peer), id_(id) {
         reader_ = std::thread(
-            [this] { read_status_ = bsd_read_to_end_or_reset(peer_, peer_got_, 20000, reset_); });
+            [this] { read_status_ = bsd::read_to_end_or_reset(peer_, peer_got_, 20000, reset_); });
     }
     ~Connection() {
         if (reader_.joinable())
             reader_.join();
-        bsd_close(peer_);
+        bsd::close_socket(peer_);
     }
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -102,9 +102,9 @@ public:
         if ((read_status_ == ECONNRESET || peer_send_saw_reset_) && m_.peer_sent > m_.received)
             return {};
         // Under Wine 8 that reset reaches the peer as a plain EOF (its closesocket ends the
-        // connection gracefully first; tcp_resets_work() is false there): the same shortfall is
-        // legal on the same condition, seen with read status 0.
-        if (!tcp_resets_work() && read_status_ == 0 && m_.peer_sent > m_.received)
+        // connection gracefully first; bsd::tcp_resets_work() is false there): the same shortfall
+        // is legal on the same condition, seen with read status 0.
+        if (!bsd::tcp_resets_work() && read_status_ == 0 && m_.peer_sent > m_.received)
             return {};
         if (peer_got_.size() < m_.sent)
             return "peer got " + std::to_string(peer_got_.size()) + " of " +
@@ -230,7 +230,7 @@ private:
         std::string data(n, '\0');
         for (std::size_t i = 0; i < n; ++i)
             data[i] = pattern_byte(id_ + 1000000, m_.peer_sent + i);
-        long got = bsd_send_some(peer_, data.data(), n);
+        long got = bsd::send_now(peer_, data.data(), n);
         if (got > 0)
             m_.peer_sent += static_cast<std::size_t>(got);
         // A reset reaches the peer's socket once: if this send takes the error, the reader
@@ -242,14 +242,14 @@ private:
 
     std::string peer_fin() {
         if (!m_.peer_fin && !m_.peer_reset) {
-            bsd_shutdown_send(peer_);
+            bsd::shut(peer_, bsd::Shut::wr);
             m_.peer_fin = true;
         }
         return {};
     }
 
     std::string peer_reset() {
-        if (!peer_can_reset_in_place())
+        if (!bsd::can_reset_in_place())
             return peer_fin(); // Windows: no reset that keeps the peer's socket readable
         if (!m_.peer_reset) {
             reset_.store(true, std::memory_order_release); // the reader thread resets
@@ -285,7 +285,7 @@ TEST_F(ProviderTest, RandomHalfCloseSequencesFromSeveralThreadsMatchTheModel) {
         workers.emplace_back([&, t] {
             std::mt19937_64 rng(seed + static_cast<std::uint64_t>(t));
             std::uint64_t conn_id = static_cast<std::uint64_t>(t) << 32;
-            BsdListener listener; // per thread: accept must pair this thread's connections
+            bsd::Listener listener; // per thread: accept must pair this thread's connections
             for (int done = 0; done < steps_per_thread && failures.load() == 0;) {
                 int peer = -1;
                 SOCKET s = connect_pair(peer, listener);

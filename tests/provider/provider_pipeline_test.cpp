@@ -43,7 +43,7 @@ TEST_F(ProviderTest, TwoThousandOverlappedSendsOnOneSocketAllCompleteInOrder) {
     // rest wait, far more than the 32 per direction a socket once took.
     EXPECT_GT(pending, 500);
     std::string got;
-    std::thread reader([&] { (void)bsd_read_exact(peer, got, size * deep, 20000); });
+    std::thread reader([&] { (void)bsd::read_exact(peer, got, size * deep, 20000); });
     for (int i = 0; i < deep; ++i) {
         DWORD bytes = 0;
         DWORD flags = 0;
@@ -57,7 +57,7 @@ TEST_F(ProviderTest, TwoThousandOverlappedSendsOnOneSocketAllCompleteInOrder) {
         ASSERT_EQ(got.compare(static_cast<std::size_t>(i) * size, size, data[i]), 0)
             << "send " << i << " arrived out of order or damaged";
     ws::closesocket(s);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, TwoThousandOverlappedReceivesOnOneSocketCompleteInOrder) {
@@ -78,7 +78,7 @@ TEST_F(ProviderTest, TwoThousandOverlappedReceivesOnOneSocketCompleteInOrder) {
     for (int i = 0; i < deep; ++i)
         for (std::size_t k = 0; k < size; ++k)
             all.push_back(pattern(i, k));
-    ASSERT_EQ(bsd_send(peer, all), 0);
+    ASSERT_EQ(bsd::send_all(peer, all), 0);
     for (int i = 0; i < deep; ++i) {
         DWORD bytes = 0;
         DWORD flags = 0;
@@ -89,7 +89,7 @@ TEST_F(ProviderTest, TwoThousandOverlappedReceivesOnOneSocketCompleteInOrder) {
             << "receive " << i << " got bytes out of order";
     }
     ws::closesocket(s);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, OverlappedOperationsBeyondThePerSocketLimitFailWithWsaenobufs) {
@@ -115,7 +115,7 @@ TEST_F(ProviderTest, OverlappedOperationsBeyondThePerSocketLimitFailWithWsaenobu
         EXPECT_FALSE(ws::WSAGetOverlappedResult(s, &ovs[i], &bytes, TRUE, &flags));
         EXPECT_EQ(ws::WSAGetLastError(), WSA_OPERATION_ABORTED);
     }
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 } // namespace

@@ -49,7 +49,7 @@ TEST_F(ProviderTest, ABlockingReceiveQueuesBehindAnOverlappedReceiveAlreadyWaiti
             second.assign(buf, static_cast<std::size_t>(n));
     });
     std::this_thread::sleep_for(50ms); // the blocking receive is queued by now
-    ASSERT_EQ(bsd_send(peer, "abcdef"), 0);
+    ASSERT_EQ(bsd::send_all(peer, "abcdef"), 0);
     blocking.join();
     ASSERT_EQ(ws::WSAWaitForMultipleEvents(1, &ov.hEvent, TRUE, 5000, FALSE), WSA_WAIT_EVENT_0);
     DWORD bytes = 0;
@@ -59,14 +59,14 @@ TEST_F(ProviderTest, ABlockingReceiveQueuesBehindAnOverlappedReceiveAlreadyWaiti
     EXPECT_EQ(second, "def");
     ws::WSACloseEvent(ov.hEvent);
     ws::closesocket(s);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, BytesNoReceiveAskedForYetShowInFionreadAndSelect) {
     int peer = -1;
     SOCKET s = connect_pair(peer);
     ASSERT_NE(s, INVALID_SOCKET);
-    ASSERT_EQ(bsd_send(peer, "kernel"), 0);
+    ASSERT_EQ(bsd::send_all(peer, "kernel"), 0);
     // FIONREAD counts them all the same, and select sees them.
     u_long n = 0;
     for (int i = 0; i < 200 && n < 6; ++i) {
@@ -84,7 +84,7 @@ TEST_F(ProviderTest, BytesNoReceiveAskedForYetShowInFionreadAndSelect) {
     ASSERT_EQ(ws::recv(s, buf, sizeof buf, 0), 6);
     EXPECT_EQ(std::string(buf, 6), "kernel");
     ws::closesocket(s);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, AnEventSelectionTakesDataInAsItArrivesAndRaisesFdRead) {
@@ -93,7 +93,7 @@ TEST_F(ProviderTest, AnEventSelectionTakesDataInAsItArrivesAndRaisesFdRead) {
     ASSERT_NE(s, INVALID_SOCKET);
     WSAEVENT ev = ws::WSACreateEvent();
     ASSERT_EQ(ws::WSAEventSelect(s, ev, FD_READ | FD_CLOSE), 0);
-    ASSERT_EQ(bsd_send(peer, "evt"), 0);
+    ASSERT_EQ(bsd::send_all(peer, "evt"), 0);
     ASSERT_EQ(ws::WSAWaitForMultipleEvents(1, &ev, TRUE, 5000, FALSE), WSA_WAIT_EVENT_0);
     WSANETWORKEVENTS events{};
     ASSERT_EQ(ws::WSAEnumNetworkEvents(s, ev, &events), 0);
@@ -102,7 +102,7 @@ TEST_F(ProviderTest, AnEventSelectionTakesDataInAsItArrivesAndRaisesFdRead) {
     EXPECT_EQ(ws::recv(s, buf, sizeof buf, 0), 3); // non-blocking now (the selection)
     ws::closesocket(s);
     ws::WSACloseEvent(ev);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 } // namespace

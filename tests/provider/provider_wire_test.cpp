@@ -25,10 +25,10 @@ TEST_F(ProviderTest, SendDisconnectDeliversEveryQueuedByteBeforeEof) {
     // The peer must see all of it, then EOF, even though the FIN was requested right after.
     sender.join();
     ASSERT_EQ(ws::WSASendDisconnect(s, nullptr), 0) << ws::WSAGetLastError();
-    EXPECT_EQ(bsd_read_to_end(peer, got, 10000), 0);
+    EXPECT_EQ(bsd::read_to_end(peer, got, 10000), 0);
     EXPECT_EQ(got.size(), data.size());
     EXPECT_TRUE(got == data);
-    bsd_close(peer);
+    bsd::close_socket(peer);
     ws::closesocket(s);
 }
 
@@ -38,7 +38,7 @@ TEST_F(ProviderTest, SendAfterSendDisconnectFailsWithShutdown) {
     ASSERT_EQ(ws::WSASendDisconnect(s, nullptr), 0);
     EXPECT_EQ(send_str(s, "x"), SOCKET_ERROR);
     EXPECT_EQ(ws::WSAGetLastError(), WSAESHUTDOWN);
-    bsd_close(peer);
+    bsd::close_socket(peer);
     ws::closesocket(s);
 }
 
@@ -50,18 +50,18 @@ TEST_F(ProviderTest, RecvDisconnectLetsThePeerKeepSendingWithoutReset) {
     EXPECT_EQ(ws::recv(s, buf, sizeof buf, 0), SOCKET_ERROR);
     EXPECT_EQ(ws::WSAGetLastError(), WSAESHUTDOWN);
     // The peer's sends still succeed, and our later FIN arrives as EOF, not as a reset.
-    EXPECT_EQ(bsd_send(peer, pattern(4096)), 0);
+    EXPECT_EQ(bsd::send_all(peer, pattern(4096)), 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_EQ(bsd_send(peer, pattern(4096)), 0);
+    EXPECT_EQ(bsd::send_all(peer, pattern(4096)), 0);
     ASSERT_EQ(ws::shutdown(s, SD_SEND), 0);
     std::string got;
-    EXPECT_EQ(bsd_read_to_end(peer, got, 5000), 0) << "the peer saw a reset, not EOF";
-    bsd_close(peer);
+    EXPECT_EQ(bsd::read_to_end(peer, got, 5000), 0) << "the peer saw a reset, not EOF";
+    bsd::close_socket(peer);
     ws::closesocket(s);
 }
 
 TEST_F(ProviderTest, AbortiveCloseResetsThePeer) {
-    if (!tcp_resets_work())
+    if (!bsd::tcp_resets_work())
         GTEST_SKIP() << "SO_LINGER {1,0} closes gracefully here (Wine 8): no RST to see";
     int peer = -1;
     SOCKET s = connect_pair(peer);
@@ -70,8 +70,8 @@ TEST_F(ProviderTest, AbortiveCloseResetsThePeer) {
               0);
     ASSERT_EQ(ws::closesocket(s), 0);
     std::string got;
-    EXPECT_EQ(bsd_read_to_end(peer, got, 5000), ECONNRESET);
-    bsd_close(peer);
+    EXPECT_EQ(bsd::read_to_end(peer, got, 5000), ECONNRESET);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, PeerFinCompletesReceiveWithZeroBytesAndSignalsFdClose) {
@@ -79,8 +79,8 @@ TEST_F(ProviderTest, PeerFinCompletesReceiveWithZeroBytesAndSignalsFdClose) {
     SOCKET s = connect_pair(peer);
     WSAEVENT ev = ws::WSACreateEvent();
     ASSERT_EQ(ws::WSAEventSelect(s, ev, FD_READ | FD_CLOSE), 0);
-    ASSERT_EQ(bsd_send(peer, "hello"), 0);
-    bsd_shutdown_send(peer);
+    ASSERT_EQ(bsd::send_all(peer, "hello"), 0);
+    bsd::shut(peer, bsd::Shut::wr);
     // Blocking mode is off after WSAEventSelect: wait for FD_CLOSE.
     WSANETWORKEVENTS events{};
     LONG seen = 0;
@@ -100,16 +100,16 @@ TEST_F(ProviderTest, PeerFinCompletesReceiveWithZeroBytesAndSignalsFdClose) {
     EXPECT_EQ(ws::recv(s, buf, sizeof buf, 0), 5);
     EXPECT_EQ(ws::recv(s, buf, sizeof buf, 0), 0) << "a receive after the peer's FIN gets 0 bytes";
     ws::WSACloseEvent(ev);
-    bsd_close(peer);
+    bsd::close_socket(peer);
     ws::closesocket(s);
 }
 
 TEST_F(ProviderTest, PeerResetFailsReceiveWithConnReset) {
-    if (!tcp_resets_work())
+    if (!bsd::tcp_resets_work())
         GTEST_SKIP() << "SO_LINGER {1,0} closes gracefully here (Wine 8): no RST to send";
     int peer = -1;
     SOCKET s = connect_pair(peer);
-    bsd_abort(peer);
+    bsd::close_abortive(peer);
     char buf[16];
     EXPECT_EQ(ws::recv(s, buf, sizeof buf, 0), SOCKET_ERROR);
     EXPECT_EQ(ws::WSAGetLastError(), WSAECONNRESET);
@@ -136,7 +136,7 @@ TEST_F(ProviderTest, OutboundDisconnectDataOnTcpIsNoProtoOpt) {
     EXPECT_EQ(ws::WSASendDisconnect(s, &buf), SOCKET_ERROR);
     EXPECT_EQ(ws::WSAGetLastError(), WSAENOPROTOOPT);
     EXPECT_EQ(send_str(s, "still open"), 10) << "a refused disconnect changes nothing";
-    bsd_close(peer);
+    bsd::close_socket(peer);
     ws::closesocket(s);
 }
 
@@ -168,7 +168,7 @@ TEST_F(ProviderTest, CloseAbortsPendingOverlappedReceive) {
     EXPECT_FALSE(ws::WSAGetOverlappedResult(s, &ov, &bytes, FALSE, &flags));
     EXPECT_EQ(ws::WSAGetLastError(), WSA_OPERATION_ABORTED);
     ws::WSACloseEvent(ov.hEvent);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, NonBlockingReceiveWithNothingBufferedWouldBlock) {
@@ -179,7 +179,7 @@ TEST_F(ProviderTest, NonBlockingReceiveWithNothingBufferedWouldBlock) {
     char buf[8];
     EXPECT_EQ(ws::recv(s, buf, sizeof buf, 0), SOCKET_ERROR);
     EXPECT_EQ(ws::WSAGetLastError(), WSAEWOULDBLOCK);
-    bsd_close(peer);
+    bsd::close_socket(peer);
     ws::closesocket(s);
 }
 
@@ -207,7 +207,7 @@ TEST_F(ProviderTest, NonBlockingLingerCloseWithQueuedDataWouldBlockAndKeepsTheHa
     ASSERT_EQ(ws::setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l),
               0);
     EXPECT_EQ(ws::closesocket(s), 0);
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, BlockingLingerCloseWaitsUntilTheKernelHasSentWhatItTook) {
@@ -225,7 +225,7 @@ TEST_F(ProviderTest, BlockingLingerCloseWaitsUntilTheKernelHasSentWhatItTook) {
     const auto start = std::chrono::steady_clock::now();
     std::thread reader([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        EXPECT_EQ(bsd_read_to_end(peer, got, 10000), 0);
+        EXPECT_EQ(bsd::read_to_end(peer, got, 10000), 0);
     });
     EXPECT_EQ(send_str(s, data), static_cast<int>(data.size()));
     linger l{1, 10};
@@ -236,7 +236,7 @@ TEST_F(ProviderTest, BlockingLingerCloseWaitsUntilTheKernelHasSentWhatItTook) {
     EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
     reader.join();
     EXPECT_EQ(got.size(), data.size());
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, NonBlockingLingerCloseWithNothingQueuedClosesAtOnce) {
@@ -249,27 +249,27 @@ TEST_F(ProviderTest, NonBlockingLingerCloseWithNothingQueuedClosesAtOnce) {
               0);
     EXPECT_EQ(ws::closesocket(s), 0);
     std::string got;
-    EXPECT_EQ(bsd_read_to_end(peer, got, 5000), 0) << "graceful: the peer sees EOF";
-    bsd_close(peer);
+    EXPECT_EQ(bsd::read_to_end(peer, got, 5000), 0) << "graceful: the peer sees EOF";
+    bsd::close_socket(peer);
 }
 
 TEST_F(ProviderTest, EchoRoundTripThroughProviderListenerAndAccept) {
     std::uint16_t port = 0;
     SOCKET ls = provider_listener(port);
     int peer = -1;
-    std::thread client([&] { peer = bsd_connect(port); });
+    std::thread client([&] { peer = bsd::connect_loopback(port); });
     SOCKET s = ws::accept(ls, nullptr, nullptr);
     client.join();
     ASSERT_NE(s, INVALID_SOCKET) << ws::WSAGetLastError();
     ASSERT_GE(peer, 0);
-    ASSERT_EQ(bsd_send(peer, "ping"), 0);
+    ASSERT_EQ(bsd::send_all(peer, "ping"), 0);
     char buf[4];
     ASSERT_EQ(ws::recv(s, buf, 4, MSG_WAITALL), 4);
     ASSERT_EQ(ws::send(s, buf, 4, 0), 4);
     std::string got;
-    EXPECT_EQ(bsd_read_exact(peer, got, 4, 5000), 0);
+    EXPECT_EQ(bsd::read_exact(peer, got, 4, 5000), 0);
     EXPECT_EQ(got, "ping");
-    bsd_close(peer);
+    bsd::close_socket(peer);
     ws::closesocket(s);
     ws::closesocket(ls);
 }
@@ -287,7 +287,7 @@ TEST_F(ProviderTest, BlockingLingerCloseWaitsForQueuedDataThenClosesGracefully) 
     std::string got;
     std::thread reader([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(200)); // let data queue up
-        EXPECT_EQ(bsd_read_to_end(peer, got, 10000), 0);
+        EXPECT_EQ(bsd::read_to_end(peer, got, 10000), 0);
     });
     std::thread writer([&] { EXPECT_EQ(send_str(s, data), static_cast<int>(data.size())); });
     writer.join();
@@ -297,7 +297,7 @@ TEST_F(ProviderTest, BlockingLingerCloseWaitsForQueuedDataThenClosesGracefully) 
     EXPECT_EQ(ws::closesocket(s), 0);
     reader.join();
     EXPECT_EQ(got.size(), data.size()) << "every queued byte, then EOF";
-    bsd_close(peer);
+    bsd::close_socket(peer);
 }
 
 } // namespace

@@ -1,7 +1,7 @@
 // Every RIO rule of docs/rio.md as a named test, run on both backends (io_uring and epoll) in
 // the same process: each CompletionQueue is created on the backend under test.
-#include "alloc_counter.h"
 #include "rio_test_support.h"
+#include "support/alloc_counter.h"
 
 #include <rio/rio_testing.h>
 #include <rio/wsa_error.h>
@@ -841,12 +841,12 @@ TEST_P(RioRules, TheIoPathAllocatesNothing) {
         return done == 2 && res[0].Status == 0;
     };
     ASSERT_TRUE(round_trip()); // warm-up: first-use statics
-    const std::size_t before = allocations_on_this_thread();
+    const alloc::ThreadScope scope;
     for (int i = 0; i < 100; ++i)
         ASSERT_TRUE(round_trip());
-    EXPECT_EQ(allocations_on_this_thread(), before);
+    EXPECT_EQ(scope.counted().allocations, 0U);
     auto probe = std::make_unique<int>(1); // the counter does see allocations
-    EXPECT_EQ(allocations_on_this_thread(), before + 1);
+    EXPECT_EQ(scope.counted().allocations, 1U);
 }
 
 // The provider creates a request queue per socket and destroys it on close: after warm-up, a
@@ -892,18 +892,18 @@ TEST_P(RioRules, RequestQueueCreateAndDestroyAllocateNothingAfterWarmUp) {
     };
     for (int i = 0; i < 20; ++i)
         ASSERT_TRUE(cycle()); // warm-up: pools, tables and first-use statics
-    start_counting_all_threads();
+    alloc::start();
     bool ok = true;
     for (int i = 0; i < 1000 && ok; ++i)
         ok = cycle();
-    const HeapCounts heap = stop_counting_all_threads();
+    const alloc::Counts heap = alloc::stop();
     ASSERT_TRUE(ok);
     EXPECT_EQ(heap.allocations, 0U);
     EXPECT_EQ(heap.frees, 0U);
-    start_counting_all_threads();              // the counter does see allocations and frees
+    alloc::start();                            // the counter does see allocations and frees
     void* volatile probe = ::operator new(16); // a call, not a new-expression: never elided
     ::operator delete(probe);
-    const HeapCounts seen = stop_counting_all_threads();
+    const alloc::Counts seen = alloc::stop();
     EXPECT_EQ(seen.allocations, 1U);
     EXPECT_EQ(seen.frees, 1U);
 }

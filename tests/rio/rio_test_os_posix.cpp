@@ -1,39 +1,33 @@
 // rio_test_os.h on Linux: BSD sockets and an eventfd.
 #include "rio_test_os.h"
 
+#include "support/bsd_peer.h"
+
 #include <riosp/event_handle.h>
 
-#include <arpa/inet.h>
 #include <dirent.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <exception>
 
 namespace riosp::rio::test {
 
 bool open_tcp_pair(Sock& local, Sock& peer) {
-    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    bool ok = listener >= 0 && ::bind(listener, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
-              ::listen(listener, 1) == 0 &&
-              ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-    local = ok ? ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
-    ok = ok && local >= 0 && ::connect(local, reinterpret_cast<sockaddr*>(&addr), len) == 0;
-    peer = ok ? ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC) : -1;
-    if (listener >= 0)
-        ::close(listener);
-    const int one = 1;
-    ::setsockopt(local, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    ::setsockopt(peer, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return ok && peer >= 0;
+    // The tests' plain-socket pair (support/bsd_peer.h); on Windows the rio side needs a
+    // socket of its own kind (rio_test_os_win.cpp).
+    try {
+        const bsd::Pair pair = bsd::make_pair();
+        local = pair.client;
+        peer = pair.server;
+        return true;
+    } catch (const std::exception&) {
+        local = peer = -1;
+        return false;
+    }
 }
 
 void close_socket(Sock s) {

@@ -214,7 +214,7 @@ TEST(RiospLoad, NoBaselineRunsRiospAlone) {
     EXPECT_EQ(r.out.find("riosp/bsd"), std::string::npos) << r.out;
 }
 
-#if defined(RIOSP_CANARY_PATH) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if defined(RIOSP_CANARY_PATH)
 // Against the provider build that allocates once in each call issuing a FIN (the allocation
 // test's canary, told to by RIOSP_CANARY_ALLOC_IN_CALLER): the run is not clean.
 TEST(RiospLoad, AnAllocationInADisconnectCallFailsTheRun) {

@@ -155,7 +155,7 @@ void print_summary(const RunInfo& info) {
     rows.push_back({"allocs in disconnect calls",
                     [](const Summary& s) {
                         if (!s.allocs_available)
-                            return std::string("n/a (sanitizer build)");
+                            return std::string("n/a (not counted in this build)");
                         return std::to_string(s.disconnect_allocs) + " in " +
                                std::to_string(s.disconnect_calls) + " calls";
                     },

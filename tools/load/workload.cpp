@@ -13,8 +13,8 @@
 //   4. close.
 #include "workload.h"
 
-#include "alloc_counter.h"
 #include "pattern.h"
+#include "support/alloc_counter.h"
 #include "sys.h"
 
 #include <algorithm>
@@ -372,9 +372,9 @@ Failure Conn::recv_exact(Dir d, std::uint64_t off, std::uint64_t n, std::uint64_
 }
 
 int Conn::disconnect_call(int (Transport::*fn)(Sock) noexcept) {
-    alloc::Scope scope;
+    const alloc::ThreadScope scope;
     int err = (t_.*fn)(s_);
-    w_.disconnect_allocs += scope.count();
+    w_.disconnect_allocs += scope.counted().allocations;
     ++w_.disconnect_calls;
     return err;
 }
