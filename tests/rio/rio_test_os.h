@@ -30,6 +30,10 @@ void shutdown_send(Sock s); // the FIN
 void close_non_socket(Sock s);
 // Threads of this process right now.
 [[nodiscard]] std::size_t thread_count();
+// Whether every thread of this process but the caller is asleep: the threads rio started have
+// finished starting (under a sanitizer, a thread's own start-up allocates; the allocation
+// tests count every thread). Linux only; Windows builds have no sanitizer and answer true.
+[[nodiscard]] bool other_threads_asleep();
 
 // The event a RIO_EVENT_COMPLETION notification names. Linux: an eventfd (its HANDLE the
 // encoded descriptor); Windows: a manual-reset event object.

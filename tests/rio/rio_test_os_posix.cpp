@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <exception>
+#include <fstream>
+#include <string>
 
 namespace riosp::rio::test {
 
@@ -77,6 +79,26 @@ std::size_t thread_count() {
         ::closedir(d);
     }
     return n;
+}
+
+bool other_threads_asleep() {
+    const std::string self = std::to_string(::gettid());
+    bool asleep = true;
+    if (DIR* d = ::opendir("/proc/self/task")) {
+        while (dirent* e = ::readdir(d)) {
+            if (e->d_name[0] == '.' || self == e->d_name)
+                continue;
+            // The state is the field after the parenthesised command name.
+            std::ifstream stat(std::string("/proc/self/task/") + e->d_name + "/stat");
+            std::string line;
+            std::getline(stat, line);
+            const std::size_t paren = line.rfind(')');
+            if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'R')
+                asleep = false;
+        }
+        ::closedir(d);
+    }
+    return asleep;
 }
 
 TestEvent::TestEvent() : native_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
