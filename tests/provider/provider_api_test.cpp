@@ -17,6 +17,29 @@ int get_int(SOCKET s, int level, int name) {
     return v;
 }
 
+// The provider's DisconnectEx, or nullptr.
+LPFN_DISCONNECTEX disconnect_ex_of(SOCKET s) {
+    GUID id = WSAID_DISCONNECTEX;
+    LPFN_DISCONNECTEX fn = nullptr;
+    DWORD bytes = 0;
+    return ws::WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &fn, sizeof fn,
+                        &bytes, nullptr, nullptr) == 0
+               ? fn
+               : nullptr;
+}
+
+// The RIO function table bound to provider sockets; all null when the provider gives none.
+RIO_EXTENSION_FUNCTION_TABLE rio_table_of(SOCKET s) {
+    GUID id = WSAID_MULTIPLE_RIO;
+    RIO_EXTENSION_FUNCTION_TABLE rio{};
+    DWORD bytes = 0;
+    if (ws::WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &rio,
+                     sizeof rio, &bytes, nullptr, nullptr) != 0 ||
+        bytes != sizeof rio)
+        return RIO_EXTENSION_FUNCTION_TABLE{};
+    return rio;
+}
+
 void set_int(SOCKET s, int level, int name, int v) {
     EXPECT_EQ(ws::setsockopt(s, level, name, reinterpret_cast<const char*>(&v), sizeof v), 0)
         << name;
@@ -154,12 +177,7 @@ TEST_F(ProviderTest, EventSelectRaisesAcceptAndConnect) {
 TEST_F(ProviderTest, DisconnectExSendsTheFinAfterQueuedData) {
     int peer = -1;
     SOCKET s = connect_pair(peer);
-    GUID id = WSAID_DISCONNECTEX;
-    LPFN_DISCONNECTEX disconnect_ex = nullptr;
-    DWORD bytes = 0;
-    ASSERT_EQ(ws::WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &disconnect_ex,
-                           sizeof disconnect_ex, &bytes, nullptr, nullptr),
-              0);
+    const LPFN_DISCONNECTEX disconnect_ex = disconnect_ex_of(s);
     ASSERT_NE(disconnect_ex, nullptr);
     ASSERT_EQ(send_str(s, "tail"), 4);
     EXPECT_TRUE(disconnect_ex(s, nullptr, 0, 0));
@@ -176,12 +194,8 @@ TEST_F(ProviderTest, DisconnectExSendsTheFinAfterQueuedData) {
 TEST_F(ProviderTest, AFailingDisconnectExLeavesItsErrorForWsaGetLastError) {
     SOCKET s = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     ASSERT_NE(s, INVALID_SOCKET);
-    GUID id = WSAID_DISCONNECTEX;
-    LPFN_DISCONNECTEX disconnect_ex = nullptr;
-    DWORD bytes = 0;
-    ASSERT_EQ(ws::WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &disconnect_ex,
-                           sizeof disconnect_ex, &bytes, nullptr, nullptr),
-              0);
+    const LPFN_DISCONNECTEX disconnect_ex = disconnect_ex_of(s);
+    ASSERT_NE(disconnect_ex, nullptr);
     ws::WSASetLastError(0);
     EXPECT_FALSE(disconnect_ex(s, nullptr, 0, 0)) << "not connected";
     EXPECT_EQ(ws::WSAGetLastError(), WSAENOTCONN);
@@ -194,12 +208,8 @@ TEST_F(ProviderTest, AFailingDisconnectExLeavesItsErrorForWsaGetLastError) {
 TEST_F(ProviderTest, AFailingRioFunctionLeavesItsErrorForWsaGetLastError) {
     SOCKET s = ws::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     ASSERT_NE(s, INVALID_SOCKET);
-    GUID id = WSAID_MULTIPLE_RIO;
-    RIO_EXTENSION_FUNCTION_TABLE rio{};
-    DWORD bytes = 0;
-    ASSERT_EQ(ws::WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &rio,
-                           sizeof rio, &bytes, nullptr, nullptr),
-              0);
+    const RIO_EXTENSION_FUNCTION_TABLE rio = rio_table_of(s);
+    ASSERT_NE(rio.RIOCreateCompletionQueue, nullptr);
     ws::WSASetLastError(0);
     EXPECT_EQ(rio.RIOCreateCompletionQueue(0, nullptr), RIO_INVALID_CQ) << "a queue of 0 entries";
     EXPECT_EQ(ws::WSAGetLastError(), WSAEINVAL);
@@ -234,13 +244,8 @@ TEST_F(ProviderTest, TheCatalogClaimsNoUrgentDataAndNoPartialMessages) {
 TEST_F(ProviderTest, RioTableBoundToProviderSocketsMovesData) {
     int peer = -1;
     SOCKET s = connect_pair(peer);
-    GUID id = WSAID_MULTIPLE_RIO;
-    RIO_EXTENSION_FUNCTION_TABLE rio{};
-    DWORD bytes = 0;
-    ASSERT_EQ(ws::WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &rio,
-                           sizeof rio, &bytes, nullptr, nullptr),
-              0);
-    ASSERT_EQ(bytes, sizeof rio);
+    const RIO_EXTENSION_FUNCTION_TABLE rio = rio_table_of(s); // the whole table, or all null
+    ASSERT_NE(rio.RIORegisterBuffer, nullptr);
     static char region[4096];
     RIO_BUFFERID buf = rio.RIORegisterBuffer(region, sizeof region);
     ASSERT_NE(buf, RIO_INVALID_BUFFERID);
