@@ -1,12 +1,11 @@
 // The half-close transition function. The rules it implements, the documents they come from,
-// and the decisions D1..D15 taken where those are silent or disagree (cited below by number) are
+// and the decisions D1..D19 taken where those are silent or disagree (cited below by number) are
 // in docs/half-close.md; tests/provider/half_close_table_test.cpp holds them as a golden table.
 
 // <riosp/spi.h> first: on Linux its Windows-layout types must come before any system header.
 #include <riosp/spi.h>
 
 #include "half_close.h"
-
 
 namespace riosp::provider {
 
@@ -21,6 +20,7 @@ struct Facts {
     bool fin_arrived = false;
     bool reset = false;
     bool abortive = false;
+    bool datagram = false; // never changes (D16)
     HalfCloseLife life = HalfCloseLife::open;
     std::uint32_t pending_sends = 0;
     std::uint32_t pending_io = 0;
@@ -31,7 +31,7 @@ struct Facts {
 };
 
 constexpr std::uint64_t reserved_mask =
-    ~(std::uint64_t{0x7FF} | (std::uint64_t{HalfCloseState::max_pending} << 16) |
+    ~(std::uint64_t{0xFFF} | (std::uint64_t{HalfCloseState::max_pending} << 16) |
       (std::uint64_t{HalfCloseState::max_pending} << 40));
 
 Facts decode(std::uint64_t b) noexcept {
@@ -44,6 +44,7 @@ Facts decode(std::uint64_t b) noexcept {
     f.abortive = (b >> 7) & 1u;
     f.life = static_cast<HalfCloseLife>((b >> 8) & 0x3u);
     f.fin_arrived = (b >> 10) & 1u;
+    f.datagram = (b >> 11) & 1u;
     f.pending_sends = static_cast<std::uint32_t>((b >> 16) & HalfCloseState::max_pending);
     f.pending_io = static_cast<std::uint32_t>((b >> 40) & HalfCloseState::max_pending);
     return f;
@@ -55,17 +56,19 @@ std::uint64_t encode(const Facts& f) noexcept {
            std::uint64_t{f.recv_shutdown} << 4 | std::uint64_t{f.peer_fin} << 5 |
            std::uint64_t{f.reset} << 6 | std::uint64_t{f.abortive} << 7 |
            std::uint64_t{static_cast<std::uint8_t>(f.life)} << 8 |
-           std::uint64_t{f.fin_arrived} << 10 | std::uint64_t{f.pending_sends} << 16 |
-           std::uint64_t{f.pending_io} << 40;
+           std::uint64_t{f.fin_arrived} << 10 | std::uint64_t{f.datagram} << 11 |
+           std::uint64_t{f.pending_sends} << 16 | std::uint64_t{f.pending_io} << 40;
 }
 
-// The invariants every stored state satisfies.
-bool valid(std::uint64_t b) noexcept {
-    if (b & reserved_mask)
-        return false;
-    const Facts f = decode(b);
-    if (((b >> 8) & 0x3u) == 3)
-        return false;
+// A datagram socket has no connection, FIN, reset or linger (D16..D19): its send side is open or
+// shut, and shut with sends still outstanding is fine (nothing waits for them, D17).
+bool datagram_facts_possible(const Facts& f) noexcept {
+    return f.conn == HalfCloseConn::unconnected &&
+           (f.send == HalfCloseSend::open || f.send == HalfCloseSend::fin_sent) && !f.fin_arrived &&
+           !f.peer_fin && !f.reset && !f.abortive;
+}
+
+bool stream_facts_possible(const Facts& f) noexcept {
     // Shutdown, FIN, reset and sends exist only on a connection.
     if (f.conn != HalfCloseConn::connected &&
         (f.send != HalfCloseSend::open || f.recv_shutdown || f.fin_arrived || f.peer_fin ||
@@ -85,6 +88,18 @@ bool valid(std::uint64_t b) noexcept {
     // Draining with nothing left to drain only when the FIN was rightly withheld (D7).
     if (f.send == HalfCloseSend::draining && f.pending_sends == 0 && !f.reset &&
         f.life == HalfCloseLife::open)
+        return false;
+    return true;
+}
+
+// The invariants every stored state satisfies.
+bool valid(std::uint64_t b) noexcept {
+    if (b & reserved_mask)
+        return false;
+    const Facts f = decode(b);
+    if (((b >> 8) & 0x3u) == 3)
+        return false;
+    if (!(f.datagram ? datagram_facts_possible(f) : stream_facts_possible(f)))
         return false;
     // Closing lasts exactly while something is outstanding; closed has nothing outstanding.
     if (f.life == HalfCloseLife::closing && f.nothing_outstanding())
@@ -115,10 +130,14 @@ HalfCloseAction finish_if_drained(Facts& f) noexcept {
     return HalfCloseAction::none;
 }
 
-// SD_SEND on a connected, not reset, open socket (D3, D6).
+// SD_SEND on a connected, not reset, open socket, or an open datagram socket (D3, D6, D17).
 HalfCloseAction shut_send(Facts& f) noexcept {
     if (f.send != HalfCloseSend::open)
         return HalfCloseAction::none; // D3: idempotent
+    if (f.datagram) {                 // D17: UDP has no FIN; accepted sends complete on their own
+        f.send = HalfCloseSend::fin_sent;
+        return HalfCloseAction::none;
+    }
     if (f.pending_sends == 0) {
         f.send = HalfCloseSend::fin_issued;
         return HalfCloseAction::issue_fin;
@@ -127,13 +146,18 @@ HalfCloseAction shut_send(Facts& f) noexcept {
     return HalfCloseAction::none;
 }
 
-// The state checks shared by WSPSendDisconnect, WSPRecvDisconnect and WSPShutdown (D4).
+// The state checks shared by WSPSendDisconnect, WSPRecvDisconnect and WSPShutdown (D4). A
+// datagram socket needs no connection for them: WSAENOTCONN is for connection-oriented sockets
+// only (D16).
 int shutdown_state_error(const Facts& f) noexcept {
+    if (f.datagram)
+        return 0;
     if (f.conn != HalfCloseConn::connected || f.reset)
         return WSAENOTCONN;
     return 0;
 }
 
+// Every close of a datagram socket is this graceful one (D19).
 Outcome close(Facts& f, bool abortive) noexcept {
     HalfCloseAction a = HalfCloseAction::none;
     if (f.pending_sends != 0 || f.pending_io != 0)
@@ -158,6 +182,8 @@ Outcome step(Facts& f, HalfCloseEvent e) noexcept {
     case E::listen:
         if (dead)
             return fail(WSAENOTSOCK);
+        if (f.datagram)
+            return fail(WSAEOPNOTSUPP); // D16: a datagram socket cannot listen
         if (f.conn == HalfCloseConn::connected || f.conn == HalfCloseConn::connecting)
             return fail(WSAEISCONN); // D13
         f.conn = HalfCloseConn::listening;
@@ -165,7 +191,7 @@ Outcome step(Facts& f, HalfCloseEvent e) noexcept {
     case E::begin_send:
         if (dead)
             return fail(WSAENOTSOCK);
-        if (f.conn != HalfCloseConn::connected)
+        if (!f.datagram && f.conn != HalfCloseConn::connected) // D16: a datagram needs no peer
             return fail(WSAENOTCONN);
         if (f.send != HalfCloseSend::open)
             return fail(WSAESHUTDOWN);
@@ -178,7 +204,7 @@ Outcome step(Facts& f, HalfCloseEvent e) noexcept {
     case E::begin_recv:
         if (dead)
             return fail(WSAENOTSOCK);
-        if (f.conn != HalfCloseConn::connected)
+        if (!f.datagram && f.conn != HalfCloseConn::connected) // D16
             return fail(WSAENOTCONN);
         if (f.recv_shutdown)
             return fail(WSAESHUTDOWN);
@@ -200,6 +226,8 @@ Outcome step(Facts& f, HalfCloseEvent e) noexcept {
     case E::connect_started: // D15
         if (dead)
             return fail(WSAENOTSOCK);
+        if (f.datagram)
+            return ok(); // D16: the default peer is the kernel's, set at once
         switch (f.conn) {
         case HalfCloseConn::connected:
             return fail(WSAEISCONN);
@@ -249,16 +277,23 @@ Outcome step(Facts& f, HalfCloseEvent e) noexcept {
     case E::close_abortive:
         if (dead)
             return fail(WSAENOTSOCK);
-        return close(f, true);
+        return close(f, !f.datagram); // D19: no linger on a datagram socket
     case E::close_linger_nonblocking:
         if (dead)
             return fail(WSAENOTSOCK);
+        if (f.datagram)
+            return close(f, false); // D19: nothing to linger for
         if (f.pending_sends != 0 || f.send == HalfCloseSend::fin_issued)
             return fail(WSAEWOULDBLOCK); // D10
         return close(f, false);
 
     // ---------------- backend / peer facts ----------------
+    // A datagram socket stays unconnected and never has a FIN issued, so connect_failed,
+    // fin_sent, fin_arrived, peer_fin and peer_reset get their "cannot happen" answer below
+    // (D12, D16); connect_established says so first, before its closing race (D12).
     case E::connect_established:
+        if (f.datagram)
+            return fail(WSAEINVAL); // D16: no connect completes on a datagram socket
         if (f.life == HalfCloseLife::closing)
             return fail(WSA_OPERATION_ABORTED); // D12
         if (f.life == HalfCloseLife::closed || f.conn != HalfCloseConn::connecting)
@@ -333,7 +368,7 @@ HalfClosePhase HalfCloseState::phase() const noexcept {
     if (life() == HalfCloseLife::closing)
         return HalfClosePhase::closing;
     switch (conn()) {
-    case HalfCloseConn::unconnected:
+    case HalfCloseConn::unconnected: // every open datagram socket too (D16)
         return HalfClosePhase::unconnected;
     case HalfCloseConn::listening:
         return HalfClosePhase::listening;

@@ -16,10 +16,14 @@
 //   pending_sends  accepted sends not yet completed (begin_send .. send_done)
 //   pending_io     other accepted overlapped operations not yet completed (receives, connect,
 //                  accept ...; begin_recv/begin_io .. io_done)
+//   datagram     a UDP socket, for its whole life. Its default peer (connect(2)) is the kernel's
+//                fact, so conn stays unconnected; its send side is open or shut (fin_sent: no
+//                FIN exists, nothing goes on the wire), and it has no peer FIN, reset or linger.
 // Named states (HalfClosePhase, describe()) are derived from the facts, never stored. The only
-// ways to obtain a HalfCloseState are the two initial states, half_close_step() and the validating
-// from_bits(), so an impossible combination (a FIN issued while sends are queued, a shut-down
-// unconnected socket, a closed socket with I/O outstanding ...) cannot be stored.
+// ways to obtain a HalfCloseState are the three initial states, half_close_step() and the
+// validating from_bits(), so an impossible combination (a FIN issued while sends are queued, a
+// shut-down unconnected stream socket, a closed socket with I/O outstanding, a reset datagram
+// socket ...) cannot be stored.
 //
 // Thread safety: HalfClose applies every event with one compare-and-swap loop over the word, so
 // events from any number of threads (application threads, workers) are linearizable: each result's
@@ -31,7 +35,7 @@
 // completion during closing) leaves nothing outstanding: there is no separate "drained" event to
 // race with.
 //
-// The rules, and the decisions taken where the sources are silent or disagree (D1..D15), are in
+// The rules, and the decisions taken where the sources are silent or disagree (D1..D19), are in
 // docs/half-close.md; tests/provider/half_close_table_test.cpp holds them as a golden
 // (state x event) table.
 //
@@ -132,9 +136,10 @@ enum class HalfCloseLife : std::uint8_t { open, closing, closed };
 
 struct HalfCloseResult;
 
-// The derived named state (for logging and coarse decisions), never stored.
+// The derived named state (for logging and coarse decisions), never stored. A datagram socket
+// is unconnected while open (the machine models no connection for it, D16), then closing, closed.
 enum class HalfClosePhase : std::uint8_t {
-    unconnected,   // not connected (fresh, bound, or a connect that failed)
+    unconnected,   // not connected (fresh, bound, or a connect that failed), or any open datagram
     listening,     //
     connecting,    // a connect attempt is under way
     established,   // connected, we may send, the peer has not finished
@@ -151,12 +156,16 @@ class HalfCloseState {
 public:
     static constexpr std::uint32_t max_pending = (1u << 24) - 1; // per counter
 
-    // A fresh socket (WSPSocket) and an accepted one (WSPAccept).
+    // A fresh stream socket (WSPSocket), an accepted one (WSPAccept), and a fresh datagram socket
+    // (WSPSocket of SOCK_DGRAM: it never leaves conn unconnected, D16).
     [[nodiscard]] static constexpr HalfCloseState unconnected() noexcept {
         return HalfCloseState{0};
     }
     [[nodiscard]] static constexpr HalfCloseState connected() noexcept {
         return HalfCloseState{static_cast<std::uint64_t>(HalfCloseConn::connected)};
+    }
+    [[nodiscard]] static constexpr HalfCloseState datagram_socket() noexcept {
+        return HalfCloseState{std::uint64_t{1} << 11};
     }
     // The state with these bits, if it is a possible one (see valid()).
     [[nodiscard]] static std::optional<HalfCloseState> from_bits(std::uint64_t bits) noexcept;
@@ -171,6 +180,7 @@ public:
     [[nodiscard]] constexpr bool recv_shutdown() const noexcept { return (bits_ >> 4) & 1u; }
     [[nodiscard]] constexpr bool peer_fin() const noexcept { return (bits_ >> 5) & 1u; }
     [[nodiscard]] constexpr bool fin_arrived() const noexcept { return (bits_ >> 10) & 1u; }
+    [[nodiscard]] constexpr bool datagram() const noexcept { return (bits_ >> 11) & 1u; }
     [[nodiscard]] constexpr bool reset() const noexcept { return (bits_ >> 6) & 1u; }
     [[nodiscard]] constexpr bool abortive() const noexcept { return (bits_ >> 7) & 1u; }
     [[nodiscard]] constexpr HalfCloseLife life() const noexcept {
@@ -184,8 +194,9 @@ public:
     }
 
     [[nodiscard]] HalfClosePhase phase() const noexcept;
-    // Every fact, e.g. "connected send=draining recv=shut peer_fin sends=2 io=1" or
-    // "closing(abortive) connected send=open recv=open reset"; returns the written part of `out`
+    // Every fact, e.g. "connected send=draining recv=shut peer_fin sends=2 io=1",
+    // "closing(abortive) connected send=open recv=open reset" or "datagram send=shut recv=open
+    // sends=1"; returns the written part of `out`
     // (truncated if `out` is shorter than describe_max).
     static constexpr std::size_t describe_max = 128;
     [[nodiscard]] std::string_view describe(std::span<char> out) const noexcept;
@@ -228,7 +239,8 @@ inline constexpr std::size_t half_close_transition_max = 2 * HalfCloseState::des
 // The fast path
 // ---------------------------------------------------------------------------------------------
 // The four events of every send and receive in their common case, on the packed word directly
-// (a connection open for the direction, no close, no reset): counting one operation in or out.
+// (a stream connection open for the direction, no close, no reset; or a datagram socket open
+// for the direction, not closing): counting one operation in or out.
 // Inline, so that an entry point applying a known event compiles it to a mask, a compare and an
 // add. Anything else goes the general way (half_close_step), and so does everything the golden
 // table checks differently: half_close_table_test compares half_close_step, fast path included,
@@ -240,9 +252,18 @@ inline constexpr std::uint64_t recv_shut_bit = 1 << 4;
 inline constexpr std::uint64_t peer_fin_bit = 1 << 5;
 inline constexpr std::uint64_t reset_bit = 1 << 6;
 inline constexpr std::uint64_t life_bits = 0x3 << 8;
+inline constexpr std::uint64_t datagram_bit = 1 << 11;
 inline constexpr std::uint64_t connected = static_cast<std::uint64_t>(HalfCloseConn::connected);
 inline constexpr std::uint64_t one_send = std::uint64_t{1} << 16;
 inline constexpr std::uint64_t one_io = std::uint64_t{1} << 40;
+
+// Whether a direction is usable in `b`, `shut` being the bits that end it: a stream socket
+// connected, not reset and not closing, or a datagram socket not closing (its conn and reset bits
+// are always clear, D16); and none of `shut` set.
+[[nodiscard]] constexpr bool usable(std::uint64_t b, std::uint64_t shut) noexcept {
+    const std::uint64_t m = b & (datagram_bit | conn_bits | reset_bit | life_bits | shut);
+    return m == connected || m == datagram_bit;
+}
 
 // True with `after` set when the fast path applies to `e` in state `b`.
 [[nodiscard]] constexpr bool step(std::uint64_t b, HalfCloseEvent e,
@@ -250,24 +271,23 @@ inline constexpr std::uint64_t one_io = std::uint64_t{1} << 40;
     const auto sends = static_cast<std::uint32_t>((b >> 16) & HalfCloseState::max_pending);
     const auto io = static_cast<std::uint32_t>((b >> 40) & HalfCloseState::max_pending);
     switch (e) {
-    case HalfCloseEvent::begin_send: // connected, send side open, not reset, not closed
-        if ((b & (conn_bits | send_bits | reset_bit | life_bits)) != connected ||
-            sends == HalfCloseState::max_pending)
+    case HalfCloseEvent::begin_send: // send side open
+        if (!usable(b, send_bits) || sends == HalfCloseState::max_pending)
             return false;
         after = b + one_send;
         return true;
-    case HalfCloseEvent::send_done: // the same, one of several sends or the FIN not wanted yet
-        if ((b & (conn_bits | send_bits | reset_bit | life_bits)) != connected || sends == 0)
+    case HalfCloseEvent::send_done: // the same, one of several sends or the FIN not wanted yet;
+                                    // a datagram send side waits for no FIN (D17), shut or not
+        if (!usable(b, (b & datagram_bit) != 0 ? 0 : send_bits) || sends == 0)
             return false;
         after = b - one_send;
         return true;
-    case HalfCloseEvent::begin_recv: // connected, receive side open, no FIN, not reset, not closed
-        if ((b & (conn_bits | recv_shut_bit | peer_fin_bit | reset_bit | life_bits)) != connected ||
-            io == HalfCloseState::max_pending)
+    case HalfCloseEvent::begin_recv: // receive side open, and no FIN from a stream peer
+        if (!usable(b, recv_shut_bit | peer_fin_bit) || io == HalfCloseState::max_pending)
             return false;
         after = b + one_io;
         return true;
-    case HalfCloseEvent::io_done: // any state of the connection, but not closing
+    case HalfCloseEvent::io_done: // any state of the connection or datagram socket, not closing
         if ((b & life_bits) != 0 || io == 0)
             return false;
         after = b - one_io;

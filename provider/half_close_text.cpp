@@ -35,11 +35,8 @@ struct Writer {
     [[nodiscard]] std::string_view view() const noexcept { return {out.data(), n}; }
 };
 
-void describe_state(Writer& w, HalfCloseState s) noexcept {
-    if (s.life() == HalfCloseLife::closing)
-        w.put(s.abortive() ? "closing(abortive) " : "closing ");
-    else if (s.life() == HalfCloseLife::closed)
-        w.put(s.abortive() ? "closed(abortive) " : "closed ");
+// A stream socket's connection, and its send side once connected.
+void describe_connection(Writer& w, HalfCloseState s) noexcept {
     switch (s.conn()) {
     case HalfCloseConn::unconnected:
         w.put("unconnected");
@@ -66,9 +63,21 @@ void describe_state(Writer& w, HalfCloseState s) noexcept {
             w.put("fin_sent");
             break;
         }
-        w.put(s.recv_shutdown() ? " recv=shut" : " recv=open");
         break;
     }
+}
+
+void describe_state(Writer& w, HalfCloseState s) noexcept {
+    if (s.life() == HalfCloseLife::closing)
+        w.put(s.abortive() ? "closing(abortive) " : "closing ");
+    else if (s.life() == HalfCloseLife::closed)
+        w.put(s.abortive() ? "closed(abortive) " : "closed ");
+    if (s.datagram()) // UDP has no FIN: its send side is open or shut, whatever the enum says (D17)
+        w.put(s.send() == HalfCloseSend::open ? "datagram send=open" : "datagram send=shut");
+    else
+        describe_connection(w, s);
+    if (s.datagram() || s.conn() == HalfCloseConn::connected)
+        w.put(s.recv_shutdown() ? " recv=shut" : " recv=open");
     if (s.peer_fin())
         w.put(" peer_fin");
     else if (s.fin_arrived())
