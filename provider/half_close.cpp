@@ -134,7 +134,8 @@ HalfCloseAction finish_if_drained(Facts& f) noexcept {
 HalfCloseAction shut_send(Facts& f) noexcept {
     if (f.send != HalfCloseSend::open)
         return HalfCloseAction::none; // D3: idempotent
-    if (f.datagram) {                 // D17: UDP has no FIN; accepted sends complete on their own
+    if (f.datagram) {
+        // D17: UDP has no FIN to order after the sends; those accepted complete on their own.
         f.send = HalfCloseSend::fin_sent;
         return HalfCloseAction::none;
     }
@@ -157,7 +158,7 @@ int shutdown_state_error(const Facts& f) noexcept {
     return 0;
 }
 
-// Every close of a datagram socket is this graceful one (D19).
+// `abortive` is SO_LINGER {1,0}; a datagram socket's close is never abortive (D19).
 Outcome close(Facts& f, bool abortive) noexcept {
     HalfCloseAction a = HalfCloseAction::none;
     if (f.pending_sends != 0 || f.pending_io != 0)

@@ -62,7 +62,8 @@ enum class HalfCloseEvent : std::uint8_t {
     begin_send,                // a send wants to start (any send/WSASend/overlapped or not)
     begin_recv,                // a receive wants to start
     begin_io,                  // another overlapped operation starts (ConnectEx, AcceptEx ...)
-    connect_started,           // WSPConnect starts a connection attempt
+    connect_started,           // WSPConnect starts a connection attempt (on a datagram socket
+                               // it only sets the kernel's default peer: no state, D16)
     send_disconnect,           // WSPSendDisconnect, lpOutboundDisconnectData == NULL
     send_disconnect_with_data, // WSPSendDisconnect, lpOutboundDisconnectData != NULL on a protocol
                                // without disconnect data (TCP; XP1_DISCONNECT_DATA clear)
@@ -76,7 +77,8 @@ enum class HalfCloseEvent : std::uint8_t {
     close_abortive,            // WSPCloseSocket with SO_LINGER {1,0}
     close_linger_nonblocking,  // WSPCloseSocket with SO_LINGER {1,n>0} on a non-blocking socket:
                                // WSAEWOULDBLOCK while sends or the FIN are outstanding
-    // --- backend / peer facts (reported by workers; WSAEINVAL when they cannot happen) ---
+    // --- backend / peer facts (reported by workers; WSAEINVAL when they cannot happen, as the
+    //     facts of a connection on a datagram socket, D16) ---
     connect_established, // a connect completed successfully
     connect_failed,      // a connect attempt failed (refused, unreachable, timed out ...)
     send_done,           // an accepted send completed (success, error or aborted)
