@@ -458,6 +458,34 @@ TEST(RiospLoadUdp, RiospRunIsCleanWithEveryDatagramVerified) {
     expect_clean_udp(r, "riosp");
 }
 
+// The loss path on a loopback that drops nothing: the server leaves every 50th request
+// unanswered (a test-only variable); the nudge ends each such window after the loss timeout.
+// Reported without --strict (exit 0), a failure with it (exit 1).
+TEST(RiospLoadUdp, LostDatagramsAreCountedAndFailOnlyAStrictRun) {
+    setenv("RIOSP_LOAD_UDP_DROP_EVERY", "50", 1);
+    const std::vector<std::string> args{
+        "--protocol",     "udp",   "--baseline-only", "--duration", "1", "--no-status",
+        "--loss-timeout", "100ms", "--concurrency",   "2"};
+    Result lenient = run(args);
+    std::vector<std::string> strict_args = args;
+    strict_args.push_back("--strict");
+    Result strict = run(strict_args);
+    unsetenv("RIOSP_LOAD_UDP_DROP_EVERY");
+    for (const Result* r : {&lenient, &strict}) {
+        auto lost = values(r->json, "lost");
+        ASSERT_EQ(lost.size(), 1u) << r->out << r->err;
+        EXPECT_GT(lost[0], 0) << r->json;
+        EXPECT_EQ(values(r->json, "corrupted")[0], 0);
+        EXPECT_EQ(values(r->json, "duplicated")[0], 0);
+        EXPECT_EQ(values(r->json, "late")[0], 0) << "a dropped request is never answered";
+        EXPECT_EQ(values(r->json, "datagrams")[0] + lost[0], values(r->json, "requests_sent")[0]);
+    }
+    EXPECT_EQ(lenient.code, 0) << lenient.out << lenient.err;
+    EXPECT_NE(lenient.out.find("--strict fails the run"), std::string::npos) << lenient.out;
+    EXPECT_EQ(strict.code, 1) << strict.out << strict.err;
+    EXPECT_NE(strict.out.find("FAILED"), std::string::npos) << strict.out;
+}
+
 TEST(RiospLoadUdp, OptionsWithoutUdpMeaningExitTwoWithOneLine) {
     const std::vector<std::vector<std::string>> bad{
         {"--protocol", "udp", "--shutdown", "rude"},

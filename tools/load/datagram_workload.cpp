@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -116,7 +117,12 @@ public:
               o.connections == 0 ? o.concurrency
                                  : std::min<std::uint64_t>(o.concurrency, o.connections))),
           flow_count_(o.connections == 0 ? threads_ : o.connections), size_(o.message_size),
-          loss_ns_(static_cast<std::int64_t>(o.loss_timeout_s * 1e9)) {}
+          loss_ns_(static_cast<std::int64_t>(o.loss_timeout_s * 1e9)) {
+        // Tests only: the server leaves every Nth request unanswered, so the loss path (nudge,
+        // lost count, --strict) can be checked on a loopback that never drops anything.
+        if (const char* drop = std::getenv("RIOSP_LOAD_UDP_DROP_EVERY"))
+            drop_every_ = std::strtoull(drop, nullptr, 10);
+    }
     ~Run() {
         for (auto& flows : flows_)
             for (auto& f : flows)
@@ -150,6 +156,7 @@ private:
     const std::uint64_t flow_count_;
     const std::size_t size_;
     const std::int64_t loss_ns_;
+    std::uint64_t drop_every_ = 0; // RIOSP_LOAD_UDP_DROP_EVERY
     std::vector<Sock> servers_;
     std::vector<Endpoint> server_at_;      // where flows send (loopback for a wildcard bind)
     std::vector<std::vector<Flow>> flows_; // by client thread
@@ -349,6 +356,7 @@ void Run::server_thread(unsigned t, WorkerStats& w) {
     std::vector<std::uint8_t> rbuf(udp_max_datagram + 1);
     std::vector<std::uint8_t> sbuf(udp_max_datagram);
     const Sock s = servers_[t];
+    std::uint64_t verified = 0;
     for (;;) {
         Endpoint from;
         std::size_t done = 0;
@@ -379,6 +387,8 @@ void Run::server_thread(unsigned t, WorkerStats& w) {
             corrupted("server", h.flow, h.seq, "payload differs from the client's stream");
             continue;
         }
+        if (drop_every_ != 0 && ++verified % drop_every_ == 0)
+            continue;
         const std::size_t n =
             build(Kind::response, h.flow, h.seq, Dir::server_to_client, done, sbuf.data());
         if (int err = t_.send_to(s, sbuf.data(), n, from, done)) {
