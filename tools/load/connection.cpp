@@ -6,27 +6,6 @@
 #include <cstring>
 
 namespace riosp::load {
-namespace {
-
-void put64(std::uint8_t* p, std::uint64_t v) noexcept {
-    for (int i = 0; i < 8; ++i)
-        p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
-std::uint64_t get64(const std::uint8_t* p) noexcept {
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i)
-        v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
-    return v;
-}
-
-std::uint64_t mix(std::uint64_t z) noexcept {
-    z += 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-} // namespace
 
 void encode(const Hello& h, std::uint8_t* p) noexcept {
     std::memset(p, 0, hello_size);
@@ -56,7 +35,7 @@ Plan choose_plan(Shutdown kind, std::uint64_t seed, std::uint64_t id) noexcept {
     case Shutdown::rude:
         return (id & 1) ? Plan::rude_server_aborts : Plan::rude_client_aborts;
     case Shutdown::random:
-        return static_cast<Plan>(mix(seed * 0x2545F4914F6CDD1Dull ^ id) % 3);
+        return static_cast<Plan>(mix64(seed * 0x2545F4914F6CDD1Dull ^ id) % 3);
     }
     return Plan::graceful;
 }

@@ -98,4 +98,17 @@ std::string to_string(const Endpoint& e) {
     return out;
 }
 
+Endpoint loopback_if_any(Endpoint e) noexcept {
+    const std::size_t n = e.v6 ? 16 : 4;
+    for (std::size_t i = 0; i < n; ++i)
+        if (e.addr[i] != 0)
+            return e;
+    e.addr = {};
+    if (e.v6)
+        e.addr[15] = 1; // ::1
+    else
+        e.addr = {127, 0, 0, 1};
+    return e;
+}
+
 } // namespace riosp::load

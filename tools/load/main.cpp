@@ -1,6 +1,8 @@
 // riosp-load: a data-verified half-close workload over riosp (the Winsock API of riosp's host,
-// which loads the provider), optionally beside the same workload over raw BSD sockets.
-// See options.cpp for the command line and workload.cpp for what a connection does.
+// which loads the provider), optionally beside the same workload over raw BSD sockets; with
+// --protocol udp, verified request/response datagrams instead. See options.cpp for the command
+// line, workload.cpp for what a connection does, datagram_workload.cpp for a UDP flow.
+#include "datagram_workload.h"
 #include "options.h"
 #include "report.h"
 #include "sys.h"
@@ -16,6 +18,33 @@ using namespace riosp::load;
 namespace {
 
 std::atomic<bool> g_interrupted{false};
+
+// WSAStartup with the provider's settings in the environment (it reads them there); false after
+// a one-line message when the provider does not start.
+bool start_provider(const Options& o, RunInfo& info) {
+    if (o.workers)
+        set_env("RIOSP_WORKERS", std::to_string(o.workers));
+    if (o.busy_poll)
+        set_env("RIOSP_BUSY_POLL", "1");
+    if (int err = RiospTransport::start()) {
+        std::fprintf(stderr,
+                     "riosp-load: the riosp provider failed to start (WSAStartup: %s); check "
+                     "RIOSP_PROVIDER_PATH and that io_uring or epoll is usable\n",
+                     riosp::wsa::name(err).c_str());
+        return false;
+    }
+    if (o.busy_poll) {
+        int mentions = provider_mentions("RIOSP_BUSY_POLL");
+        info.busy_poll = mentions == 1   ? "on (RIOSP_BUSY_POLL=1)"
+                         : mentions == 0 ? "requested, but this provider ignores RIOSP_BUSY_POLL"
+                                         : "requested (RIOSP_BUSY_POLL=1; provider not inspected)";
+        if (mentions == 0)
+            std::fprintf(stderr,
+                         "riosp-load: --busy-poll on: this provider does not implement busy "
+                         "polling yet (RIOSP_BUSY_POLL is ignored); running without it\n");
+    }
+    return true;
+}
 
 } // namespace
 
@@ -33,42 +62,30 @@ int main(int argc, char** argv) {
     raise_fd_limit();
     stop_on_signals(&g_interrupted);
 
-    // The provider reads its settings at WSAStartup.
     RunInfo info;
     info.options = &o;
     info.workers = o.workers ? std::to_string(o.workers) : "provider default";
-    if (o.workers)
-        set_env("RIOSP_WORKERS", std::to_string(o.workers));
-    if (o.busy_poll)
-        set_env("RIOSP_BUSY_POLL", "1");
-    if (int err = RiospTransport::start()) {
-        std::fprintf(stderr,
-                     "riosp-load: the riosp provider failed to start (WSAStartup: %s); check "
-                     "RIOSP_PROVIDER_PATH and that io_uring or epoll is usable\n",
-                     riosp::wsa::name(err).c_str());
-        return 1;
-    }
     info.busy_poll = "off";
-    if (o.busy_poll) {
-        int mentions = provider_mentions("RIOSP_BUSY_POLL");
-        info.busy_poll = mentions == 1   ? "on (RIOSP_BUSY_POLL=1)"
-                         : mentions == 0 ? "requested, but this provider ignores RIOSP_BUSY_POLL"
-                                         : "requested (RIOSP_BUSY_POLL=1; provider not inspected)";
-        if (mentions == 0)
-            std::fprintf(stderr,
-                         "riosp-load: --busy-poll on: this provider does not implement busy "
-                         "polling yet (RIOSP_BUSY_POLL is ignored); running without it\n");
-    }
     info.target = o.role == Role::client ? to_string(o.connect) : to_string(o.listen);
-
-    RiospTransport riosp;
-    info.runs.push_back(run_workload(riosp, o, g_interrupted));
-    if (o.allocator_stats && !print_provider_allocator_stats())
-        std::fprintf(stderr, "riosp-load: this provider does not export allocator statistics\n");
-    RiospTransport::stop();
-    if (o.baseline && info.runs.back().fatal.empty() && !g_interrupted.load()) {
+    // Both transports run the same workload: connections (tcp) or datagrams (udp).
+    auto run = [&](Transport& t) {
+        return o.protocol == Protocol::udp ? run_datagram_workload(t, o, g_interrupted)
+                                           : run_workload(t, o, g_interrupted);
+    };
+    if (!o.baseline_only) {
+        if (!start_provider(o, info))
+            return 1;
+        RiospTransport riosp;
+        info.runs.push_back(run(riosp));
+        if (o.allocator_stats && !print_provider_allocator_stats())
+            std::fprintf(stderr,
+                         "riosp-load: this provider does not export allocator statistics\n");
+        RiospTransport::stop();
+    }
+    if (o.baseline && (info.runs.empty() || info.runs.back().fatal.empty()) &&
+        !g_interrupted.load()) {
         BsdTransport bsd;
-        info.runs.push_back(run_workload(bsd, o, g_interrupted));
+        info.runs.push_back(run(bsd));
     }
 
     bool clean = true;
@@ -76,8 +93,7 @@ int main(int argc, char** argv) {
         clean = clean && s.clean();
     info.exit_code = clean ? 0 : 1;
     // A run that could not start (port in use, provider failure) already said why in one line.
-    const Summary& first = info.runs.front();
-    if (first.fatal.empty() || first.connections != 0 || first.server_connections != 0)
+    if (info.runs.front().started())
         print_summary(info);
     if (!o.json_file.empty() && !write_json(info, o.json_file))
         info.exit_code = 1;

@@ -102,12 +102,20 @@ const char* name_of(Shutdown s) noexcept {
     return "?";
 }
 
+const char* name_of(Protocol p) noexcept {
+    return p == Protocol::udp ? "udp" : "tcp";
+}
+
 std::string usage() {
     return R"(usage: riosp-load [server|client] [options]
 
   (no role)             embedded: server and clients in this process on 127.0.0.1 (default)
   server                serve connections on --listen until --duration / --connections / Ctrl-C
   client                connect to --connect; the server's hello sets the workload
+
+  --protocol tcp|udp    tcp: the connection workload below (default); udp: request/response
+                        datagrams between client and server sockets in this process (embedded
+                        role only), every datagram verified, lost/duplicated/reordered counted
 
 workload (embedded and server; a client follows the server's hello):
   --pattern P           push | pull | pingpong | duplex            (default pingpong)
@@ -123,6 +131,12 @@ run:
   --connect HOST:PORT   client: the server to load
   --seed N              seed of the random shutdown choices        (default 1)
   --timeout T           watchdog: fail a connection stuck this long (default 10s)
+udp (--protocol udp; --connections = flows, 0 = one per thread; --concurrency = client threads
+     and server sockets; --message-size = datagram size, header included, 32 to 65507):
+  --window N            requests in flight per flow, 1 to 64          (default 4)
+  --loss-timeout T      a request unanswered this long is lost       (default 1s)
+  --strict              lost, duplicated, reordered or late datagrams fail the run (exit 1);
+                        without it they are reported and only corrupted ones fail it
 provider:
   --workers N           RIOSP_WORKERS for the provider's worker pool (default: its own)
   --busy-poll on|off    RIOSP_BUSY_POLL=1 for the provider        (default off)
@@ -130,6 +144,7 @@ output:
   --baseline            after the riosp run, the same workload over raw BSD sockets, and
                         the ratio column (default in the embedded role)
   --no-baseline         the riosp run only
+  --baseline-only       the raw-socket run only (no provider loaded): the workload's reference
   --allocator-stats     print the provider's mimalloc statistics (socket slabs, registered
                         regions) after the riosp run
   --json FILE           write the summary as JSON
@@ -138,7 +153,8 @@ output:
   --no-status           no status line every second
   -h, --help            this text
 
-exit status: 0 clean; 1 a data error, an unexpected WSA error, a stuck connection, an
+exit status: 0 clean; 1 a data error (udp: a corrupted datagram; with --strict also a lost,
+duplicated, reordered or late one), an unexpected WSA error, a stuck connection, an
 allocation counted in a disconnect call, or a failed start (port in use, provider failed);
 2 bad arguments.
 )";
@@ -155,6 +171,8 @@ ParseResult parse(int argc, char** argv, Options& o) {
     bool baseline_given = false;
     bool listen_given = false;
     bool connect_given = false;
+    // Options of one protocol only, as given: the other protocol rejects them.
+    std::vector<std::string> tcp_only, udp_only;
     if (i < argc && argv[i][0] != '-') {
         std::string role = argv[i++];
         if (role == "server")
@@ -198,21 +216,49 @@ ParseResult parse(int argc, char** argv, Options& o) {
         } else if (arg == "--baseline" && flag_only()) {
             o.baseline = true;
             baseline_given = true;
+        } else if (arg == "--baseline-only" && flag_only()) {
+            o.baseline = true;
+            o.baseline_only = true;
+            baseline_given = true;
         } else if (arg == "--no-baseline" && flag_only()) {
             o.baseline = false;
+            o.baseline_only = false;
             baseline_given = true;
         } else if (arg == "--no-status" && flag_only()) {
             o.status = false;
+        } else if (arg == "--strict" && flag_only()) {
+            o.strict = true;
+            udp_only.push_back(arg);
         } else if (arg == "--pattern" || arg == "--shutdown" || arg == "--message-size" ||
                    arg == "--bytes" || arg == "--connections" || arg == "--concurrency" ||
                    arg == "--duration" || arg == "--listen" || arg == "--connect" ||
                    arg == "--seed" || arg == "--timeout" || arg == "--workers" ||
                    arg == "--busy-poll" || arg == "--json" || arg == "--csv" ||
-                   arg == "--mem-probe") {
+                   arg == "--mem-probe" || arg == "--protocol" || arg == "--window" ||
+                   arg == "--loss-timeout") {
             if (!need(v))
                 return fail(arg + " needs a value");
             std::uint64_t n = 0;
-            if (arg == "--pattern") {
+            if (arg == "--pattern" || arg == "--shutdown" || arg == "--bytes" || arg == "--seed" ||
+                arg == "--mem-probe" || arg == "--connect")
+                tcp_only.push_back(arg);
+            if (arg == "--protocol") {
+                if (v == "tcp")
+                    o.protocol = Protocol::tcp;
+                else if (v == "udp")
+                    o.protocol = Protocol::udp;
+                else
+                    return fail("--protocol: '" + v + "' is not tcp or udp");
+            } else if (arg == "--window") {
+                if (!parse_u64(v, n) || n == 0 || n > 64)
+                    return fail("--window: '" + v + "' is not a number from 1 to 64");
+                o.window = static_cast<unsigned>(n);
+                udp_only.push_back(arg);
+            } else if (arg == "--loss-timeout") {
+                if (!parse_seconds(v, o.loss_timeout_s) || o.loss_timeout_s < 0.01)
+                    return fail("--loss-timeout: '" + v + "' is not a duration of at least 10ms");
+                udp_only.push_back(arg);
+            } else if (arg == "--pattern") {
                 if (v == "push")
                     o.pattern = Pattern::push;
                 else if (v == "pull")
@@ -292,6 +338,27 @@ ParseResult parse(int argc, char** argv, Options& o) {
             return fail("unknown option '" + std::string(argv[i]) + "'");
         }
     }
+    if (o.protocol == Protocol::udp) {
+        // UDP has no connections to shut down and no hello: both ends run in this process.
+        if (!tcp_only.empty())
+            return fail(tcp_only.front() + " has no meaning with --protocol udp");
+        if (o.role != Role::embedded)
+            return fail(std::string("the ") + name_of(o.role) +
+                        " role is tcp only: --protocol udp runs both ends in this process");
+        if (o.message_size < udp_header_size || o.message_size > udp_max_datagram)
+            return fail("--message-size: " + std::to_string(o.message_size) +
+                        " is not a UDP datagram size from 32 (the header) to 65507");
+        if (o.connections > 4096)
+            return fail("--connections: " + std::to_string(o.connections) +
+                        " flows; --protocol udp takes up to 4096");
+        if (duration_given && o.duration_s == 0)
+            return fail("--duration 0: a --protocol udp run ends with its duration");
+        if (o.loss_timeout_s >= o.timeout_s)
+            return fail("--loss-timeout must be shorter than --timeout (the watchdog)");
+        o.mem_probe = 0; // the probe holds idle TCP pairs
+    } else if (!udp_only.empty()) {
+        return fail(udp_only.front() + " needs --protocol udp");
+    }
     switch (o.role) {
     case Role::embedded: {
         if (connect_given)
@@ -333,10 +400,11 @@ ParseResult parse(int argc, char** argv, Options& o) {
         o.baseline = false;
         break;
     }
+    o.baseline_only = o.baseline_only && o.baseline;
     if (o.role != Role::server && o.duration_s == 0 && o.connections == 0)
         return fail("--duration 0 needs --connections N (the run must end)");
-    if (o.role != Role::client && o.message_size > o.bytes && o.bytes > 0 &&
-        o.pattern == Pattern::pingpong)
+    if (o.protocol == Protocol::tcp && o.role != Role::client && o.message_size > o.bytes &&
+        o.bytes > 0 && o.pattern == Pattern::pingpong)
         o.message_size = static_cast<std::uint32_t>(o.bytes);
     r.ok = true;
     return r;

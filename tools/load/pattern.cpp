@@ -10,12 +10,8 @@ namespace {
 static_assert(std::endian::native == std::endian::little, "words are stored little-endian");
 
 inline std::uint64_t word(std::uint64_t id, Dir d, std::uint64_t index) noexcept {
-    std::uint64_t z = (id * 0x9E3779B97F4A7C15ull) ^
-                      ((static_cast<std::uint64_t>(d) + 1) * 0xD1B54A32D192ED03ull) ^ index;
-    z += 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return mix64((id * 0x9E3779B97F4A7C15ull) ^
+                 ((static_cast<std::uint64_t>(d) + 1) * 0xD1B54A32D192ED03ull) ^ index);
 }
 
 } // namespace

@@ -101,6 +101,22 @@ socklen_t to_sockaddr(const Endpoint& e, sockaddr_storage& ss) noexcept {
     return sizeof(sockaddr_in);
 }
 
+Endpoint from_sockaddr(const sockaddr_storage& ss) noexcept {
+    Endpoint e;
+    if (ss.ss_family == AF_INET6) {
+        const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+        e.v6 = true;
+        std::memcpy(e.addr.data(), &a->sin6_addr, 16);
+        e.port = ntohs(a->sin6_port);
+        e.scope = a->sin6_scope_id;
+    } else {
+        const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+        std::memcpy(e.addr.data(), &a->sin_addr, 4);
+        e.port = ntohs(a->sin_port);
+    }
+    return e;
+}
+
 int fd_of(Sock s) noexcept {
     return static_cast<int>(s);
 }
@@ -108,6 +124,27 @@ int fd_of(Sock s) noexcept {
 void set_nodelay(int fd) noexcept {
     int on = 1;
     (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
+// A UDP socket with buffers for a window of 64 KiB datagrams: the default (~208 KiB) drops
+// datagrams of a large --window before the peer reads them. Capped by net.core.*mem_max.
+int udp_socket(bool v6) noexcept {
+    int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+    if (fd >= 0) {
+        int size = 4 << 20;
+        (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    }
+    return fd;
+}
+
+int local_of(int fd, Endpoint& out) noexcept {
+    sockaddr_storage got{};
+    socklen_t got_len = sizeof got;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&got), &got_len) != 0)
+        return last_error();
+    out = from_sockaddr(got);
+    return 0;
 }
 
 } // namespace
@@ -201,6 +238,68 @@ int BsdTransport::set_abortive(Sock s) noexcept {
 
 int BsdTransport::close(Sock s) noexcept {
     return ::close(fd_of(s)) == 0 ? 0 : last_error();
+}
+
+// ---------------------------------------------------------------- UDP
+int BsdTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
+    int fd = udp_socket(at.v6);
+    if (fd < 0)
+        return last_error();
+    sockaddr_storage ss{};
+    socklen_t len = to_sockaddr(at, ss);
+    int err = ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ? last_error() : 0;
+    if (err == 0)
+        err = local_of(fd, bound);
+    if (err != 0) {
+        ::close(fd);
+        return err;
+    }
+    out = static_cast<Sock>(fd);
+    return 0;
+}
+
+int BsdTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept {
+    int fd = udp_socket(to.v6);
+    if (fd < 0)
+        return last_error();
+    sockaddr_storage ss{};
+    socklen_t len = to_sockaddr(to, ss);
+    int err = ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ? last_error() : 0;
+    if (err == 0)
+        err = local_of(fd, local);
+    if (err != 0) {
+        ::close(fd);
+        return err;
+    }
+    out = static_cast<Sock>(fd);
+    return 0;
+}
+
+int BsdTransport::send_to(Sock s, const void* data, std::size_t len, const Endpoint& to,
+                          std::size_t& done) noexcept {
+    sockaddr_storage ss{};
+    socklen_t ss_len = to_sockaddr(to, ss);
+    ssize_t n = -1;
+    do {
+        n = ::sendto(fd_of(s), data, len, MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&ss), ss_len);
+    } while (n < 0 && errno == EINTR);
+    done = n < 0 ? 0 : static_cast<std::size_t>(n);
+    return n < 0 ? last_error() : 0;
+}
+
+int BsdTransport::recv_from(Sock s, void* data, std::size_t len, Endpoint& from,
+                            std::size_t& done) noexcept {
+    sockaddr_storage ss{};
+    socklen_t ss_len = sizeof ss;
+    ssize_t n = -1;
+    do {
+        n = ::recvfrom(fd_of(s), data, len, 0, reinterpret_cast<sockaddr*>(&ss), &ss_len);
+    } while (n < 0 && errno == EINTR);
+    done = n < 0 ? 0 : static_cast<std::size_t>(n);
+    if (n < 0)
+        return last_error();
+    from = from_sockaddr(ss);
+    return 0;
 }
 
 } // namespace riosp::load

@@ -70,60 +70,25 @@ std::string num(double v) {
     return buf;
 }
 
-} // namespace
+void add_latency_rows(std::vector<Row>& rows, const char* label, LatencySummary Summary::*m) {
+    const char* qs[3] = {"p50", "p99", "p99.9"};
+    for (int i = 0; i < 3; ++i) {
+        auto pick = [m, i](const Summary& s) {
+            const LatencySummary& l = s.*m;
+            return i == 0 ? l.p50 : i == 1 ? l.p99 : l.p999;
+        };
+        rows.push_back({std::string(label) + " " + qs[i],
+                        [pick, m](const Summary& s) {
+                            return (s.*m).count ? micros(pick(s)) : std::string("-");
+                        },
+                        [pick](const Summary& s) { return static_cast<double>(pick(s)); }});
+    }
+}
 
-void print_summary(const RunInfo& info) {
-    const Options& o = *info.options;
-    const auto& runs = info.runs;
-    if (o.role != Role::client)
-        std::printf("\nriosp-load summary: %s on %s, pattern %s, shutdown %s, concurrency %u\n",
-                    name_of(o.role), info.target.c_str(), name_of(o.pattern), name_of(o.shutdown),
-                    o.concurrency);
-    else
-        std::printf("\nriosp-load summary: client of %s, concurrency %u\n", info.target.c_str(),
-                    o.concurrency);
-    if (o.role != Role::client)
-        std::printf("  message %u B, %llu B per connection and direction; provider workers %s, "
-                    "busy-poll %s\n",
-                    o.message_size, static_cast<unsigned long long>(o.bytes), info.workers.c_str(),
-                    info.busy_poll.c_str());
-    else
-        std::printf("  workload from the server's hello; provider workers %s, busy-poll %s\n",
-                    info.workers.c_str(), info.busy_poll.c_str());
-    std::vector<Row> rows;
-    rows.push_back(
-        {"elapsed", [](const Summary& s) { return fmt("%.2f s", s.elapsed_s); }, nullptr});
-    rows.push_back({"connections", [](const Summary& s) { return std::to_string(s.connections); },
-                    [](const Summary& s) { return static_cast<double>(s.connections); }});
-    rows.push_back({"connections/s",
-                    [](const Summary& s) { return fmt("%.1f", per_s(s.connections, s.elapsed_s)); },
-                    [](const Summary& s) { return per_s(s.connections, s.elapsed_s); }});
-    rows.push_back(
-        {"bytes/s received",
-         [](const Summary& s) { return human_rate(per_s(s.bytes_received, s.elapsed_s)); },
-         [](const Summary& s) { return per_s(s.bytes_received, s.elapsed_s); }});
-    rows.push_back({"bytes/s sent",
-                    [](const Summary& s) { return human_rate(per_s(s.bytes_sent, s.elapsed_s)); },
-                    [](const Summary& s) { return per_s(s.bytes_sent, s.elapsed_s); }});
-    auto lat = [&](const char* label, LatencySummary Summary::*m) {
-        const char* qs[3] = {"p50", "p99", "p99.9"};
-        for (int i = 0; i < 3; ++i) {
-            auto pick = [m, i](const Summary& s) {
-                const LatencySummary& l = s.*m;
-                return i == 0 ? l.p50 : i == 1 ? l.p99 : l.p999;
-            };
-            rows.push_back({std::string(label) + " " + qs[i],
-                            [pick, m](const Summary& s) {
-                                return (s.*m).count ? micros(pick(s)) : std::string("-");
-                            },
-                            [pick](const Summary& s) { return static_cast<double>(pick(s)); }});
-        }
-    };
-    if (o.role == Role::client || o.pattern == Pattern::pingpong)
-        lat("round trip", &Summary::round_trip);
-    lat("connection", &Summary::connection);
+void add_connection_rows(std::vector<Row>& rows, const Options& o) {
+    add_latency_rows(rows, "connection", &Summary::connection);
     if (o.role != Role::server)
-        lat("connect", &Summary::connect);
+        add_latency_rows(rows, "connect", &Summary::connect);
     rows.push_back({"shutdowns graceful/rude-c/rude-s",
                     [](const Summary& s) {
                         return std::to_string(s.plans[0]) + "/" + std::to_string(s.plans[1]) + "/" +
@@ -133,23 +98,27 @@ void print_summary(const RunInfo& info) {
     rows.push_back({"connections failed",
                     [](const Summary& s) { return std::to_string(s.connections_failed); },
                     nullptr});
-    rows.push_back({"WSA errors",
-                    [](const Summary& s) { return std::to_string(s.wsa_error_total()); }, nullptr});
-    std::map<int, bool> codes;
-    for (const auto& s : runs)
-        for (const auto& [code, count] : s.wsa_errors)
-            codes[code] = true;
-    for (const auto& [code, unused] : codes) {
-        int c = code;
-        rows.push_back({"  " + wsa::name(c).str() + " (" + std::to_string(c) + ")",
-                        [c](const Summary& s) {
-                            auto it = s.wsa_errors.find(c);
-                            return std::to_string(it == s.wsa_errors.end() ? 0 : it->second);
-                        },
-                        nullptr});
-    }
+}
+
+// udp: what the client side counted (datagram_workload.cpp says what each counter means).
+void add_datagram_rows(std::vector<Row>& rows) {
+    auto count = [&](const char* label, std::uint64_t DatagramCounts::*m) {
+        rows.push_back(
+            {label, [m](const Summary& s) { return std::to_string(s.datagrams.*m); }, nullptr});
+    };
     rows.push_back(
-        {"data errors", [](const Summary& s) { return std::to_string(s.data_errors); }, nullptr});
+        {"flows", [](const Summary& s) { return std::to_string(s.flows.size()); }, nullptr});
+    count("requests sent", &DatagramCounts::sent);
+    count("requests answered (server side)", &DatagramCounts::served);
+    count("lost", &DatagramCounts::lost);
+    count("duplicated", &DatagramCounts::duplicated);
+    count("reordered", &DatagramCounts::reordered);
+    count("late", &DatagramCounts::late);
+    count("corrupted", &DatagramCounts::corrupted);
+}
+
+// TCP: the disconnect paths' figures.
+void add_disconnect_rows(std::vector<Row>& rows) {
     rows.push_back({"shutdown errors",
                     [](const Summary& s) { return std::to_string(s.shutdown_errors); }, nullptr});
     rows.push_back({"allocs in disconnect calls",
@@ -172,7 +141,10 @@ void print_summary(const RunInfo& info) {
                                            : std::string("n/a");
                     },
                     nullptr});
+}
 
+// The table: one column per run, and the first over the second where a row has a value.
+void print_rows(const std::vector<Row>& rows, const std::vector<Summary>& runs) {
     const bool ratio = runs.size() == 2;
     std::printf("\n  %-34s", "");
     for (const auto& s : runs)
@@ -191,13 +163,107 @@ void print_summary(const RunInfo& info) {
         }
         std::printf("\n");
     }
-    std::printf("\n  latency: round trip = one ping-pong message and its echo (client side); "
-                "connection = connect to close\n"
-                "  allocations: counted in the calling thread around WSASendDisconnect, SO_LINGER "
-                "and closesocket\n"
-                "  memory/socket: RSS and virtual-size growth with %u idle connected pairs open "
-                "(after the run)\n",
-                o.mem_probe);
+}
+
+} // namespace
+
+void print_summary(const RunInfo& info) {
+    const Options& o = *info.options;
+    const auto& runs = info.runs;
+    const bool udp = o.protocol == Protocol::udp;
+    if (udp)
+        std::printf("\nriosp-load summary: udp, %s on %s, %llu flows, %u threads, window %u\n"
+                    "  datagram %u B (%u B header); loss timeout %s%s; provider workers %s, "
+                    "busy-poll %s\n",
+                    name_of(o.role), info.target.c_str(),
+                    static_cast<unsigned long long>(runs.front().flows.size()), o.concurrency,
+                    o.window, o.message_size, udp_header_size,
+                    fmt("%g s", o.loss_timeout_s).c_str(), o.strict ? ", strict" : "",
+                    info.workers.c_str(), info.busy_poll.c_str());
+    else if (o.role != Role::client)
+        std::printf("\nriosp-load summary: %s on %s, pattern %s, shutdown %s, concurrency %u\n",
+                    name_of(o.role), info.target.c_str(), name_of(o.pattern), name_of(o.shutdown),
+                    o.concurrency);
+    else
+        std::printf("\nriosp-load summary: client of %s, concurrency %u\n", info.target.c_str(),
+                    o.concurrency);
+    if (!udp && o.role != Role::client)
+        std::printf("  message %u B, %llu B per connection and direction; provider workers %s, "
+                    "busy-poll %s\n",
+                    o.message_size, static_cast<unsigned long long>(o.bytes), info.workers.c_str(),
+                    info.busy_poll.c_str());
+    else if (!udp)
+        std::printf("  workload from the server's hello; provider workers %s, busy-poll %s\n",
+                    info.workers.c_str(), info.busy_poll.c_str());
+    std::vector<Row> rows;
+    rows.push_back(
+        {"elapsed", [](const Summary& s) { return fmt("%.2f s", s.elapsed_s); }, nullptr});
+    if (udp) {
+        rows.push_back(
+            {"datagrams (answered)",
+             [](const Summary& s) { return std::to_string(s.datagrams.received); },
+             [](const Summary& s) { return static_cast<double>(s.datagrams.received); }});
+        rows.push_back(
+            {"datagrams/s",
+             [](const Summary& s) { return fmt("%.1f", per_s(s.datagrams.received, s.elapsed_s)); },
+             [](const Summary& s) { return per_s(s.datagrams.received, s.elapsed_s); }});
+    } else {
+        rows.push_back({"connections",
+                        [](const Summary& s) { return std::to_string(s.connections); },
+                        [](const Summary& s) { return static_cast<double>(s.connections); }});
+        rows.push_back(
+            {"connections/s",
+             [](const Summary& s) { return fmt("%.1f", per_s(s.connections, s.elapsed_s)); },
+             [](const Summary& s) { return per_s(s.connections, s.elapsed_s); }});
+    }
+    rows.push_back(
+        {"bytes/s received",
+         [](const Summary& s) { return human_rate(per_s(s.bytes_received, s.elapsed_s)); },
+         [](const Summary& s) { return per_s(s.bytes_received, s.elapsed_s); }});
+    rows.push_back({"bytes/s sent",
+                    [](const Summary& s) { return human_rate(per_s(s.bytes_sent, s.elapsed_s)); },
+                    [](const Summary& s) { return per_s(s.bytes_sent, s.elapsed_s); }});
+    if (udp || o.role == Role::client || o.pattern == Pattern::pingpong)
+        add_latency_rows(rows, "round trip", &Summary::round_trip);
+    if (udp)
+        add_datagram_rows(rows);
+    else
+        add_connection_rows(rows, o);
+    rows.push_back({"WSA errors",
+                    [](const Summary& s) { return std::to_string(s.wsa_error_total()); }, nullptr});
+    std::map<int, bool> codes;
+    for (const auto& s : runs)
+        for (const auto& [code, count] : s.wsa_errors)
+            codes[code] = true;
+    for (const auto& [code, unused] : codes) {
+        int c = code;
+        rows.push_back({"  " + wsa::name(c).str() + " (" + std::to_string(c) + ")",
+                        [c](const Summary& s) {
+                            auto it = s.wsa_errors.find(c);
+                            return std::to_string(it == s.wsa_errors.end() ? 0 : it->second);
+                        },
+                        nullptr});
+    }
+    rows.push_back(
+        {"data errors", [](const Summary& s) { return std::to_string(s.data_errors); }, nullptr});
+    if (!udp)
+        add_disconnect_rows(rows);
+
+    print_rows(rows, runs);
+    if (udp)
+        std::printf("\n  latency: round trip = a request datagram to its answer (client side), up "
+                    "to --window in flight per flow\n"
+                    "  lost = unanswered within the loss timeout; late = answered after that; "
+                    "reordered = answered after\n  a later request of its flow; corrupted = a "
+                    "damaged header or payload (either side; counted as data errors)\n");
+    else
+        std::printf("\n  latency: round trip = one ping-pong message and its echo (client side); "
+                    "connection = connect to close\n"
+                    "  allocations: counted in the calling thread around WSASendDisconnect, "
+                    "SO_LINGER and closesocket\n"
+                    "  memory/socket: RSS and virtual-size growth with %u idle connected pairs "
+                    "open (after the run)\n",
+                    o.mem_probe);
     for (const auto& s : runs)
         if (!s.fatal.empty())
             std::printf("  %s stopped early: %s\n", s.transport.c_str(), s.fatal.c_str());
@@ -205,26 +271,78 @@ void print_summary(const RunInfo& info) {
         if (s.disconnect_allocs != 0)
             std::printf("  %s: %llu heap allocations in disconnect calls (promised: none)\n",
                         s.transport.c_str(), static_cast<unsigned long long>(s.disconnect_allocs));
+    for (const auto& s : runs)
+        if (udp && s.datagrams.anomalies() != 0)
+            std::printf("  %s: %llu datagrams lost, duplicated, reordered or late (%s)\n",
+                        s.transport.c_str(),
+                        static_cast<unsigned long long>(s.datagrams.anomalies()),
+                        o.strict ? "--strict: the run fails" : "reported; --strict fails the run");
+    const char* clean_text =
+        !udp ? "clean: every byte verified, no unexpected errors, no allocation in a disconnect "
+               "call"
+        : o.strict ? "clean: every datagram answered once, in order, and verified; no unexpected "
+                     "errors"
+                   : "clean: every datagram received verified, no unexpected errors";
     std::printf("\nresult: %s (exit %d)\n",
-                info.exit_code == 0
-                    ? "clean: every byte verified, no unexpected errors, no allocation in a "
-                      "disconnect call"
-                    : "FAILED: see the errors above",
-                info.exit_code);
+                info.exit_code == 0 ? clean_text : "FAILED: see the errors above", info.exit_code);
     std::fflush(stdout);
 }
 
+namespace {
+
+// TCP: the shutdown plans and the disconnect paths' figures.
+void write_json_disconnects(std::ostream& j, const Summary& s) {
+    j << "      \"shutdown_errors\": " << s.shutdown_errors << ",\n"
+      << "      \"shutdowns\": {\"graceful\": " << s.plans[0]
+      << ", \"rude_client_aborts\": " << s.plans[1] << ", \"rude_server_aborts\": " << s.plans[2]
+      << "},\n"
+      << "      \"disconnect_allocations\": ";
+    if (s.allocs_available)
+        j << "{\"calls\": " << s.disconnect_calls << ", \"allocations\": " << s.disconnect_allocs
+          << "},\n";
+    else
+        j << "null,\n";
+    j << "      \"memory_per_socket\": ";
+    if (s.mem_pairs)
+        j << "{\"pairs\": " << s.mem_pairs << ", \"rss_bytes\": " << num(s.mem_rss_per_socket)
+          << ", \"virtual_bytes\": " << num(s.mem_vm_per_socket) << "},\n";
+    else
+        j << "null,\n";
+}
+
+// false with a message on stderr when the file cannot be written.
+bool write_file(const std::string& path, const std::string& text) {
+    std::ofstream f(path);
+    f << text;
+    f.close();
+    if (!f) {
+        std::fprintf(stderr, "riosp-load: cannot write %s\n", path.c_str());
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
 bool write_json(const RunInfo& info, const std::string& path) {
     const Options& o = *info.options;
+    const bool udp = o.protocol == Protocol::udp;
     std::ostringstream j;
-    j << "{\n  \"tool\": \"riosp-load\",\n  \"role\": \"" << name_of(o.role) << "\",\n"
-      << "  \"target\": \"" << escape(info.target) << "\",\n"
-      << "  \"pattern\": \""
-      << (o.role == Role::client ? "from the server's hello" : name_of(o.pattern)) << "\",\n"
-      << "  \"shutdown\": \""
-      << (o.role == Role::client ? "from the server's hello" : name_of(o.shutdown)) << "\",\n"
-      << "  \"message_size\": " << o.message_size << ",\n"
-      << "  \"bytes_per_connection\": " << o.bytes << ",\n"
+    j << "{\n  \"tool\": \"riosp-load\",\n  \"protocol\": \"" << name_of(o.protocol) << "\",\n"
+      << "  \"role\": \"" << name_of(o.role) << "\",\n"
+      << "  \"target\": \"" << escape(info.target) << "\",\n";
+    if (udp)
+        j << "  \"flows\": " << info.runs.front().flows.size() << ",\n"
+          << "  \"window\": " << o.window << ",\n"
+          << "  \"loss_timeout_s\": " << num(o.loss_timeout_s) << ",\n"
+          << "  \"strict\": " << (o.strict ? "true" : "false") << ",\n";
+    else
+        j << "  \"pattern\": \""
+          << (o.role == Role::client ? "from the server's hello" : name_of(o.pattern)) << "\",\n"
+          << "  \"shutdown\": \""
+          << (o.role == Role::client ? "from the server's hello" : name_of(o.shutdown)) << "\",\n"
+          << "  \"bytes_per_connection\": " << o.bytes << ",\n";
+    j << "  \"message_size\": " << o.message_size << ",\n"
       << "  \"concurrency\": " << o.concurrency << ",\n"
       << "  \"duration_s\": " << num(o.duration_s) << ",\n"
       << "  \"workers\": \"" << escape(info.workers) << "\",\n"
@@ -233,18 +351,32 @@ bool write_json(const RunInfo& info, const std::string& path) {
     for (std::size_t i = 0; i < info.runs.size(); ++i) {
         const Summary& s = info.runs[i];
         j << "    {\n      \"transport\": \"" << s.transport << "\",\n"
-          << "      \"elapsed_s\": " << num(s.elapsed_s) << ",\n"
-          << "      \"connections\": " << s.connections << ",\n"
-          << "      \"connections_failed\": " << s.connections_failed << ",\n"
-          << "      \"connections_per_s\": " << num(per_s(s.connections, s.elapsed_s)) << ",\n"
-          << "      \"bytes_sent\": " << s.bytes_sent << ",\n"
+          << "      \"elapsed_s\": " << num(s.elapsed_s) << ",\n";
+        const DatagramCounts& d = s.datagrams;
+        if (udp)
+            j << "      \"datagrams\": " << d.received << ",\n"
+              << "      \"datagrams_per_s\": " << num(per_s(d.received, s.elapsed_s)) << ",\n"
+              << "      \"requests_sent\": " << d.sent << ",\n"
+              << "      \"requests_served\": " << d.served << ",\n"
+              << "      \"lost\": " << d.lost << ",\n"
+              << "      \"duplicated\": " << d.duplicated << ",\n"
+              << "      \"reordered\": " << d.reordered << ",\n"
+              << "      \"late\": " << d.late << ",\n"
+              << "      \"corrupted\": " << d.corrupted << ",\n";
+        else
+            j << "      \"connections\": " << s.connections << ",\n"
+              << "      \"connections_failed\": " << s.connections_failed << ",\n"
+              << "      \"connections_per_s\": " << num(per_s(s.connections, s.elapsed_s)) << ",\n";
+        j << "      \"bytes_sent\": " << s.bytes_sent << ",\n"
           << "      \"bytes_received\": " << s.bytes_received << ",\n"
           << "      \"bytes_received_per_s\": " << num(per_s(s.bytes_received, s.elapsed_s))
           << ",\n";
         j << "      \"latency_ns\": {\n";
-        json_latency(j, "round_trip", s.round_trip, true);
-        json_latency(j, "connection", s.connection, true);
-        json_latency(j, "connect", s.connect, false);
+        json_latency(j, "round_trip", s.round_trip, !udp);
+        if (!udp) {
+            json_latency(j, "connection", s.connection, true);
+            json_latency(j, "connect", s.connect, false);
+        }
         j << "      },\n      \"wsa_errors\": " << s.wsa_error_total() << ",\n"
           << "      \"errors_by_wsa_code\": {";
         bool first = true;
@@ -253,23 +385,9 @@ bool write_json(const RunInfo& info, const std::string& path) {
               << wsa::name(code).view() << "\", \"count\": " << count << "}";
             first = false;
         }
-        j << "},\n      \"data_errors\": " << s.data_errors << ",\n"
-          << "      \"shutdown_errors\": " << s.shutdown_errors << ",\n"
-          << "      \"shutdowns\": {\"graceful\": " << s.plans[0]
-          << ", \"rude_client_aborts\": " << s.plans[1]
-          << ", \"rude_server_aborts\": " << s.plans[2] << "},\n"
-          << "      \"disconnect_allocations\": ";
-        if (s.allocs_available)
-            j << "{\"calls\": " << s.disconnect_calls
-              << ", \"allocations\": " << s.disconnect_allocs << "},\n";
-        else
-            j << "null,\n";
-        j << "      \"memory_per_socket\": ";
-        if (s.mem_pairs)
-            j << "{\"pairs\": " << s.mem_pairs << ", \"rss_bytes\": " << num(s.mem_rss_per_socket)
-              << ", \"virtual_bytes\": " << num(s.mem_vm_per_socket) << "},\n";
-        else
-            j << "null,\n";
+        j << "},\n      \"data_errors\": " << s.data_errors << ",\n";
+        if (!udp)
+            write_json_disconnects(j, s);
         j << "      \"stopped_early\": ";
         if (s.fatal.empty())
             j << "null";
@@ -282,31 +400,38 @@ bool write_json(const RunInfo& info, const std::string& path) {
         const Summary& a = info.runs[0];
         const Summary& b = info.runs[1];
         auto ratio = [](double x, double y) { return y > 0 ? x / y : NAN; };
+        auto rate = [udp](const Summary& r) {
+            return per_s(udp ? r.datagrams.received : r.connections, r.elapsed_s);
+        };
         j << "  \"ratios\": {\n"
-          << "    \"connections_per_s\": "
-          << num(ratio(per_s(a.connections, a.elapsed_s), per_s(b.connections, b.elapsed_s)))
-          << ",\n    \"bytes_received_per_s\": "
+          << "    \"" << (udp ? "datagrams_per_s" : "connections_per_s")
+          << "\": " << num(ratio(rate(a), rate(b))) << ",\n    \"bytes_received_per_s\": "
           << num(ratio(per_s(a.bytes_received, a.elapsed_s), per_s(b.bytes_received, b.elapsed_s)))
           << ",\n    \"round_trip_p50\": "
           << num(ratio(static_cast<double>(a.round_trip.p50),
-                       static_cast<double>(b.round_trip.p50)))
-          << ",\n    \"connection_p50\": "
-          << num(ratio(static_cast<double>(a.connection.p50),
-                       static_cast<double>(b.connection.p50)))
-          << "\n  },\n";
+                       static_cast<double>(b.round_trip.p50)));
+        if (!udp)
+            j << ",\n    \"connection_p50\": "
+              << num(ratio(static_cast<double>(a.connection.p50),
+                           static_cast<double>(b.connection.p50)));
+        j << "\n  },\n";
     }
     j << "  \"exit_code\": " << info.exit_code << "\n}\n";
-    std::ofstream f(path);
-    f << j.str();
-    f.close();
-    if (!f) {
-        std::fprintf(stderr, "riosp-load: cannot write %s\n", path.c_str());
-        return false;
-    }
-    return true;
+    return write_file(path, j.str());
 }
 
 bool write_csv(const RunInfo& info, const std::string& path) {
+    if (info.options->protocol == Protocol::udp) { // one row per flow
+        std::ostringstream f;
+        f << "transport,flow,requests_sent,received,lost,duplicated,reordered,late,corrupted\n";
+        for (const auto& s : info.runs)
+            for (const FlowRecord& r : s.flows)
+                f << s.transport << ',' << r.flow << ',' << r.counts.sent << ','
+                  << r.counts.received << ',' << r.counts.lost << ',' << r.counts.duplicated << ','
+                  << r.counts.reordered << ',' << r.counts.late << ',' << r.counts.corrupted
+                  << '\n';
+        return write_file(path, f.str());
+    }
     std::ofstream f(path);
     f << "transport,id,pattern,shutdown,start_us,connect_us,duration_us,bytes_sent,"
          "bytes_received,round_trips,client_result,client_wsa_error,client_phase,server_result,"

@@ -39,6 +39,37 @@ struct ConnRecord {
     std::uint32_t round_trips = 0;
 };
 
+// --protocol udp, counted by the client side per flow (corrupted: both sides).
+struct DatagramCounts {
+    std::uint64_t sent = 0;       // requests
+    std::uint64_t received = 0;   // distinct, verified answers within the loss timeout
+    std::uint64_t lost = 0;       // requests unanswered within the loss timeout
+    std::uint64_t duplicated = 0; // a second answer to a request
+    std::uint64_t reordered = 0;  // an answer after one to a later request of its flow
+    std::uint64_t late = 0;       // an answer to a request already counted lost
+    std::uint64_t corrupted = 0;  // bad header or payload (requests: counted by the server side)
+    std::uint64_t served = 0;     // requests answered by the server side
+    void add(const DatagramCounts& o) noexcept {
+        sent += o.sent;
+        received += o.received;
+        lost += o.lost;
+        duplicated += o.duplicated;
+        reordered += o.reordered;
+        late += o.late;
+        corrupted += o.corrupted;
+        served += o.served;
+    }
+    // What UDP allows but loopback with room in the buffers should never show.
+    [[nodiscard]] std::uint64_t anomalies() const noexcept {
+        return lost + duplicated + reordered + late;
+    }
+};
+
+struct FlowRecord {
+    std::uint64_t flow = 0;
+    DatagramCounts counts;
+};
+
 // One connection thread's figures.
 struct WorkerStats {
     // Live: read by the status line and the watchdog.
@@ -50,6 +81,8 @@ struct WorkerStats {
     std::atomic<std::int64_t> last_progress_ns{0};
     std::atomic<std::uint64_t> conn_id{0};
     std::atomic<const char*> phase{""};
+    std::atomic<std::uint64_t> datagrams_done{0}; // udp: answered round trips
+    std::atomic<std::uint64_t> datagrams_lost{0};
     // Owned by the thread; read after it has been joined.
     Side side = Side::client;
     Histogram round_trip;
@@ -62,6 +95,8 @@ struct WorkerStats {
     std::uint64_t disconnect_calls = 0;
     std::uint64_t disconnect_allocs = 0;
     std::vector<ConnRecord> records;
+    DatagramCounts datagrams; // udp
+    std::vector<FlowRecord> flows;
 };
 
 struct LatencySummary {
@@ -72,6 +107,7 @@ struct LatencySummary {
 [[nodiscard]] LatencySummary summarize(const Histogram& h) noexcept;
 
 struct Summary {
+    Protocol protocol = Protocol::tcp;
     std::string transport;
     double elapsed_s = 0;
     std::uint64_t connections = 0; // conversations finished (client side; server role: server)
@@ -92,6 +128,10 @@ struct Summary {
     double mem_vm_per_socket = 0;
     std::string fatal;               // a one-line reason the run stopped early
     std::vector<ConnRecord> records; // both sides
+    // udp
+    DatagramCounts datagrams;
+    std::vector<FlowRecord> flows;
+    bool strict = false; // --strict: anomalies fail the run
 
     [[nodiscard]] std::uint64_t wsa_error_total() const noexcept {
         std::uint64_t n = 0;
@@ -102,7 +142,12 @@ struct Summary {
     // riosp's promise includes allocation-free disconnect calls: a counted one fails the run.
     [[nodiscard]] bool clean() const noexcept {
         return fatal.empty() && data_errors == 0 && shutdown_errors == 0 &&
-               wsa_error_total() == 0 && disconnect_allocs == 0;
+               wsa_error_total() == 0 && disconnect_allocs == 0 && datagrams.corrupted == 0 &&
+               (!strict || datagrams.anomalies() == 0);
+    }
+    // Whether the run got as far as its workload (a failed start prints one line, no table).
+    [[nodiscard]] bool started() const noexcept {
+        return fatal.empty() || connections != 0 || server_connections != 0 || datagrams.sent != 0;
     }
 };
 

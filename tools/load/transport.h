@@ -32,6 +32,9 @@ struct Endpoint {
 // "127.0.0.1:5001", "[::1]:5001", "localhost:5001", ":5001" (any IPv4). False with a message.
 [[nodiscard]] bool parse_endpoint(const std::string& text, Endpoint& out, std::string& why);
 [[nodiscard]] std::string to_string(const Endpoint& e);
+// `e` with a wildcard address (0.0.0.0 / ::) replaced by loopback: somewhere this process can
+// send to when it bound "any" (waking its own accept, the memory probe, UDP self-addressed stops).
+[[nodiscard]] Endpoint loopback_if_any(Endpoint e) noexcept;
 
 class Transport {
 public:
@@ -50,6 +53,17 @@ public:
     virtual int send_disconnect(Sock s) noexcept = 0;
     virtual int set_abortive(Sock s) noexcept = 0;
     virtual int close(Sock s) noexcept = 0;
+
+    // UDP (--protocol udp). A bound datagram socket with room for a window of 64 KiB datagrams
+    // (SO_RCVBUF/SO_SNDBUF raised, best effort); `bound` gets the actual address.
+    virtual int udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept = 0;
+    // A connected datagram socket (send/recv then talk to `to` only); `local` gets its address.
+    virtual int udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept = 0;
+    // One datagram each way; receive: `from` gets the sender, `done` the datagram's length.
+    virtual int send_to(Sock s, const void* data, std::size_t len, const Endpoint& to,
+                        std::size_t& done) noexcept = 0;
+    virtual int recv_from(Sock s, void* data, std::size_t len, Endpoint& from,
+                          std::size_t& done) noexcept = 0;
 };
 
 // riosp through the host's Winsock API. start() runs WSAStartup (after the environment is set).
@@ -67,9 +81,15 @@ public:
     int send_disconnect(Sock s) noexcept override;
     int set_abortive(Sock s) noexcept override;
     int close(Sock s) noexcept override;
+    int udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept override;
+    int udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept override;
+    int send_to(Sock s, const void* data, std::size_t len, const Endpoint& to,
+                std::size_t& done) noexcept override;
+    int recv_from(Sock s, void* data, std::size_t len, Endpoint& from,
+                  std::size_t& done) noexcept override;
 };
 
-// The Linux kernel's TCP through plain BSD sockets: the baseline.
+// The Linux kernel's TCP and UDP through plain BSD sockets: the baseline.
 class BsdTransport final : public Transport {
 public:
     [[nodiscard]] const char* name() const noexcept override { return "bsd"; }
@@ -81,6 +101,12 @@ public:
     int send_disconnect(Sock s) noexcept override;
     int set_abortive(Sock s) noexcept override;
     int close(Sock s) noexcept override;
+    int udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept override;
+    int udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept override;
+    int send_to(Sock s, const void* data, std::size_t len, const Endpoint& to,
+                std::size_t& done) noexcept override;
+    int recv_from(Sock s, void* data, std::size_t len, Endpoint& from,
+                  std::size_t& done) noexcept override;
 };
 
 } // namespace riosp::load

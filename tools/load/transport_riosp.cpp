@@ -32,6 +32,22 @@ int to_sockaddr(const Endpoint& e, sockaddr_storage& ss) noexcept {
     return sizeof(sockaddr_in);
 }
 
+Endpoint from_sockaddr(const sockaddr_storage& ss) noexcept {
+    Endpoint e;
+    if (ss.ss_family == AF_INET6) {
+        const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+        e.v6 = true;
+        std::memcpy(e.addr.data(), a->sin6_addr.s6_addr, 16);
+        e.port = to_net16(a->sin6_port);
+        e.scope = a->sin6_scope_id;
+    } else {
+        const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+        std::memcpy(e.addr.data(), &a->sin_addr, 4);
+        e.port = to_net16(a->sin_port);
+    }
+    return e;
+}
+
 int last_error() noexcept {
     int e = WSAGetLastError();
     return e != 0 ? e : WSAEINVAL;
@@ -39,6 +55,29 @@ int last_error() noexcept {
 
 SOCKET as_socket(Sock s) noexcept {
     return static_cast<SOCKET>(s);
+}
+
+// A UDP socket with buffers for a window of 64 KiB datagrams (best effort: a provider that keeps
+// its own ring sizes may refuse the option; the run then shows any drops as lost datagrams).
+SOCKET udp_socket(bool v6) noexcept {
+    SOCKET s = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    if (s != INVALID_SOCKET) {
+        int size = 4 << 20;
+        (void)setsockopt(s, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&size),
+                         sizeof size);
+        (void)setsockopt(s, SOL_SOCKET, SO_SNDBUF, reinterpret_cast<const char*>(&size),
+                         sizeof size);
+    }
+    return s;
+}
+
+int local_of(SOCKET s, Endpoint& out) noexcept {
+    sockaddr_storage got{};
+    int got_len = sizeof got;
+    if (getsockname(s, reinterpret_cast<sockaddr*>(&got), &got_len) != 0)
+        return last_error();
+    out = from_sockaddr(got);
+    return 0;
 }
 
 } // namespace
@@ -141,6 +180,66 @@ int RiospTransport::set_abortive(Sock s) noexcept {
 
 int RiospTransport::close(Sock s) noexcept {
     return closesocket(as_socket(s)) == 0 ? 0 : last_error();
+}
+
+// ---------------------------------------------------------------- UDP
+int RiospTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
+    SOCKET s = udp_socket(at.v6);
+    if (s == INVALID_SOCKET)
+        return last_error();
+    sockaddr_storage ss{};
+    int len = to_sockaddr(at, ss);
+    int err = bind(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0 ? last_error() : 0;
+    if (err == 0)
+        err = local_of(s, bound);
+    if (err != 0) {
+        (void)closesocket(s);
+        return err;
+    }
+    out = static_cast<Sock>(s);
+    return 0;
+}
+
+int RiospTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept {
+    SOCKET s = udp_socket(to.v6);
+    if (s == INVALID_SOCKET)
+        return last_error();
+    sockaddr_storage ss{};
+    int len = to_sockaddr(to, ss);
+    int err = ::riosp::ws::connect(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0
+                  ? last_error()
+                  : 0;
+    if (err == 0)
+        err = local_of(s, local);
+    if (err != 0) {
+        (void)closesocket(s);
+        return err;
+    }
+    out = static_cast<Sock>(s);
+    return 0;
+}
+
+int RiospTransport::send_to(Sock s, const void* data, std::size_t len, const Endpoint& to,
+                            std::size_t& done) noexcept {
+    sockaddr_storage ss{};
+    int ss_len = to_sockaddr(to, ss);
+    int n = sendto(as_socket(s), static_cast<const char*>(data), static_cast<int>(len), 0,
+                   reinterpret_cast<const sockaddr*>(&ss), ss_len);
+    done = n == SOCKET_ERROR ? 0 : static_cast<std::size_t>(n);
+    return n == SOCKET_ERROR ? last_error() : 0;
+}
+
+int RiospTransport::recv_from(Sock s, void* data, std::size_t len, Endpoint& from,
+                              std::size_t& done) noexcept {
+    sockaddr_storage ss{};
+    int ss_len = sizeof ss;
+    int n = recvfrom(as_socket(s), static_cast<char*>(data), static_cast<int>(len), 0,
+                     reinterpret_cast<sockaddr*>(&ss), &ss_len);
+    done = n == SOCKET_ERROR ? 0 : static_cast<std::size_t>(n);
+    if (n == SOCKET_ERROR)
+        return last_error();
+    from = from_sockaddr(ss);
+    return 0;
 }
 
 } // namespace riosp::load

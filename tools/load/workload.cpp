@@ -19,6 +19,7 @@
 #include "pattern.h"
 #include "support/alloc_counter.h"
 #include "sys.h"
+#include "watchdog.h"
 
 #include <algorithm>
 #include <chrono>
@@ -87,7 +88,6 @@ private:
     void serve(WorkerStats& w, Sock s, std::vector<std::uint8_t>& rbuf,
                std::vector<std::uint8_t>& sbuf, Companion* companion);
     void status_line(double elapsed, std::uint64_t& last_conns);
-    void watchdog_check();
     void stop_accepting();
     void memory_probe(Summary& out);
     Summary collect(double elapsed);
@@ -115,10 +115,6 @@ private:
     bool queue_closed_ = false;
     std::uint64_t last_sent_ = 0;
     std::uint64_t last_received_ = 0;
-    std::atomic<bool> watchdog_quit_{false};
-    // watchdog phases outside connections
-    std::atomic<std::int64_t> phase_deadline_ns_{0};
-    std::atomic<const char*> phase_name_{""};
 };
 
 // ---------------------------------------------------------------- threads
@@ -312,21 +308,13 @@ void Run::server_thread(WorkerStats& w) {
 void Run::stop_accepting() {
     stop_server_.store(true);
     // Wake the blocking accept with a connection of our own.
-    Endpoint wake = bound_;
-    const bool any = std::all_of(wake.addr.begin(), wake.addr.end(), [](auto b) { return b == 0; });
-    if (any) {
-        wake.addr = {};
-        if (wake.v6)
-            wake.addr[15] = 1; // ::1
-        else
-            wake.addr = {127, 0, 0, 1};
-    }
+    const Endpoint wake = loopback_if_any(bound_);
     Sock s = bad_sock;
     if (t_.connect(wake, s) == 0)
         (void)t_.close(s);
 }
 
-// ---------------------------------------------------------------- status and watchdog
+// ---------------------------------------------------------------- status line
 void Run::status_line(double elapsed, std::uint64_t& last_conns) {
     std::uint64_t conns = 0, sent = 0, received = 0, errors = 0;
     unsigned in_flight = 0;
@@ -353,32 +341,6 @@ void Run::status_line(double elapsed, std::uint64_t& last_conns) {
     last_received_ = received;
 }
 
-void Run::watchdog_check() {
-    const std::int64_t now = now_ns();
-    const auto limit = static_cast<std::int64_t>(o_.timeout_s * 1e9);
-    for (const auto& w : workers_) {
-        if (w->busy_since_ns.load() == 0)
-            continue;
-        const std::int64_t last = w->last_progress_ns.load();
-        if (now - last > limit) {
-            std::fprintf(stderr,
-                         "riosp-load: %s: watchdog: connection %llu (%s side) made no progress "
-                         "for %.1f s in '%s'; ending the run (exit 1)\n",
-                         t_.name(), static_cast<unsigned long long>(w->conn_id.load()),
-                         name_of(w->side), static_cast<double>(now - last) / 1e9, w->phase.load());
-            hard_exit(1);
-        }
-    }
-    const std::int64_t deadline = phase_deadline_ns_.load();
-    if (deadline != 0 && now > deadline) {
-        std::fprintf(stderr,
-                     "riosp-load: %s: watchdog: '%s' did not finish in time; ending the "
-                     "run (exit 1)\n",
-                     t_.name(), phase_name_.load());
-        hard_exit(1);
-    }
-}
-
 // ---------------------------------------------------------------- memory probe
 // Runs on the workload's own listener once the accept thread has stopped: a fresh listener would
 // reuse a recycled socket object that had been an accepted socket (see the report's note on
@@ -386,16 +348,7 @@ void Run::watchdog_check() {
 void Run::memory_probe(Summary& out) {
     const unsigned pairs = o_.mem_probe;
     const Sock l = listener_;
-    Endpoint bound = bound_;
-    const bool any =
-        std::all_of(bound.addr.begin(), bound.addr.end(), [](auto b) { return b == 0; });
-    if (any) {
-        bound.addr = {};
-        if (bound.v6)
-            bound.addr[15] = 1;
-        else
-            bound.addr = {127, 0, 0, 1};
-    }
+    const Endpoint bound = loopback_if_any(bound_);
     std::vector<Sock> socks;
     socks.reserve(2 * pairs);
     const std::uint64_t rss0 = rss_bytes();
@@ -521,13 +474,8 @@ Summary Run::execute() {
     for (auto* w : client_stats)
         clients.emplace_back([this, w] { client_thread(*w); });
 
-    // A watchdog thread for the whole run; the main thread keeps the status line and the end.
-    std::thread watchdog([this] {
-        while (!watchdog_quit_.load()) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            watchdog_check();
-        }
-    });
+    // A watchdog for the whole run; the main thread keeps the status line and the end.
+    Watchdog watchdog(t_.name(), "connection", o_.timeout_s, workers_);
     const std::int64_t start = now_ns();
     const auto duration_ns = static_cast<std::int64_t>(o_.duration_s * 1e9);
     std::int64_t next_status = start + 1'000'000'000;
@@ -554,16 +502,13 @@ Summary Run::execute() {
         }
     }
     // Shutting down: every step has a watchdog deadline.
-    const auto grace = static_cast<std::int64_t>((o_.timeout_s + 5) * 1e9);
-    phase_name_.store("stopping the client threads");
-    phase_deadline_ns_.store(now_ns() + grace);
+    watchdog.phase("stopping the client threads");
     stop_clients_.store(true);
     for (auto& t : clients)
         t.join();
     const std::int64_t data_end = now_ns();
     if (has_server) {
-        phase_name_.store("stopping the server");
-        phase_deadline_ns_.store(now_ns() + grace);
+        watchdog.phase("stopping the server");
         stop_accepting();
         acceptor.join();
         for (auto& t : servers)
@@ -572,15 +517,12 @@ Summary Run::execute() {
     const double elapsed = static_cast<double>(data_end - start) / 1e9;
     Summary s = collect(elapsed);
     if (o_.role == Role::embedded && o_.mem_probe > 0 && fatal_.empty()) {
-        phase_name_.store("the memory probe");
-        phase_deadline_ns_.store(now_ns() + grace);
+        watchdog.phase("the memory probe");
         memory_probe(s);
     }
     if (has_server)
         (void)t_.close(listener_);
-    phase_deadline_ns_.store(0);
-    watchdog_quit_.store(true);
-    watchdog.join();
+    watchdog.clear_phase();
     return s;
 }
 
