@@ -192,7 +192,7 @@ TEST_F(HostApi, WSASocketWithProtocolInfoUsesItsCatalogEntryOrRefusesAnUnknownOn
 TEST_F(HostApi, WSASocketReportsTheFirstCatalogMismatch) {
     EXPECT_EQ(socket(99, SOCK_STREAM, 0), INVALID_SOCKET);
     EXPECT_EQ(WSAGetLastError(), WSAEAFNOSUPPORT);
-    EXPECT_EQ(socket(AF_INET, SOCK_DGRAM, 0), INVALID_SOCKET);
+    EXPECT_EQ(socket(AF_INET, SOCK_RAW, 0), INVALID_SOCKET);
     EXPECT_EQ(WSAGetLastError(), WSAESOCKTNOSUPPORT);
     EXPECT_EQ(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), INVALID_SOCKET);
     EXPECT_EQ(WSAGetLastError(), WSAEPROTONOSUPPORT);
@@ -226,14 +226,18 @@ TEST_F(HostApi, EnumProtocolsListsTheCatalogAndReportsTheSizeItNeeds) {
     DWORD len = 0;
     EXPECT_EQ(WSAEnumProtocolsW(nullptr, nullptr, &len), SOCKET_ERROR);
     EXPECT_EQ(WSAGetLastError(), WSAENOBUFS);
-    ASSERT_EQ(len, 2 * sizeof(WSAPROTOCOL_INFOW));
-    WSAPROTOCOL_INFOW entries[2] = {};
-    ASSERT_EQ(WSAEnumProtocolsW(nullptr, entries, &len), 2);
+    ASSERT_EQ(len, 4 * sizeof(WSAPROTOCOL_INFOW));
+    WSAPROTOCOL_INFOW entries[4] = {};
+    ASSERT_EQ(WSAEnumProtocolsW(nullptr, entries, &len), 4);
     EXPECT_EQ(entries[0].iAddressFamily, AF_INET);
     EXPECT_EQ(entries[1].iAddressFamily, AF_INET6);
     INT udp_only[] = {IPPROTO_UDP, 0};
     len = sizeof entries;
-    EXPECT_EQ(WSAEnumProtocolsW(udp_only, entries, &len), 0);
+    EXPECT_EQ(WSAEnumProtocolsW(udp_only, entries, &len), 2);
+    EXPECT_EQ(entries[0].iSocketType, SOCK_DGRAM);
+    INT sctp_only[] = {132, 0};
+    len = sizeof entries;
+    EXPECT_EQ(WSAEnumProtocolsW(sctp_only, entries, &len), 0);
     INT tcp_only[] = {IPPROTO_TCP, 0};
     len = sizeof entries;
     EXPECT_EQ(WSAEnumProtocolsW(tcp_only, entries, &len), 2);

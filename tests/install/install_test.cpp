@@ -102,11 +102,11 @@ TEST(InstallArgs, DllPathChecks) {
 // ---------------------------------------------------------------------------------------------
 // Entries
 
-TEST(InstallEntries, TcpOverIpv4AndIpv6AsABaseProvider) {
+TEST(InstallEntries, TcpAndUdpOverIpv4AndIpv6AsABaseProvider) {
     const auto entries = catalog_entries();
-    ASSERT_EQ(entries.size(), 2u);
+    ASSERT_EQ(entries.size(), 4u);
     const GUID guid = provider_id();
-    std::array<int, 2> families{};
+    std::array<int, 4> families{};
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const auto& e = entries[i];
         families[i] = e.iAddressFamily;
@@ -115,16 +115,23 @@ TEST(InstallEntries, TcpOverIpv4AndIpv6AsABaseProvider) {
         EXPECT_EQ(e.dwCatalogEntryId, 0u) << "Winsock assigns catalog ids";
         EXPECT_EQ(e.ProtocolChain.ChainLen, BASE_PROTOCOL);
         EXPECT_EQ(e.ProtocolChain.ChainEntries[0], 0u);
-        EXPECT_EQ(e.iSocketType, SOCK_STREAM);
-        EXPECT_EQ(e.iProtocol, IPPROTO_TCP);
         EXPECT_EQ(e.iVersion, 2);
         EXPECT_EQ(e.iNetworkByteOrder, BIGENDIAN);
-        EXPECT_EQ(e.dwMessageSize, 0u);
-        EXPECT_NE(e.dwServiceFlags1 & XP1_GUARANTEED_DELIVERY, 0u);
-        EXPECT_NE(e.dwServiceFlags1 & XP1_GUARANTEED_ORDER, 0u);
-        EXPECT_NE(e.dwServiceFlags1 & XP1_GRACEFUL_CLOSE, 0u);
+        if (i < 2) { // TCP first, as the system's entries come
+            EXPECT_EQ(e.iSocketType, SOCK_STREAM);
+            EXPECT_EQ(e.iProtocol, IPPROTO_TCP);
+            EXPECT_EQ(e.dwMessageSize, 0u);
+            EXPECT_NE(e.dwServiceFlags1 & XP1_GUARANTEED_DELIVERY, 0u);
+            EXPECT_NE(e.dwServiceFlags1 & XP1_GUARANTEED_ORDER, 0u);
+            EXPECT_NE(e.dwServiceFlags1 & XP1_GRACEFUL_CLOSE, 0u);
+        } else {
+            EXPECT_EQ(e.iSocketType, SOCK_DGRAM);
+            EXPECT_EQ(e.iProtocol, IPPROTO_UDP);
+            EXPECT_EQ(e.dwMessageSize, 65467u);
+            EXPECT_NE(e.dwServiceFlags1 & XP1_CONNECTIONLESS, 0u);
+            EXPECT_NE(e.dwServiceFlags1 & XP1_MESSAGE_ORIENTED, 0u);
+        }
         EXPECT_EQ(e.dwServiceFlags1 & XP1_IFS_HANDLES, 0u) << "riosp is a non-IFS provider";
-        EXPECT_EQ(e.dwServiceFlags1 & XP1_CONNECTIONLESS, 0u);
         EXPECT_NE(e.dwProviderFlags & PFL_MATCHES_PROTOCOL_ZERO, 0u);
         const auto name_len = wcsnlen(e.szProtocol, WSAPROTOCOL_LEN + 1);
         EXPECT_GT(name_len, 0u);
@@ -133,6 +140,8 @@ TEST(InstallEntries, TcpOverIpv4AndIpv6AsABaseProvider) {
     }
     EXPECT_EQ(families[0], AF_INET);
     EXPECT_EQ(families[1], AF_INET6);
+    EXPECT_EQ(families[2], AF_INET);
+    EXPECT_EQ(families[3], AF_INET6);
     EXPECT_EQ(entries[0].iMaxSockAddr, static_cast<int>(sizeof(sockaddr_in)));
     EXPECT_EQ(entries[0].iMinSockAddr, static_cast<int>(sizeof(sockaddr_in)));
     EXPECT_EQ(entries[1].iMaxSockAddr, static_cast<int>(sizeof(sockaddr_in6)));
@@ -312,9 +321,10 @@ TEST_F(InstallRun, InstallWritesBothCatalogsWithTheGuidAndPath) {
     const GUID guid = provider_id();
     EXPECT_EQ(std::memcmp(&catalog.installed_guid, &guid, sizeof guid), 0);
     EXPECT_EQ(catalog.installed_path, L"C:\\riosp\\riosp_provider.dll");
-    ASSERT_EQ(catalog.installed.size(), 2u);
+    ASSERT_EQ(catalog.installed.size(), 4u);
     EXPECT_EQ(catalog.installed[0].iAddressFamily, AF_INET);
     EXPECT_EQ(catalog.installed[1].iAddressFamily, AF_INET6);
+    EXPECT_EQ(catalog.installed[2].iProtocol, IPPROTO_UDP);
     EXPECT_TRUE(catalog.order64.empty()) << "no reorder unless asked";
     EXPECT_TRUE(output.err.empty());
     EXPECT_TRUE(contains(output.out, L"64-bit and 32-bit"));

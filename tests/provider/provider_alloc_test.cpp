@@ -15,6 +15,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -221,6 +222,104 @@ TEST_F(ProviderAllocTest, AFreshThreadsBlockingReceivesAllocateNothingFromTheFir
     EXPECT_EQ(later.frees, 0u);
     EXPECT_EQ(counted_.allocations, 0u) << "allocations in the thread's disconnect cycle";
     EXPECT_EQ(counted_.frees, 0u);
+}
+
+// The same promise for datagram sockets (docs/half-close.md, datagram rules): the disconnect
+// paths and their error paths, a close that aborts a pending overlapped receive, and, in steady
+// state, datagrams both ways in each mode (blocking, overlapped through the rings). Creating and
+// binding the two sockets are outside the count.
+TEST_F(ProviderAllocTest, DatagramPathsNeverAllocateOnAnyThread) {
+    InUseFn in_use = sockets_in_use_fn();
+    ASSERT_NE(in_use, nullptr);
+    const int base = in_use();
+    const auto bound = [](std::uint16_t& port) {
+        SOCKET s = ws::socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        sockaddr_in a = loopback(0);
+        int len = sizeof a;
+        if (s == INVALID_SOCKET || ws::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+            ws::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+            return INVALID_SOCKET;
+        port = static_cast<std::uint16_t>((a.sin_port >> 8) | ((a.sin_port & 0xff) << 8));
+        return s;
+    };
+    WSAEVENT ev = ws::WSACreateEvent();
+    const auto cycle = [&](bool counted) {
+        std::uint16_t pa = 0, pb = 0;
+        SOCKET a = bound(pa);
+        SOCKET b = bound(pb);
+        if (a == INVALID_SOCKET || b == INVALID_SOCKET)
+            return false;
+        sockaddr_in to_b = loopback(pb);
+        const auto* to = reinterpret_cast<const sockaddr*>(&to_b);
+        char buf[64];
+        if (counted)
+            alloc::start();
+        // Steady-state datagrams: blocking both ways, then an overlapped receive that waits for
+        // its datagram through the ring.
+        bool ok = ws::sendto(a, "ping", 4, 0, to, sizeof to_b) == 4;
+        ok = ok && ws::recv(b, buf, sizeof buf, 0) == 4;
+        WSABUF wb{sizeof buf, buf};
+        WSAOVERLAPPED ov{};
+        ov.hEvent = ev;
+        DWORD flags = 0;
+        ok = ok && ws::WSARecv(b, &wb, 1, nullptr, &flags, &ov, nullptr) == SOCKET_ERROR &&
+             ws::WSAGetLastError() == WSA_IO_PENDING;
+        ok = ok && ws::sendto(a, "pong", 4, 0, to, sizeof to_b) == 4;
+        DWORD bytes = 0;
+        ok = ok && ws::WSAGetOverlappedResult(b, &ov, &bytes, TRUE, &flags) && bytes == 4;
+        ws::WSAResetEvent(ev);
+        // The disconnect paths and their errors.
+        ok = ok && ws::WSASendDisconnect(a, nullptr) == 0;
+        ok = ok && ws::sendto(a, "x", 1, 0, to, sizeof to_b) == SOCKET_ERROR &&
+             ws::WSAGetLastError() == WSAESHUTDOWN;
+        char data[1] = {1};
+        WSABUF with_data{1, data};
+        ok = ok && ws::WSASendDisconnect(a, &with_data) == SOCKET_ERROR &&
+             ws::WSAGetLastError() == WSAENOPROTOOPT;
+        ok = ok && ws::WSARecvDisconnect(a, nullptr) == 0;
+        ok = ok && ws::recv(a, buf, sizeof buf, 0) == SOCKET_ERROR &&
+             ws::WSAGetLastError() == WSAESHUTDOWN;
+        ok = ok && ws::shutdown(b, SD_BOTH) == 0;
+        ok = ok && ws::closesocket(a) == 0;
+        ok = ok && ws::closesocket(a) == SOCKET_ERROR && ws::WSAGetLastError() == WSAENOTSOCK;
+        // A close that aborts a pending overlapped receive (on a fresh receiving socket: b's
+        // receive side is shut).
+        std::uint16_t pc = 0;
+        const auto add = [&](const alloc::Counts& n) {
+            counted_.allocations += n.allocations;
+            counted_.frees += n.frees;
+        };
+        if (counted)
+            add(alloc::stop()); // creating and binding are outside the count
+        SOCKET c = bound(pc);
+        if (counted)
+            alloc::start();
+        ov = WSAOVERLAPPED{};
+        ov.hEvent = ev;
+        ok = ok && c != INVALID_SOCKET &&
+             ws::WSARecv(c, &wb, 1, nullptr, &flags, &ov, nullptr) == SOCKET_ERROR &&
+             ws::WSAGetLastError() == WSA_IO_PENDING;
+        ok = ok && ws::closesocket(c) == 0;
+        ok = ok && !ws::WSAGetOverlappedResult(c, &ov, &bytes, TRUE, &flags) &&
+             ws::WSAGetLastError() == WSA_OPERATION_ABORTED;
+        ws::WSAResetEvent(ev);
+        ok = ok && ws::closesocket(b) == 0;
+        for (int i = 0; i < 5000 && in_use() > base; ++i)
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
+        ok = ok && in_use() == base;
+        if (counted)
+            add(alloc::stop());
+        return ok;
+    };
+    for (int i = 0; i < warmup_cycles; ++i)
+        ASSERT_TRUE(cycle(false)) << "warm-up cycle " << i;
+    const int n = std::max(cycles() / 10, 100); // each cycle is three sockets' lives
+    for (int i = 0; i < n; ++i)
+        ASSERT_TRUE(cycle(true)) << "cycle " << i;
+    ws::WSACloseEvent(ev);
+    RecordProperty("datagram_cycles", n);
+    EXPECT_EQ(counted_.allocations, 0u) << "allocations in " << n << " datagram cycles";
+    EXPECT_EQ(counted_.frees, 0u) << "frees in " << n << " datagram cycles";
 }
 
 TEST(AllocCounter, SeesAnAllocationOnAnotherThread) {

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+
 #ifndef _WIN32
 #include <dlfcn.h>
 #endif
@@ -95,18 +97,30 @@ TEST(ProviderSpiTable, StartupRefusesAForeignCatalogEntry) {
     EXPECT_EQ(startup(MAKEWORD(2, 2), &data, &info, upcalls, &table), WSAEINVALIDPROVIDER);
 }
 
-TEST(ProviderCatalog, ExportsTcpOverIpv4AndIpv6WithoutDisconnectData) {
+TEST(ProviderCatalog, ExportsTcpAndUdpOverIpv4AndIpv6WithoutDisconnectData) {
     Module m;
     auto get = m.sym<GetCatalogFn>("riospGetProtocolCatalog");
     ASSERT_NE(get, nullptr);
     int count = 0;
     EXPECT_EQ(get(nullptr, &count), WSAENOBUFS);
-    ASSERT_EQ(count, 2);
-    WSAPROTOCOL_INFOW entries[2]{};
+    ASSERT_EQ(count, 4);
+    WSAPROTOCOL_INFOW entries[4]{};
     ASSERT_EQ(get(entries, &count), 0);
     EXPECT_EQ(entries[0].iAddressFamily, AF_INET);
     EXPECT_EQ(entries[1].iAddressFamily, AF_INET6);
-    for (const auto& e : entries) {
+    for (const auto& e : std::span(entries + 2, 2)) {
+        EXPECT_TRUE(e.ProviderId == provider_guid);
+        EXPECT_EQ(e.iSocketType, SOCK_DGRAM);
+        EXPECT_EQ(e.iProtocol, IPPROTO_UDP);
+        EXPECT_EQ(e.dwServiceFlags1 & XP1_DISCONNECT_DATA, 0u) << "UDP has none";
+        EXPECT_NE(e.dwServiceFlags1 & XP1_CONNECTIONLESS, 0u);
+        EXPECT_NE(e.dwServiceFlags1 & XP1_MESSAGE_ORIENTED, 0u);
+        EXPECT_EQ(e.dwServiceFlags1 & XP1_PARTIAL_MESSAGE, 0u) << "cut datagrams: WSAEMSGSIZE";
+        EXPECT_EQ(e.dwMessageSize, 65467u);
+    }
+    EXPECT_EQ(entries[2].iAddressFamily, AF_INET);
+    EXPECT_EQ(entries[3].iAddressFamily, AF_INET6);
+    for (const auto& e : std::span(entries, 2)) {
         EXPECT_TRUE(e.ProviderId == provider_guid);
         EXPECT_EQ(e.iSocketType, SOCK_STREAM);
         EXPECT_EQ(e.iProtocol, IPPROTO_TCP);

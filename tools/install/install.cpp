@@ -168,7 +168,7 @@ int do_install(const Options& options, const WscApi& api, Output& output) {
         return exit_failed;
     }
     output.out +=
-        L"installed riosp TCP/IPv4 and TCP/IPv6 (" + options.dll_path + L") into the " +
+        L"installed riosp TCP and UDP over IPv4 and IPv6 (" + options.dll_path + L") into the " +
         std::wstring(options.only_64 ? L"64-bit catalog" : L"64-bit and 32-bit catalogs") + L'\n';
     if (!options.position)
         return exit_ok;
