@@ -8,11 +8,19 @@ namespace riosp::host {
 
 namespace {
 
-const auto& builtin = provider::tcp_catalog;
+const auto& builtin = provider::riosp_catalog;
+
+std::array<WSAPROTOCOL_INFOW, max_catalog_entries> builtin_entries() noexcept {
+    std::array<WSAPROTOCOL_INFOW, max_catalog_entries> out{};
+    for (std::size_t i = 0; i < builtin.size(); ++i)
+        out[i] = builtin[i];
+    return out;
+}
+static_assert(builtin.size() <= max_catalog_entries);
 
 // Written only by load_catalog (start-up lock held, provider not yet published); read after
 // the provider is published, which orders the reads after the write.
-std::array<WSAPROTOCOL_INFOW, max_catalog_entries> entries = {builtin[0], builtin[1]};
+std::array<WSAPROTOCOL_INFOW, max_catalog_entries> entries = builtin_entries();
 std::size_t entry_count = builtin.size();
 
 } // namespace
@@ -27,7 +35,7 @@ void load_catalog(GetProtocolCatalogFn fn) noexcept {
             return;
         }
     }
-    entries = {builtin[0], builtin[1]};
+    entries = builtin_entries();
     entry_count = builtin.size();
 }
 

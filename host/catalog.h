@@ -3,7 +3,7 @@
 //
 // On Linux there is no registry: when the provider exports riospGetProtocolCatalog (beside
 // WSPStartup) the host adopts those entries at load time, exactly what an installer would
-// have registered; otherwise it uses its built-in entries for TCP over IPv4 and IPv6, which
+// have registered; otherwise it uses its built-in entries for TCP and UDP over IPv4 and IPv6, which
 // carry riosp's provider GUID and catalog ids.
 #pragma once
 
@@ -19,6 +19,8 @@ namespace riosp::host {
 inline constexpr GUID riosp_provider_guid = provider::provider_guid;
 inline constexpr DWORD builtin_catalog_id_tcp4 = provider::catalog_id_tcp4;
 inline constexpr DWORD builtin_catalog_id_tcp6 = provider::catalog_id_tcp6;
+inline constexpr DWORD builtin_catalog_id_udp4 = provider::catalog_id_udp4;
+inline constexpr DWORD builtin_catalog_id_udp6 = provider::catalog_id_udp6;
 inline constexpr int max_catalog_entries = 16;
 
 // The signature of the provider's optional catalog export: copies up to *count entries, sets

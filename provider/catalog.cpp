@@ -3,11 +3,11 @@
 namespace riosp::provider {
 
 std::span<const WSAPROTOCOL_INFOW> protocol_catalog() noexcept {
-    return tcp_catalog;
+    return riosp_catalog;
 }
 
 const WSAPROTOCOL_INFOW* find_protocol(int af, int type, int protocol) noexcept {
-    for (const auto& info : tcp_catalog) {
+    for (const auto& info : riosp_catalog) {
         if (info.iAddressFamily != af)
             continue;
         if (type != 0 && type != info.iSocketType)

@@ -25,6 +25,7 @@
 
 #include "caller_wait.h"
 #include "completion.h"
+#include "datagram_path.h"
 #include "provider_state.h"
 #include "upcalls.h"
 #include "worker.h"
@@ -49,6 +50,17 @@ void* tagged(Socket& s, std::uintptr_t tag) noexcept {
     return reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(&s) | tag);
 }
 
+} // namespace
+
+void* send_context(Socket& s) noexcept {
+    return tagged(s, tag_send);
+}
+void* recv_context(Socket& s) noexcept {
+    return tagged(s, tag_recv);
+}
+
+namespace {
+
 void drop_send_ring(Socket& s) noexcept {
     s.send_ring.consume(s.send_ring.used());
     if (s.ring_counted) {
@@ -56,6 +68,8 @@ void drop_send_ring(Socket& s) noexcept {
         apply_and_act(s, HalfCloseEvent::send_done);
     }
 }
+
+} // namespace
 
 void recycle_if_idle(Socket& s) noexcept {
     if (!releasing(s) || s.io_in_flight > 0)
@@ -75,6 +89,8 @@ void recycle_if_idle(Socket& s) noexcept {
     s.followups.clear(); // nothing is outstanding after a release: none can be left
     socket_table().recycle(&s);
 }
+
+namespace {
 
 void start_release(Socket& s) noexcept {
     if (s.io_in_flight > 0 && s.rq)
@@ -181,11 +197,11 @@ int ensure_request_queue(Socket& s) noexcept {
         return 0;
     if (!s.memory) {
         s.memory.reset(
-            static_cast<char*>(heap::allocate_region(send_ring_bytes + recv_ring_bytes)));
+            static_cast<char*>(heap::allocate_region(socket_region_bytes)));
         if (!s.memory)
             return WSAENOBUFS;
-        auto reg = rio::RegisteredBuffer::create(
-            std::span<char>(s.memory.get(), send_ring_bytes + recv_ring_bytes));
+        auto reg =
+            rio::RegisteredBuffer::create(std::span<char>(s.memory.get(), socket_region_bytes));
         if (!reg) {
             s.memory.reset();
             return reg.error();
@@ -212,7 +228,10 @@ int take_incoming(Socket& s) noexcept {
         return 0;
     if (int err = ensure_request_queue(s))
         return err;
-    pump_recv(s);
+    if (s.datagram())
+        pump_datagram_recv(s);
+    else
+        pump_recv(s);
     return 0;
 }
 
@@ -478,10 +497,17 @@ void dispatch_completion(const RIORESULT& r) noexcept {
     auto ctx = static_cast<std::uintptr_t>(r.RequestContext);
     auto* s = reinterpret_cast<Socket*>(ctx & ~static_cast<std::uintptr_t>(tag_mask));
     std::lock_guard lock(s->mutex);
-    if ((ctx & tag_mask) == tag_send)
+    const bool is_send = (ctx & tag_mask) == tag_send;
+    if (s->datagram()) {
+        if (is_send)
+            on_datagram_send_completion(*s, r.Status);
+        else
+            on_datagram_recv_completion(*s, r.Status, r.BytesTransferred);
+    } else if (is_send) {
         on_send_completion(*s, r.Status, r.BytesTransferred);
-    else
+    } else {
         on_recv_completion(*s, r.Status, r.BytesTransferred);
+    }
 }
 
 void begin_close(Socket& s, SocketLock& lock, bool abortive) noexcept {

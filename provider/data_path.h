@@ -98,6 +98,13 @@ void raise_fd_close(Socket& s, int error) noexcept;
 void on_send_completion(Socket& s, int status, DWORD bytes) noexcept;
 void on_recv_completion(Socket& s, int status, DWORD bytes) noexcept;
 
+// The socket's kernel socket is closed and the slot recycled once it is being released and its
+// last RIO request is back (every completion handler ends with it).
+void recycle_if_idle(Socket& s) noexcept;
+// The tag a RIO request's context carries beside its socket (dispatch_completion reads it).
+[[nodiscard]] void* send_context(Socket& s) noexcept;
+[[nodiscard]] void* recv_context(Socket& s) noexcept;
+
 // Close: cancels what must be cancelled and recycles the socket when its last I/O drained.
 // Retires the handle and applies close to the state machine (which may abort pending ops,
 // reset, and release: the socket is recycled once its last RIO request completed).

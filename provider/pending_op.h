@@ -30,6 +30,13 @@ struct PendingOp {
     // Send only: the send ring took over this op's pending-send count in the state machine,
     // so finishing the op must not report send_done (the ring's drain will).
     bool counted_by_ring = false;
+    // Datagram sockets. A receive: where its source goes (WSPRecvFrom's lpFrom / lpFromlen,
+    // which stay valid until it completes). A send: its destination, copied at call time
+    // (to_len 0: the default peer).
+    sockaddr* from = nullptr;
+    LPINT from_len = nullptr;
+    std::array<char, 28> to{};
+    int to_len = 0;
     // Blocking ops: where the waiting thread (on the socket's condition variable) reads its
     // result; it lives on that thread's stack until `done`.
     struct Waiter {

@@ -31,6 +31,13 @@ class Worker;
 
 inline constexpr std::uint32_t send_ring_bytes = 64 * 1024;
 inline constexpr std::uint32_t recv_ring_bytes = 64 * 1024;
+// Datagram sockets use the rings' memory as two areas of one datagram each (64 KiB holds the
+// largest UDP payload, 65,507 bytes), and after them two registered slots for the datagrams'
+// addresses (a Windows SOCKADDR_INET, 28 bytes): RIOSendEx / RIOReceiveEx take them there.
+inline constexpr std::uint32_t address_slot_bytes = 32;
+inline constexpr std::uint32_t send_address_offset = send_ring_bytes + recv_ring_bytes;
+inline constexpr std::uint32_t recv_address_offset = send_address_offset + address_slot_bytes;
+inline constexpr std::uint32_t socket_region_bytes = recv_address_offset + address_slot_bytes;
 
 // The events the actions of a transition caused (an operation completed: send_done or io_done;
 // the FIN left: fin_sent; ...), waiting for act_on's loop to apply them after those actions
@@ -113,6 +120,17 @@ struct Socket : rio::TableSlot {
     bool ring_counted = false;
     int io_in_flight = 0; // RIO requests not yet completed: recycling waits for 0
 
+    // --- datagram sockets (the state machine's datagram fact) ---
+    // The default peer WSPConnect set (the kernel filters sources by it): sends name no
+    // address then, and a destination given anyway is ignored, as Windows does.
+    bool dgram_peer = false;
+    // A datagram a RIO receive brought into the receive area that no receive has taken yet
+    // (FD_READ selected, or the receive it was for was aborted): its size, whether the kernel
+    // cut it, and its source in the receive address slot.
+    bool dgram_held = false;
+    bool dgram_truncated = false;
+    std::uint32_t dgram_bytes = 0;
+
     OpQueues ops;
     // act_on is performing a transition's actions (under `mutex`): events they cause wait in
     // `followups` for its loop.
@@ -134,6 +152,7 @@ struct Socket : rio::TableSlot {
 
     [[nodiscard]] char* send_base() noexcept { return memory.get(); }
     [[nodiscard]] char* recv_base() noexcept { return memory.get() + send_ring_bytes; }
+    [[nodiscard]] bool datagram() const noexcept { return state.load().datagram(); }
 };
 
 } // namespace riosp::provider

@@ -5,6 +5,7 @@
 #include "caller_wait.h"
 #include "catalog.h"
 #include "data_path.h"
+#include "datagram_path.h"
 #include "provider_state.h"
 #include "socket.h"
 #include "upcalls.h"
@@ -23,7 +24,8 @@ namespace {
 constexpr int from_protocol_info = -1;
 
 // Prepares a socket object for a new life; its registered memory (if any) is kept.
-void reset_socket(Socket& s, int family, rio::net::NativeSocket fd) noexcept {
+void reset_socket(Socket& s, int family, rio::net::NativeSocket fd,
+                  HalfCloseState initial) noexcept {
     s.handle = INVALID_SOCKET;
     s.family = family;
     s.fd = fd;
@@ -31,7 +33,11 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd) noexcept {
     s.linger_on = false;
     s.linger_seconds = 0;
     s.so_error = 0;
-    s.state.reinitialize(HalfCloseState::unconnected());
+    s.state.reinitialize(initial);
+    s.dgram_peer = false;
+    s.dgram_held = false;
+    s.dgram_truncated = false;
+    s.dgram_bytes = 0;
     s.send_ring.reset(send_ring_bytes);
     s.recv_ring.reset(recv_ring_bytes);
     s.send_in_flight = 0;
@@ -61,7 +67,9 @@ SOCKET adopt(int family, rio::net::NativeSocket fd, const WSAPROTOCOL_INFOW& pro
     }
     {
         std::lock_guard lock(s->mutex);
-        reset_socket(*s, family, fd);
+        reset_socket(*s, family, fd,
+                     proto.iSocketType == SOCK_DGRAM ? HalfCloseState::datagram_socket()
+                                                     : HalfCloseState::unconnected());
         s->worker = &worker_pool().assign();
     }
     int err = 0;
@@ -104,9 +112,10 @@ SOCKET WSPAPI WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpPr
     }
     if (af != AF_INET && af != AF_INET6)
         return static_cast<SOCKET>(fail(lpErrno, WSAEAFNOSUPPORT));
-    if (type != SOCK_STREAM)
+    if (type != SOCK_STREAM && type != SOCK_DGRAM)
         return static_cast<SOCKET>(fail(lpErrno, WSAESOCKTNOSUPPORT));
-    if (protocol != 0 && protocol != IPPROTO_TCP)
+    const int native_protocol = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+    if (protocol != 0 && protocol != native_protocol)
         return static_cast<SOCKET>(fail(lpErrno, WSAEPROTONOSUPPORT));
     if (g != 0) // socket groups are not supported
         return static_cast<SOCKET>(fail(lpErrno, WSAEINVAL));
@@ -114,7 +123,7 @@ SOCKET WSPAPI WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpPr
     if (proto == nullptr)
         return static_cast<SOCKET>(fail(lpErrno, WSAEPROTONOSUPPORT));
     rio::net::NativeSocket fd = rio::net::invalid_socket;
-    if (int err = rio::net::open_tcp(af, fd))
+    if (int err = type == SOCK_STREAM ? rio::net::open_tcp(af, fd) : rio::net::open_udp(af, fd))
         return static_cast<SOCKET>(fail(lpErrno, err));
     Socket* s = nullptr;
     return adopt(af, fd, *proto, s, lpErrno);
@@ -285,6 +294,10 @@ int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCa
     if (lpCallerData != nullptr && lpCallerData->len > 0)
         return fail(lpErrno,
                     WSAENOPROTOOPT); // TCP carries no connect data (XP1_CONNECT_DATA clear)
+    if (sock->datagram()) { // a default peer, set at once: nothing goes on the wire
+        const int err = datagram_connect(*sock, name, namelen);
+        return err == 0 ? 0 : fail(lpErrno, err);
+    }
     SocketLock lock(sock->mutex);
     // WSAEISCONN, WSAEINVAL (listening) or WSAEALREADY from the machine (D15).
     if (const HalfCloseResult r = sock->state.apply(HalfCloseEvent::connect_started); !r.ok())
@@ -359,7 +372,7 @@ int WSPAPI WSPGetPeerName(SOCKET s, sockaddr* name, LPINT namelen, LPINT lpErrno
     if (sock == nullptr)
         return SOCKET_ERROR;
     std::lock_guard lock(sock->mutex);
-    if (sock->conn() != HalfCloseConn::connected)
+    if (sock->conn() != HalfCloseConn::connected && !sock->dgram_peer)
         return fail(lpErrno, WSAENOTCONN);
     if (int err = rio::net::peer_name(sock->fd, name, namelen))
         return fail(lpErrno, err);

@@ -1,10 +1,12 @@
-// WSPSend / WSPRecv (and the connected-TCP forms of WSPSendTo / WSPRecvFrom), and
-// WSPGetOverlappedResult. Three modes: overlapped (completed at once when the kernel has what it
+// WSPSend / WSPRecv (and the connected-TCP forms of WSPSendTo / WSPRecvFrom; datagram sockets
+// go to datagram_path.cpp), and WSPGetOverlappedResult. Three modes: overlapped (completed at once when the kernel has what it
 // needs, else queued and completed by a worker through the event or the completion routine),
 // non-blocking (what the kernel takes or holds at once, else WSAEWOULDBLOCK), blocking (the
 // calling thread waits itself, never a worker: a receive in its own kernel wait, see
 // data_path.cpp; an op queued behind others on the socket's condition variable).
 #include "caller_wait.h"
+#include "datagram_path.h"
+#include "wsp_call.h"
 #include "completion.h"
 #include "data_path.h"
 #include "provider_state.h"
@@ -19,36 +21,6 @@
 
 namespace riosp::provider {
 namespace {
-
-struct Call {
-    LPWSABUF buffers;
-    DWORD count;
-    LPDWORD bytes_out;
-    DWORD flags;
-    LPWSAOVERLAPPED ov;
-    LPWSAOVERLAPPED_COMPLETION_ROUTINE routine;
-    LPWSATHREADID thread;
-};
-
-// 0, or the error of a malformed buffer array.
-int check_buffers(const Call& c) noexcept {
-    if (c.buffers == nullptr && c.count > 0)
-        return WSAEFAULT;
-    if (c.count > max_wsabufs)
-        return WSAENOBUFS; // Windows copies the array too; riosp takes at most this many
-    return 0;
-}
-
-// Fills the op for this (checked) call.
-void fill(PendingOp& op, const Call& c) noexcept {
-    (void)capture_buffers(op, c.buffers, c.count);
-    op.flags = c.flags;
-    op.overlapped = c.ov != nullptr;
-    op.ov = c.ov;
-    op.routine = c.routine;
-    if (c.thread != nullptr)
-        op.thread = *c.thread;
-}
 
 using ReceiveParts = std::array<rio::net::MutableBytes, max_wsabufs>;
 
@@ -117,41 +89,8 @@ int receive_now(Socket& s, PendingOp& op) noexcept {
     return got == 0 ? end_of_stream(s) : 0;
 }
 
-// Blocks the calling thread until a worker (or close) completes its queued op.
-int wait_blocking(Socket& s, PendingOp& queued, SocketLock& lock, const Call& c,
-                  LPINT lpErrno) noexcept {
-    PendingOp::Waiter waiter;
-    queued.waiter = &waiter;
-    if (const auto spin = worker_pool().spin(); spin.count() > 0) {
-        // Busy-poll mode: the worker spins on its completion queue, so spin here too before
-        // sleeping; then handing the result over is a store, not a futex wake-up of this
-        // thread. Opt-in, as it costs this core for up to `spin` per call.
-        lock.unlock();
-        const auto until = std::chrono::steady_clock::now() + spin;
-        while (!waiter.done.load(std::memory_order_acquire) &&
-               std::chrono::steady_clock::now() < until) {
-        }
-        lock.lock();
-    }
-    s.cv.wait(lock, [&] { return waiter.done.load(std::memory_order_relaxed); });
-    if (c.bytes_out != nullptr)
-        *c.bytes_out = waiter.bytes;
-    return waiter.error == 0 ? 0 : fail(lpErrno, waiter.error);
-}
-
-// The result of an op that finished inside the call (no waiting was needed).
-int finished_now(PendingOp& op, const Call& c, int error) noexcept {
-    if (c.bytes_out != nullptr)
-        *c.bytes_out = op.transferred;
-    if (op.overlapped) // Windows still signals the event / queues the routine
-        complete_overlapped(op, error, op.transferred);
-    return error;
-}
-
-int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
-    if (sock == nullptr)
-        return SOCKET_ERROR;
+int send_call(Socket& socket, SOCKET s, const Call& c, LPINT lpErrno) {
+    Socket* sock = &socket;
     if (int err = check_buffers(c))
         return fail(lpErrno, err);
     SocketLock lock(sock->mutex);
@@ -219,10 +158,8 @@ int send_call(SOCKET s, const Call& c, LPINT lpErrno) {
     return wait_blocking(*sock, queued, lock, c, lpErrno);
 }
 
-int recv_call(SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
-    if (sock == nullptr)
-        return SOCKET_ERROR;
+int recv_call(Socket& socket, SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
+    Socket* sock = &socket;
     if (flags_io != nullptr && (*flags_io & (MSG_OOB)) != 0)
         return fail(lpErrno, WSAEOPNOTSUPP); // no urgent data on the rings
     Call call = c;
@@ -288,33 +225,33 @@ int WSPAPI WSPSend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD lp
                    DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
                    LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine, LPWSATHREADID lpThreadId,
                    LPINT lpErrno) {
-    if ((dwFlags & MSG_OOB) != 0)
-        return fail(lpErrno, WSAEOPNOTSUPP);
-    return send_call(s,
-                     Call{lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpOverlapped,
-                          lpCompletionRoutine, lpThreadId},
-                     lpErrno);
+    return WSPSendTo(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, nullptr, 0,
+                     lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
 }
 
 int WSPAPI WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD lpNumberOfBytesSent,
                      DWORD dwFlags, const sockaddr* lpTo, int iTolen, LPWSAOVERLAPPED lpOverlapped,
                      LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                      LPWSATHREADID lpThreadId, LPINT lpErrno) {
+    if ((dwFlags & MSG_OOB) != 0)
+        return fail(lpErrno, WSAEOPNOTSUPP);
+    const Call call{lpBuffers,    dwBufferCount,       lpNumberOfBytesSent, dwFlags,
+                    lpOverlapped, lpCompletionRoutine, lpThreadId};
+    Socket* sock = lookup(s, lpErrno);
+    if (sock == nullptr)
+        return SOCKET_ERROR;
+    if (sock->datagram())
+        return datagram_send(*sock, s, call, lpTo, iTolen, lpErrno);
     // On a connected stream socket the destination is ignored (as Windows does for TCP).
-    (void)lpTo;
-    (void)iTolen;
-    return WSPSend(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpOverlapped,
-                   lpCompletionRoutine, lpThreadId, lpErrno);
+    return send_call(*sock, s, call, lpErrno);
 }
 
 int WSPAPI WSPRecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD lpNumberOfBytesRecvd,
                    LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
                    LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine, LPWSATHREADID lpThreadId,
                    LPINT lpErrno) {
-    return recv_call(s,
-                     Call{lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, 0, lpOverlapped,
-                          lpCompletionRoutine, lpThreadId},
-                     lpFlags, lpErrno);
+    return WSPRecvFrom(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, nullptr,
+                       nullptr, lpOverlapped, lpCompletionRoutine, lpThreadId, lpErrno);
 }
 
 int WSPAPI WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -322,11 +259,15 @@ int WSPAPI WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                        LPINT lpFromlen, LPWSAOVERLAPPED lpOverlapped,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
                        LPWSATHREADID lpThreadId, LPINT lpErrno) {
+    const Call call{lpBuffers,    dwBufferCount,       lpNumberOfBytesRecvd, 0,
+                    lpOverlapped, lpCompletionRoutine, lpThreadId};
+    Socket* sock = lookup(s, lpErrno);
+    if (sock == nullptr)
+        return SOCKET_ERROR;
+    if (sock->datagram())
+        return datagram_recv(*sock, s, call, lpFrom, lpFromlen, lpFlags, lpErrno);
     // Connected TCP: the source is the peer; Windows leaves lpFrom untouched for streams.
-    (void)lpFrom;
-    (void)lpFromlen;
-    return WSPRecv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd, lpFlags, lpOverlapped,
-                   lpCompletionRoutine, lpThreadId, lpErrno);
+    return recv_call(*sock, s, call, lpFlags, lpErrno);
 }
 
 BOOL WSPAPI WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped, LPDWORD lpcbTransfer,

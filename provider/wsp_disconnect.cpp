@@ -62,15 +62,16 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
     // still in the kernel the kernel resets for itself when the descriptor is closed; bytes in
     // the receive ring are riosp's to account for (and those a cancelled ring receive brings
     // back later, recycle_if_idle).
-    const bool abortive =
-        (sock->linger_on && sock->linger_seconds == 0) || !sock->recv_ring.empty();
+    // A datagram socket has no linger semantics: its close is the same whatever the setting.
+    const bool lingers = sock->linger_on && !sock->datagram();
+    const bool abortive = (lingers && sock->linger_seconds == 0) || !sock->recv_ring.empty();
     // {1,n} on a non-blocking socket cannot wait for its queued data: WSAEWOULDBLOCK while
     // sends are queued, and the handle stays valid (docs/half-close.md, D10; the unit decides).
     const HalfCloseEvent event = abortive ? HalfCloseEvent::close_abortive
-                                 : (sock->linger_on && sock->non_blocking)
+                                 : (lingers && sock->non_blocking)
                                      ? HalfCloseEvent::close_linger_nonblocking
                                      : HalfCloseEvent::close_graceful;
-    if (event == HalfCloseEvent::close_graceful && sock->linger_on && sock->linger_seconds > 0) {
+    if (event == HalfCloseEvent::close_graceful && lingers && sock->linger_seconds > 0) {
         // {1,n} on a blocking socket: wait (on this thread) up to n seconds until the remaining
         // data has been sent — out of riosp's ring and out of the kernel's unsent queue — then
         // close gracefully either way (Windows resets the connection when the time runs out:

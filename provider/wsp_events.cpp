@@ -1,5 +1,6 @@
 // Readiness: WSPSelect, WSPEventSelect, WSPEnumNetworkEvents.
 #include "data_path.h"
+#include "datagram_path.h"
 #include "provider_state.h"
 #include "socket.h"
 #include "upcalls.h"
@@ -18,6 +19,10 @@ enum class Want { read, write, except };
 bool ready(Socket& s, Want want) noexcept {
     SocketLock lock(s.mutex);
     HalfCloseState st = s.state.load();
+    if (st.datagram()) // always "connected" enough to send; readable when a datagram waits
+        return want == Want::read    ? datagram_readable(s)
+               : want == Want::write ? st.send() == HalfCloseSend::open && s.send_in_flight == 0
+                                     : false;
     switch (want) {
     case Want::read:
         if (s.conn() == HalfCloseConn::listening)
@@ -126,6 +131,15 @@ int WSPAPI WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, 
         watcher().watch(*sock);
     if (sock->conn() == HalfCloseConn::connecting && (sock->event_mask & (FD_CONNECT | FD_WRITE)))
         watcher().watch(*sock);
+    if (st.datagram()) {
+        // FD_READ: a receive into the ring while the selection lasts (datagram_path.cpp).
+        if (int err = take_incoming(*sock))
+            return fail(lpErrno, err);
+        if (sock->dgram_held)
+            raise_event(*sock, FD_READ_BIT, 0);
+        if (st.send() == HalfCloseSend::open && sock->send_in_flight == 0)
+            raise_event(*sock, FD_WRITE_BIT, 0);
+    }
     if (sock->conn() == HalfCloseConn::connected) {
         // FD_READ / FD_CLOSE need incoming data taken in as it arrives (data_path.cpp).
         if (int err = take_incoming(*sock))
@@ -160,7 +174,8 @@ int WSPAPI WSPEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject, LPWSANETWORKEVE
         (void)upcalls().lpWPUResetEvent(hEventObject, &err);
     }
     // FD_READ stays asserted while data is buffered (Winsock re-enables it on each recv).
-    if (sock->conn() == HalfCloseConn::connected && !sock->recv_ring.empty())
+    if ((sock->conn() == HalfCloseConn::connected && !sock->recv_ring.empty()) ||
+        sock->dgram_held)
         raise_event(*sock, FD_READ_BIT, 0);
     return 0;
 }

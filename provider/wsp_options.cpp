@@ -1,6 +1,7 @@
 // WSPGetSockOpt / WSPSetSockOpt and WSPIoctl.
 #include "catalog.h"
 #include "data_path.h"
+#include "datagram_path.h"
 #include "extensions.h"
 #include "provider_state.h"
 #include "socket.h"
@@ -45,6 +46,9 @@ bool kernel_option(int level, int optname, Option& out) noexcept {
             return true;
         case SO_RCVBUF:
             out = Option::recv_buffer;
+            return true;
+        case SO_BROADCAST:
+            out = Option::broadcast;
             return true;
         default:
             return false;
@@ -120,7 +124,8 @@ int WSPAPI WSPGetSockOpt(SOCKET s, int level, int optname, char* optval, LPINT o
             return write_int(optval, optlen, err, lpErrno);
         }
         case SO_TYPE:
-            return write_int(optval, optlen, SOCK_STREAM, lpErrno);
+            return write_int(optval, optlen, sock->datagram() ? SOCK_DGRAM : SOCK_STREAM,
+                             lpErrno);
         case SO_ACCEPTCONN:
             return write_int(optval, optlen, sock->conn() == HalfCloseConn::listening ? 1 : 0,
                              lpErrno);
@@ -128,7 +133,9 @@ int WSPAPI WSPGetSockOpt(SOCKET s, int level, int optname, char* optval, LPINT o
             if (optval == nullptr || optlen == nullptr ||
                 *optlen < static_cast<int>(sizeof(WSAPROTOCOL_INFOW)))
                 return fail(lpErrno, WSAEFAULT);
-            const WSAPROTOCOL_INFOW* info = find_protocol(sock->family, SOCK_STREAM, IPPROTO_TCP);
+            const WSAPROTOCOL_INFOW* info =
+                sock->datagram() ? find_protocol(sock->family, SOCK_DGRAM, IPPROTO_UDP)
+                                 : find_protocol(sock->family, SOCK_STREAM, IPPROTO_TCP);
             std::memcpy(optval, info, sizeof *info);
             *optlen = sizeof *info;
             return 0;
@@ -144,7 +151,7 @@ int WSPAPI WSPGetSockOpt(SOCKET s, int level, int optname, char* optval, LPINT o
     if (int err = rio::net::get_option(sock->fd, o, value))
         return fail(lpErrno, err);
     if (o == Option::reuse_addr || o == Option::keep_alive || o == Option::no_delay ||
-        o == Option::v6_only)
+        o == Option::v6_only || o == Option::broadcast)
         value = value != 0 ? 1 : 0;
     return write_int(optval, optlen, value, lpErrno);
 }
@@ -180,6 +187,18 @@ int WSPAPI WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD c
         if (lpvOutBuffer == nullptr || cbOutBuffer < sizeof(u_long))
             return fail(lpErrno, WSAEFAULT);
         std::lock_guard lock(sock->mutex);
+        if (sock->datagram()) {
+            // The next datagram's size (Linux and Windows both answer so for UDP): the one the
+            // ring took in, or the kernel's first.
+            int next = 0;
+            if (int err = datagram_readable_bytes(*sock, next))
+                return fail(lpErrno, err);
+            const u_long n = static_cast<u_long>(next < 0 ? 0 : next);
+            std::memcpy(lpvOutBuffer, &n, sizeof n);
+            if (lpcbBytesReturned != nullptr)
+                *lpcbBytesReturned = sizeof n;
+            return 0;
+        }
         // Buffered in the ring, plus what the kernel holds that no receive has taken yet.
         int in_kernel = 0;
         if (sock->conn() != HalfCloseConn::connected ||

@@ -27,6 +27,8 @@ inline constexpr NativeSocket invalid_socket = -1;
 // keeps it equal to the socket's Winsock mode, so that a blocking call can simply block in the
 // kernel: rio/caller.h); on Windows always non-blocking (see rio/caller.h).
 [[nodiscard]] int open_tcp(int win_family, NativeSocket& out) noexcept;
+// The same for a UDP socket (datagrams: one send is one datagram, one receive takes one).
+[[nodiscard]] int open_udp(int win_family, NativeSocket& out) noexcept;
 // Linux: sets the socket's mode (O_NONBLOCK). Windows: nothing to do (always non-blocking).
 [[nodiscard]] int set_non_blocking(NativeSocket s, bool on) noexcept;
 [[nodiscard]] int bind(NativeSocket s, const void* win_addr, int len) noexcept;
@@ -38,6 +40,8 @@ inline constexpr NativeSocket invalid_socket = -1;
 // WSAEWOULDBLOCK while in progress (finish with wait_writable + connect_result).
 [[nodiscard]] int connect(NativeSocket s, const void* win_addr, int len) noexcept;
 [[nodiscard]] int connect_result(NativeSocket s) noexcept; // SO_ERROR as a WSA code
+// A UDP socket forgets its default peer (Winsock: a connect to the unspecified address).
+[[nodiscard]] int dissolve_peer(NativeSocket s, int win_family) noexcept;
 // Waits up to timeout_ms (-1: forever) for readability/writability. 0 ready, WSAETIMEDOUT.
 [[nodiscard]] int wait_readable(NativeSocket s, int timeout_ms) noexcept;
 [[nodiscard]] int wait_writable(NativeSocket s, int timeout_ms) noexcept;
@@ -62,6 +66,23 @@ struct MutableBytes {
 };
 [[nodiscard]] int recv_now(NativeSocket s, std::span<const MutableBytes> parts,
                            std::size_t& got) noexcept;
+// Datagrams. Sends one datagram of the parts, in order, without blocking: to `win_addr` (Windows
+// layout), or with win_addr == nullptr to the socket's default peer (its connect). 0 with `sent`
+// the datagram's size, WSAEWOULDBLOCK when the kernel has no room now, or the error
+// (WSAEMSGSIZE for a datagram over the protocol's limit, WSAEDESTADDRREQ without a peer ...).
+[[nodiscard]] int send_to_now(NativeSocket s, std::span<const ConstBytes> parts,
+                              const void* win_addr, int len, std::size_t& sent) noexcept;
+// What one received datagram was: its bytes in the parts, and whether it was longer than the
+// parts (the rest is discarded: Winsock reports WSAEMSGSIZE with the parts filled).
+struct Datagram {
+    std::size_t bytes = 0;
+    bool truncated = false;
+};
+// Receives one datagram into the parts without blocking, its source written to win_addr / *len
+// (Windows layout) when win_addr is not nullptr: 0 with `got`, WSAEWOULDBLOCK when none is
+// queued, or the error.
+[[nodiscard]] int recv_from_now(NativeSocket s, std::span<const MutableBytes> parts,
+                                void* win_addr, int* len, Datagram& got) noexcept;
 // Makes a receive, accept or connect that another thread waits for in the kernel on `s` return
 // now, and any started later return at once, without anything on the wire: Linux
 // shutdown(SHUT_RD) (on a connection it only stops the receive side locally; a listener stops
@@ -85,7 +106,8 @@ enum class Option : std::uint8_t {
     no_delay,
     send_buffer,
     recv_buffer,
-    v6_only
+    v6_only,
+    broadcast // SO_BROADCAST: datagrams may go to a broadcast address
 };
 [[nodiscard]] int set_option(NativeSocket s, Option o, int value) noexcept;
 [[nodiscard]] int get_option(NativeSocket s, Option o, int& value) noexcept;

@@ -89,6 +89,19 @@ void reset_in_place(int fd);
 // Whether reset_in_place works (Linux only).
 [[nodiscard]] bool can_reset_in_place();
 
+// Datagrams: a UDP socket bound to 127.0.0.1 with a kernel-chosen port (its port to `port`),
+// or -errno.
+[[nodiscard]] int udp_open_loopback(std::uint16_t& port);
+// Sets the default peer 127.0.0.1:port: 0 or the errno.
+[[nodiscard]] int udp_connect(int fd, std::uint16_t port);
+// One datagram to 127.0.0.1:port (port 0: the default peer): its size, or -errno.
+[[nodiscard]] long udp_send(int fd, std::uint16_t port, const void* data, std::size_t len);
+// One datagram, waiting up to timeout_ms: its size, or -errno (-ETIMEDOUT when none came,
+// -ECONNREFUSED when an ICMP port-unreachable came back for a connected socket); the source's
+// port (host order) to *from_port when it is not nullptr.
+[[nodiscard]] long udp_recv(int fd, void* data, std::size_t len, int timeout_ms,
+                            std::uint16_t* from_port = nullptr);
+
 // For -errno results: whether it means "no local port left", and its text.
 [[nodiscard]] bool is_addr_not_avail(int neg_errno) noexcept;
 [[nodiscard]] const char* error_text(int neg_errno) noexcept;

@@ -137,4 +137,48 @@ bool can_reset_in_place() {
     return true;
 }
 
+int udp_open_loopback(std::uint16_t& port) {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+    if (fd < 0)
+        return -errno;
+    sockaddr_in a = loopback(0);
+    socklen_t len = sizeof a;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        const int err = errno;
+        ::close(fd);
+        return -err;
+    }
+    port = ntohs(a.sin_port);
+    return fd;
+}
+
+int udp_connect(int fd, std::uint16_t port) {
+    sockaddr_in a = loopback(port);
+    return ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 ? 0 : errno;
+}
+
+long udp_send(int fd, std::uint16_t port, const void* data, std::size_t len) {
+    sockaddr_in a = loopback(port);
+    const ssize_t n = port == 0 ? ::send(fd, data, len, 0)
+                                : ::sendto(fd, data, len, 0, reinterpret_cast<sockaddr*>(&a),
+                                           sizeof a);
+    return n < 0 ? -errno : static_cast<long>(n);
+}
+
+long udp_recv(int fd, void* data, std::size_t len, int timeout_ms, std::uint16_t* from_port) {
+    const int ready = wait_readable(fd, timeout_ms);
+    if (ready <= 0)
+        return ready == 0 ? -ETIMEDOUT : -errno;
+    sockaddr_in from{};
+    socklen_t from_len = sizeof from;
+    const ssize_t n = ::recvfrom(fd, data, len, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from),
+                                 &from_len);
+    if (n < 0)
+        return -errno;
+    if (from_port != nullptr)
+        *from_port = ntohs(from.sin_port);
+    return static_cast<long>(n);
+}
+
 } // namespace riosp::bsd

@@ -182,4 +182,52 @@ bool can_reset_in_place() {
     return false;
 }
 
+int udp_open_loopback(std::uint16_t& port) {
+    if (!startup())
+        return -EIO;
+    SOCKET s = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    if (s == INVALID_SOCKET)
+        return -last_errno();
+    sockaddr_in a = loopback(0);
+    int len = sizeof a;
+    if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        const int err = last_errno();
+        closesocket(s);
+        return -err;
+    }
+    port = ntohs(a.sin_port);
+    return to_fd(s);
+}
+
+int udp_connect(int fd, std::uint16_t port) {
+    sockaddr_in a = loopback(port);
+    return connect(sock(fd), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 ? 0 : last_errno();
+}
+
+long udp_send(int fd, std::uint16_t port, const void* data, std::size_t len) {
+    sockaddr_in a = loopback(port);
+    const int n = port == 0 ? send(sock(fd), static_cast<const char*>(data),
+                                   static_cast<int>(len), 0)
+                            : sendto(sock(fd), static_cast<const char*>(data),
+                                     static_cast<int>(len), 0,
+                                     reinterpret_cast<sockaddr*>(&a), sizeof a);
+    return n < 0 ? -last_errno() : static_cast<long>(n);
+}
+
+long udp_recv(int fd, void* data, std::size_t len, int timeout_ms, std::uint16_t* from_port) {
+    const int ready = wait_readable(fd, timeout_ms);
+    if (ready <= 0)
+        return ready == 0 ? -ETIMEDOUT : -last_errno();
+    sockaddr_in from{};
+    int from_len = sizeof from;
+    const int n = recvfrom(sock(fd), static_cast<char*>(data), static_cast<int>(len), 0,
+                           reinterpret_cast<sockaddr*>(&from), &from_len);
+    if (n < 0)
+        return -last_errno();
+    if (from_port != nullptr)
+        *from_port = ntohs(from.sin_port);
+    return n;
+}
+
 } // namespace riosp::bsd

@@ -13,25 +13,46 @@ int ended(const Wait& wait, int err) noexcept {
     return err != 0 && wait.interrupted() ? wsa::eintr : err;
 }
 
+// Busy-poll mode: non-blocking attempts for `spin`, so that what arrives meanwhile is taken
+// without any wake-up; WSAEWOULDBLOCK when the call must wait after all.
+template <class Attempt>
+int spin_attempts(std::chrono::microseconds spin, const Wait& wait, Attempt attempt) noexcept {
+    int err = wsa::ewouldblock;
+    if (spin.count() > 0) {
+        const auto until = std::chrono::steady_clock::now() + spin;
+        do {
+            err = attempt();
+        } while (err == wsa::ewouldblock && !wait.interrupted() &&
+                 std::chrono::steady_clock::now() < until);
+    }
+    return err;
+}
+
 } // namespace
 
 Result<std::size_t> receive(net::NativeSocket s, std::span<const net::MutableBytes> parts,
                             std::chrono::microseconds spin, Wait& wait) noexcept {
     std::size_t got = 0;
-    int err = wsa::ewouldblock;
-    if (spin.count() > 0) {
-        // Busy-poll mode: the bytes are taken the moment they arrive, without any wake-up.
-        const auto until = std::chrono::steady_clock::now() + spin;
-        do {
-            err = net::recv_now(s, parts, got);
-        } while (err == wsa::ewouldblock && !wait.interrupted() &&
-                 std::chrono::steady_clock::now() < until);
-    }
+    int err = spin_attempts(spin, wait, [&] { return net::recv_now(s, parts, got); });
     if (err == wsa::ewouldblock)
         err = detail::receive_waiting(s, parts, got, wait);
     // 0 bytes after an interruption is the interruption (Linux ends the wait that way).
     err = ended(wait, err == 0 && got == 0 && wait.interrupted() ? wsa::eintr : err);
     return err == 0 ? Result<std::size_t>(got) : Result<std::size_t>::failure(err);
+}
+
+Result<net::Datagram> receive_from(net::NativeSocket s, std::span<const net::MutableBytes> parts,
+                                   void* win_addr, int* len, std::chrono::microseconds spin,
+                                   Wait& wait) noexcept {
+    net::Datagram got;
+    int err = spin_attempts(spin, wait,
+                            [&] { return net::recv_from_now(s, parts, win_addr, len, got); });
+    if (err == wsa::ewouldblock)
+        err = detail::receive_from_waiting(s, parts, win_addr, len, got, wait);
+    // Linux ends an interrupted wait with 0 bytes (and no source): the interruption, not an
+    // empty datagram, when the Wait says so.
+    err = ended(wait, err == 0 && got.bytes == 0 && wait.interrupted() ? wsa::eintr : err);
+    return err == 0 ? Result<net::Datagram>(got) : Result<net::Datagram>::failure(err);
 }
 
 int accept(net::NativeSocket s, net::NativeSocket& out, void* win_addr, int* len,

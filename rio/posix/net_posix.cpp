@@ -115,18 +115,30 @@ KernelOption kernel_option(Option o) noexcept {
         return {SOL_SOCKET, SO_RCVBUF};
     case Option::v6_only:
         return {IPPROTO_IPV6, IPV6_V6ONLY};
+    case Option::broadcast:
+        return {SOL_SOCKET, SO_BROADCAST};
     }
     return {SOL_SOCKET, SO_TYPE};
 }
 
 } // namespace
 
-int open_tcp(int win_family, NativeSocket& out) noexcept {
+namespace {
+int open_socket(int win_family, int type, int protocol, NativeSocket& out) noexcept {
     int family = win_family == win_af_inet ? AF_INET : win_family == win_af_inet6 ? AF_INET6 : -1;
     if (family < 0)
         return WSAEAFNOSUPPORT;
-    out = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+    out = ::socket(family, type | SOCK_CLOEXEC, protocol);
     return out < 0 ? last_wsa() : 0;
+}
+} // namespace
+
+int open_tcp(int win_family, NativeSocket& out) noexcept {
+    return open_socket(win_family, SOCK_STREAM, IPPROTO_TCP, out);
+}
+
+int open_udp(int win_family, NativeSocket& out) noexcept {
+    return open_socket(win_family, SOCK_DGRAM, IPPROTO_UDP, out);
 }
 
 int set_non_blocking(NativeSocket s, bool on) noexcept {
@@ -174,6 +186,12 @@ int connect(NativeSocket s, const void* win_addr, int len) noexcept {
         return 0;
     // A non-blocking connect in progress is WSAEWOULDBLOCK on Windows, not WSAEINPROGRESS.
     return errno == EINPROGRESS ? wsa_from_errno(EAGAIN) : last_wsa();
+}
+
+int dissolve_peer(NativeSocket s, int) noexcept {
+    sockaddr unspecified{};
+    unspecified.sa_family = AF_UNSPEC; // Linux's way; a connect to 0.0.0.0 would mean this host
+    return ::connect(s, &unspecified, sizeof unspecified) == 0 ? 0 : last_wsa();
 }
 
 int connect_result(NativeSocket s) noexcept {
@@ -229,9 +247,12 @@ int send_now(NativeSocket s, std::span<const ConstBytes> parts, std::size_t& sen
 }
 
 namespace {
-int recv_with(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got,
-              int flags) noexcept {
-    if (parts.size() == 1) { // recv(2): no msghdr to build and for the kernel to copy in
+// One recv(2)/recvmsg(2) into the parts; the source into `from` when it is not nullptr (then
+// always recvmsg: the kernel reports the address and whether the datagram was cut there).
+int recv_with(NativeSocket s, std::span<const MutableBytes> parts, int flags, std::size_t& got,
+              sockaddr_storage* from = nullptr, bool* truncated = nullptr) noexcept {
+    if (parts.size() == 1 && from == nullptr && truncated == nullptr) {
+        // recv(2): no msghdr to build and for the kernel to copy in
         const ssize_t r = ::recv(s, parts[0].data, parts[0].size, flags);
         if (r < 0)
             return last_wsa();
@@ -248,20 +269,78 @@ int recv_with(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& 
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = n;
+    if (from != nullptr) {
+        msg.msg_name = from;
+        msg.msg_namelen = sizeof *from;
+    }
     const ssize_t r = ::recvmsg(s, &msg, flags);
     if (r < 0)
         return last_wsa();
     got = static_cast<std::size_t>(r);
+    if (truncated != nullptr)
+        *truncated = (msg.msg_flags & MSG_TRUNC) != 0;
     return 0;
+}
+
+// recv_with for one datagram, its source converted to the Windows layout.
+int recv_datagram(NativeSocket s, std::span<const MutableBytes> parts, int flags, void* win_addr,
+                  int* len, Datagram& got) noexcept {
+    sockaddr_storage from{};
+    got = Datagram{};
+    int err = 0;
+    do {
+        err = recv_with(s, parts, flags, got.bytes, win_addr != nullptr ? &from : nullptr,
+                        &got.truncated);
+    } while (err == WSAEINTR && (flags & MSG_DONTWAIT) != 0);
+    if (err != 0 || win_addr == nullptr)
+        return err;
+    // A wait ended by interrupt_waits has no source: leave the caller's buffer alone.
+    return from.ss_family == AF_UNSPEC ? 0 : to_windows(from, win_addr, len);
 }
 } // namespace
 
 int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got) noexcept {
     int err = 0;
     do {
-        err = recv_with(s, parts, got, MSG_DONTWAIT);
+        err = recv_with(s, parts, MSG_DONTWAIT, got);
     } while (err == wsa_from_errno(EINTR));
     return err;
+}
+
+int recv_from_now(NativeSocket s, std::span<const MutableBytes> parts, void* win_addr, int* len,
+                  Datagram& got) noexcept {
+    return recv_datagram(s, parts, MSG_DONTWAIT, win_addr, len, got);
+}
+
+int send_to_now(NativeSocket s, std::span<const ConstBytes> parts, const void* win_addr, int len,
+                std::size_t& sent) noexcept {
+    sockaddr_storage to{};
+    socklen_t to_len = 0;
+    if (win_addr != nullptr)
+        if (int err = to_kernel(win_addr, len, to, to_len))
+            return err;
+    iovec iov[16];
+    if (parts.size() > std::size(iov))
+        return WSAENOBUFS; // a datagram goes whole or not at all
+    std::size_t n = 0;
+    for (const ConstBytes& p : parts)
+        iov[n++] = iovec{const_cast<void*>(p.data), p.size};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = n;
+    if (win_addr != nullptr) {
+        msg.msg_name = &to;
+        msg.msg_namelen = to_len;
+    }
+    for (;;) {
+        const ssize_t r = ::sendmsg(s, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (r >= 0) {
+            sent = static_cast<std::size_t>(r);
+            return 0;
+        }
+        if (errno != EINTR)
+            return last_wsa();
+    }
 }
 
 void interrupt_waits(NativeSocket s) noexcept {
@@ -325,7 +404,16 @@ int readable_bytes(NativeSocket s, int& bytes) noexcept {
 namespace riosp::rio::detail {
 int recv_blocking(net::NativeSocket s, std::span<const net::MutableBytes> parts,
                   std::size_t& got) noexcept {
-    return net::recv_with(s, parts, got, 0);
+    return net::recv_with(s, parts, 0, got);
+}
+int receive_from_waiting(net::NativeSocket s, std::span<const net::MutableBytes> parts,
+                         void* win_addr, int* len, net::Datagram& got,
+                         const caller::Wait& wait) noexcept {
+    int err = 0;
+    do {
+        err = net::recv_datagram(s, parts, 0, win_addr, len, got);
+    } while (err == WSAEINTR && !wait.interrupted());
+    return err;
 }
 } // namespace riosp::rio::detail
 

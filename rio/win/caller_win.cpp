@@ -31,6 +31,12 @@ int receive_waiting(net::NativeSocket s, std::span<const net::MutableBytes> part
     return until_ready(s, wait, [&] { return net::recv_now(s, parts, got); });
 }
 
+int receive_from_waiting(net::NativeSocket s, std::span<const net::MutableBytes> parts,
+                         void* win_addr, int* len, net::Datagram& got,
+                         const caller::Wait& wait) noexcept {
+    return until_ready(s, wait, [&] { return net::recv_from_now(s, parts, win_addr, len, got); });
+}
+
 int accept_waiting(net::NativeSocket s, net::NativeSocket& out, void* win_addr, int* len,
                    const caller::Wait& wait) noexcept {
     return until_ready(s, wait, [&] { return net::accept(s, out, win_addr, len); });

@@ -51,10 +51,10 @@ struct BaseProvider {
     WSAPROTOCOL_INFOW info{};
 };
 
-BaseProvider find_base_provider(int family) noexcept {
+BaseProvider find_base_provider(int family, int type, int protocol) noexcept {
     BaseProvider result;
     DWORD bytes = 0;
-    int protocols[] = {IPPROTO_TCP, 0};
+    int protocols[] = {protocol, 0};
     if (WSAEnumProtocolsW(protocols, nullptr, &bytes) != SOCKET_ERROR ||
         WSAGetLastError() != WSAENOBUFS)
         return result;
@@ -68,7 +68,7 @@ BaseProvider find_base_provider(int family) noexcept {
     const int n = WSAEnumProtocolsW(protocols, entries.data(), &bytes);
     for (int i = 0; i < n; ++i) {
         const auto& e = entries[static_cast<std::size_t>(i)];
-        if (e.iAddressFamily == family && e.iSocketType == SOCK_STREAM &&
+        if (e.iAddressFamily == family && e.iSocketType == type &&
             e.ProtocolChain.ChainLen == BASE_PROTOCOL && (e.dwServiceFlags1 & XP1_IFS_HANDLES)) {
             result.found = true;
             result.info = e;
@@ -111,6 +111,8 @@ NativeOption native_option(Option o) noexcept {
         return {SOL_SOCKET, SO_RCVBUF};
     case Option::v6_only:
         return {IPPROTO_IPV6, IPV6_V6ONLY};
+    case Option::broadcast:
+        return {SOL_SOCKET, SO_BROADCAST};
     }
     return {SOL_SOCKET, SO_TYPE};
 }
@@ -130,13 +132,24 @@ int ensure_startup() noexcept {
 const WSAPROTOCOL_INFOW* base_tcp_provider(int family) noexcept {
     if (ensure_startup() != 0)
         return nullptr;
-    static const BaseProvider v4 = find_base_provider(AF_INET);
-    static const BaseProvider v6 = find_base_provider(AF_INET6);
+    static const BaseProvider v4 = find_base_provider(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    static const BaseProvider v6 = find_base_provider(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
     const BaseProvider& p = family == AF_INET6 ? v6 : v4;
     return p.found ? &p.info : nullptr;
 }
 
-int open_tcp(int win_family, NativeSocket& out) noexcept {
+const WSAPROTOCOL_INFOW* base_udp_provider(int family) noexcept {
+    if (ensure_startup() != 0)
+        return nullptr;
+    static const BaseProvider v4 = find_base_provider(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    static const BaseProvider v6 = find_base_provider(AF_INET6, SOCK_DGRAM, IPPROTO_UDP);
+    const BaseProvider& p = family == AF_INET6 ? v6 : v4;
+    return p.found ? &p.info : nullptr;
+}
+
+namespace {
+int open_socket(int win_family, int type, int protocol, const WSAPROTOCOL_INFOW* base,
+                NativeSocket& out) noexcept {
     out = invalid_socket;
     if (win_family != AF_INET && win_family != AF_INET6)
         return WSAEAFNOSUPPORT;
@@ -146,8 +159,7 @@ int open_tcp(int win_family, NativeSocket& out) noexcept {
     // WSA_FLAG_REGISTERED_IO: the native backend creates a system RIO request queue on it.
     const DWORD rio_flag =
         riosp::rio::active_backend() == Backend::native ? WSA_FLAG_REGISTERED_IO : 0;
-    SOCKET s = WSASocketW(win_family, SOCK_STREAM, IPPROTO_TCP,
-                          const_cast<WSAPROTOCOL_INFOW*>(base_tcp_provider(win_family)), 0,
+    SOCKET s = WSASocketW(win_family, type, protocol, const_cast<WSAPROTOCOL_INFOW*>(base), 0,
                           WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT | rio_flag);
     if (s == INVALID_SOCKET)
         return last_wsa();
@@ -157,6 +169,15 @@ int open_tcp(int win_family, NativeSocket& out) noexcept {
     }
     out = static_cast<NativeSocket>(s);
     return 0;
+}
+} // namespace
+
+int open_tcp(int win_family, NativeSocket& out) noexcept {
+    return open_socket(win_family, SOCK_STREAM, IPPROTO_TCP, base_tcp_provider(win_family), out);
+}
+
+int open_udp(int win_family, NativeSocket& out) noexcept {
+    return open_socket(win_family, SOCK_DGRAM, IPPROTO_UDP, base_udp_provider(win_family), out);
 }
 
 int bind(NativeSocket s, const void* win_addr, int len) noexcept {
@@ -202,6 +223,14 @@ int connect(NativeSocket s, const void* win_addr, int len) noexcept {
     if (::connect(native(s), static_cast<const sockaddr*>(win_addr), len) == 0)
         return 0;
     return last_wsa(); // WSAEWOULDBLOCK while in progress, as the contract says
+}
+
+int dissolve_peer(NativeSocket s, int win_family) noexcept {
+    sockaddr_in6 any{}; // zeroed: the unspecified address of either family, port 0
+    any.sin6_family = static_cast<ADDRESS_FAMILY>(win_family);
+    const int len = win_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    return ::connect(native(s), reinterpret_cast<const sockaddr*>(&any), len) == 0 ? 0
+                                                                                    : last_wsa();
 }
 
 int connect_result(NativeSocket s) noexcept {
@@ -254,6 +283,45 @@ int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& g
     if (WSARecv(native(s), bufs, n, &received, &flags, nullptr, nullptr) != 0)
         return last_wsa();
     got = received;
+    return 0;
+}
+
+int send_to_now(NativeSocket s, std::span<const ConstBytes> parts, const void* win_addr, int len,
+                std::size_t& sent) noexcept {
+    if (parts.size() > max_parts)
+        return WSAENOBUFS; // a datagram goes whole or not at all
+    if (win_addr != nullptr)
+        if (int err = check_address(win_addr, len))
+            return err;
+    WSABUF bufs[max_parts];
+    const DWORD n = to_wsabufs(parts, bufs);
+    DWORD taken = 0; // non-blocking socket (open_udp): WSAEWOULDBLOCK instead of waiting
+    if (WSASendTo(native(s), bufs, n, &taken, 0, static_cast<const sockaddr*>(win_addr),
+                  win_addr != nullptr ? len : 0, nullptr, nullptr) != 0)
+        return last_wsa();
+    sent = taken;
+    return 0;
+}
+
+int recv_from_now(NativeSocket s, std::span<const MutableBytes> parts, void* win_addr, int* len,
+                  Datagram& got) noexcept {
+    WSABUF bufs[max_parts];
+    const DWORD n = to_wsabufs(parts, bufs);
+    DWORD received = 0; // non-blocking socket (open_udp): WSAEWOULDBLOCK instead of waiting
+    DWORD flags = 0;
+    got = Datagram{};
+    if (WSARecvFrom(native(s), bufs, n, &received, &flags, static_cast<sockaddr*>(win_addr),
+                    win_addr != nullptr ? len : nullptr, nullptr, nullptr) != 0) {
+        const int err = last_wsa();
+        if (err != WSAEMSGSIZE)
+            return err;
+        // Winsock fills the buffers and reports the rest as lost: the datagram was cut.
+        got.truncated = true;
+        for (const MutableBytes& p : parts)
+            got.bytes += p.size;
+        return 0;
+    }
+    got.bytes = received;
     return 0;
 }
 

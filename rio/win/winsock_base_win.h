@@ -11,5 +11,7 @@ namespace riosp::rio::net {
 // entries are non-IFS and layered ones are chains), so that riosp never creates its sockets
 // through itself. nullptr when there is none: Winsock then picks.
 [[nodiscard]] const WSAPROTOCOL_INFOW* base_tcp_provider(int family) noexcept;
+// The same for UDP: the base provider riosp's datagram sockets come from.
+[[nodiscard]] const WSAPROTOCOL_INFOW* base_udp_provider(int family) noexcept;
 
 } // namespace riosp::rio::net

@@ -1,0 +1,409 @@
+// provider/datagram_path.h. Who waits where follows the stream's rule (data_path.cpp): the
+// thread that blocks is the thread the kernel wakes. A datagram the kernel takes or holds at once
+// moves between the application's buffers and the kernel inside the call (sendmsg / recvmsg with
+// the address, MSG_DONTWAIT); a blocking receive with nothing before it waits in its own thread;
+// the rest goes through the socket's request queue, one datagram in flight per direction.
+#include "datagram_path.h"
+
+#include "caller_wait.h"
+#include "completion.h"
+#include "provider_state.h"
+#include "worker.h"
+#include "wsp.h"
+
+#include <gsl/gsl>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace riosp::provider {
+namespace {
+
+using SendParts = std::array<rio::net::ConstBytes, max_wsabufs>;
+using ReceiveParts = std::array<rio::net::MutableBytes, max_wsabufs>;
+// A Windows SOCKADDR_INET: the largest address a datagram carries here.
+using AddressBytes = std::array<char, 28>;
+
+// The Windows sockaddr length of an address by its family (sin_family and sin6_family share
+// offset 0), 0 for a family riosp does not serve.
+int address_length(const void* win_addr) noexcept {
+    ADDRESS_FAMILY family = 0;
+    std::memcpy(&family, win_addr, sizeof family);
+    return family == AF_INET    ? static_cast<int>(sizeof(sockaddr_in))
+           : family == AF_INET6 ? static_cast<int>(sizeof(sockaddr_in6))
+                                : 0;
+}
+
+// Winsock's "connect to the unspecified address": the socket forgets its default peer.
+bool is_unspecified(const sockaddr* a, int len) noexcept {
+    if (a->sa_family == AF_INET && len >= static_cast<int>(sizeof(sockaddr_in)))
+        return reinterpret_cast<const sockaddr_in*>(a)->sin_addr.s_addr == 0;
+    if (a->sa_family == AF_INET6 && len >= static_cast<int>(sizeof(sockaddr_in6))) {
+        const auto* bytes = reinterpret_cast<const unsigned char*>(
+            &reinterpret_cast<const sockaddr_in6*>(a)->sin6_addr);
+        return std::all_of(bytes, bytes + 16, [](unsigned char b) { return b == 0; });
+    }
+    return false;
+}
+
+// Windows reports an ICMP "port unreachable" for a UDP socket's earlier datagram as
+// WSAECONNRESET on its next call (Linux: ECONNREFUSED on a connected socket).
+int datagram_error(int status) noexcept {
+    return status == WSAECONNREFUSED ? WSAECONNRESET : status;
+}
+
+// Writes a datagram's source where the receive asked for it: 0, or WSAEFAULT when the
+// application's buffer is too short for it (as Windows checks lpFromlen).
+int give_source(const void* win_addr, sockaddr* from, LPINT from_len) noexcept {
+    if (from == nullptr)
+        return 0;
+    const int len = address_length(win_addr);
+    if (len == 0)
+        return 0; // no source (an interrupted wait): nothing to report
+    if (*from_len < len)
+        return WSAEFAULT;
+    std::memcpy(from, win_addr, static_cast<std::size_t>(len));
+    *from_len = len;
+    return 0;
+}
+
+// Hands the datagram held in the receive area to `op`: its bytes (as many as fit), its source.
+// 0, WSAEMSGSIZE when it did not fit whole (the rest is discarded, as Winsock does), WSAEFAULT.
+int give_held(Socket& s, PendingOp& op) noexcept {
+    const char* src = s.recv_base();
+    DWORD left = s.dgram_bytes;
+    DWORD copied = 0;
+    for (DWORD i = 0; i < op.buf_count && left > 0; ++i) {
+        const DWORD n = std::min(left, op.bufs[i].len);
+        std::memcpy(op.bufs[i].buf, src + copied, n);
+        copied += n;
+        left -= n;
+    }
+    op.transferred = copied;
+    s.dgram_held = false;
+    const int err = give_source(s.memory.get() + recv_address_offset, op.from, op.from_len);
+    return err != 0 ? err : (left > 0 || s.dgram_truncated) ? WSAEMSGSIZE : 0;
+}
+
+void serve_datagram_recvs(Socket& s) noexcept {
+    while (s.dgram_held && !s.ops.recv.empty()) {
+        PendingOp op = s.ops.recv.front();
+        s.ops.recv.pop();
+        const int err = give_held(s, op);
+        complete_op(s, op, err, false);
+    }
+    pump_datagram_recv(s);
+}
+
+// Copies `op`'s datagram into the send area and posts it (RIOSendEx to its destination, or to
+// the default peer): 0 or the post's error. The send is the application's no longer: done once
+// posted, as a stream's send is done once its bytes are in the ring.
+int post_datagram(Socket& s, PendingOp& op) noexcept {
+    DWORD at = 0;
+    for (DWORD i = 0; i < op.buf_count; ++i) {
+        std::memcpy(s.send_base() + at, op.bufs[i].buf, op.bufs[i].len);
+        at += op.bufs[i].len;
+    }
+    const RIO_BUF data = s.registration->slice(0, at);
+    RIO_BUF to{};
+    if (op.to_len > 0) {
+        std::memcpy(s.memory.get() + send_address_offset, op.to.data(),
+                    static_cast<std::size_t>(op.to_len));
+        to = s.registration->slice(send_address_offset, address_slot_bytes);
+    }
+    const int err = s.rq->send_ex(std::span<const RIO_BUF>(&data, 1),
+                                  op.to_len > 0 ? &to : nullptr, 0, send_context(s));
+    if (err != 0)
+        return err;
+    s.send_in_flight = std::max<DWORD>(at, 1); // an empty datagram is in flight too
+    ++s.io_in_flight;
+    op.transferred = at;
+    return 0;
+}
+
+void pump_datagram_send(Socket& s) noexcept {
+    while (s.send_in_flight == 0 && !s.ops.send.empty() && s.rq && !releasing(s)) {
+        PendingOp op = s.ops.send.front();
+        s.ops.send.pop();
+        const int err = post_datagram(s, op);
+        complete_op(s, op, err, true);
+    }
+}
+
+// A blocking receive with nothing before it: one recvmsg in the calling thread's own wait,
+// straight into the application's buffers, as for a stream (wsp_data.cpp, receive_in_caller).
+int receive_in_caller(Socket& s, const Call& c, sockaddr* from, LPINT from_len, SocketLock& lock,
+                      LPINT lpErrno) noexcept {
+    ReceiveParts parts; // [0, n) only
+    const std::size_t n = receive_parts(std::span(c.buffers, c.count), parts);
+    AddressBytes source{};
+    int source_len = static_cast<int>(source.size());
+    enter_caller_wait(s);
+    const rio::net::NativeSocket fd = s.fd; // open until this call's io_done
+    const auto spin = worker_pool().spin();
+    lock.unlock();
+    auto r = rio::caller::receive_from(fd, std::span(parts.data(), n), source.data(), &source_len,
+                                       spin, s.wait);
+    int error = 0;
+    DWORD bytes = 0;
+    if (r.ok()) {
+        bytes = gsl::narrow_cast<DWORD>(r.value().bytes);
+        error = give_source(source.data(), from, from_len);
+        if (error == 0 && r.value().truncated)
+            error = WSAEMSGSIZE;
+        if (!s.state.apply_quiet(HalfCloseEvent::io_done)) {
+            lock.lock(); // a close came meanwhile: the release is this call's to perform
+            apply_and_act(s, HalfCloseEvent::io_done);
+        }
+    } else {
+        lock.lock();
+        error = datagram_error(r.error()); // WSAEINTR when a close ended the wait
+        apply_and_act(s, HalfCloseEvent::io_done);
+    }
+    leave_caller_wait(s);
+    if (c.bytes_out != nullptr)
+        *c.bytes_out = bytes;
+    return error == 0 ? 0 : fail(lpErrno, error);
+}
+
+// What the kernel holds for this receive now: 0 / WSAEMSGSIZE (op.transferred bytes),
+// WSAEWOULDBLOCK, or the receive's error.
+int receive_now(Socket& s, PendingOp& op) noexcept {
+    ReceiveParts parts; // [0, n) only
+    const std::size_t n = receive_parts(std::span(op.bufs.data(), op.buf_count), parts);
+    AddressBytes source{};
+    int source_len = static_cast<int>(source.size());
+    rio::net::Datagram got;
+    const int err = rio::net::recv_from_now(s.fd, std::span(parts.data(), n), source.data(),
+                                            &source_len, got);
+    if (err != 0)
+        return err == WSAEWOULDBLOCK ? err : datagram_error(err);
+    op.transferred = gsl::narrow_cast<DWORD>(got.bytes);
+    const int bad_source = give_source(source.data(), op.from, op.from_len);
+    return bad_source != 0 ? bad_source : got.truncated ? WSAEMSGSIZE : 0;
+}
+
+// The call's end once its op finished inside it: 0, or SOCKET_ERROR with the op's error
+// (WSAEMSGSIZE still reports the bytes, through the overlapped structure too).
+int ended(PendingOp& op, const Call& c, int error, LPINT lpErrno) noexcept {
+    const int err = finished_now(op, c, error);
+    return err == 0 ? 0 : fail(lpErrno, err);
+}
+
+} // namespace
+
+int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, int to_len,
+                  LPINT lpErrno) noexcept {
+    if (const int err = check_buffers(c))
+        return fail(lpErrno, err);
+    const std::span<const WSABUF> bufs(c.buffers, c.count);
+    if (total_length(bufs) > send_ring_bytes)
+        return fail(lpErrno, WSAEMSGSIZE); // larger than any UDP datagram
+    SocketLock lock(s.mutex);
+    if (s.app_rio)
+        return fail(lpErrno, WSAEINVAL); // its data path belongs to the application's RIO queue
+    if (const HalfCloseResult r = s.state.apply(HalfCloseEvent::begin_send); !r.ok())
+        return fail(lpErrno, r.error); // WSAESHUTDOWN after SD_SEND
+    const bool peer = s.dgram_peer;
+    if (!peer && (to == nullptr || to_len <= 0)) {
+        apply_and_act(s, HalfCloseEvent::send_done);
+        return fail(lpErrno, to == nullptr ? WSAENOTCONN : WSAEDESTADDRREQ);
+    }
+    if (!peer && (to_len < 2 || address_length(to) == 0 || to_len < address_length(to))) {
+        apply_and_act(s, HalfCloseEvent::send_done);
+        return fail(lpErrno, to_len >= 2 && address_length(to) == 0 ? WSAEAFNOSUPPORT
+                                                                     : WSAEFAULT);
+    }
+    PendingOp op;
+    op.handle = handle;
+    fill(op, c);
+    if (s.ops.send.empty() && s.send_in_flight == 0) {
+        SendParts parts; // [0, n) only
+        std::size_t n = 0;
+        for (const WSABUF& b : bufs)
+            parts[n++] = rio::net::ConstBytes{b.buf, b.len};
+        std::size_t sent = 0;
+        const int err = rio::net::send_to_now(s.fd, std::span(parts.data(), n),
+                                              peer ? nullptr : to, to_len, sent);
+        if (err != WSAEWOULDBLOCK) {
+            apply_and_act(s, HalfCloseEvent::send_done);
+            op.transferred = gsl::narrow_cast<DWORD>(sent);
+            return ended(op, c, datagram_error(err), lpErrno);
+        }
+    }
+    if (c.ov == nullptr && s.non_blocking) {
+        apply_and_act(s, HalfCloseEvent::send_done);
+        s.write_blocked = true; // FD_WRITE once the send area is free again
+        return fail(lpErrno, WSAEWOULDBLOCK);
+    }
+    // The kernel has no room now (or datagrams wait before this one): through the ring.
+    if (!peer) {
+        op.to_len = address_length(to);
+        std::memcpy(op.to.data(), to, static_cast<std::size_t>(op.to_len));
+    }
+    int err = ensure_request_queue(s);
+    if (err == 0 && s.ops.send.empty() && s.send_in_flight == 0) {
+        err = post_datagram(s, op);
+        apply_and_act(s, HalfCloseEvent::send_done);
+        return ended(op, c, err, lpErrno);
+    }
+    if (err == 0)
+        err = s.ops.send.reserve_one();
+    if (err != 0) {
+        apply_and_act(s, HalfCloseEvent::send_done);
+        return fail(lpErrno, err);
+    }
+    PendingOp& queued = s.ops.send.push();
+    queued = op;
+    if (op.overlapped) {
+        mark_pending(c.ov);
+        return fail(lpErrno, WSA_IO_PENDING);
+    }
+    return wait_blocking(s, queued, lock, c, lpErrno);
+}
+
+int datagram_recv(Socket& s, SOCKET handle, const Call& c, sockaddr* from, LPINT from_len,
+                  LPDWORD flags_io, LPINT lpErrno) noexcept {
+    if (flags_io != nullptr && (*flags_io & MSG_OOB) != 0)
+        return fail(lpErrno, WSAEOPNOTSUPP); // no urgent data on a datagram socket
+    Call call = c;
+    call.flags = 0;
+    if (const int err = check_buffers(call))
+        return fail(lpErrno, err);
+    if (from != nullptr && from_len == nullptr)
+        return fail(lpErrno, WSAEFAULT);
+    SocketLock lock(s.mutex);
+    if (s.app_rio)
+        return fail(lpErrno, WSAEINVAL);
+    if (const HalfCloseResult r = s.state.apply(HalfCloseEvent::begin_recv); !r.ok())
+        return fail(lpErrno, r.error); // WSAESHUTDOWN after SD_RECEIVE
+    if (flags_io != nullptr)
+        *flags_io = 0;
+    PendingOp op;
+    op.handle = handle;
+    fill(op, call);
+    op.from = from;
+    op.from_len = from_len;
+    if (s.ops.recv.empty() && s.dgram_held) { // a datagram the ring took in is first
+        const int err = give_held(s, op);
+        pump_datagram_recv(s);
+        apply_and_act(s, HalfCloseEvent::io_done);
+        return ended(op, call, err, lpErrno);
+    }
+    const bool nothing_before = s.ops.recv.empty() && !s.recv_in_flight;
+    if (nothing_before && call.ov == nullptr && !s.non_blocking)
+        return receive_in_caller(s, call, from, from_len, lock, lpErrno);
+    if (nothing_before) {
+        if (const int err = receive_now(s, op); err != WSAEWOULDBLOCK) {
+            apply_and_act(s, HalfCloseEvent::io_done);
+            return err == 0 || err == WSAEMSGSIZE ? ended(op, call, err, lpErrno)
+                                                  : fail(lpErrno, err);
+        }
+    }
+    if (call.ov == nullptr && s.non_blocking) {
+        apply_and_act(s, HalfCloseEvent::io_done);
+        return fail(lpErrno, WSAEWOULDBLOCK);
+    }
+    int err = s.ops.recv.reserve_one();
+    if (err == 0)
+        err = ensure_request_queue(s);
+    if (err != 0) {
+        apply_and_act(s, HalfCloseEvent::io_done);
+        return fail(lpErrno, err);
+    }
+    PendingOp& queued = s.ops.recv.push();
+    queued = op;
+    pump_datagram_recv(s);
+    if (op.overlapped) {
+        mark_pending(call.ov);
+        return fail(lpErrno, WSA_IO_PENDING);
+    }
+    return wait_blocking(s, queued, lock, call, lpErrno);
+}
+
+int datagram_connect(Socket& s, const sockaddr* name, int name_len) noexcept {
+    SocketLock lock(s.mutex);
+    if (name_len < 2)
+        return WSAEFAULT;
+    if (name->sa_family != s.family)
+        return WSAEAFNOSUPPORT;
+    if (is_unspecified(name, name_len)) {
+        const int err = rio::net::dissolve_peer(s.fd, s.family);
+        if (err == 0)
+            s.dgram_peer = false;
+        return err;
+    }
+    const int err = rio::net::connect(s.fd, name, name_len);
+    if (err == 0)
+        s.dgram_peer = true;
+    return err;
+}
+
+void pump_datagram_recv(Socket& s) noexcept {
+    if (s.recv_in_flight || s.dgram_held || !s.rq || releasing(s))
+        return;
+    if (s.ops.recv.empty() && (s.event_mask & FD_READ) == 0)
+        return; // demand-driven, as for streams: nobody waits for a datagram
+    const RIO_BUF data = s.registration->slice(send_ring_bytes, recv_ring_bytes);
+    const RIO_BUF source = s.registration->slice(recv_address_offset, address_slot_bytes);
+    const int err = s.rq->receive_ex(std::span<const RIO_BUF>(&data, 1), &source, 0,
+                                     recv_context(s));
+    if (err == 0) {
+        s.recv_in_flight = true;
+        ++s.io_in_flight;
+    } else if (!s.ops.recv.empty()) { // the waiting receive learns why
+        PendingOp op = s.ops.recv.front();
+        s.ops.recv.pop();
+        complete_op(s, op, err, false);
+    }
+}
+
+void on_datagram_send_completion(Socket& s, int status) noexcept {
+    // The application's send completed when it was posted; a later error of the kernel's (an
+    // ICMP report) reaches the next receive, as on Windows.
+    (void)status;
+    --s.io_in_flight;
+    s.send_in_flight = 0;
+    pump_datagram_send(s);
+    if (s.write_blocked && s.send_in_flight == 0) {
+        s.write_blocked = false;
+        raise_event(s, FD_WRITE_BIT, 0);
+    }
+    recycle_if_idle(s);
+}
+
+void on_datagram_recv_completion(Socket& s, int status, DWORD bytes) noexcept {
+    --s.io_in_flight;
+    s.recv_in_flight = false;
+    if (status == 0 || status == WSAEMSGSIZE) {
+        s.dgram_held = true;
+        s.dgram_bytes = bytes;
+        s.dgram_truncated = status == WSAEMSGSIZE;
+        raise_event(s, FD_READ_BIT, 0);
+        serve_datagram_recvs(s);
+    } else if (status != WSA_OPERATION_ABORTED && !s.ops.recv.empty()) {
+        // An error the kernel reported for the socket (an ICMP error on a connected one): the
+        // oldest waiting receive gets it, the next ones wait on.
+        PendingOp op = s.ops.recv.front();
+        s.ops.recv.pop();
+        complete_op(s, op, datagram_error(status), false);
+        pump_datagram_recv(s);
+    }
+    recycle_if_idle(s);
+}
+
+bool datagram_readable(Socket& s) noexcept {
+    return s.dgram_held || (!s.recv_in_flight && s.ops.recv.empty() &&
+                            rio::net::wait_readable(s.fd, 0) == 0);
+}
+
+int datagram_readable_bytes(Socket& s, int& bytes) noexcept {
+    if (s.dgram_held) {
+        bytes = gsl::narrow_cast<int>(s.dgram_bytes);
+        return 0;
+    }
+    return rio::net::readable_bytes(s.fd, bytes);
+}
+
+} // namespace riosp::provider

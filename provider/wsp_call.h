@@ -1,0 +1,35 @@
+// What the send and receive entry points share, for streams (wsp_data.cpp) and datagrams
+// (wsp_datagram.cpp): the call's parameters, their checks, and the two ways a call ends once it
+// could not finish at once (a blocking caller waits for its queued op; an op that finished inside
+// the call still reports through its overlapped structure).
+#pragma once
+
+#include "data_path.h"
+#include "pending_op.h"
+#include "socket.h"
+
+#include <riosp/spi.h>
+
+namespace riosp::provider {
+
+struct Call {
+    LPWSABUF buffers;
+    DWORD count;
+    LPDWORD bytes_out;
+    DWORD flags;
+    LPWSAOVERLAPPED ov;
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE routine;
+    LPWSATHREADID thread;
+};
+
+// 0, or the error of a malformed buffer array.
+[[nodiscard]] int check_buffers(const Call& c) noexcept;
+// Fills the op for this (checked) call.
+void fill(PendingOp& op, const Call& c) noexcept;
+// Blocks the calling thread until a worker (or close) completes its queued op: 0 or SOCKET_ERROR.
+[[nodiscard]] int wait_blocking(Socket& s, PendingOp& queued, SocketLock& lock, const Call& c,
+                                LPINT lpErrno) noexcept;
+// The result of an op that finished inside the call (no waiting was needed): `error`.
+[[nodiscard]] int finished_now(PendingOp& op, const Call& c, int error) noexcept;
+
+} // namespace riosp::provider
