@@ -169,11 +169,16 @@ private:
 class RequestQueue {
 public:
     RequestQueue() noexcept;
-    // native_fd: a connected TCP socket (Windows: a SOCKET of the provider underneath riosp;
-    // the overlapped backend associates it with rio's completion port). rio never closes it (the
-    // provider owns it) and never changes its flags (I/O uses MSG_DONTWAIT / io_uring). Capacity is
-    // charged against the CQs: WSAENOBUFS when they have no room. Data-buffer counts must be >= 1;
-    // each request carries at most one RIO_BUF (as on Windows).
+    // native_fd: a connected TCP socket, or a UDP socket (bound, connected or neither)
+    // (Windows: a SOCKET of the provider underneath riosp; the overlapped backend associates it
+    // with rio's completion port). Not a socket: WSAENOTSOCK; a socket of another kind (raw,
+    // seqpacket): WSAEOPNOTSUPP. rio never closes it (the provider owns it) and never changes
+    // its flags (I/O uses MSG_DONTWAIT / io_uring). Capacity is charged against the CQs:
+    // WSAENOBUFS when they have no room. Data-buffer counts must be >= 1; each request carries
+    // exactly one RIO_BUF (as on Windows). On a UDP socket each send is one datagram and each
+    // receive takes one datagram: RIO_MSG_WAITALL is WSAEINVAL there, and a datagram larger than
+    // the receive's buffer completes with Status WSAEMSGSIZE, BytesTransferred the buffer's
+    // length (the rest is discarded).
     [[nodiscard]] static Result<RequestQueue>
     create(net::NativeSocket native_fd, ULONG max_outstanding_receive,
            ULONG max_receive_data_buffers, ULONG max_outstanding_send, ULONG max_send_data_buffers,
@@ -189,9 +194,21 @@ public:
     // Sends on one RQ complete in submission order.
     [[nodiscard]] int send(std::span<const RIO_BUF> buffers, DWORD flags,
                            void* request_context) noexcept;
-    // As send, plus RIO_MSG_WAITALL.
+    // As send, plus RIO_MSG_WAITALL (stream sockets only).
     [[nodiscard]] int receive(std::span<const RIO_BUF> buffers, DWORD flags,
                               void* request_context) noexcept;
+    // RIOSendEx / RIOReceiveEx: as send / receive, with a datagram's address. remote_address
+    // is a slice of a registered buffer holding a SOCKADDR_INET in Windows' layout (a
+    // sockaddr_in with family 2, or a sockaddr_in6 with family 23); it stays the request's
+    // until its completion is dequeued, like the data buffer. send_ex sends the datagram to it
+    // (nullptr: to the connected peer); receive_ex writes the datagram's source into it when the
+    // receive completes (nullptr: not reported). A slice shorter than the address (a receive's:
+    // than a SOCKADDR_INET, 28 bytes) is WSAEINVAL at post time, a send to another family
+    // WSAEAFNOSUPPORT; an address on a stream socket's RQ is WSAEINVAL.
+    [[nodiscard]] int send_ex(std::span<const RIO_BUF> buffers, const RIO_BUF* remote_address,
+                              DWORD flags, void* request_context) noexcept;
+    [[nodiscard]] int receive_ex(std::span<const RIO_BUF> buffers, const RIO_BUF* remote_address,
+                                 DWORD flags, void* request_context) noexcept;
     // 0, WSAETOOMANYREFS below what is outstanding, WSAENOBUFS when the CQ has no room.
     [[nodiscard]] int resize(ULONG max_outstanding_receive, ULONG max_outstanding_send) noexcept;
     // riosp extension: every request of this RQ still in flight (including deferred ones)

@@ -3,9 +3,11 @@
 //
 // Linux specifics: RIOCreateRequestQueue's SOCKET is the native Linux descriptor; RIO_CQ and
 // RIO_RQ are generation-checked handles (a closed or made-up RIO_CQ makes RIODequeueCompletion
-// return RIO_CORRUPT_CQ instead of touching freed memory); RIOSendEx/RIOReceiveEx accept only
-// NULL address, control and flags buffers (TCP has no use for them) and fail with WSAEINVAL
-// otherwise.
+// return RIO_CORRUPT_CQ instead of touching freed memory). RIOSendEx/RIOReceiveEx: on a UDP
+// socket's RQ pRemoteAddress is a SOCKADDR_INET slice (RequestQueue::send_ex / receive_ex; on
+// TCP it must be NULL); pLocalAddress and pControlContext must be NULL (WSAEINVAL otherwise);
+// pFlags may be NULL or a slice of at least 4 bytes, which gets 0 when the request is posted
+// (riosp reports no per-message flags: a truncated datagram completes with WSAEMSGSIZE).
 #pragma once
 
 #include <riosp/rio_types.h>

@@ -22,3 +22,13 @@ namespace riosp::rio::testing {
 [[nodiscard]] bool uring_send_takes_fixed_buffers() noexcept;
 
 } // namespace riosp::rio::testing
+
+namespace riosp::rio::testing {
+
+// The C table's RIO_CQ for a CompletionQueue made in C++ (so that a test picks its backend;
+// RIOCreateCompletionQueue uses the process's), closed with RIOCloseCompletionQueue; and the
+// CompletionQueue behind a table's RIO_CQ (nullptr for none).
+[[nodiscard]] RIO_CQ adopt_completion_queue(CompletionQueue cq) noexcept;
+[[nodiscard]] CompletionQueue* table_completion_queue(RIO_CQ cq) noexcept;
+
+} // namespace riosp::rio::testing

@@ -26,6 +26,8 @@ void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept {
     // drop the entry (dequeue reports RIO_CORRUPT_CQ) rather than write out of bounds.
     if (cq.header.tail - cq.header.head >= cap) {
         release_buffer(s.buffer);
+        release_buffer(s.address_buffer);
+        s.buffer = s.address_buffer = kNoBuffer;
         return;
     }
     Entry& e = cq.ring[cq.header.tail % cap];
@@ -35,8 +37,9 @@ void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept {
     e.result.RequestContext = reinterpret_cast<std::uintptr_t>(s.context);
     e.dir = &d;
     e.buffer = s.buffer;
+    e.address_buffer = s.address_buffer;
     e.notify = (s.flags & RIO_MSG_DONT_NOTIFY) == 0;
-    s.buffer = kNoBuffer;
+    s.buffer = s.address_buffer = kNoBuffer;
     ++cq.header.tail;
     cq.queued.store(cq.header.tail - cq.header.head, std::memory_order_relaxed);
     if (e.notify) {
@@ -133,8 +136,11 @@ CompletionQueue::~CompletionQueue() {
         // A CQ outliving its request queues is part of the contract (RQs point at it).
         Expects(impl_->attached == 0);
     }
-    for (auto i = impl_->header.head; i != impl_->header.tail && !impl_->ring.empty(); ++i)
-        detail::release_buffer(impl_->ring[i % impl_->ring.size()].buffer);
+    for (auto i = impl_->header.head; i != impl_->header.tail && !impl_->ring.empty(); ++i) {
+        const detail::Entry& e = impl_->ring[i % impl_->ring.size()];
+        detail::release_buffer(e.buffer);
+        detail::release_buffer(e.address_buffer);
+    }
     detail::backend_close(*impl_);
 }
 
@@ -160,7 +166,8 @@ ULONG CompletionQueue::dequeue(std::span<RIORESULT> results) noexcept {
         if (e.notify)
             --cq.eligible;
         detail::release_buffer(e.buffer);
-        e.buffer = detail::kNoBuffer;
+        detail::release_buffer(e.address_buffer);
+        e.buffer = e.address_buffer = detail::kNoBuffer;
         e.dir = nullptr;
         ++cq.header.head;
     }

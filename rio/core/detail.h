@@ -24,6 +24,8 @@
 
 #ifdef _WIN32
 #include <winsock2.h> // OVERLAPPED, WSABUF: the overlapped backend's per-direction I/O block
+#else
+#include <rio/posix/sockaddr_posix.h> // msghdr, the kernel's addresses: io_uring's datagram block
 #endif
 
 #include <atomic>
@@ -38,6 +40,17 @@ inline constexpr std::uint64_t kCqCanary = 0x3051435053304952ULL; // "RIO0SPCQ0"
 inline constexpr std::uint32_t kNoBuffer = 0xFFFFFFFFU;
 inline constexpr DWORD kAllMsgFlags =
     RIO_MSG_DONT_NOTIFY | RIO_MSG_DEFER | RIO_MSG_WAITALL | RIO_MSG_COMMIT_ONLY;
+
+// ------------------------------------------------------------------ Windows socket addresses
+// What a datagram request's address slice holds: a SOCKADDR_INET, i.e. a sockaddr_in (family 2)
+// or a sockaddr_in6 (family 23) in Windows' layout, the family a 16-bit field at offset 0.
+inline constexpr std::uint16_t kWinAfInet = 2;
+inline constexpr std::uint16_t kWinAfInet6 = 23;
+inline constexpr ULONG kWinSockaddrInLen = 16;
+inline constexpr ULONG kWinSockaddrIn6Len = 28;
+inline constexpr ULONG kSockaddrInetLen = 28; // the union: room for either family
+// The bytes the address at win_addr takes by its family; 0 for any other family.
+[[nodiscard]] ULONG win_address_length(const void* win_addr) noexcept;
 
 // ------------------------------------------------------------------ buffer registry (buffers.cpp)
 struct BufferRef {
@@ -65,9 +78,10 @@ struct NativeCq; // backend_native_win.cpp
 
 struct Entry {
     RIORESULT result{};
-    Dir* dir = nullptr;               // nullptr once the RQ is gone (an "orphan")
-    std::uint32_t buffer = kNoBuffer; // registry index, released at dequeue
-    bool notify = false;              // counts towards RIONotify (not RIO_MSG_DONT_NOTIFY)
+    Dir* dir = nullptr;                       // nullptr once the RQ is gone (an "orphan")
+    std::uint32_t buffer = kNoBuffer;         // registry index, released at dequeue
+    std::uint32_t address_buffer = kNoBuffer; // a datagram's address slice, likewise
+    bool notify = false;                      // counts towards RIONotify (not RIO_MSG_DONT_NOTIFY)
 };
 
 // The part of a Windows CQ that lives in application-writable memory; here it is checked on
@@ -121,6 +135,11 @@ struct Slot {
     ULONG done = 0; // epoll: bytes moved so far
     std::uint32_t buffer = kNoBuffer;
     DWORD flags = 0;
+    // Datagram RQs: the SOCKADDR_INET slice a send goes to or a receive reports its source in
+    // (nullptr: the connected peer / not reported); pinned like the data buffer.
+    char* address = nullptr;
+    ULONG address_length = 0;
+    std::uint32_t address_buffer = kNoBuffer;
 };
 
 #ifdef _WIN32
@@ -132,6 +151,19 @@ struct OverlappedIo {
     OVERLAPPED ov{};
     WSABUF buf{};
     Dir* dir = nullptr;
+    // WSARecvFrom writes a datagram's source here when it completes (the slot's slice gets it
+    // then), so both must outlive the call.
+    SOCKADDR_STORAGE from{};
+    INT from_length = 0;
+};
+#else
+// io_uring's SENDMSG/RECVMSG name a msghdr (and through it an iovec and an address) that must
+// stay put while the kernel holds the request: one block per request a datagram direction may
+// have in the kernel, sized when its RQ attaches (backend_uring.cpp).
+struct MsgIo {
+    msghdr msg{};
+    iovec iov{};
+    posix::KernelAddress address{};
 };
 #endif
 
@@ -152,6 +184,8 @@ struct Dir {
     bool backlogged = false;
 #ifdef _WIN32
     OverlappedIo io{};
+#else
+    std::vector<MsgIo> msgs; // io_uring, datagram RQs only; a chain is at most msgs.size() long
 #endif
 
     Slot& slot(std::uint64_t seq) noexcept {
@@ -162,6 +196,9 @@ struct Dir {
 struct Rq {
     net::NativeSocket fd = net::invalid_socket;
     void* socket_context = nullptr;
+    // A UDP socket: each request is one datagram (no WAITALL, a receive takes one datagram,
+    // a truncated one completes with WSAEMSGSIZE) and may name an address.
+    bool datagram = false;
     Dir recv;
     Dir send;
     std::uint64_t poll_token = 0; // epoll backend registration
@@ -189,8 +226,10 @@ void cancel_pending_locked(Dir& d) noexcept; // completes [head, cancel_upto) wi
 // Whether CqOptions::single_owner takes effect on this backend (io_uring on a kernel with
 // IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN); elsewhere the option is ignored.
 [[nodiscard]] bool single_owner_supported(Backend backend) noexcept;
-// 0, or the WSA code for a handle that is not a stream socket.
-[[nodiscard]] int check_stream_socket(net::NativeSocket s) noexcept;
+// What a request queue may run on: 0 with `datagram` set for a datagram socket and cleared for a
+// stream socket; WSAENOTSOCK for a handle that is not a socket, WSAEOPNOTSUPP for a socket of
+// another kind (raw, seqpacket).
+[[nodiscard]] int socket_kind(net::NativeSocket s, bool& datagram) noexcept;
 // Takes the application's notification into cq (cq.notification already copied): 0 or
 // WSAEINVAL for a kind or handle this platform cannot signal.
 [[nodiscard]] int open_notification(Cq& cq, const CqOptions& options) noexcept;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -16,6 +17,15 @@
 
 namespace riosp::rio {
 namespace detail {
+
+ULONG win_address_length(const void* win_addr) noexcept {
+    std::uint16_t family = 0;
+    std::memcpy(&family, win_addr, sizeof family);
+    return family == kWinAfInet    ? kWinSockaddrInLen
+           : family == kWinAfInet6 ? kWinSockaddrIn6Len
+                                   : 0;
+}
+
 namespace {
 
 std::unique_lock<std::mutex> lock_cq(Cq& cq) noexcept {
@@ -34,8 +44,10 @@ void cancel_locked(Dir& d) noexcept {
     backend_cancel_locked(d);
 }
 
-int validate_flags(DWORD flags, bool is_send) noexcept {
-    const DWORD allowed = is_send ? (kAllMsgFlags & ~DWORD{RIO_MSG_WAITALL}) : kAllMsgFlags;
+int validate_flags(DWORD flags, const Dir& d) noexcept {
+    // RIO_MSG_WAITALL is for stream receives: a datagram arrives whole or not at all.
+    const bool wait_all_ok = !d.is_send && !d.rq->datagram;
+    const DWORD allowed = wait_all_ok ? kAllMsgFlags : (kAllMsgFlags & ~DWORD{RIO_MSG_WAITALL});
     if ((flags & ~allowed) != 0)
         return wsa::einval;
     if ((flags & RIO_MSG_COMMIT_ONLY) != 0 && flags != RIO_MSG_COMMIT_ONLY)
@@ -43,27 +55,55 @@ int validate_flags(DWORD flags, bool is_send) noexcept {
     return 0;
 }
 
-int post_request(Dir& d, std::span<const RIO_BUF> buffers, DWORD flags, void* context) noexcept {
-    if (int err = validate_flags(flags, d.is_send); err != 0)
+// A datagram request's address slice, pinned like its data buffer: 0, or WSAEINVAL for a slice
+// too short for the address (a send's by its family, a receive's for either family) and
+// WSAEAFNOSUPPORT for a send to a family other than AF_INET / AF_INET6.
+int acquire_address(const Dir& d, const RIO_BUF& slice, BufferRef& out) noexcept {
+    if (int err = acquire_buffer(slice, out); err != 0)
+        return err;
+    int err = 0;
+    if (out.length < (d.is_send ? sizeof(std::uint16_t) : kSockaddrInetLen)) {
+        err = wsa::einval;
+    } else if (d.is_send) {
+        const ULONG need = win_address_length(out.data);
+        err = need == 0 ? wsa::eafnosupport : out.length < need ? wsa::einval : 0;
+    }
+    if (err != 0)
+        release_buffer(out.index);
+    return err;
+}
+
+int post_request(Dir& d, std::span<const RIO_BUF> buffers, const RIO_BUF* address, DWORD flags,
+                 void* context) noexcept {
+    if (int err = validate_flags(flags, d); err != 0)
         return err;
     if (flags == RIO_MSG_COMMIT_ONLY) {
         auto lock = lock_cq(*d.cq);
         commit_locked(d);
         return 0;
     }
-    // Windows RIO carries exactly one data buffer per request.
-    if (buffers.size() != 1)
+    // Windows RIO carries exactly one data buffer per request; only datagrams name addresses.
+    if (buffers.size() != 1 || (address != nullptr && !d.rq->datagram))
         return wsa::einval;
     BufferRef ref;
     if (int err = acquire_buffer(buffers[0], ref); err != 0)
         return err;
+    BufferRef addr;
+    if (address != nullptr) {
+        if (int err = acquire_address(d, *address, addr); err != 0) {
+            release_buffer(ref.index);
+            return err;
+        }
+    }
     auto lock = lock_cq(*d.cq);
     if (d.outstanding >= d.max) {
         lock.unlock();
         release_buffer(ref.index);
+        release_buffer(addr.index);
         return wsa::enobufs; // a full RQ fails at once: no hidden overflow queue
     }
-    d.slot(d.tail) = Slot{context, ref.data, ref.length, 0, ref.index, flags};
+    d.slot(d.tail) = Slot{context, ref.data,  ref.length,  0,         ref.index,
+                          flags,   addr.data, addr.length, addr.index};
     ++d.tail;
     ++d.outstanding;
     if ((flags & RIO_MSG_DEFER) == 0)
@@ -96,6 +136,24 @@ bool resize_slots(ULONG new_max, std::vector<Slot>& out) noexcept {
         return false;
     }
     return true;
+}
+
+// A pooled direction made new for another RQ; its vectors keep their capacity (no allocation).
+void reset_dir(Dir& d, Rq* rq, Cq* cq, bool is_send, ULONG max) noexcept {
+    std::vector<Slot> slots = std::move(d.slots);
+#ifndef _WIN32
+    std::vector<MsgIo> msgs = std::move(d.msgs);
+    msgs.clear();
+#endif
+    d = Dir{};
+    d.rq = rq;
+    d.cq = cq;
+    d.is_send = is_send;
+    d.max = max;
+    d.slots = std::move(slots);
+#ifndef _WIN32
+    d.msgs = std::move(msgs);
+#endif
 }
 
 void move_slots_locked(Dir& d, std::vector<Slot>& fresh, ULONG new_max) noexcept {
@@ -169,6 +227,7 @@ void recycle_rq(Rq* rq) noexcept {
         return;
     rq->fd = net::invalid_socket;
     rq->socket_context = nullptr;
+    rq->datagram = false;
     rq->poll_token = 0;
     rq->recv.cq = rq->send.cq = nullptr;
     {
@@ -243,7 +302,8 @@ Result<RequestQueue> RequestQueue::create(net::NativeSocket native_fd,
         return R::failure(wsa::einval);
     if (max_outstanding_receive > RIO_MAX_CQ_SIZE || max_outstanding_send > RIO_MAX_CQ_SIZE)
         return R::failure(wsa::enobufs);
-    if (int err = detail::check_stream_socket(native_fd); err != 0)
+    bool datagram = false;
+    if (int err = detail::socket_kind(native_fd, datagram); err != 0)
         return R::failure(err);
     // From the pool (no allocation in steady state); back to it on every failure below.
     std::unique_ptr<Rq> rq(detail::take_rq(std::max<ULONG>(max_outstanding_receive, 1),
@@ -253,8 +313,9 @@ Result<RequestQueue> RequestQueue::create(net::NativeSocket native_fd,
     auto give_back = gsl::finally([&rq] { detail::recycle_rq(rq.release()); });
     rq->fd = native_fd;
     rq->socket_context = socket_context;
-    rq->recv = Dir{rq.get(), rc, false, std::move(rq->recv.slots), max_outstanding_receive};
-    rq->send = Dir{rq.get(), sc, true, std::move(rq->send.slots), max_outstanding_send};
+    rq->datagram = datagram;
+    detail::reset_dir(rq->recv, rq.get(), rc, false, max_outstanding_receive);
+    detail::reset_dir(rq->send, rq.get(), sc, true, max_outstanding_send);
     {
         // Charge both CQs atomically (one CQ may serve both directions).
         std::unique_lock<std::mutex> l1(rc->mu, std::defer_lock);
@@ -309,13 +370,25 @@ RequestQueue::~RequestQueue() {
 int RequestQueue::send(std::span<const RIO_BUF> buffers, DWORD flags,
                        void* request_context) noexcept {
     Expects(impl_ != nullptr);
-    return detail::post_request(impl_->send, buffers, flags, request_context);
+    return detail::post_request(impl_->send, buffers, nullptr, flags, request_context);
+}
+
+int RequestQueue::send_ex(std::span<const RIO_BUF> buffers, const RIO_BUF* remote_address,
+                          DWORD flags, void* request_context) noexcept {
+    Expects(impl_ != nullptr);
+    return detail::post_request(impl_->send, buffers, remote_address, flags, request_context);
 }
 
 int RequestQueue::receive(std::span<const RIO_BUF> buffers, DWORD flags,
                           void* request_context) noexcept {
     Expects(impl_ != nullptr);
-    return detail::post_request(impl_->recv, buffers, flags, request_context);
+    return detail::post_request(impl_->recv, buffers, nullptr, flags, request_context);
+}
+
+int RequestQueue::receive_ex(std::span<const RIO_BUF> buffers, const RIO_BUF* remote_address,
+                             DWORD flags, void* request_context) noexcept {
+    Expects(impl_ != nullptr);
+    return detail::post_request(impl_->recv, buffers, remote_address, flags, request_context);
 }
 
 int RequestQueue::resize(ULONG max_outstanding_receive, ULONG max_outstanding_send) noexcept {

@@ -2,11 +2,13 @@
 // table slots so that a closed or invented RIO_CQ / RIO_RQ is an error code, not a crash.
 #include <rio/core/detail.h>
 #include <rio/rio_table.h>
+#include <rio/rio_testing.h>
 #include <rio/slot_table.h>
 
 #include <gsl/gsl>
 
 #include <atomic>
+#include <cstring>
 #include <mutex>
 #include <new>
 
@@ -68,41 +70,55 @@ std::span<const RIO_BUF> buffers(const RIO_BUF* data, ULONG count) noexcept {
     return {data, data == nullptr ? 0 : count};
 }
 
-BOOL PASCAL rio_receive(RIO_RQ rq, PRIO_BUF data, ULONG count, DWORD flags, PVOID context) {
+// RIOSendEx / RIOReceiveEx's pFlags: riosp reports no per-message flags (a truncated datagram
+// is its completion's WSAEMSGSIZE), so a given slice is checked and gets 0, at post time.
+int clear_message_flags(const RIO_BUF* msg_flags) noexcept {
+    if (msg_flags == nullptr)
+        return 0;
+    detail::BufferRef ref;
+    if (int err = detail::acquire_buffer(*msg_flags, ref); err != 0)
+        return err;
+    const bool fits = ref.length >= sizeof(DWORD);
+    if (fits)
+        std::memset(ref.data, 0, sizeof(DWORD));
+    detail::release_buffer(ref.index);
+    return fits ? 0 : wsa::einval;
+}
+
+// Both directions' Ex entry points; the plain ones are these without the extras.
+BOOL post_ex(bool send, RIO_RQ rq, PRIO_BUF data, ULONG count, PRIO_BUF local, PRIO_BUF remote,
+             PRIO_BUF control, PRIO_BUF msg_flags, DWORD flags, PVOID context) noexcept {
+    // pLocalAddress is reserved on Windows too; control data (ancillary messages) is not carried.
+    if (local != nullptr || control != nullptr)
+        return fail(wsa::einval);
     RequestQueue* q = rq_table().find(rq);
     if (q == nullptr)
         return fail(wsa::einval);
     if (data == nullptr && count != 0)
         return fail(wsa::efault);
-    if (int err = q->receive(buffers(data, count), flags, context); err != 0)
+    if (int err = clear_message_flags(msg_flags); err != 0)
         return fail(err);
-    return TRUE;
+    const int err = send ? q->send_ex(buffers(data, count), remote, flags, context)
+                         : q->receive_ex(buffers(data, count), remote, flags, context);
+    return err == 0 ? TRUE : fail(err);
+}
+
+BOOL PASCAL rio_receive(RIO_RQ rq, PRIO_BUF data, ULONG count, DWORD flags, PVOID context) {
+    return post_ex(false, rq, data, count, nullptr, nullptr, nullptr, nullptr, flags, context);
 }
 
 int PASCAL rio_receive_ex(RIO_RQ rq, PRIO_BUF data, ULONG count, PRIO_BUF local, PRIO_BUF remote,
                           PRIO_BUF control, PRIO_BUF msg_flags, DWORD flags, PVOID context) {
-    // TCP: no addresses, no control data, no per-message flags to report.
-    if (local != nullptr || remote != nullptr || control != nullptr || msg_flags != nullptr)
-        return fail(wsa::einval);
-    return rio_receive(rq, data, count, flags, context);
+    return post_ex(false, rq, data, count, local, remote, control, msg_flags, flags, context);
 }
 
 BOOL PASCAL rio_send(RIO_RQ rq, PRIO_BUF data, ULONG count, DWORD flags, PVOID context) {
-    RequestQueue* q = rq_table().find(rq);
-    if (q == nullptr)
-        return fail(wsa::einval);
-    if (data == nullptr && count != 0)
-        return fail(wsa::efault);
-    if (int err = q->send(buffers(data, count), flags, context); err != 0)
-        return fail(err);
-    return TRUE;
+    return post_ex(true, rq, data, count, nullptr, nullptr, nullptr, nullptr, flags, context);
 }
 
 BOOL PASCAL rio_send_ex(RIO_RQ rq, PRIO_BUF data, ULONG count, PRIO_BUF local, PRIO_BUF remote,
                         PRIO_BUF control, PRIO_BUF msg_flags, DWORD flags, PVOID context) {
-    if (local != nullptr || remote != nullptr || control != nullptr || msg_flags != nullptr)
-        return fail(wsa::einval);
-    return rio_send(rq, data, count, flags, context);
+    return post_ex(true, rq, data, count, local, remote, control, msg_flags, flags, context);
 }
 
 VOID PASCAL rio_close_cq(RIO_CQ cq) {
@@ -122,13 +138,8 @@ VOID PASCAL rio_close_cq(RIO_CQ cq) {
     delete cq_table().erase(cq);
 }
 
-RIO_CQ PASCAL rio_create_cq(DWORD size, PRIO_NOTIFICATION_COMPLETION notification) {
-    auto created = CompletionQueue::create(size, notification);
-    if (!created) {
-        set_last_error(created.error());
-        return RIO_INVALID_CQ;
-    }
-    auto* q = new (std::nothrow) CompletionQueue(std::move(created).value());
+RIO_CQ insert_cq(CompletionQueue cq) noexcept {
+    auto* q = new (std::nothrow) CompletionQueue(std::move(cq));
     if (q == nullptr) {
         set_last_error(wsa::enobufs);
         return RIO_INVALID_CQ;
@@ -140,6 +151,15 @@ RIO_CQ PASCAL rio_create_cq(DWORD size, PRIO_NOTIFICATION_COMPLETION notificatio
         return RIO_INVALID_CQ;
     }
     return reinterpret_cast<RIO_CQ>(handle);
+}
+
+RIO_CQ PASCAL rio_create_cq(DWORD size, PRIO_NOTIFICATION_COMPLETION notification) {
+    auto created = CompletionQueue::create(size, notification);
+    if (!created) {
+        set_last_error(created.error());
+        return RIO_INVALID_CQ;
+    }
+    return insert_cq(std::move(created).value());
 }
 
 RIO_RQ PASCAL rio_create_rq(SOCKET socket, ULONG max_recv, ULONG max_recv_buffers, ULONG max_send,
@@ -253,5 +273,14 @@ const RIO_EXTENSION_FUNCTION_TABLE& function_table() noexcept {
     };
     return table;
 }
+
+namespace testing {
+RIO_CQ adopt_completion_queue(CompletionQueue cq) noexcept {
+    return insert_cq(std::move(cq));
+}
+CompletionQueue* table_completion_queue(RIO_CQ cq) noexcept {
+    return cq_table().find(cq);
+}
+} // namespace testing
 
 } // namespace riosp::rio

@@ -26,6 +26,10 @@ void epoll_detach(Rq& rq) noexcept {
 }
 
 void epoll_flush_locked(Dir& d) noexcept {
+    if (d.rq->datagram) {
+        epoll_flush_datagrams_locked(d);
+        return;
+    }
     const int fd = d.rq->fd;
     while (d.head < d.committed) {
         Slot& s = d.slot(d.head);

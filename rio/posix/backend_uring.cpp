@@ -298,6 +298,27 @@ void uring_destroy(Cq& cq) noexcept {
 
 namespace {
 
+// A stream request's SQE. Registered buffers where the kernel takes them: a receive without
+// MSG_WAITALL is a READ_FIXED (the same as recv(fd, buf, len, 0) on a socket); a send only where
+// the probe found IORING_OP_SEND accepting IORING_RECVSEND_FIXED_BUF.
+void prep_stream_locked(Dir& d, const Slot& s, io_uring_sqe* sqe, int fd) noexcept {
+    const bool wait_all = (s.flags & RIO_MSG_WAITALL) != 0;
+    const bool can_fix = d.is_send ? uring_probe().send_fixed_ok : !wait_all;
+    const int buf_index = can_fix ? fixed_buffer_locked(*d.cq, s.buffer) : -1;
+    if (d.is_send) {
+        // MSG_WAITALL: a RIOSend completes whole or fails, never short.
+        io_uring_prep_send(sqe, fd, s.data, s.length, MSG_NOSIGNAL | MSG_WAITALL);
+        if (buf_index >= 0) {
+            sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
+            sqe->buf_index = static_cast<__u16>(buf_index);
+        }
+    } else if (buf_index >= 0) {
+        io_uring_prep_read_fixed(sqe, fd, s.data, s.length, 0, buf_index);
+    } else {
+        io_uring_prep_recv(sqe, fd, s.data, s.length, wait_all ? MSG_WAITALL : 0);
+    }
+}
+
 // Puts the committed requests of d into the SQ as one linked chain when the previous chain is
 // done. Returns whether SQEs were added.
 bool kick_locked(Dir& d) noexcept {
@@ -308,29 +329,23 @@ bool kick_locked(Dir& d) noexcept {
     }
     d.submitted = d.head;
     io_uring* ring = &cq.uring->ring;
-    const std::uint64_t want = d.committed - d.head;
-    const std::uint64_t n = std::min<std::uint64_t>(want, io_uring_sq_space_left(ring));
+    const std::uint64_t room = io_uring_sq_space_left(ring);
+    const std::uint64_t n = d.rq->datagram ? uring_prepare_datagrams_locked(d, room)
+                                           : std::min<std::uint64_t>(d.committed - d.head, room);
     for (std::uint64_t i = 0; i < n; ++i) {
         Slot& s = d.slot(d.head + i);
         io_uring_sqe* sqe = io_uring_get_sqe(ring);
         const int fd = d.fixed_index >= 0 ? d.fixed_index : d.rq->fd;
-        const bool wait_all = (s.flags & RIO_MSG_WAITALL) != 0;
-        // Registered buffers where the kernel takes them: a receive without MSG_WAITALL is a
-        // READ_FIXED (the same as recv(fd, buf, len, 0) on a socket); a send only where the
-        // probe found IORING_OP_SEND accepting IORING_RECVSEND_FIXED_BUF.
-        const bool can_fix = d.is_send ? uring_probe().send_fixed_ok : !wait_all;
-        const int buf_index = can_fix ? fixed_buffer_locked(cq, s.buffer) : -1;
-        if (d.is_send) {
-            // MSG_WAITALL: a RIOSend completes whole or fails, never short.
-            io_uring_prep_send(sqe, fd, s.data, s.length, MSG_NOSIGNAL | MSG_WAITALL);
-            if (buf_index >= 0) {
-                sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
-                sqe->buf_index = static_cast<__u16>(buf_index);
-            }
-        } else if (buf_index >= 0) {
-            io_uring_prep_read_fixed(sqe, fd, s.data, s.length, 0, buf_index);
+        if (d.rq->datagram) {
+            // sendmsg / recvmsg take no registered buffers; MSG_TRUNC makes a receive answer
+            // with the datagram's length (datagram_posix.cpp).
+            MsgIo& io = msg_of(d, d.head + i);
+            if (d.is_send)
+                io_uring_prep_sendmsg(sqe, fd, &io.msg, MSG_NOSIGNAL);
+            else
+                io_uring_prep_recvmsg(sqe, fd, &io.msg, MSG_TRUNC);
         } else {
-            io_uring_prep_recv(sqe, fd, s.data, s.length, wait_all ? MSG_WAITALL : 0);
+            prep_stream_locked(d, s, sqe, fd);
         }
         if (d.fixed_index >= 0)
             sqe->flags |= IOSQE_FIXED_FILE;
@@ -355,6 +370,8 @@ void on_cqe_locked(Dir& d, int res) noexcept {
     --d.inflight;
     if (res == -ECANCELED && d.head >= d.cancel_upto) {
         // Cut off by a broken link, not by cancel_all: resubmitted below, order intact.
+    } else if (d.rq->datagram) {
+        finish_datagram_locked(d, msg_of(d, d.head), res);
     } else if (res >= 0) {
         complete_head_locked(d, 0, static_cast<ULONG>(res));
     } else {
@@ -451,6 +468,18 @@ bool uring_wait(Cq& cq, int timeout_ms) noexcept {
 }
 
 int uring_attach(Rq& rq) noexcept {
+    // A datagram direction's messages: one per request a chain may hold (pooled RQs keep the
+    // capacity, so this allocates only the first time). Sized once: a chain of a direction
+    // resized later is still at most this long.
+    for (Dir* d : {&rq.recv, &rq.send}) {
+        try {
+            d->msgs.assign(
+                rq.datagram ? std::min<std::size_t>(std::max<ULONG>(d->max, 1), kSqEntries) : 0,
+                MsgIo{});
+        } catch (...) {
+            return wsa::enobufs;
+        }
+    }
     for (Dir* d : {&rq.recv, &rq.send}) {
         if (d == &rq.send && rq.send.cq == rq.recv.cq) {
             rq.send.fixed_index = rq.recv.fixed_index; // same ring, same table

@@ -58,12 +58,13 @@ bool single_owner_supported(Backend backend) noexcept {
     return backend == Backend::uring && uring_probe().single_owner_ok;
 }
 
-int check_stream_socket(net::NativeSocket s) noexcept {
+int socket_kind(net::NativeSocket s, bool& datagram) noexcept {
     int type = 0;
     socklen_t len = sizeof type;
     if (::getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
         return wsa_from_errno(errno == EBADF ? ENOTSOCK : errno);
-    return 0;
+    datagram = type == SOCK_DGRAM;
+    return type == SOCK_STREAM || datagram ? 0 : wsa::eopnotsupp;
 }
 
 int open_notification(Cq& cq, const CqOptions& options) noexcept {

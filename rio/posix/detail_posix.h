@@ -89,6 +89,23 @@ void uring_forget_buffer(std::uint32_t index) noexcept;
 [[nodiscard]] int recv_blocking(net::NativeSocket s, std::span<const net::MutableBytes> parts,
                                 std::size_t& got) noexcept;
 
+// ------------------------------------------------------------------ datagrams (datagram_posix.cpp)
+// Requests of a datagram RQ, for both backends: each is one sendmsg / recvmsg.
+// The message of the request `s` of d into io (its data, and a send's address converted to
+// the kernel's form): 0, or the WSA code to complete it with.
+[[nodiscard]] int prepare_datagram(const Dir& d, const Slot& s, MsgIo& io) noexcept;
+// The head of d ended with res (bytes, or -errno): completes it; a receive reports its source
+// and a datagram longer than its buffer (res is the datagram's length: MSG_TRUNC) completes
+// with WSAEMSGSIZE and the buffer's length.
+void finish_datagram_locked(Dir& d, const MsgIo& io, long res) noexcept;
+// io_uring: prepares the next chain of d (at most `room` requests and d.msgs.size()) in
+// d.msgs; heads whose message cannot be made complete at once. Returns the chain's length.
+[[nodiscard]] std::uint64_t uring_prepare_datagrams_locked(Dir& d, std::uint64_t room) noexcept;
+[[nodiscard]] inline MsgIo& msg_of(Dir& d, std::uint64_t seq) noexcept {
+    return d.msgs[seq % d.msgs.size()];
+}
+void epoll_flush_datagrams_locked(Dir& d) noexcept;
+
 // ------------------------------------------------------------------ epoll backend
 [[nodiscard]] int epoll_attach(Rq& rq) noexcept;
 void epoll_detach(Rq& rq) noexcept;

@@ -100,6 +100,22 @@ void after_idle_locked(Dir& d) noexcept {
         native_commit_locked(d);
 }
 
+// One request to the system's RQ; a datagram's address slice goes as the system's slice of the
+// same region (RIOSendEx / RIOReceiveEx, which report truncation with WSAEMSGSIZE themselves).
+BOOL post_native(Dir& d, const Slot& s, RIO_BUF& buf, DWORD flags) noexcept {
+    const RIO_RQ rq = d.rq->native_rq;
+    if (s.address == nullptr)
+        return d.is_send ? sys().RIOSend(rq, &buf, 1, flags, &d)
+                         : sys().RIOReceive(rq, &buf, 1, flags, &d);
+    RIO_BUF address{system_buffers().id_for(s.address_buffer), 0, s.address_length};
+    if (address.BufferId == RIO_INVALID_BUFFERID)
+        return FALSE;
+    address.Offset = static_cast<ULONG>(s.address - buffer_region(s.address_buffer).base);
+    return d.is_send ? sys().RIOSendEx(rq, &buf, 1, nullptr, &address, nullptr, nullptr, flags, &d)
+                     : sys().RIOReceiveEx(rq, &buf, 1, nullptr, &address, nullptr, nullptr, flags,
+                                          &d) != FALSE;
+}
+
 } // namespace
 
 bool native_usable() noexcept {
@@ -173,9 +189,7 @@ void native_commit_locked(Dir& d) noexcept {
         RIO_BUF buf{id, static_cast<ULONG>(s.data - region.base), s.length};
         const DWORD flags =
             (d.submitted + 1 < d.committed ? RIO_MSG_DEFER : 0) | (s.flags & RIO_MSG_WAITALL);
-        const BOOL ok = id != RIO_INVALID_BUFFERID &&
-                        (d.is_send ? sys().RIOSend(rq.native_rq, &buf, 1, flags, &d)
-                                   : sys().RIOReceive(rq.native_rq, &buf, 1, flags, &d));
+        const BOOL ok = id != RIO_INVALID_BUFFERID && post_native(d, s, buf, flags);
         if (ok) {
             ++d.submitted;
             ++d.inflight;

@@ -7,6 +7,9 @@
 // the CQ's lock.
 #include <rio/win/detail_win.h>
 
+#include <algorithm>
+#include <cstring>
+
 namespace riosp::rio::detail {
 namespace {
 
@@ -16,6 +19,41 @@ SOCKET socket_of(const Dir& d) noexcept {
 
 int aborted_or(int status) noexcept {
     return status == ERROR_OPERATION_ABORTED ? wsa::operation_aborted : status;
+}
+
+// One WSASend / WSARecv for the head, or on a datagram RQ with an address WSASendTo (the
+// slice, pinned until dequeue, is already in Windows' layout) / WSARecvFrom (the source lands
+// in the direction's block and is copied to the slice at completion): 0 or the WSA code.
+int post_locked(Dir& d, const Slot& s) noexcept {
+    DWORD flags = 0;
+    int rc = 0;
+    if (s.address == nullptr) {
+        rc = d.is_send ? WSASend(socket_of(d), &d.io.buf, 1, nullptr, 0, &d.io.ov, nullptr)
+                       : WSARecv(socket_of(d), &d.io.buf, 1, nullptr, &flags, &d.io.ov, nullptr);
+    } else if (d.is_send) {
+        rc = WSASendTo(socket_of(d), &d.io.buf, 1, nullptr, 0,
+                       reinterpret_cast<const sockaddr*>(s.address),
+                       static_cast<int>(win_address_length(s.address)), &d.io.ov, nullptr);
+    } else {
+        d.io.from_length = sizeof d.io.from;
+        rc = WSARecvFrom(socket_of(d), &d.io.buf, 1, nullptr, &flags,
+                         reinterpret_cast<sockaddr*>(&d.io.from), &d.io.from_length, &d.io.ov,
+                         nullptr);
+    }
+    return rc == 0 ? 0 : WSAGetLastError();
+}
+
+// A datagram's operation ended: never re-posted (a send went whole, a receive took one
+// datagram; a longer one ended with WSAEMSGSIZE and the buffer's length, Windows' own report).
+void finish_datagram_locked(Dir& d, int status, DWORD bytes) noexcept {
+    const Slot& s = d.slot(d.head);
+    if (!d.is_send && s.address != nullptr && (status == 0 || status == wsa::emsgsize)) {
+        std::memset(s.address, 0, kSockaddrInetLen);
+        std::memcpy(
+            s.address, &d.io.from,
+            std::min<std::size_t>(kSockaddrInetLen, static_cast<std::size_t>(d.io.from_length)));
+    }
+    complete_head_locked(d, aborted_or(status), bytes);
 }
 
 // Starts the head request if nothing of this direction is in flight; requests that fail at
@@ -31,11 +69,7 @@ void start_locked(Dir& d) noexcept {
         d.io.dir = &d;
         d.io.buf.buf = s.data + s.done;
         d.io.buf.len = s.length - s.done;
-        DWORD flags = 0;
-        const int rc =
-            d.is_send ? WSASend(socket_of(d), &d.io.buf, 1, nullptr, 0, &d.io.ov, nullptr)
-                      : WSARecv(socket_of(d), &d.io.buf, 1, nullptr, &flags, &d.io.ov, nullptr);
-        const int err = rc == 0 ? 0 : WSAGetLastError();
+        const int err = post_locked(d, s);
         if (err == 0 || err == WSA_IO_PENDING) {
             // Even an immediate success posts its packet to the port: one path for results.
             d.inflight = 1;
@@ -48,6 +82,10 @@ void start_locked(Dir& d) noexcept {
 
 // The head's operation ended with `status` after moving `bytes`.
 void finish_head_locked(Dir& d, int status, DWORD bytes) noexcept {
+    if (d.rq->datagram) {
+        finish_datagram_locked(d, status, bytes);
+        return;
+    }
     Slot& s = d.slot(d.head);
     s.done += bytes;
     if (status != 0) {

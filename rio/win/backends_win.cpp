@@ -49,13 +49,14 @@ bool single_owner_supported(Backend) noexcept {
     return false;
 }
 
-int check_stream_socket(net::NativeSocket s) noexcept {
+int socket_kind(net::NativeSocket s, bool& datagram) noexcept {
     int type = 0;
     int len = sizeof type;
     if (getsockopt(static_cast<SOCKET>(s), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type),
                    &len) != 0)
         return WSAGetLastError() != 0 ? WSAGetLastError() : wsa::enotsock;
-    return 0;
+    datagram = type == SOCK_DGRAM;
+    return type == SOCK_STREAM || datagram ? 0 : wsa::eopnotsupp;
 }
 
 int open_notification(Cq& cq, const CqOptions&) noexcept {

@@ -6,6 +6,7 @@
 #include <rio/net.h>
 #include <riosp/rio_types.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -25,6 +26,19 @@ void set_abort_on_close(Sock s);
 // Readable within timeout_ms (data, EOF or error waiting).
 [[nodiscard]] bool readable(Sock s, int timeout_ms);
 void shutdown_send(Sock s); // the FIN
+// Windows' SOCKADDR_INET (sockaddr_in with family 2 or sockaddr_in6 with family 23, in Windows'
+// layout on every platform): what RIOSendEx / RIOReceiveEx name.
+using WinAddress = std::array<char, 28>;
+// A UDP socket bound to an ephemeral port of the loopback (::1 when v6), or invalid_socket. On
+// Windows it can carry a system RIO request queue.
+[[nodiscard]] Sock open_udp(bool v6);
+[[nodiscard]] WinAddress local_address(Sock s);
+[[nodiscard]] bool connect_to(Sock s, const WinAddress& to);
+// One datagram to `to` (an unconnected socket) or to the connected peer (to == nullptr).
+[[nodiscard]] bool send_to(Sock s, const WinAddress* to, const void* data, std::size_t size);
+// One datagram within timeout_ms: its bytes (at most size), or -1; its source into *from.
+[[nodiscard]] long recv_from(Sock s, void* data, std::size_t size, WinAddress* from,
+                             int timeout_ms = 5000);
 // A handle that is not a socket (Linux: a pipe's read end; Windows: an event object).
 [[nodiscard]] Sock open_non_socket();
 void close_non_socket(Sock s);

@@ -3,8 +3,11 @@
 
 #include "support/bsd_peer.h"
 
+#include <rio/posix/sockaddr_posix.h>
+
 #include <riosp/event_handle.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -57,6 +60,63 @@ bool readable(Sock s, int timeout_ms) {
 
 void shutdown_send(Sock s) {
     ::shutdown(s, SHUT_WR);
+}
+
+Sock open_udp(bool v6) {
+    const int s = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    posix::KernelAddress a{};
+    if (v6) {
+        a.v6.sin6_family = AF_INET6;
+        a.v6.sin6_addr = in6addr_loopback;
+    } else {
+        a.v4.sin_family = AF_INET;
+        a.v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    }
+    const socklen_t len = v6 ? sizeof a.v6 : sizeof a.v4;
+    if (s >= 0 && ::bind(s, &a.sa, len) == 0)
+        return s;
+    close_socket(s);
+    return net::invalid_socket;
+}
+
+WinAddress local_address(Sock s) {
+    posix::KernelAddress a{};
+    socklen_t len = sizeof a;
+    WinAddress out{};
+    int out_len = static_cast<int>(out.size());
+    if (::getsockname(s, &a.sa, &len) != 0 || posix::to_windows(a.sa, out.data(), &out_len) != 0)
+        out.fill(0);
+    return out;
+}
+
+bool connect_to(Sock s, const WinAddress& to) {
+    posix::KernelAddress a{};
+    socklen_t len = 0;
+    return posix::to_kernel(to.data(), static_cast<int>(to.size()), a, len) == 0 &&
+           ::connect(s, &a.sa, len) == 0;
+}
+
+bool send_to(Sock s, const WinAddress* to, const void* data, std::size_t size) {
+    posix::KernelAddress a{};
+    socklen_t len = 0;
+    if (to != nullptr && posix::to_kernel(to->data(), static_cast<int>(to->size()), a, len) != 0)
+        return false;
+    return ::sendto(s, data, size, 0, to != nullptr ? &a.sa : nullptr, len) ==
+           static_cast<ssize_t>(size);
+}
+
+long recv_from(Sock s, void* data, std::size_t size, WinAddress* from, int timeout_ms) {
+    if (!readable(s, timeout_ms))
+        return -1;
+    posix::KernelAddress a{};
+    socklen_t len = sizeof a;
+    const ssize_t n = ::recvfrom(s, data, size, MSG_DONTWAIT, &a.sa, &len);
+    if (n >= 0 && from != nullptr) {
+        int out_len = static_cast<int>(from->size());
+        from->fill(0);
+        (void)posix::to_windows(a.sa, from->data(), &out_len);
+    }
+    return static_cast<long>(n);
 }
 
 Sock open_non_socket() {

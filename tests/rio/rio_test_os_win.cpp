@@ -87,6 +87,57 @@ void shutdown_send(Sock s) {
     shutdown(native(s), SD_SEND);
 }
 
+Sock open_udp(bool v6) {
+    if (!startup())
+        return net::invalid_socket;
+    const SOCKET s = WSASocketW(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, IPPROTO_UDP, nullptr, 0,
+                                WSA_FLAG_OVERLAPPED | WSA_FLAG_REGISTERED_IO);
+    sockaddr_in6 a6{};
+    a6.sin6_family = AF_INET6;
+    a6.sin6_addr = in6addr_loopback;
+    sockaddr_in a4{};
+    a4.sin_family = AF_INET;
+    a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const sockaddr* a =
+        v6 ? reinterpret_cast<const sockaddr*>(&a6) : reinterpret_cast<const sockaddr*>(&a4);
+    if (s != INVALID_SOCKET && bind(s, a, v6 ? sizeof a6 : sizeof a4) == 0)
+        return static_cast<Sock>(s);
+    if (s != INVALID_SOCKET)
+        closesocket(s);
+    return net::invalid_socket;
+}
+
+WinAddress local_address(Sock s) {
+    WinAddress out{};
+    int len = static_cast<int>(out.size());
+    if (getsockname(native(s), reinterpret_cast<sockaddr*>(out.data()), &len) != 0)
+        out.fill(0);
+    return out;
+}
+
+bool connect_to(Sock s, const WinAddress& to) {
+    return connect(native(s), reinterpret_cast<const sockaddr*>(to.data()),
+                   static_cast<int>(to.size())) == 0;
+}
+
+bool send_to(Sock s, const WinAddress* to, const void* data, std::size_t size) {
+    return sendto(native(s), static_cast<const char*>(data), static_cast<int>(size), 0,
+                  to != nullptr ? reinterpret_cast<const sockaddr*>(to->data()) : nullptr,
+                  to != nullptr ? static_cast<int>(to->size()) : 0) == static_cast<int>(size);
+}
+
+long recv_from(Sock s, void* data, std::size_t size, WinAddress* from, int timeout_ms) {
+    if (!readable(s, timeout_ms))
+        return -1;
+    WinAddress source{};
+    int len = static_cast<int>(source.size());
+    const int n = recvfrom(native(s), static_cast<char*>(data), static_cast<int>(size), 0,
+                           reinterpret_cast<sockaddr*>(source.data()), &len);
+    if (from != nullptr)
+        *from = source;
+    return n;
+}
+
 Sock open_non_socket() {
     return reinterpret_cast<Sock>(CreateEventW(nullptr, TRUE, FALSE, nullptr));
 }
