@@ -1,9 +1,9 @@
 // Raw UDP baselines over 127.0.0.1, with no riosp in the way: the 64 B datagram rate one way
 // with blocking sendto/recvfrom and with sendmmsg/recvmmsg in batches of 32, and the 64 B
 // ping-pong with blocking sendto/recvfrom. The harness (loss handling, timing, counters) is
-// udp_util.h's, the same the provider's benchmarks (provider_udp.cpp) run.
-#include "support/bsd_peer.h"
-#include "udp_util.h"
+// udp_util.h's, the same the provider's benchmarks (provider_udp.cpp) run; the plain-socket
+// pieces are udp_raw.h's, shared with rio_udp.cpp.
+#include "udp_raw.h"
 
 #include <benchmark/benchmark.h>
 #include <netinet/in.h>
@@ -19,64 +19,6 @@
 namespace riosp::bench::udp {
 
 namespace {
-
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return a;
-}
-
-long send_to(int fd, const sockaddr_in& to, const char* p) {
-    return ::sendto(fd, p, payload, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
-}
-
-// One datagram at a time, blocking, the source not asked for (as the provider's receiver).
-long recv_one(int fd, char* p) {
-    return ::recvfrom(fd, p, payload, 0, nullptr, nullptr);
-}
-
-// A receiving socket (bound to 127.0.0.1, SO_RCVBUF raised as on the provider's side) and a
-// sending one, for the rate benchmarks.
-struct RatePair {
-    int rx = -1;
-    int tx = -1;
-    std::uint16_t rx_port = 0;
-    sockaddr_in to{};
-    RatePair() {
-        std::uint16_t tx_port = 0;
-        rx = bsd::udp_open_loopback(rx_port);
-        tx = bsd::udp_open_loopback(tx_port);
-        to = loopback(rx_port);
-        if (rx >= 0)
-            (void)::setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    }
-    ~RatePair() {
-        for (int fd : {rx, tx})
-            if (fd >= 0)
-                ::close(fd);
-    }
-    RatePair(const RatePair&) = delete;
-    RatePair& operator=(const RatePair&) = delete;
-    [[nodiscard]] bool ok() const { return rx >= 0 && tx >= 0; }
-    void send_end(std::uint64_t g) const {
-        char p[payload] = {};
-        stamp(p, g, Kind::end);
-        (void)send_to(tx, to, p);
-    }
-};
-
-// The rest of a rate benchmark once its receiver thread runs: the timed loop, then the thread
-// stopped (shutdown(SHUT_RD) wakes a receive that no end marker reached) and joined.
-template <class Send>
-void finish_rate(benchmark::State& state, RatePair& pair, RateCounter& c, std::thread& rx,
-                 Send&& send) {
-    const bool stopped = run_rate(state, c, send, [&](std::uint64_t g) { pair.send_end(g); });
-    if (!stopped)
-        (void)::shutdown(pair.rx, SHUT_RD);
-    rx.join();
-}
 
 void BM_UdpRate64_RawBlocking(benchmark::State& state) {
     RatePair pair;
@@ -116,25 +58,7 @@ void BM_UdpRate64_RawMmsg32(benchmark::State& state) {
         return;
     }
     RateCounter c;
-    std::thread rx([&] {
-        std::array<std::array<char, payload>, batch> bufs{};
-        std::array<iovec, batch> iov{};
-        std::array<mmsghdr, batch> msgs{};
-        for (int i = 0; i < batch; ++i) {
-            iov[i] = {bufs[i].data(), payload};
-            msgs[i].msg_hdr.msg_iov = &iov[i];
-            msgs[i].msg_hdr.msg_iovlen = 1;
-        }
-        while (!c.stopping()) {
-            const int n = ::recvmmsg(pair.rx, msgs.data(), batch, MSG_WAITFORONE, nullptr);
-            if (n < 0)
-                break;
-            const auto now = Clock::now();
-            for (int i = 0; i < n; ++i)
-                c.on_datagram(bufs[i].data(), msgs[i].msg_len, now);
-        }
-        c.exited();
-    });
+    std::thread rx([&] { receive_mmsg(pair.rx, c); });
     // All datagrams of an iteration carry the same head: one buffer serves the whole vector.
     char msg[payload] = {};
     std::array<iovec, batch> iov{};
