@@ -32,7 +32,8 @@ int write_int(char* optval, LPINT optlen, int value, LPINT lpErrno) noexcept {
     return 0;
 }
 
-bool kernel_option(int level, int optname, Option& out) noexcept {
+// The option's kernel counterpart, for a stream or a datagram socket.
+bool kernel_option(int level, int optname, bool datagram, Option& out) noexcept {
     if (level == SOL_SOCKET) {
         switch (optname) {
         case SO_REUSEADDR:
@@ -47,9 +48,9 @@ bool kernel_option(int level, int optname, Option& out) noexcept {
         case SO_RCVBUF:
             out = Option::recv_buffer;
             return true;
-        case SO_BROADCAST:
+        case SO_BROADCAST: // only where broadcasting exists, as on Windows
             out = Option::broadcast;
-            return true;
+            return datagram;
         default:
             return false;
         }
@@ -90,7 +91,7 @@ int WSPAPI WSPSetSockOpt(SOCKET s, int level, int optname, const char* optval, i
         return 0;
     }
     Option o;
-    if (!kernel_option(level, optname, o))
+    if (!kernel_option(level, optname, sock->datagram(), o))
         return fail(lpErrno, WSAENOPROTOOPT);
     if (!read_int(optval, optlen, value))
         return fail(lpErrno, WSAEFAULT);
@@ -144,7 +145,7 @@ int WSPAPI WSPGetSockOpt(SOCKET s, int level, int optname, char* optval, LPINT o
         }
     }
     Option o;
-    if (!kernel_option(level, optname, o))
+    if (!kernel_option(level, optname, sock->datagram(), o))
         return fail(lpErrno, WSAENOPROTOOPT);
     int value = 0;
     if (int err = rio::net::get_option(sock->fd, o, value))
