@@ -102,6 +102,10 @@ void reset_in_place(int fd);
 [[nodiscard]] long udp_recv(int fd, void* data, std::size_t len, int timeout_ms,
                             std::uint16_t* from_port = nullptr);
 
+// Whether a connected UDP socket hears of an ICMP port-unreachable (udp_recv's -ECONNREFUSED):
+// Linux and Windows do; Wine 8 does not.
+[[nodiscard]] bool udp_icmp_errors_reported();
+
 // For -errno results: whether it means "no local port left", and its text.
 [[nodiscard]] bool is_addr_not_avail(int neg_errno) noexcept;
 [[nodiscard]] const char* error_text(int neg_errno) noexcept;

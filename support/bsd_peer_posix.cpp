@@ -181,4 +181,8 @@ long udp_recv(int fd, void* data, std::size_t len, int timeout_ms, std::uint16_t
     return static_cast<long>(n);
 }
 
+bool udp_icmp_errors_reported() {
+    return true;
+}
+
 } // namespace riosp::bsd

@@ -171,11 +171,21 @@ void reset_in_place(int) {
     // No Winsock call resets a connection and keeps the socket (can_reset_in_place()).
 }
 
-bool tcp_resets_work() {
-    // Wine's ntdll exports wine_get_version; Wine 8 closes a SO_LINGER {1,0} socket gracefully.
+namespace {
+bool under_wine() {
+    // Wine's ntdll exports wine_get_version.
     static const bool wine =
         GetProcAddress(GetModuleHandleA("ntdll.dll"), "wine_get_version") != nullptr;
-    return !wine;
+    return wine;
+}
+} // namespace
+
+bool tcp_resets_work() {
+    return !under_wine(); // Wine 8 closes a SO_LINGER {1,0} socket gracefully
+}
+
+bool udp_icmp_errors_reported() {
+    return !under_wine(); // Wine 8 drops them: the receive just times out
 }
 
 bool can_reset_in_place() {
@@ -222,8 +232,8 @@ long udp_recv(int fd, void* data, std::size_t len, int timeout_ms, std::uint16_t
     int from_len = sizeof from;
     const int n = recvfrom(sock(fd), static_cast<char*>(data), static_cast<int>(len), 0,
                            reinterpret_cast<sockaddr*>(&from), &from_len);
-    if (n < 0)
-        return -last_errno();
+    if (n < 0) // Windows reports an ICMP port-unreachable on UDP as WSAECONNRESET
+        return WSAGetLastError() == WSAECONNRESET ? -ECONNREFUSED : -last_errno();
     if (from_port != nullptr)
         *from_port = ntohs(from.sin_port);
     return n;

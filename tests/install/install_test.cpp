@@ -338,8 +338,8 @@ TEST_F(InstallRun, InstallSixtyFourOnlyUsesWscInstallProvider) {
 
 TEST_F(InstallRun, InstallFirstOrdersBothCatalogs) {
     EXPECT_EQ(run_args({L"install", L"C:\\r\\riosp_provider.dll", L"--first"}), exit_ok);
-    EXPECT_EQ(catalog.order64, (std::vector<DWORD>{1010, 1011, 1001, 1002}));
-    EXPECT_EQ(catalog.order32, (std::vector<DWORD>{1010, 1011, 2001}));
+    EXPECT_EQ(catalog.order64, (std::vector<DWORD>{1010, 1011, 1012, 1013, 1001, 1002}));
+    EXPECT_EQ(catalog.order32, (std::vector<DWORD>{1010, 1011, 1012, 1013, 2001}));
 }
 
 TEST_F(InstallRun, InstallRefusesRelativePathAndSecondInstall) {
@@ -398,17 +398,17 @@ TEST_F(InstallRun, ListMarksRiospEntries) {
     EXPECT_EQ(run_args({L"list"}), exit_ok);
     EXPECT_TRUE(contains(output.out, L"64-bit catalog"));
     EXPECT_TRUE(contains(output.out, L"32-bit catalog"));
-    EXPECT_TRUE(contains(output.out, L"riosp: 2 of 4 entries"));
-    EXPECT_TRUE(contains(output.out, L"riosp: 2 of 3 entries"));
-    EXPECT_EQ(std::count(output.out.begin(), output.out.end(), L'*'), 2 + 2 + 2)
-        << "two marked lines per catalog plus the '* = riosp' legend of each";
+    EXPECT_TRUE(contains(output.out, L"riosp: 4 of 6 entries"));
+    EXPECT_TRUE(contains(output.out, L"riosp: 4 of 5 entries"));
+    EXPECT_EQ(std::count(output.out.begin(), output.out.end(), L'*'), 4 + 4 + 2)
+        << "four marked lines per catalog (TCP and UDP, IPv4 and IPv6) plus the legend of each";
 }
 
 TEST_F(InstallRun, OrderLast) {
     EXPECT_EQ(run_args({L"install", L"C:\\r\\riosp_provider.dll", L"--first"}), exit_ok);
     EXPECT_EQ(run_args({L"order", L"last"}), exit_ok);
-    EXPECT_EQ(catalog.order64, (std::vector<DWORD>{1001, 1002, 1010, 1011}));
-    EXPECT_EQ(catalog.order32, (std::vector<DWORD>{2001, 1010, 1011}));
+    EXPECT_EQ(catalog.order64, (std::vector<DWORD>{1001, 1002, 1010, 1011, 1012, 1013}));
+    EXPECT_EQ(catalog.order32, (std::vector<DWORD>{2001, 1010, 1011, 1012, 1013}));
 }
 
 TEST_F(InstallRun, OrderWithoutRiospFails) {

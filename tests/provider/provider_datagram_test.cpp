@@ -257,8 +257,10 @@ TEST_F(ProviderDatagram, RecvDisconnectRefusesReceivesButKeepsAcceptingDatagrams
     ASSERT_EQ(ws::ioctlsocket(a, FIONREAD, &queued), 0);
     EXPECT_EQ(queued, 4u); // still queued: the first one's size
     EXPECT_EQ(ws::closesocket(a), 0);
-    ASSERT_EQ(bsd::udp_send(peer, 0, "gone", 4), 4);
-    EXPECT_EQ(bsd::udp_recv(peer, buf, sizeof buf, 2000), -ECONNREFUSED);
+    if (bsd::udp_icmp_errors_reported()) { // the check above could fail: a closed port answers
+        ASSERT_EQ(bsd::udp_send(peer, 0, "gone", 4), 4);
+        EXPECT_EQ(bsd::udp_recv(peer, buf, sizeof buf, 2000), -ECONNREFUSED);
+    }
     EXPECT_EQ(bsd::close_socket(peer), 0);
 }
 
