@@ -143,8 +143,10 @@ int receive_in_caller(Socket& s, const Call& c, sockaddr* from, LPINT from_len, 
     const rio::net::NativeSocket fd = s.fd; // open until this call's io_done
     const auto spin = worker_pool().spin();
     lock.unlock();
-    auto r = rio::caller::receive_from(fd, std::span(parts.data(), n), source.data(), &source_len,
-                                       spin, s.wait);
+    // The source only when the application asked for it: the kernel then skips the copy.
+    auto r = rio::caller::receive_from(fd, std::span(parts.data(), n),
+                                       from != nullptr ? source.data() : nullptr, &source_len, spin,
+                                       s.wait);
     int error = 0;
     DWORD bytes = 0;
     if (r.ok()) {
@@ -214,9 +216,6 @@ int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, i
         apply_and_act(s, HalfCloseEvent::send_done);
         return fail(lpErrno, to_len >= 2 && address_length(to) == 0 ? WSAEAFNOSUPPORT : WSAEFAULT);
     }
-    PendingOp op;
-    op.handle = handle;
-    fill(op, c);
     if (s.ops.send.empty() && s.send_in_flight == 0) {
         SendParts parts; // [0, n) only
         std::size_t n = 0;
@@ -227,6 +226,16 @@ int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, i
                                               to_len, sent);
         if (err != WSAEWOULDBLOCK) {
             apply_and_act(s, HalfCloseEvent::send_done);
+            if (c.ov == nullptr) { // the common case needs no operation record
+                if (err != 0)
+                    return fail(lpErrno, datagram_error(err));
+                if (c.bytes_out != nullptr)
+                    *c.bytes_out = gsl::narrow_cast<DWORD>(sent);
+                return 0;
+            }
+            PendingOp op;
+            op.handle = handle;
+            fill(op, c);
             op.transferred = gsl::narrow_cast<DWORD>(sent);
             return ended(op, c, datagram_error(err), lpErrno);
         }
@@ -237,6 +246,9 @@ int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, i
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
     // The kernel has no room now (or datagrams wait before this one): through the ring.
+    PendingOp op;
+    op.handle = handle;
+    fill(op, c);
     if (!peer) {
         op.to_len = address_length(to);
         std::memcpy(op.to.data(), to, static_cast<std::size_t>(op.to_len));
@@ -279,6 +291,9 @@ int datagram_recv(Socket& s, SOCKET handle, const Call& c, sockaddr* from, LPINT
         return fail(lpErrno, r.error); // WSAESHUTDOWN after SD_RECEIVE
     if (flags_io != nullptr)
         *flags_io = 0;
+    const bool nothing_before = s.ops.recv.empty() && !s.recv_in_flight && !s.dgram_held;
+    if (nothing_before && call.ov == nullptr && !s.non_blocking) // the common case: no record
+        return receive_in_caller(s, call, from, from_len, lock, lpErrno);
     PendingOp op;
     op.handle = handle;
     fill(op, call);
@@ -290,9 +305,6 @@ int datagram_recv(Socket& s, SOCKET handle, const Call& c, sockaddr* from, LPINT
         apply_and_act(s, HalfCloseEvent::io_done);
         return ended(op, call, err, lpErrno);
     }
-    const bool nothing_before = s.ops.recv.empty() && !s.recv_in_flight;
-    if (nothing_before && call.ov == nullptr && !s.non_blocking)
-        return receive_in_caller(s, call, from, from_len, lock, lpErrno);
     if (nothing_before) {
         if (const int err = receive_now(s, op); err != WSAEWOULDBLOCK) {
             apply_and_act(s, HalfCloseEvent::io_done);

@@ -20,6 +20,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iterator>
@@ -247,15 +248,32 @@ int recv_with(NativeSocket s, std::span<const MutableBytes> parts, int flags, st
     return 0;
 }
 
-// recv_with for one datagram, its source converted to the Windows layout.
+// One datagram, its source converted to the Windows layout. One buffer (the common case) is
+// one recvfrom(2) with MSG_TRUNC, which returns the datagram's real length, so a cut one is seen
+// without a msghdr; several go through recvmsg and its msg_flags.
 int recv_datagram(NativeSocket s, std::span<const MutableBytes> parts, int flags, void* win_addr,
                   int* len, Datagram& got) noexcept {
     sockaddr_storage from{};
     got = Datagram{};
     int err = 0;
     do {
-        err = recv_with(s, parts, flags, got.bytes, win_addr != nullptr ? &from : nullptr,
-                        &got.truncated);
+        if (parts.size() <= 1) {
+            void* data = parts.empty() ? nullptr : parts[0].data;
+            const std::size_t room = parts.empty() ? 0 : parts[0].size;
+            socklen_t from_len = sizeof from;
+            const ssize_t r =
+                ::recvfrom(s, data, room, flags | MSG_TRUNC,
+                           win_addr != nullptr ? reinterpret_cast<sockaddr*>(&from) : nullptr,
+                           win_addr != nullptr ? &from_len : nullptr);
+            err = r < 0 ? last_wsa() : 0;
+            if (r >= 0) {
+                got.bytes = std::min(static_cast<std::size_t>(r), room);
+                got.truncated = static_cast<std::size_t>(r) > room;
+            }
+        } else {
+            err = recv_with(s, parts, flags, got.bytes, win_addr != nullptr ? &from : nullptr,
+                            &got.truncated);
+        }
     } while (err == WSAEINTR && (flags & MSG_DONTWAIT) != 0);
     if (err != 0 || win_addr == nullptr)
         return err;
@@ -279,11 +297,12 @@ int recv_from_now(NativeSocket s, std::span<const MutableBytes> parts, void* win
 
 int send_to_now(NativeSocket s, std::span<const ConstBytes> parts, const void* win_addr, int len,
                 std::size_t& sent) noexcept {
-    sockaddr_storage to{};
+    posix::KernelAddress to; // written only when there is a destination
     socklen_t to_len = 0;
     if (win_addr != nullptr)
-        if (int err = to_kernel(win_addr, len, to, to_len))
+        if (int err = posix::to_kernel(win_addr, len, to, to_len))
             return err;
+    const sockaddr* name = win_addr != nullptr ? &to.sa : nullptr;
     iovec iov[16];
     if (parts.size() > std::size(iov))
         return WSAENOBUFS; // a datagram goes whole or not at all
@@ -293,12 +312,13 @@ int send_to_now(NativeSocket s, std::span<const ConstBytes> parts, const void* w
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = n;
-    if (win_addr != nullptr) {
-        msg.msg_name = &to;
-        msg.msg_namelen = to_len;
-    }
+    msg.msg_name = const_cast<sockaddr*>(name);
+    msg.msg_namelen = to_len;
     for (;;) {
-        const ssize_t r = ::sendmsg(s, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+        // One buffer (the common case): sendto(2), no msghdr for the kernel to copy in.
+        const ssize_t r = n == 1 ? ::sendto(s, iov[0].iov_base, iov[0].iov_len,
+                                            MSG_DONTWAIT | MSG_NOSIGNAL, name, to_len)
+                                 : ::sendmsg(s, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (r >= 0) {
             sent = static_cast<std::size_t>(r);
             return 0;
