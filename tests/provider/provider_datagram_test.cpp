@@ -140,6 +140,42 @@ TEST_F(ProviderDatagram, ConnectedUdpSendsToItsPeerFiltersSourcesAndUnspecifiedD
         EXPECT_EQ(ws::closesocket(s), 0);
 }
 
+// Known provider bug, kept failing on purpose until provider/datagram_path.cpp is fixed: on
+// Linux, datagram_connect dissolves the default peer with connect(AF_UNSPEC), which unhashes a
+// socket whose port the kernel chose at bind (port 0: no SOCK_BINDPORT_LOCK) and resets its port
+// to 0. Winsock keeps a UDP socket's local address when it connects to INADDR_ANY, so the socket
+// must still own its port: getsockname reports it, the peer's datagrams to it get no ICMP
+// port-unreachable, and the socket's datagrams still come from it (a peer connected to that
+// port drops any other source). ProviderDatagramModel finds the same through the peer.
+TEST_F(ProviderDatagram, DissolvingTheDefaultPeerKeepsTheBoundPort) {
+    std::uint16_t pa = 0, pp = 0;
+    SOCKET a = bound_udp(pa);
+    const int peer = bsd::udp_open_loopback(pp);
+    ASSERT_GE(peer, 0);
+    ASSERT_EQ(bsd::udp_connect(peer, pa), 0);
+    sockaddr_in to = loopback(pp);
+    ASSERT_EQ(ws::connect(a, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+    sockaddr_in any = loopback(0);
+    any.sin_addr.s_addr = 0;
+    ASSERT_EQ(ws::connect(a, reinterpret_cast<sockaddr*>(&any), sizeof any), 0);
+    sockaddr_in self{};
+    int len = sizeof self;
+    EXPECT_EQ(ws::getsockname(a, reinterpret_cast<sockaddr*>(&self), &len), 0)
+        << ws::WSAGetLastError();
+    EXPECT_EQ(port_of(self), pa) << "dissolving the default peer lost the bound port";
+    ASSERT_EQ(bsd::udp_send(peer, 0, "after", 5), 5);
+    char buf[16];
+    EXPECT_EQ(bsd::udp_recv(peer, buf, sizeof buf, 200), -ETIMEDOUT)
+        << "the peer got an ICMP error: the port is no longer bound";
+    ASSERT_EQ(send_to(a, pp, "back"), 4) << ws::WSAGetLastError();
+    std::uint16_t from = 0;
+    EXPECT_EQ(bsd::udp_recv(peer, buf, sizeof buf, 1000, &from), 4)
+        << "the peer (connected to the bound port) never got our datagram";
+    EXPECT_EQ(from, pa);
+    EXPECT_EQ(ws::closesocket(a), 0);
+    EXPECT_EQ(bsd::close_socket(peer), 0);
+}
+
 TEST_F(ProviderDatagram, NonBlockingReceiveWithNothingQueuedIsWsaewouldblock) {
     std::uint16_t pa = 0;
     SOCKET a = bound_udp(pa);

@@ -7,14 +7,13 @@
 //
 // RIOSP_PROVIDER_MODEL_SEED=<n> replays a run; the seed is printed on failure.
 #include "provider_fixture.h"
+#include "provider_model_support.h"
 
 #include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <random>
 #include <string>
 #include <thread>
-#include <vector>
 
 namespace riosp::test {
 namespace {
@@ -43,6 +42,8 @@ struct Model {
 struct Failure {
     std::string what;
 };
+
+using model::expect_error;
 
 class Connection {
 public:
@@ -124,16 +125,6 @@ public:
     [[nodiscard]] bool closed() const { return m_.closed; }
 
 private:
-    std::string expect_error(int rc, int wsa, const char* what) {
-        if (rc != SOCKET_ERROR)
-            return std::string(what) + ": succeeded, expected " + std::to_string(wsa);
-        int got = ws::WSAGetLastError();
-        if (got != wsa)
-            return std::string(what) + ": got " + std::to_string(got) + ", expected " +
-                   std::to_string(wsa);
-        return {};
-    }
-
     std::string do_send(std::mt19937_64& rng) {
         std::size_t n = std::uniform_int_distribution<std::size_t>(1, 8192)(rng);
         std::string data(n, '\0');
@@ -269,53 +260,37 @@ private:
     bool peer_send_saw_reset_ = false;
 };
 
-std::uint64_t seed_from_env() {
-    if (const char* env = std::getenv("RIOSP_PROVIDER_MODEL_SEED"))
-        return std::strtoull(env, nullptr, 10);
-    return std::random_device{}();
-}
-
 TEST_F(ProviderTest, RandomHalfCloseSequencesFromSeveralThreadsMatchTheModel) {
-    const std::uint64_t seed = seed_from_env();
-    std::atomic<int> failures{0};
-    std::atomic<int> steps{0};
-    std::vector<std::string> reports(threads);
-    std::vector<std::thread> workers;
-    for (int t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            std::mt19937_64 rng(seed + static_cast<std::uint64_t>(t));
-            std::uint64_t conn_id = static_cast<std::uint64_t>(t) << 32;
-            bsd::Listener listener; // per thread: accept must pair this thread's connections
-            for (int done = 0; done < steps_per_thread && failures.load() == 0;) {
-                int peer = -1;
-                SOCKET s = connect_pair(peer, listener);
-                u_long on = 1;
-                (void)ws::ioctlsocket(s, static_cast<long>(FIONBIO), &on);
-                Connection c(s, peer, ++conn_id);
-                int n = std::uniform_int_distribution<int>(1, max_steps_per_connection)(rng);
-                std::string err;
-                for (int i = 0; i < n && err.empty(); ++i, ++done)
-                    err = c.step(rng);
-                if (err.empty() && !c.closed())
-                    err = c.do_close();
-                if (err.empty())
-                    err = c.do_close(); // a second close: WSAENOTSOCK
-                if (err.empty())
-                    err = c.verify_peer();
-                if (!err.empty()) {
-                    reports[static_cast<std::size_t>(t)] =
-                        "connection " + std::to_string(conn_id) + ": " + err;
-                    failures.fetch_add(1);
-                }
-            }
-            steps.fetch_add(steps_per_thread);
-        });
-    }
-    for (auto& w : workers)
-        w.join();
-    for (const auto& r : reports)
-        EXPECT_TRUE(r.empty()) << r << "\n  replay with RIOSP_PROVIDER_MODEL_SEED=" << seed;
-    RecordProperty("steps", steps.load());
+    const char* const seed_variable = "RIOSP_PROVIDER_MODEL_SEED";
+    const std::uint64_t seed = model::seed_from_env(seed_variable);
+    const auto run = [&](int t, std::mt19937_64& rng, const std::atomic<int>& failures) {
+        std::uint64_t conn_id = static_cast<std::uint64_t>(t) << 32;
+        bsd::Listener listener; // per thread: accept must pair this thread's connections
+        int done = 0;
+        while (done < steps_per_thread && failures.load() == 0) {
+            int peer = -1;
+            SOCKET s = connect_pair(peer, listener);
+            u_long on = 1;
+            (void)ws::ioctlsocket(s, static_cast<long>(FIONBIO), &on);
+            Connection c(s, peer, ++conn_id);
+            int n = std::uniform_int_distribution<int>(1, max_steps_per_connection)(rng);
+            std::string err;
+            for (int i = 0; i < n && err.empty(); ++i, ++done)
+                err = c.step(rng);
+            if (err.empty() && !c.closed())
+                err = c.do_close();
+            if (err.empty())
+                err = c.do_close(); // a second close: WSAENOTSOCK
+            if (err.empty())
+                err = c.verify_peer();
+            if (!err.empty())
+                return model::ThreadResult{done,
+                                           "connection " + std::to_string(conn_id) + ": " + err};
+        }
+        return model::ThreadResult{done, {}};
+    };
+    const int steps = model::run_threads(threads, seed, seed_variable, run);
+    RecordProperty("steps", steps);
     RecordProperty("seed", std::to_string(seed));
 }
 
