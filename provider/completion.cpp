@@ -121,8 +121,11 @@ void complete_overlapped(PendingOp& op, int error, DWORD bytes) noexcept {
                 give_record(r);
         }
     } else if (!report_to_ws2(op, error, bytes)) {
+        // The event is read before the result is published: an application polling
+        // WSPGetOverlappedResult may free its WSAOVERLAPPED the moment it sees the result.
+        WSAEVENT event = ov->hEvent;
         status_of(ov).store(0, std::memory_order_seq_cst); // no longer in progress
-        signal_event(ov->hEvent);
+        signal_event(event);
     }
     if (g_waiters.load(std::memory_order_seq_cst) > 0) {
         std::lock_guard lock(g_wait_mutex);

@@ -155,9 +155,29 @@ int connect(NativeSocket s, const void* win_addr, int len) noexcept {
 }
 
 int dissolve_peer(NativeSocket s, int) noexcept {
+    sockaddr_storage before{};
+    socklen_t before_len = sizeof before;
+    if (::getsockname(s, reinterpret_cast<sockaddr*>(&before), &before_len) != 0)
+        return last_wsa();
     sockaddr unspecified{};
     unspecified.sa_family = AF_UNSPEC; // Linux's way; a connect to 0.0.0.0 would mean this host
-    return ::connect(s, &unspecified, sizeof unspecified) == 0 ? 0 : last_wsa();
+    if (::connect(s, &unspecified, sizeof unspecified) != 0)
+        return last_wsa();
+    // Linux also gives back a port the kernel chose (a bind to port 0, or the connect's own), and
+    // an address it was not told to keep; Winsock keeps the socket's local address. So the port
+    // is bound again, on whatever address the socket keeps (the one bound, or the wildcard).
+    sockaddr_storage after{};
+    socklen_t after_len = sizeof after;
+    if (::getsockname(s, reinterpret_cast<sockaddr*>(&after), &after_len) != 0)
+        return last_wsa();
+    auto port_of = [](sockaddr_storage& a) -> in_port_t& {
+        return a.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(a).sin6_port
+                                       : reinterpret_cast<sockaddr_in&>(a).sin_port;
+    };
+    if (port_of(before) == 0 || port_of(after) != 0)
+        return 0; // it had none, or kept it
+    port_of(after) = port_of(before);
+    return ::bind(s, reinterpret_cast<sockaddr*>(&after), after_len) == 0 ? 0 : last_wsa();
 }
 
 int connect_result(NativeSocket s) noexcept {
