@@ -242,9 +242,10 @@ TEST_F(ProviderDatagramApi, CompletionRoutinesRunInAnAlertableWaitWithTheBytesAn
     EXPECT_EQ(ws::closesocket(b), 0);
 }
 
-// Sends through the ring only when the kernel refuses one (WSAEWOULDBLOCK) or one is already
-// in flight; on loopback the kernel frees a datagram's send buffer space inside sendmsg, so even
-// the smallest SO_SNDBUF seldom makes it refuse: every send must arrive whichever path it took.
+// A send goes through the ring only when the kernel refuses it (WSAEWOULDBLOCK) or one is
+// already in flight. Over Linux loopback the kernel frees a datagram's send-buffer charge inside
+// sendmsg, so even the smallest SO_SNDBUF does not make it refuse: the property sends_pending
+// records how many took the ring, and every send must arrive whichever path it took.
 TEST_F(ProviderDatagramApi, ManyOverlappedSendsQueuedBackToBackAllArriveInOrder) {
     std::uint16_t pa = 0, pb = 0;
     SOCKET a = bound_udp(pa);
@@ -498,7 +499,9 @@ TEST_F(ProviderDatagramApi, RecvFromWithATooShortFromlenFailsWithWsaefaultAndKee
     SOCKET s6 = ws::socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDP);
     ASSERT_NE(s6, INVALID_SOCKET);
     int v4_len = sizeof from;
-    EXPECT_EQ(ws::recvfrom(s6, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &v4_len),
+    ov = WSAOVERLAPPED{}; // overlapped: a check made too late leaves it pending, not hung
+    EXPECT_EQ(ws::WSARecvFrom(s6, &wb, 1, nullptr, &flags, reinterpret_cast<sockaddr*>(&from),
+                              &v4_len, &ov, nullptr),
               SOCKET_ERROR);
     EXPECT_EQ(ws::WSAGetLastError(), WSAEFAULT);
     EXPECT_EQ(ws::closesocket(s6), 0);
