@@ -25,14 +25,18 @@ using ReceiveParts = std::array<rio::net::MutableBytes, max_wsabufs>;
 // A Windows SOCKADDR_INET: the largest address a datagram carries here.
 using AddressBytes = std::array<char, 28>;
 
-// The Windows sockaddr length of an address by its family (sin_family and sin6_family share
-// offset 0), 0 for a family riosp does not serve.
-int address_length(const void* win_addr) noexcept {
-    ADDRESS_FAMILY family = 0;
-    std::memcpy(&family, win_addr, sizeof family);
+// The Windows sockaddr length of an address family, 0 for a family riosp does not serve.
+int family_length(int family) noexcept {
     return family == AF_INET    ? static_cast<int>(sizeof(sockaddr_in))
            : family == AF_INET6 ? static_cast<int>(sizeof(sockaddr_in6))
                                 : 0;
+}
+
+// The length of an address by its family (sin_family and sin6_family share offset 0).
+int address_length(const void* win_addr) noexcept {
+    ADDRESS_FAMILY family = 0;
+    std::memcpy(&family, win_addr, sizeof family);
+    return family_length(family);
 }
 
 // Winsock's "connect to the unspecified address": the socket forgets its default peer.
@@ -54,7 +58,9 @@ int datagram_error(int status) noexcept {
 }
 
 // Writes a datagram's source where the receive asked for it: 0, or WSAEFAULT when the
-// application's buffer is too short for it (as Windows checks lpFromlen).
+// application's buffer is too short for it. datagram_recv checked *from_len against the socket's
+// family before any datagram was taken, so this only keeps a source of another length from
+// overrunning the buffer.
 int give_source(const void* win_addr, sockaddr* from, LPINT from_len) noexcept {
     if (from == nullptr)
         return 0;
@@ -186,11 +192,22 @@ int receive_now(Socket& s, PendingOp& op) noexcept {
     return bad_source != 0 ? bad_source : got.truncated ? WSAEMSGSIZE : 0;
 }
 
-// The call's end once its op finished inside it: 0, or SOCKET_ERROR with the op's error
-// (WSAEMSGSIZE still reports the bytes, through the overlapped structure too).
+// The call's end once its op finished inside it: 0, or SOCKET_ERROR with the op's error. A
+// datagram that moved (0, or a receive's WSAEMSGSIZE with the bytes of a cut one) is reported
+// through the overlapped structure too; any other error is a call that failed, and Windows then
+// gives no completion indication at all: no event, no routine, no IOCP packet (the application
+// may reuse its WSAOVERLAPPED at once).
 int ended(PendingOp& op, const Call& c, int error, LPINT lpErrno) noexcept {
+    if (error != 0 && error != WSAEMSGSIZE)
+        return fail(lpErrno, error);
     const int err = finished_now(op, c, error);
     return err == 0 ? 0 : fail(lpErrno, err);
+}
+
+// A send's end inside the call: a send that failed moved nothing, WSAEMSGSIZE included (the
+// kernel refused the datagram whole), so no completion indication either.
+int send_ended(PendingOp& op, const Call& c, int error, LPINT lpErrno) noexcept {
+    return error == 0 ? ended(op, c, 0, lpErrno) : fail(lpErrno, error);
 }
 
 } // namespace
@@ -237,7 +254,7 @@ int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, i
             op.handle = handle;
             fill(op, c);
             op.transferred = gsl::narrow_cast<DWORD>(sent);
-            return ended(op, c, datagram_error(err), lpErrno);
+            return send_ended(op, c, datagram_error(err), lpErrno);
         }
     }
     if (c.ov == nullptr && s.non_blocking) {
@@ -257,7 +274,7 @@ int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, i
     if (err == 0 && s.ops.send.empty() && s.send_in_flight == 0) {
         err = post_datagram(s, op);
         apply_and_act(s, HalfCloseEvent::send_done);
-        return ended(op, c, err, lpErrno);
+        return send_ended(op, c, err, lpErrno);
     }
     if (err == 0)
         err = s.ops.send.reserve_one();
@@ -282,7 +299,9 @@ int datagram_recv(Socket& s, SOCKET handle, const Call& c, sockaddr* from, LPINT
     call.flags = 0;
     if (const int err = check_buffers(call))
         return fail(lpErrno, err);
-    if (from != nullptr && from_len == nullptr)
+    // The source's room is checked before a datagram is taken, as Windows does: found short
+    // only once a datagram was taken, the datagram would be lost with the call.
+    if (from != nullptr && (from_len == nullptr || *from_len < family_length(s.family)))
         return fail(lpErrno, WSAEFAULT);
     SocketLock lock(s.mutex);
     if (s.app_rio)
@@ -308,8 +327,7 @@ int datagram_recv(Socket& s, SOCKET handle, const Call& c, sockaddr* from, LPINT
     if (nothing_before) {
         if (const int err = receive_now(s, op); err != WSAEWOULDBLOCK) {
             apply_and_act(s, HalfCloseEvent::io_done);
-            return err == 0 || err == WSAEMSGSIZE ? ended(op, call, err, lpErrno)
-                                                  : fail(lpErrno, err);
+            return ended(op, call, err, lpErrno);
         }
     }
     if (call.ov == nullptr && s.non_blocking) {

@@ -52,9 +52,12 @@ RIO_RQ PASCAL create_request_queue(SOCKET s, ULONG max_recv, ULONG max_recv_bufs
     rio::net::NativeSocket fd = rio::net::invalid_socket;
     {
         std::lock_guard lock(sock->mutex);
-        if (sock->conn() != HalfCloseConn::connected || !sock->recv_ring.empty() ||
-            !sock->send_ring.empty() || !sock->ops.recv.empty() || !sock->ops.send.empty() ||
-            sock->callers.load() != 0) {
+        // A datagram socket needs no connection, but a datagram the provider holds or is
+        // sending would be lost with its request queue.
+        const bool busy = sock->datagram() ? sock->dgram_held || sock->send_in_flight != 0
+                                           : sock->conn() != HalfCloseConn::connected;
+        if (busy || !sock->recv_ring.empty() || !sock->send_ring.empty() ||
+            !sock->ops.recv.empty() || !sock->ops.send.empty() || sock->callers.load() != 0) {
             rio::set_last_error(WSAEINVAL);
             return RIO_INVALID_RQ;
         }

@@ -224,6 +224,8 @@ SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC
     Socket* listener = lookup(s, lpErrno);
     if (listener == nullptr)
         return INVALID_SOCKET;
+    if (listener->datagram()) // no connections to accept: Windows' answer for UDP
+        return static_cast<SOCKET>(fail(lpErrno, WSAEOPNOTSUPP));
     if (addr != nullptr && (addrlen == nullptr || *addrlen < static_cast<int>(sizeof(sockaddr_in))))
         return static_cast<SOCKET>(fail(lpErrno, WSAEFAULT));
     rio::net::NativeSocket fd = rio::net::invalid_socket;

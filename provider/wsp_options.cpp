@@ -57,7 +57,7 @@ bool kernel_option(int level, int optname, bool datagram, Option& out) noexcept 
     }
     if (level == IPPROTO_TCP && optname == TCP_NODELAY) {
         out = Option::no_delay;
-        return true;
+        return !datagram; // Linux's kernel answers EOPNOTSUPP for UDP, Windows WSAENOPROTOOPT
     }
     if (level == IPPROTO_IPV6 && optname == IPV6_V6ONLY) {
         out = Option::v6_only;

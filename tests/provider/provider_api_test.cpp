@@ -10,13 +10,6 @@
 namespace riosp::test {
 namespace {
 
-int get_int(SOCKET s, int level, int name) {
-    int v = -1;
-    int len = sizeof v;
-    EXPECT_EQ(ws::getsockopt(s, level, name, reinterpret_cast<char*>(&v), &len), 0) << name;
-    return v;
-}
-
 // The provider's DisconnectEx, or nullptr.
 LPFN_DISCONNECTEX disconnect_ex_of(SOCKET s) {
     GUID id = WSAID_DISCONNECTEX;
@@ -26,23 +19,6 @@ LPFN_DISCONNECTEX disconnect_ex_of(SOCKET s) {
                         &bytes, nullptr, nullptr) == 0
                ? fn
                : nullptr;
-}
-
-// The RIO function table bound to provider sockets; all null when the provider gives none.
-RIO_EXTENSION_FUNCTION_TABLE rio_table_of(SOCKET s) {
-    GUID id = WSAID_MULTIPLE_RIO;
-    RIO_EXTENSION_FUNCTION_TABLE rio{};
-    DWORD bytes = 0;
-    if (ws::WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &rio,
-                     sizeof rio, &bytes, nullptr, nullptr) != 0 ||
-        bytes != sizeof rio)
-        return RIO_EXTENSION_FUNCTION_TABLE{};
-    return rio;
-}
-
-void set_int(SOCKET s, int level, int name, int v) {
-    EXPECT_EQ(ws::setsockopt(s, level, name, reinterpret_cast<const char*>(&v), sizeof v), 0)
-        << name;
 }
 
 TEST_F(ProviderTest, SocketOptionsRoundTrip) {
@@ -262,12 +238,7 @@ TEST_F(ProviderTest, RioTableBoundToProviderSocketsMovesData) {
     EXPECT_EQ(bsd::read_exact(peer, got, 5, 5000), 0);
     EXPECT_EQ(got, "riosp");
     RIORESULT r{};
-    ULONG n = 0;
-    for (int i = 0; i < 500 && n == 0; ++i) {
-        n = rio.RIODequeueCompletion(cq, &r, 1);
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    ASSERT_EQ(n, 1u);
+    ASSERT_TRUE(dequeue_within(rio, cq, r, 1000));
     EXPECT_EQ(r.Status, 0);
     EXPECT_EQ(r.BytesTransferred, 5u);
     EXPECT_EQ(r.SocketContext, 7u);

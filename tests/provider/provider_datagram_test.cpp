@@ -2,7 +2,7 @@
 // boundaries, sources, connected UDP, the four modes of a receive, readiness, and the datagram
 // half-close rules of docs/half-close.md (no ICMP error after SD_RECEIVE, nothing on the wire
 // after SD_SEND) against a plain UDP peer.
-#include "provider_fixture.h"
+#include "provider_datagram_fixture.h"
 
 #include <array>
 #include <chrono>
@@ -12,47 +12,7 @@
 namespace riosp::test {
 namespace {
 
-std::uint16_t port_of(const sockaddr_in& a) {
-    return static_cast<std::uint16_t>((a.sin_port >> 8) | ((a.sin_port & 0xff) << 8));
-}
-
-class ProviderDatagram : public ProviderTest {
-protected:
-    // A riosp UDP socket bound to 127.0.0.1 with a kernel-chosen port (to `port`).
-    static SOCKET bound_udp(std::uint16_t& port) {
-        SOCKET s = ws::socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-        EXPECT_NE(s, INVALID_SOCKET) << ws::WSAGetLastError();
-        sockaddr_in a = loopback(0);
-        int len = sizeof a;
-        EXPECT_EQ(ws::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-        EXPECT_EQ(ws::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len), 0);
-        port = port_of(a);
-        return s;
-    }
-    static int send_to(SOCKET s, std::uint16_t port, const std::string& data) {
-        sockaddr_in to = loopback(port);
-        return ws::sendto(s, data.data(), static_cast<int>(data.size()), 0,
-                          reinterpret_cast<sockaddr*>(&to), sizeof to);
-    }
-    // One datagram within timeout_ms (select, then recvfrom): its bytes, or "" on timeout.
-    static std::string recv_within(SOCKET s, int timeout_ms, std::uint16_t* from_port = nullptr) {
-        fd_set r{};
-        r.fd_count = 1;
-        r.fd_array[0] = s;
-        timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-        if (ws::select(0, &r, nullptr, nullptr, &tv) != 1)
-            return {};
-        std::array<char, 2048> buf{};
-        sockaddr_in from{};
-        int from_len = sizeof from;
-        const int n = ws::recvfrom(s, buf.data(), static_cast<int>(buf.size()), 0,
-                                   reinterpret_cast<sockaddr*>(&from), &from_len);
-        EXPECT_GE(n, 0) << ws::WSAGetLastError();
-        if (from_port != nullptr)
-            *from_port = port_of(from);
-        return n < 0 ? std::string{} : std::string(buf.data(), static_cast<std::size_t>(n));
-    }
-};
+using ProviderDatagram = DatagramTest;
 
 TEST_F(ProviderDatagram, CatalogOffersUdpOverIpv4AndIpv6AsConnectionlessMessages) {
     for (int af : {AF_INET, AF_INET6}) {

@@ -8,11 +8,48 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace riosp::test {
 
 // riosp calls are spelled ws::name: on Windows the real winsock2.h declares the same names.
+
+inline int get_int(SOCKET s, int level, int name) {
+    int v = -1;
+    int len = sizeof v;
+    EXPECT_EQ(ws::getsockopt(s, level, name, reinterpret_cast<char*>(&v), &len), 0) << name;
+    return v;
+}
+
+inline void set_int(SOCKET s, int level, int name, int v) {
+    EXPECT_EQ(ws::setsockopt(s, level, name, reinterpret_cast<const char*>(&v), sizeof v), 0)
+        << name;
+}
+
+// The RIO function table bound to provider sockets; all null when the provider gives none.
+inline RIO_EXTENSION_FUNCTION_TABLE rio_table_of(SOCKET s) {
+    GUID id = WSAID_MULTIPLE_RIO;
+    RIO_EXTENSION_FUNCTION_TABLE rio{};
+    DWORD bytes = 0;
+    if (ws::WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &rio,
+                     sizeof rio, &bytes, nullptr, nullptr) != 0 ||
+        bytes != sizeof rio)
+        return RIO_EXTENSION_FUNCTION_TABLE{};
+    return rio;
+}
+
+// One completion from `cq` within about timeout_ms (the application's RIO queues are polled).
+inline bool dequeue_within(const RIO_EXTENSION_FUNCTION_TABLE& rio, RIO_CQ cq, RIORESULT& r,
+                           int timeout_ms) {
+    for (int waited = 0; waited <= timeout_ms; waited += 2) {
+        if (rio.RIODequeueCompletion(cq, &r, 1) == 1)
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+}
 
 class ProviderTest : public ::testing::Test {
 protected:
