@@ -104,7 +104,10 @@ void serve_datagram_recvs(Socket& s) noexcept {
 
 // Copies `op`'s datagram into the send area and posts it (RIOSendEx to its destination, or to
 // the default peer): 0 or the post's error. The send is the application's no longer: done once
-// posted, as a stream's send is done once its bytes are in the ring.
+// posted, as a stream's send is done once its bytes are in the ring. And as the stream's ring
+// does, the area then holds the op's pending send in the state machine (ring_counted) until the
+// datagram has left, so that a close releases the socket only after it: a datagram the
+// application was told is sent is sent.
 int post_datagram(Socket& s, PendingOp& op) noexcept {
     DWORD at = 0;
     for (DWORD i = 0; i < op.buf_count; ++i) {
@@ -125,6 +128,8 @@ int post_datagram(Socket& s, PendingOp& op) noexcept {
     s.send_in_flight = std::max<DWORD>(at, 1); // an empty datagram is in flight too
     ++s.io_in_flight;
     op.transferred = at;
+    s.ring_counted = true;
+    op.counted_by_ring = true;
     return 0;
 }
 
@@ -217,14 +222,16 @@ int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, i
     if (const int err = check_buffers(c))
         return fail(lpErrno, err);
     const std::span<const WSABUF> bufs(c.buffers, c.count);
-    if (total_length(bufs) > send_ring_bytes)
-        return fail(lpErrno, WSAEMSGSIZE); // larger than any UDP datagram
+    // UDP's limit (65,535 less the IP and UDP headers; IPv6 has no IP header in the count),
+    // checked here so that a datagram the kernel would refuse is refused whichever path it takes.
+    if (total_length(bufs) > (s.family == AF_INET6 ? 65527u : 65507u))
+        return fail(lpErrno, WSAEMSGSIZE);
     SocketLock lock(s.mutex);
     if (s.app_rio)
         return fail(lpErrno, WSAEINVAL); // its data path belongs to the application's RIO queue
     if (const HalfCloseResult r = s.state.apply(HalfCloseEvent::begin_send); !r.ok())
         return fail(lpErrno, r.error); // WSAESHUTDOWN after SD_SEND
-    const bool peer = s.dgram_peer;
+    const bool peer = s.dgram_peer();
     if (!peer && (to == nullptr || to_len <= 0)) {
         apply_and_act(s, HalfCloseEvent::send_done);
         return fail(lpErrno, to == nullptr ? WSAENOTCONN : WSAEDESTADDRREQ);
@@ -233,7 +240,8 @@ int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, i
         apply_and_act(s, HalfCloseEvent::send_done);
         return fail(lpErrno, to_len >= 2 && address_length(to) == 0 ? WSAEAFNOSUPPORT : WSAEFAULT);
     }
-    if (s.ops.send.empty() && s.send_in_flight == 0) {
+    const bool area_free = s.ops.send.empty() && s.send_in_flight == 0;
+    if (area_free && !worker_pool().datagram_sends_through_ring()) {
         SendParts parts; // [0, n) only
         std::size_t n = 0;
         for (const WSABUF& b : bufs)
@@ -257,23 +265,25 @@ int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, i
             return send_ended(op, c, datagram_error(err), lpErrno);
         }
     }
-    if (c.ov == nullptr && s.non_blocking) {
+    // The kernel has no room now (or datagrams wait before this one): through the ring. A
+    // non-blocking send takes the send area if it is free, and only waits for nothing.
+    if (c.ov == nullptr && s.non_blocking && !area_free) {
         apply_and_act(s, HalfCloseEvent::send_done);
         s.write_blocked = true; // FD_WRITE once the send area is free again
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
-    // The kernel has no room now (or datagrams wait before this one): through the ring.
     PendingOp op;
     op.handle = handle;
     fill(op, c);
-    if (!peer) {
-        op.to_len = address_length(to);
-        std::memcpy(op.to.data(), to, static_cast<std::size_t>(op.to_len));
-    }
+    // Always an explicit destination on the ring: the default peer may change before it leaves.
+    const void* dest = peer ? static_cast<const void*>(s.dgram_peer_addr.data()) : to;
+    op.to_len = peer ? s.dgram_peer_len : address_length(to);
+    std::memcpy(op.to.data(), dest, static_cast<std::size_t>(op.to_len));
     int err = ensure_request_queue(s);
-    if (err == 0 && s.ops.send.empty() && s.send_in_flight == 0) {
+    if (err == 0 && area_free) {
         err = post_datagram(s, op);
-        apply_and_act(s, HalfCloseEvent::send_done);
+        if (!op.counted_by_ring)
+            apply_and_act(s, HalfCloseEvent::send_done);
         return send_ended(op, c, err, lpErrno);
     }
     if (err == 0)
@@ -360,12 +370,14 @@ int datagram_connect(Socket& s, const sockaddr* name, int name_len) noexcept {
     if (is_unspecified(name, name_len)) {
         const int err = rio::net::dissolve_peer(s.fd, s.family);
         if (err == 0)
-            s.dgram_peer = false;
+            s.dgram_peer_len = 0;
         return err;
     }
     const int err = rio::net::connect(s.fd, name, name_len);
-    if (err == 0)
-        s.dgram_peer = true;
+    if (err == 0) {
+        s.dgram_peer_len = address_length(name);
+        std::memcpy(s.dgram_peer_addr.data(), name, static_cast<std::size_t>(s.dgram_peer_len));
+    }
     return err;
 }
 
@@ -394,6 +406,10 @@ void on_datagram_send_completion(Socket& s, int status) noexcept {
     (void)status;
     --s.io_in_flight;
     s.send_in_flight = 0;
+    if (s.ring_counted) { // the datagram left: its send is done (post_datagram)
+        s.ring_counted = false;
+        apply_and_act(s, HalfCloseEvent::send_done);
+    }
     pump_datagram_send(s);
     if (s.write_blocked && s.send_in_flight == 0) {
         s.write_blocked = false;

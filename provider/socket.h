@@ -122,8 +122,12 @@ struct Socket : rio::TableSlot {
 
     // --- datagram sockets (the state machine's datagram fact) ---
     // The default peer WSPConnect set (the kernel filters sources by it): sends name no
-    // address then, and a destination given anyway is ignored, as Windows does.
-    bool dgram_peer = false;
+    // address then, and a destination given anyway is ignored, as Windows does. Its address too
+    // (Windows layout; length 0: none), which a datagram going through the ring carries
+    // explicitly: the application may connect elsewhere, or dissolve, before it leaves.
+    std::array<char, 28> dgram_peer_addr{};
+    int dgram_peer_len = 0;
+    [[nodiscard]] bool dgram_peer() const noexcept { return dgram_peer_len > 0; }
     // A datagram a RIO receive brought into the receive area that no receive has taken yet
     // (FD_READ selected, or the receive it was for was aborted): its size, whether the kernel
     // cut it, and its source in the receive address slot.

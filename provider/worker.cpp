@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 namespace riosp::provider {
 
@@ -167,6 +168,8 @@ int WorkerPool::idle_wait_ms() noexcept {
 int WorkerPool::start(unsigned count) noexcept {
     const auto spin = busy_poll_budget();
     spin_ = spin;
+    const char* udp_sends = std::getenv("RIOSP_UDP_SENDS");
+    udp_via_ring_ = udp_sends != nullptr && std::string_view(udp_sends) == "ring";
     const int idle_ms = idle_wait_ms();
     if (count == 0)
         count = std::max(1u, std::thread::hardware_concurrency());

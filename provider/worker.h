@@ -90,6 +90,10 @@ public:
     [[nodiscard]] unsigned size() const noexcept { return static_cast<unsigned>(workers_.size()); }
     // The busy-poll budget the pool runs with (0: off); blocking callers spin as long.
     [[nodiscard]] std::chrono::microseconds spin() const noexcept { return spin_; }
+    // RIOSP_UDP_SENDS=ring: every datagram send goes through the socket's send area and a
+    // RIOSendEx, never straight to the kernel. The ring path otherwise runs only when the kernel
+    // has no room, which loopback never lacks; tests and benchmarks use it to reach that path.
+    [[nodiscard]] bool datagram_sends_through_ring() const noexcept { return udp_via_ring_; }
 
     // Completions a worker takes per dequeue: bounded for fairness between sockets.
     static constexpr unsigned drain_batch = 256;
@@ -105,6 +109,7 @@ private:
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<unsigned> next_{0};
     std::chrono::microseconds spin_{0};
+    bool udp_via_ring_ = false;
 };
 
 } // namespace riosp::provider

@@ -34,7 +34,7 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd,
     s.linger_seconds = 0;
     s.so_error = 0;
     s.state.reinitialize(initial);
-    s.dgram_peer = false;
+    s.dgram_peer_len = 0;
     s.dgram_held = false;
     s.dgram_truncated = false;
     s.dgram_bytes = 0;
@@ -374,7 +374,7 @@ int WSPAPI WSPGetPeerName(SOCKET s, sockaddr* name, LPINT namelen, LPINT lpErrno
     if (sock == nullptr)
         return SOCKET_ERROR;
     std::lock_guard lock(sock->mutex);
-    if (sock->conn() != HalfCloseConn::connected && !sock->dgram_peer)
+    if (sock->conn() != HalfCloseConn::connected && !sock->dgram_peer())
         return fail(lpErrno, WSAENOTCONN);
     if (int err = rio::net::peer_name(sock->fd, name, namelen))
         return fail(lpErrno, err);
