@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <mutex>
 #include <thread>
 
 #include <gsl/gsl>
@@ -40,6 +41,16 @@ void mark(int fd, bool on) noexcept {
         word.fetch_or(bit, std::memory_order_release);
     else
         word.fetch_and(~bit, std::memory_order_release);
+}
+
+// A close and a set (or reset) of one event never overlap: without this a set that looked the
+// descriptor up just before a close could write to the number after the kernel handed it to a
+// new descriptor (an application may close its event the moment a wait says it is signalled,
+// while the completing thread is still leaving its write). Striped, so that sets of different
+// events rarely meet.
+std::array<std::mutex, 64> fd_locks;
+std::mutex& fd_lock(int fd) noexcept {
+    return fd_locks[gsl::narrow_cast<std::size_t>(fd) % fd_locks.size()];
 }
 
 using clock = std::chrono::steady_clock;
@@ -79,11 +90,12 @@ int event_fd(WSAEVENT event) noexcept {
 }
 
 bool event_close(WSAEVENT event, int& error) noexcept {
-    const int fd = event_fd(event);
-    if (fd < 0) {
+    const int fd = fd_from_event_handle(event);
+    if (fd < 0 || fd >= max_event_fd) {
         error = WSA_INVALID_HANDLE;
         return false;
     }
+    std::lock_guard lock(fd_lock(fd));
     // Unregister first: a racing second close then fails cleanly instead of closing a
     // descriptor number the kernel may already have handed to someone else.
     const auto bit = std::uint64_t{1} << (fd % 64);
@@ -98,8 +110,13 @@ bool event_close(WSAEVENT event, int& error) noexcept {
 }
 
 bool event_set(WSAEVENT event, int& error) noexcept {
-    const int fd = event_fd(event);
-    if (fd < 0 || os::eventfd_signal(fd) != 0) {
+    const int fd = fd_from_event_handle(event);
+    if (fd < 0 || fd >= max_event_fd) {
+        error = WSA_INVALID_HANDLE;
+        return false;
+    }
+    std::lock_guard lock(fd_lock(fd));
+    if (!is_registered(fd) || os::eventfd_signal(fd) != 0) {
         error = WSA_INVALID_HANDLE;
         return false;
     }
@@ -107,8 +124,13 @@ bool event_set(WSAEVENT event, int& error) noexcept {
 }
 
 bool event_reset(WSAEVENT event, int& error) noexcept {
-    const int fd = event_fd(event);
-    if (fd < 0 || os::eventfd_drain(fd) != 0) {
+    const int fd = fd_from_event_handle(event);
+    if (fd < 0 || fd >= max_event_fd) {
+        error = WSA_INVALID_HANDLE;
+        return false;
+    }
+    std::lock_guard lock(fd_lock(fd));
+    if (!is_registered(fd) || os::eventfd_drain(fd) != 0) {
         error = WSA_INVALID_HANDLE;
         return false;
     }
