@@ -109,32 +109,27 @@ bool event_close(WSAEVENT event, int& error) noexcept {
     return true;
 }
 
-bool event_set(WSAEVENT event, int& error) noexcept {
+namespace {
+// `op` on a live event's descriptor, under its lock (see fd_lock): true, or false with
+// WSA_INVALID_HANDLE.
+template <class Op> bool on_live_event(WSAEVENT event, int& error, Op op) noexcept {
     const int fd = fd_from_event_handle(event);
-    if (fd < 0 || fd >= max_event_fd) {
-        error = WSA_INVALID_HANDLE;
-        return false;
+    if (fd >= 0 && fd < max_event_fd) {
+        std::lock_guard lock(fd_lock(fd));
+        if (is_registered(fd) && op(fd) == 0)
+            return true;
     }
-    std::lock_guard lock(fd_lock(fd));
-    if (!is_registered(fd) || os::eventfd_signal(fd) != 0) {
-        error = WSA_INVALID_HANDLE;
-        return false;
-    }
-    return true;
+    error = WSA_INVALID_HANDLE;
+    return false;
+}
+} // namespace
+
+bool event_set(WSAEVENT event, int& error) noexcept {
+    return on_live_event(event, error, os::eventfd_signal);
 }
 
 bool event_reset(WSAEVENT event, int& error) noexcept {
-    const int fd = fd_from_event_handle(event);
-    if (fd < 0 || fd >= max_event_fd) {
-        error = WSA_INVALID_HANDLE;
-        return false;
-    }
-    std::lock_guard lock(fd_lock(fd));
-    if (!is_registered(fd) || os::eventfd_drain(fd) != 0) {
-        error = WSA_INVALID_HANDLE;
-        return false;
-    }
-    return true;
+    return on_live_event(event, error, os::eventfd_drain);
 }
 
 DWORD wait_for_events(std::span<const WSAEVENT> events, bool wait_all, DWORD timeout_ms,

@@ -6,7 +6,10 @@
 // common outcome, bytes received, is applied without taking the lock again.
 #pragma once
 
+#include "data_path.h"
+#include "provider_state.h"
 #include "socket.h"
+#include "worker.h"
 
 #include <chrono>
 
@@ -29,6 +32,34 @@ inline void leave_caller_wait(Socket& s) noexcept {
 inline void interrupt_caller_waits(Socket& s) noexcept {
     s.wait.interrupt(s.fd);
 }
+// A receive waited for in the calling thread itself (rio/caller.h), counted as the socket's
+// outstanding I/O (the caller has applied begin_recv under `lock`): `wait(fd, spin, error)` runs
+// without the lock and answers true when it got its result (bytes, a datagram); `failed(error)`
+// then runs under the lock for any other outcome and answers the call's error. The common
+// outcome is taken without the lock: io_done asks for something (the release) only after a
+// close, and then the lock is taken for it. The call's error (0 on success).
+template <class Wait, class Failed>
+[[nodiscard]] int receive_in_caller_wait(Socket& s, SocketLock& lock, Wait wait,
+                                         Failed failed) noexcept {
+    enter_caller_wait(s);
+    const rio::net::NativeSocket fd = s.fd; // open until this call's io_done
+    const auto spin = worker_pool().spin();
+    lock.unlock();
+    int error = 0;
+    if (wait(fd, spin, error)) {
+        if (!s.state.apply_quiet(HalfCloseEvent::io_done)) {
+            lock.lock(); // a close came meanwhile: the release is this call's to perform
+            apply_and_act(s, HalfCloseEvent::io_done);
+        }
+    } else {
+        lock.lock();
+        error = failed(error);
+        apply_and_act(s, HalfCloseEvent::io_done);
+    }
+    leave_caller_wait(s);
+    return error;
+}
+
 // The last WSPCleanup, after aborting every socket: waits until the interrupted calls have left
 // the provider (at most `limit`), so none touches a socket the worker pool is tearing down.
 void wait_until_no_caller_waits(std::chrono::milliseconds limit) noexcept;

@@ -150,33 +150,27 @@ int receive_in_caller(Socket& s, const Call& c, sockaddr* from, LPINT from_len, 
     const std::size_t n = receive_parts(std::span(c.buffers, c.count), parts);
     AddressBytes source{};
     int source_len = static_cast<int>(source.size());
-    enter_caller_wait(s);
-    const rio::net::NativeSocket fd = s.fd; // open until this call's io_done
-    const auto spin = worker_pool().spin();
-    lock.unlock();
-    // The source only when the application asked for it: the kernel then skips the copy.
-    auto r = rio::caller::receive_from(fd, std::span(parts.data(), n),
-                                       from != nullptr ? source.data() : nullptr, &source_len, spin,
-                                       s.wait);
-    int error = 0;
-    DWORD bytes = 0;
-    if (r.ok()) {
-        bytes = gsl::narrow_cast<DWORD>(r.value().bytes);
-        error = give_source(source.data(), from, from_len);
-        if (error == 0 && r.value().truncated)
-            error = WSAEMSGSIZE;
-        if (!s.state.apply_quiet(HalfCloseEvent::io_done)) {
-            lock.lock(); // a close came meanwhile: the release is this call's to perform
-            apply_and_act(s, HalfCloseEvent::io_done);
-        }
-    } else {
-        lock.lock();
-        error = datagram_error(r.error()); // WSAEINTR when a close ended the wait
-        apply_and_act(s, HalfCloseEvent::io_done);
-    }
-    leave_caller_wait(s);
+    std::size_t got = 0;
+    const int error = receive_in_caller_wait(
+        s, lock,
+        [&](rio::net::NativeSocket fd, std::chrono::microseconds spin, int& err) {
+            // The source only when the application asked for it: the kernel then skips it.
+            auto r = rio::caller::receive_from(fd, std::span(parts.data(), n),
+                                               from != nullptr ? source.data() : nullptr,
+                                               &source_len, spin, s.wait);
+            if (!r.ok()) {
+                err = r.error();
+                return false;
+            }
+            got = r.value().bytes;
+            err = give_source(source.data(), from, from_len);
+            if (err == 0 && r.value().truncated)
+                err = WSAEMSGSIZE;
+            return true;
+        },
+        [](int err) { return datagram_error(err); }); // WSAEINTR when a close ended the wait
     if (c.bytes_out != nullptr)
-        *c.bytes_out = bytes;
+        *c.bytes_out = gsl::narrow_cast<DWORD>(got);
     return error == 0 ? 0 : fail(lpErrno, error);
 }
 

@@ -41,34 +41,25 @@ int end_of_stream(Socket& s) noexcept {
 int receive_in_caller(Socket& s, const Call& c, SocketLock& lock, LPINT lpErrno) noexcept {
     ReceiveParts parts; // [0, n) only
     const std::size_t n = receive_parts(std::span(c.buffers, c.count), parts);
-    enter_caller_wait(s);
-    const rio::net::NativeSocket fd = s.fd; // open until this call's io_done
-    const auto spin = worker_pool().spin();
-    lock.unlock();
-    auto r = rio::caller::receive(fd, std::span(parts.data(), n), spin, s.wait);
-    int error = 0;
-    DWORD bytes = 0;
-    if (r.ok() && r.value() > 0) {
-        bytes = gsl::narrow_cast<DWORD>(r.value());
-        if (!s.state.apply_quiet(HalfCloseEvent::io_done)) {
-            lock.lock(); // a close came meanwhile: the release is this call's to perform
-            apply_and_act(s, HalfCloseEvent::io_done);
-        }
-    } else {
-        lock.lock();
-        if (r.ok()) {
-            error = end_of_stream(s);
-        } else if (r.error() == WSAEINTR) {
-            error = WSAEINTR; // closed meanwhile (Windows Sockets 2, 2.7)
-        } else {
-            on_connection_failed(s, r.error());
-            error = connection_error(r.error());
-        }
-        apply_and_act(s, HalfCloseEvent::io_done);
-    }
-    leave_caller_wait(s);
+    std::size_t got = 0;
+    const int error = receive_in_caller_wait(
+        s, lock,
+        [&](rio::net::NativeSocket fd, std::chrono::microseconds spin, int& err) {
+            auto r = rio::caller::receive(fd, std::span(parts.data(), n), spin, s.wait);
+            got = r.ok() ? r.value() : 0;
+            err = r.error();
+            return r.ok() && got > 0;
+        },
+        [&](int err) {
+            if (err == 0)
+                return end_of_stream(s); // 0 bytes: the peer's FIN
+            if (err == WSAEINTR)
+                return WSAEINTR; // closed meanwhile (Windows Sockets 2, 2.7)
+            on_connection_failed(s, err);
+            return connection_error(err);
+        });
     if (c.bytes_out != nullptr)
-        *c.bytes_out = bytes;
+        *c.bytes_out = gsl::narrow_cast<DWORD>(got);
     return error == 0 ? 0 : fail(lpErrno, error);
 }
 
