@@ -144,13 +144,13 @@ private:
         }
         const int err = rc == SOCKET_ERROR ? ws::WSAGetLastError() : 0;
         if (p && err != WSA_IO_PENDING)
-            ws::WSACloseEvent(p->ov.hEvent);
+            ws::WSACloseEvent(p->ov.hEvent); // may reset the last error (Wine does): use err
         if (m_.closed)
-            return expect_error(rc, WSAENOTSOCK, "send after close");
+            return expect_error(rc, err, WSAENOTSOCK, "send after close");
         if (m_.send_shut)
-            return expect_error(rc, WSAESHUTDOWN, "send after SD_SEND");
+            return expect_error(rc, err, WSAESHUTDOWN, "send after SD_SEND");
         if (no_address && !m_.connected)
-            return expect_error(rc, WSAENOTCONN, "send without an address or a default peer");
+            return expect_error(rc, err, WSAENOTCONN, "send without an address or a default peer");
         if (err == WSA_IO_PENDING && p) {
             p->entry = entry;
             m_.sends.push_back({std::move(data), Model::Send::pending});
@@ -304,11 +304,11 @@ private:
                             &p->from_len, &p->ov, nullptr);
         const int err = rc == SOCKET_ERROR ? ws::WSAGetLastError() : 0;
         if (err != WSA_IO_PENDING)
-            ws::WSACloseEvent(p->ov.hEvent);
+            ws::WSACloseEvent(p->ov.hEvent); // may reset the last error (Wine does): use err
         if (m_.closed)
-            return expect_error(rc, WSAENOTSOCK, "overlapped recv after close");
+            return expect_error(rc, err, WSAENOTSOCK, "overlapped recv after close");
         if (m_.recv_shut)
-            return expect_error(rc, WSAESHUTDOWN, "overlapped recv after SD_RECEIVE");
+            return expect_error(rc, err, WSAESHUTDOWN, "overlapped recv after SD_RECEIVE");
         p->index = m_.next_rx++;
         if (err == WSA_IO_PENDING) {
             recvs_.push_back(std::move(p));

@@ -30,15 +30,20 @@ inline std::uint64_t seed_from_env(const char* variable) {
     return std::random_device{}();
 }
 
-// `rc` is a call's result that must be SOCKET_ERROR with `wsa`: "" or what went wrong.
-inline std::string expect_error(int rc, int wsa, const char* what) {
+// `rc` is a call's result that must be SOCKET_ERROR with `wsa`, `got` the error the call left
+// (read by the caller before anything that may change the last error: closing an event does
+// under Wine): "" or what went wrong.
+inline std::string expect_error(int rc, int got, int wsa, const char* what) {
     if (rc != SOCKET_ERROR)
         return std::string(what) + ": succeeded, expected " + std::to_string(wsa);
-    const int got = ws::WSAGetLastError();
     if (got != wsa)
         return std::string(what) + ": got " + std::to_string(got) + ", expected " +
                std::to_string(wsa);
     return {};
+}
+// The same, reading the last error now.
+inline std::string expect_error(int rc, int wsa, const char* what) {
+    return expect_error(rc, rc == SOCKET_ERROR ? ws::WSAGetLastError() : 0, wsa, what);
 }
 
 // What one thread's part of a run did: its steps, and its first failure ("" when none).
