@@ -153,13 +153,24 @@ RIO_CQ insert_cq(CompletionQueue cq) noexcept {
     return reinterpret_cast<RIO_CQ>(handle);
 }
 
-RIO_CQ PASCAL rio_create_cq(DWORD size, PRIO_NOTIFICATION_COMPLETION notification) {
-    auto created = CompletionQueue::create(size, notification);
+RIO_CQ create_cq(DWORD size, PRIO_NOTIFICATION_COMPLETION notification,
+                 const CqOptions& options) noexcept {
+    auto created = CompletionQueue::create(size, notification, options);
     if (!created) {
         set_last_error(created.error());
         return RIO_INVALID_CQ;
     }
     return insert_cq(std::move(created).value());
+}
+
+RIO_CQ PASCAL rio_create_cq(DWORD size, PRIO_NOTIFICATION_COMPLETION notification) {
+    return create_cq(size, notification, {});
+}
+
+// testing::function_table_on's: a C function pointer cannot carry its backend, a template can.
+template <Backend B>
+RIO_CQ PASCAL rio_create_cq_on(DWORD size, PRIO_NOTIFICATION_COMPLETION notification) {
+    return create_cq(size, notification, CqOptions{.backend = B});
 }
 
 RIO_RQ PASCAL rio_create_rq(SOCKET socket, ULONG max_recv, ULONG max_recv_buffers, ULONG max_send,
@@ -254,15 +265,17 @@ void close_request_queue(RIO_RQ rq) noexcept {
     delete rq_table().erase(rq);
 }
 
-const RIO_EXTENSION_FUNCTION_TABLE& function_table() noexcept {
-    static const RIO_EXTENSION_FUNCTION_TABLE table = {
+namespace {
+constexpr RIO_EXTENSION_FUNCTION_TABLE
+table_creating_cqs_with(LPFN_RIOCREATECOMPLETIONQUEUE create_cq) noexcept {
+    return {
         sizeof(RIO_EXTENSION_FUNCTION_TABLE),
         rio_receive,
         rio_receive_ex,
         rio_send,
         rio_send_ex,
         rio_close_cq,
-        rio_create_cq,
+        create_cq,
         rio_create_rq,
         rio_dequeue,
         rio_deregister_buffer,
@@ -271,10 +284,24 @@ const RIO_EXTENSION_FUNCTION_TABLE& function_table() noexcept {
         rio_resize_cq,
         rio_resize_rq,
     };
+}
+} // namespace
+
+const RIO_EXTENSION_FUNCTION_TABLE& function_table() noexcept {
+    static const RIO_EXTENSION_FUNCTION_TABLE table = table_creating_cqs_with(rio_create_cq);
     return table;
 }
 
 namespace testing {
+const RIO_EXTENSION_FUNCTION_TABLE& function_table_on(Backend backend) noexcept {
+    static const RIO_EXTENSION_FUNCTION_TABLE tables[] = {
+        table_creating_cqs_with(rio_create_cq_on<Backend::uring>),
+        table_creating_cqs_with(rio_create_cq_on<Backend::epoll>),
+        table_creating_cqs_with(rio_create_cq_on<Backend::native>),
+        table_creating_cqs_with(rio_create_cq_on<Backend::overlapped>),
+    };
+    return tables[static_cast<std::size_t>(backend)];
+}
 RIO_CQ adopt_completion_queue(CompletionQueue cq) noexcept {
     return insert_cq(std::move(cq));
 }
