@@ -32,3 +32,23 @@ namespace riosp::rio::testing {
 [[nodiscard]] CompletionQueue* table_completion_queue(RIO_CQ cq) noexcept;
 
 } // namespace riosp::rio::testing
+
+namespace riosp::rio::testing {
+
+// riosp's own table (rio_table.h) with RIOCreateCompletionQueue bound to `backend` instead of
+// active_backend(): the RIO table double stands behind the native backend on this, bound to
+// the overlapped backend, so that its CQs never become native CQs over themselves.
+[[nodiscard]] const RIO_EXTENSION_FUNCTION_TABLE& function_table_on(Backend backend) noexcept;
+
+#if defined(_WIN32)
+// The native backend's one seam (rio/win/native_rio_win.h): it drives `table` instead of the
+// system's RIO from now on (nullptr: the system's again). The system frees a RIO_RQ with its
+// socket, which a double cannot see: `close_request_queue` frees the double's RQ when rio lets
+// go of it. Call it before the first native CQ exists, and before active_backend() is first
+// asked if RIOSP_RIO_BACKEND=native should choose it. Tests under Wine (no RIO) put
+// function_table_on(Backend::overlapped) and close_request_queue (rio_table.h) there.
+void use_native_rio_table(const RIO_EXTENSION_FUNCTION_TABLE* table,
+                          void (*close_request_queue)(RIO_RQ) noexcept) noexcept;
+#endif
+
+} // namespace riosp::rio::testing

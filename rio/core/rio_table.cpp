@@ -15,15 +15,19 @@
 namespace riosp::rio {
 namespace {
 
-// RIO_CQ and RIO_RQ values are handles of a slot table (rio/slot_table.h) holding the object.
+// RIO_CQ and RIO_RQ values are handles of a slot table (rio/slot_table.h) holding the object
+// itself (a CompletionQueue / RequestQueue is one pointer): creating and closing one through
+// the table allocates nothing beyond what rio's C++ layer does (the native backend's tests run
+// over this table as their RIO double, and count every allocation).
 template <class T> class HandleTable {
 public:
-    // 0 when full.
-    std::uintptr_t insert(T* object) noexcept {
+    // 0 when full (object is then left as it was).
+    std::uintptr_t insert(T& object) noexcept {
         Entry* e = table_.acquire();
         if (e == nullptr)
             return 0;
-        e->object.store(object, std::memory_order_release);
+        e->value = std::move(object);
+        e->object.store(&e->value, std::memory_order_release);
         return static_cast<std::uintptr_t>(table_.publish(*e));
     }
 
@@ -32,12 +36,14 @@ public:
         return e != nullptr ? e->object.load(std::memory_order_acquire) : nullptr;
     }
 
-    // The object a live handle named (its slot recycled), or nullptr.
-    T* erase(const void* handle) noexcept {
+    // The object a live handle named (its slot recycled), or an empty one; the caller's copy
+    // dies after the slot is free, as the object did before it (closing cancels and waits).
+    T erase(const void* handle) noexcept {
         Entry* e = table_.retire(raw(handle));
         if (e == nullptr)
-            return nullptr;
-        T* object = e->object.exchange(nullptr, std::memory_order_acq_rel);
+            return T{};
+        e->object.store(nullptr, std::memory_order_release);
+        T object = std::move(e->value);
         table_.recycle(*e);
         return object;
     }
@@ -45,6 +51,7 @@ public:
 private:
     struct Entry : TableSlot {
         std::atomic<T*> object{nullptr};
+        T value;
     };
     static std::uint64_t raw(const void* handle) noexcept {
         return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(handle));
@@ -135,31 +142,36 @@ VOID PASCAL rio_close_cq(RIO_CQ cq) {
             return;
         }
     }
-    delete cq_table().erase(cq);
+    (void)cq_table().erase(cq); // closed as it goes
 }
 
 RIO_CQ insert_cq(CompletionQueue cq) noexcept {
-    auto* q = new (std::nothrow) CompletionQueue(std::move(cq));
-    if (q == nullptr) {
-        set_last_error(wsa::enobufs);
-        return RIO_INVALID_CQ;
-    }
-    const std::uintptr_t handle = cq_table().insert(q);
+    const std::uintptr_t handle = cq_table().insert(cq);
     if (handle == 0) {
-        delete q;
         set_last_error(wsa::enobufs);
         return RIO_INVALID_CQ;
     }
     return reinterpret_cast<RIO_CQ>(handle);
 }
 
-RIO_CQ PASCAL rio_create_cq(DWORD size, PRIO_NOTIFICATION_COMPLETION notification) {
-    auto created = CompletionQueue::create(size, notification);
+RIO_CQ create_cq(DWORD size, PRIO_NOTIFICATION_COMPLETION notification,
+                 const CqOptions& options) noexcept {
+    auto created = CompletionQueue::create(size, notification, options);
     if (!created) {
         set_last_error(created.error());
         return RIO_INVALID_CQ;
     }
     return insert_cq(std::move(created).value());
+}
+
+RIO_CQ PASCAL rio_create_cq(DWORD size, PRIO_NOTIFICATION_COMPLETION notification) {
+    return create_cq(size, notification, {});
+}
+
+// testing::function_table_on's: a C function pointer cannot carry its backend, a template can.
+template <Backend B>
+RIO_CQ PASCAL rio_create_cq_on(DWORD size, PRIO_NOTIFICATION_COMPLETION notification) {
+    return create_cq(size, notification, CqOptions{.backend = B});
 }
 
 RIO_RQ PASCAL rio_create_rq(SOCKET socket, ULONG max_recv, ULONG max_recv_buffers, ULONG max_send,
@@ -180,14 +192,9 @@ RIO_RQ PASCAL rio_create_rq(SOCKET socket, ULONG max_recv, ULONG max_recv_buffer
         set_last_error(created.error());
         return RIO_INVALID_RQ;
     }
-    auto* q = new (std::nothrow) RequestQueue(std::move(created).value());
-    if (q == nullptr) {
-        set_last_error(wsa::enobufs);
-        return RIO_INVALID_RQ;
-    }
+    RequestQueue q = std::move(created).value();
     const std::uintptr_t handle = rq_table().insert(q);
     if (handle == 0) {
-        delete q;
         set_last_error(wsa::enobufs);
         return RIO_INVALID_RQ;
     }
@@ -251,18 +258,20 @@ BOOL PASCAL rio_resize_rq(RIO_RQ rq, DWORD max_recv, DWORD max_send) {
 
 // Windows closes an RQ with its socket (closesocket); riosp's provider does it through this.
 void close_request_queue(RIO_RQ rq) noexcept {
-    delete rq_table().erase(rq);
+    (void)rq_table().erase(rq); // destroyed as it goes
 }
 
-const RIO_EXTENSION_FUNCTION_TABLE& function_table() noexcept {
-    static const RIO_EXTENSION_FUNCTION_TABLE table = {
+namespace {
+constexpr RIO_EXTENSION_FUNCTION_TABLE
+table_creating_cqs_with(LPFN_RIOCREATECOMPLETIONQUEUE create_cq) noexcept {
+    return {
         sizeof(RIO_EXTENSION_FUNCTION_TABLE),
         rio_receive,
         rio_receive_ex,
         rio_send,
         rio_send_ex,
         rio_close_cq,
-        rio_create_cq,
+        create_cq,
         rio_create_rq,
         rio_dequeue,
         rio_deregister_buffer,
@@ -271,10 +280,24 @@ const RIO_EXTENSION_FUNCTION_TABLE& function_table() noexcept {
         rio_resize_cq,
         rio_resize_rq,
     };
+}
+} // namespace
+
+const RIO_EXTENSION_FUNCTION_TABLE& function_table() noexcept {
+    static const RIO_EXTENSION_FUNCTION_TABLE table = table_creating_cqs_with(rio_create_cq);
     return table;
 }
 
 namespace testing {
+const RIO_EXTENSION_FUNCTION_TABLE& function_table_on(Backend backend) noexcept {
+    static const RIO_EXTENSION_FUNCTION_TABLE tables[] = {
+        table_creating_cqs_with(rio_create_cq_on<Backend::uring>),
+        table_creating_cqs_with(rio_create_cq_on<Backend::epoll>),
+        table_creating_cqs_with(rio_create_cq_on<Backend::native>),
+        table_creating_cqs_with(rio_create_cq_on<Backend::overlapped>),
+    };
+    return tables[static_cast<std::size_t>(backend)];
+}
 RIO_CQ adopt_completion_queue(CompletionQueue cq) noexcept {
     return insert_cq(std::move(cq));
 }

@@ -115,6 +115,12 @@ void overlapped_on_packet(const OVERLAPPED_ENTRY& entry) noexcept {
                            ? 0
                            : WSAGetLastError();
     d.inflight = 0;
+    // Aborted without cancel_all: someone cancelled the socket's I/O (CancelIoEx on the socket,
+    // as the native backend cancels over a RIO table that is this one, the tests' double).
+    // What waits behind it is cancelled too, as it would be on a system RQ, rather than
+    // started on a socket whose owner wanted its I/O stopped.
+    if (status == ERROR_OPERATION_ABORTED && d.head >= d.cancel_upto)
+        d.cancel_upto = d.tail;
     finish_head_locked(d, status, bytes);
     start_locked(d);
 }

@@ -27,7 +27,11 @@ Backend choose_backend() noexcept {
     const bool want_native = forced != nullptr && std::strcmp(forced, "native") == 0;
     Backend chosen = Backend::overlapped;
     std::string line;
-    if (probe.available && want_native) {
+    if (win::native_rio_is_double() && want_native) {
+        chosen = Backend::native;
+        line = "riosp: rio backend native (forced by RIOSP_RIO_BACKEND=native; over a test's RIO "
+               "table double, not the system's)";
+    } else if (probe.available && want_native) {
         chosen = Backend::native;
         line = "riosp: rio backend native (forced by RIOSP_RIO_BACKEND=native; WSAID_MULTIPLE_RIO "
                "function table)";

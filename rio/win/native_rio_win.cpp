@@ -3,10 +3,12 @@
 
 #include "winsock_base_win.h"
 
+#include <rio/rio_testing.h>
 #include <riosp/wsa_codes.h>
 
 #include <mswsock.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -70,6 +72,28 @@ const NativeRioProbe& native_rio() noexcept {
     return probe;
 }
 
+namespace {
+// Set before the first native CQ exists (tests install it at start-up); atomic all the same,
+// since the port's thread reads it too.
+std::atomic<const RIO_EXTENSION_FUNCTION_TABLE*> g_double{nullptr};
+std::atomic<CloseRequestQueue> g_double_close_rq{nullptr};
+} // namespace
+
+const RIO_EXTENSION_FUNCTION_TABLE* native_rio_table() noexcept {
+    if (const auto* table = g_double.load(std::memory_order_acquire); table != nullptr)
+        return table;
+    const NativeRioProbe& probe = native_rio();
+    return probe.available ? &probe.table : nullptr;
+}
+
+bool native_rio_is_double() noexcept {
+    return g_double.load(std::memory_order_acquire) != nullptr;
+}
+
+CloseRequestQueue native_rio_close_request_queue() noexcept {
+    return g_double_close_rq.load(std::memory_order_acquire);
+}
+
 std::string describe(const NativeRioProbe& probe) {
     if (probe.available)
         return "riosp: rio backend native RIO (WSAID_MULTIPLE_RIO function table)";
@@ -92,3 +116,12 @@ std::string describe(const NativeRioProbe& probe) {
 }
 
 } // namespace riosp::rio::win
+
+namespace riosp::rio::testing {
+void use_native_rio_table(const RIO_EXTENSION_FUNCTION_TABLE* table,
+                          void (*close_request_queue)(RIO_RQ) noexcept) noexcept {
+    win::g_double_close_rq.store(table != nullptr ? close_request_queue : nullptr,
+                                 std::memory_order_release);
+    win::g_double.store(table, std::memory_order_release);
+}
+} // namespace riosp::rio::testing

@@ -30,4 +30,16 @@ struct NativeRioProbe {
 // WSAEOPNOTSUPP - Wine, or Windows before 8 / Server 2012)": a code is named by riosp/wsa_codes.h.
 [[nodiscard]] std::string describe(const NativeRioProbe& probe);
 
+// THE seam: the one place the native backend gets its table from. The system's (native_rio()),
+// unless a test put a double in its place (rio::testing::use_native_rio_table: under Wine, which
+// has no RIO, riosp's own table over the overlapped backend); nullptr when there is neither.
+[[nodiscard]] const RIO_EXTENSION_FUNCTION_TABLE* native_rio_table() noexcept;
+// Whether that table is a test's double (the backend choice says so in its line).
+[[nodiscard]] bool native_rio_is_double() noexcept;
+// What stands in for the socket's closing, which is how the system frees a RIO_RQ (the table
+// has no RIOCloseRequestQueue): nullptr for the system; a double is given the function that
+// frees its RQs, called when rio lets go of one.
+using CloseRequestQueue = void (*)(RIO_RQ) noexcept;
+[[nodiscard]] CloseRequestQueue native_rio_close_request_queue() noexcept;
+
 } // namespace riosp::rio::win

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <rio/net.h>
+#include <rio/rio.h>
 #include <riosp/rio_types.h>
 
 #include <array>
@@ -48,6 +49,10 @@ void close_non_socket(Sock s);
 // finished starting (under a sanitizer, a thread's own start-up allocates; the allocation
 // tests count every thread). Linux only; Windows builds have no sanitizer and answer true.
 [[nodiscard]] bool other_threads_asleep();
+// Buffer registrations (rio::live_buffer_registrations) one region counts once a request of
+// `backend` has named it: 2 for the native backend over the RIO table double (under Wine), whose
+// system registration of the region is one of riosp's own; 1 everywhere else.
+[[nodiscard]] std::size_t registrations_per_used_region(Backend backend);
 
 // The event a RIO_EVENT_COMPLETION notification names. Linux: an eventfd (its HANDLE the
 // encoded descriptor); Windows: a manual-reset event object.

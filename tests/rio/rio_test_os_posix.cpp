@@ -141,6 +141,10 @@ std::size_t thread_count() {
     return n;
 }
 
+std::size_t registrations_per_used_region(Backend) {
+    return 1;
+}
+
 bool other_threads_asleep() {
     const std::string self = std::to_string(::gettid());
     bool asleep = true;

@@ -1,6 +1,8 @@
 // rio_test_os.h on Windows: Winsock sockets and a manual-reset event object.
 #include "rio_test_os.h"
 
+#include <rio/win/native_rio_win.h>
+
 #include <winsock2.h>
 #include <ws2tcpip.h>
 // after winsock2.h
@@ -144,6 +146,10 @@ Sock open_non_socket() {
 
 void close_non_socket(Sock s) {
     CloseHandle(reinterpret_cast<HANDLE>(s));
+}
+
+std::size_t registrations_per_used_region(Backend backend) {
+    return backend == Backend::native && win::native_rio_is_double() ? 2 : 1;
 }
 
 std::size_t thread_count() {
