@@ -1,11 +1,7 @@
-// Address parsing for --listen / --connect (Linux's resolver; no riosp headers in this file).
+// Address parsing for --listen / --connect (the system's resolver; no riosp headers in this
+// file).
+#include "os_sockets.h"
 #include "transport.h"
-
-#include <arpa/inet.h>
-#include <net/if.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <charconv>
 #include <cstring>
@@ -54,7 +50,7 @@ bool parse_endpoint(const std::string& text, Endpoint& out, std::string& why) {
     if (inet_pton(AF_INET6, host.c_str(), out.addr.data()) == 1) {
         out.v6 = true;
         if (!scope.empty())
-            out.scope = if_nametoindex(scope.c_str());
+            out.scope = scope_index(scope);
         return true;
     }
     addrinfo hints{};

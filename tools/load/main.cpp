@@ -1,5 +1,6 @@
 // riosp-load: a data-verified half-close workload over riosp (the Winsock API of riosp's host,
-// which loads the provider), optionally beside the same workload over raw BSD sockets; with
+// which loads the provider), optionally beside the same workload over the system's own sockets;
+// with
 // --protocol udp, verified request/response datagrams instead. See options.cpp for the command
 // line, workload.cpp for what a connection does, datagram_workload.cpp for a UDP flow.
 #include "datagram_workload.h"
@@ -26,13 +27,16 @@ bool start_provider(const Options& o, RunInfo& info) {
         set_env("RIOSP_WORKERS", std::to_string(o.workers));
     if (o.busy_poll)
         set_env("RIOSP_BUSY_POLL", "1");
+    if (!o.provider.empty())
+        set_env("RIOSP_PROVIDER_PATH", o.provider);
     if (int err = RiospTransport::start()) {
         std::fprintf(stderr,
-                     "riosp-load: the riosp provider failed to start (WSAStartup: %s); check "
-                     "RIOSP_PROVIDER_PATH and that io_uring or epoll is usable\n",
-                     riosp::wsa::name(err).c_str());
+                     "riosp-load: the riosp provider failed to start (WSAStartup: %s); %s\n",
+                     riosp::wsa::name(err).c_str(), provider_start_hint());
         return false;
     }
+    // While the module is loaded: the summary names the file the host found.
+    info.provider = loaded_provider_path();
     if (o.busy_poll) {
         int mentions = provider_mentions("RIOSP_BUSY_POLL");
         info.busy_poll = mentions == 1   ? "on (RIOSP_BUSY_POLL=1)"
@@ -49,6 +53,12 @@ bool start_provider(const Options& o, RunInfo& info) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // Before the command line: its addresses may need the system's resolver.
+    if (int err = SystemTransport::start()) {
+        std::fprintf(stderr, "riosp-load: the system's sockets failed to start (%s)\n",
+                     riosp::wsa::name(err).c_str());
+        return 1;
+    }
     Options o;
     ParseResult parsed = parse(argc, argv, o);
     if (!parsed.ok) {
@@ -84,8 +94,8 @@ int main(int argc, char** argv) {
     }
     if (o.baseline && (info.runs.empty() || info.runs.back().fatal.empty()) &&
         !g_interrupted.load()) {
-        BsdTransport bsd;
-        info.runs.push_back(run(bsd));
+        SystemTransport system;
+        info.runs.push_back(run(system));
     }
 
     bool clean = true;

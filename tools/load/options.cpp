@@ -140,8 +140,12 @@ udp (--protocol udp; --connections = flows, 0 = one per thread; --concurrency = 
 provider:
   --workers N           RIOSP_WORKERS for the provider's worker pool (default: its own)
   --busy-poll on|off    RIOSP_BUSY_POLL=1 for the provider        (default off)
+  --provider PATH       the provider module the host loads (RIOSP_PROVIDER_PATH; default
+                        riosp_provider.dll beside the exe on Windows, the build's
+                        libriosp_provider.so on Linux)
 output:
-  --baseline            after the riosp run, the same workload over raw BSD sockets, and
+  --baseline            after the riosp run, the same workload over the system's own sockets
+                        (BSD sockets on Linux, the system's Winsock provider on Windows), and
                         the ratio column (default in the embedded role)
   --no-baseline         the riosp run only
   --baseline-only       the raw-socket run only (no provider loaded): the workload's reference
@@ -235,7 +239,7 @@ ParseResult parse(int argc, char** argv, Options& o) {
                    arg == "--seed" || arg == "--timeout" || arg == "--workers" ||
                    arg == "--busy-poll" || arg == "--json" || arg == "--csv" ||
                    arg == "--mem-probe" || arg == "--protocol" || arg == "--window" ||
-                   arg == "--loss-timeout") {
+                   arg == "--loss-timeout" || arg == "--provider") {
             if (!need(v))
                 return fail(arg + " needs a value");
             std::uint64_t n = 0;
@@ -325,6 +329,10 @@ ParseResult parse(int argc, char** argv, Options& o) {
                     o.busy_poll = false;
                 else
                     return fail("--busy-poll: '" + v + "' is not on or off");
+            } else if (arg == "--provider") {
+                if (v.empty())
+                    return fail("--provider needs a path");
+                o.provider = v;
             } else if (arg == "--json") {
                 o.json_file = v;
             } else if (arg == "--csv") {

@@ -40,6 +40,8 @@ struct Options {
     Shutdown shutdown = Shutdown::random;
     unsigned workers = 0;       // RIOSP_WORKERS; 0 = the provider's default
     bool busy_poll = false;     // RIOSP_BUSY_POLL=1
+    std::string provider;       // RIOSP_PROVIDER_PATH: the module WSAStartup loads; empty = the
+                                // host's default (Windows: riosp_provider.dll beside the exe)
     bool baseline = false;      // also run over raw BSD sockets (embedded: on unless --no-baseline)
     bool baseline_only = false; // the raw BSD-socket run alone: no provider is loaded
     bool allocator_stats = false; // print the provider's mimalloc statistics after the run

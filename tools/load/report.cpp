@@ -195,6 +195,8 @@ void print_summary(const RunInfo& info) {
     else if (!udp)
         std::printf("  workload from the server's hello; provider workers %s, busy-poll %s\n",
                     info.workers.c_str(), info.busy_poll.c_str());
+    if (!info.provider.empty())
+        std::printf("  provider %s through riosp's host\n", info.provider.c_str());
     std::vector<Row> rows;
     rows.push_back(
         {"elapsed", [](const Summary& s) { return fmt("%.2f s", s.elapsed_s); }, nullptr});
@@ -268,6 +270,11 @@ void print_summary(const RunInfo& info) {
         if (!s.fatal.empty())
             std::printf("  %s stopped early: %s\n", s.transport.c_str(), s.fatal.c_str());
     for (const auto& s : runs)
+        if (s.resets_as_fin != 0)
+            std::printf("  %s: %llu aborts reached the peer as a FIN, not a reset (this system's "
+                        "TCP closes a SO_LINGER {1,0} socket gracefully: Wine)\n",
+                        s.transport.c_str(), static_cast<unsigned long long>(s.resets_as_fin));
+    for (const auto& s : runs)
         if (s.disconnect_allocs != 0)
             std::printf("  %s: %llu heap allocations in disconnect calls (promised: none)\n",
                         s.transport.c_str(), static_cast<unsigned long long>(s.disconnect_allocs));
@@ -293,6 +300,7 @@ namespace {
 // TCP: the shutdown plans and the disconnect paths' figures.
 void write_json_disconnects(std::ostream& j, const Summary& s) {
     j << "      \"shutdown_errors\": " << s.shutdown_errors << ",\n"
+      << "      \"resets_as_fin\": " << s.resets_as_fin << ",\n"
       << "      \"shutdowns\": {\"graceful\": " << s.plans[0]
       << ", \"rude_client_aborts\": " << s.plans[1] << ", \"rude_server_aborts\": " << s.plans[2]
       << "},\n"

@@ -14,6 +14,7 @@ struct RunInfo {
     std::string target;        // "127.0.0.1:41234"
     std::string busy_poll;     // "off", "on", "requested, but ignored by this provider"
     std::string workers;       // "provider default", "4"
+    std::string provider;      // the provider module the host loaded; empty: none loaded
     std::vector<Summary> runs; // riosp first, then the bsd baseline if any
     int exit_code = 0;
 };

@@ -91,6 +91,7 @@ struct WorkerStats {
     std::map<int, std::uint64_t> wsa_errors;
     std::uint64_t data_errors = 0;
     std::uint64_t shutdown_errors = 0;
+    std::uint64_t resets_as_fin = 0; // see Summary::resets_as_fin
     std::uint64_t plans[3] = {};
     std::uint64_t disconnect_calls = 0;
     std::uint64_t disconnect_allocs = 0;
@@ -119,6 +120,9 @@ struct Summary {
     std::map<int, std::uint64_t> wsa_errors;
     std::uint64_t data_errors = 0;
     std::uint64_t shutdown_errors = 0;
+    // Aborts (SO_LINGER {1,0} and close) the peer saw as a FIN where the system's TCP closes
+    // such a socket gracefully (Wine 8; support's bsd::tcp_resets_work()): not errors there.
+    std::uint64_t resets_as_fin = 0;
     std::uint64_t plans[3] = {};
     bool allocs_available = false;
     std::uint64_t disconnect_calls = 0;

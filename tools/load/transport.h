@@ -1,10 +1,11 @@
 // The workload's view of a socket API: a neutral interface implemented twice, over riosp (the
-// Winsock API of riosp's host, transport_riosp.cpp) and over raw BSD sockets (raw_baseline.cpp,
-// for --baseline). The two implementations live in separate translation units because Linux's
-// socket headers and riosp's Windows-layout headers cannot meet in one file; this header
-// includes neither. Every call returns 0 or a Windows Sockets error code (WSAE...): their names
-// come from abi/linux/winerror.h (the codes alone, no Windows-layout types), which defines them
-// from riosp/wsa_codes.h, and riosp::wsa::name names any code.
+// Winsock API of riosp's host, transport_riosp.cpp) and over the system's own sockets
+// (raw_baseline_{posix,win}.cpp, for --baseline). The two implementations live in separate
+// translation units because Linux's socket headers and riosp's Windows-layout headers cannot
+// meet in one file; this header includes neither. Every call returns 0 or a Windows Sockets
+// error code (WSAE...): their names come from <winerror.h> (on Linux abi/linux's, the codes
+// alone, no Windows-layout types, defined from riosp/wsa_codes.h), and riosp::wsa::name names
+// any code.
 #pragma once
 
 #include <riosp/wsa_codes.h>
@@ -89,10 +90,16 @@ public:
                   std::size_t& done) noexcept override;
 };
 
-// The Linux kernel's TCP and UDP through plain BSD sockets: the baseline.
-class BsdTransport final : public Transport {
+// The system's own TCP and UDP, no riosp code: the baseline. Plain BSD sockets on Linux
+// (raw_baseline_posix.cpp, "bsd"), the system's Winsock provider on Windows
+// (raw_baseline_win.cpp, "winsock").
+class SystemTransport final : public Transport {
 public:
-    [[nodiscard]] const char* name() const noexcept override { return "bsd"; }
+    // Starts the system's socket API where it needs starting (Winsock's WSAStartup, before the
+    // resolver or the baseline runs; nothing on Linux). 0, or the error code. Never stopped:
+    // the process ends with it.
+    [[nodiscard]] static int start() noexcept;
+    [[nodiscard]] const char* name() const noexcept override;
     int listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcept override;
     int accept(Sock listener, Sock& out) noexcept override;
     int connect(const Endpoint& to, Sock& out) noexcept override;

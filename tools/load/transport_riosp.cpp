@@ -1,5 +1,7 @@
 // The workload's socket calls over riosp: the Winsock 2 API of riosp's host (<riosp/ws.h>), which
 // loads the provider on WSAStartup. Blocking sockets; every failure comes back as its WSA code.
+// Every call is spelled ws::: on Windows <winsock2.h> declares the same names globally, and
+// argument-dependent lookup would find both.
 #include "transport.h"
 
 #include <riosp/ws.h>
@@ -8,8 +10,6 @@
 
 namespace riosp::load {
 namespace {
-
-using namespace riosp::ws;
 
 USHORT to_net16(std::uint16_t v) noexcept {
     return static_cast<USHORT>(((v & 0xff) << 8) | (v >> 8));
@@ -49,7 +49,7 @@ Endpoint from_sockaddr(const sockaddr_storage& ss) noexcept {
 }
 
 int last_error() noexcept {
-    int e = WSAGetLastError();
+    int e = ws::WSAGetLastError();
     return e != 0 ? e : WSAEINVAL;
 }
 
@@ -60,13 +60,13 @@ SOCKET as_socket(Sock s) noexcept {
 // A UDP socket with buffers for a window of 64 KiB datagrams (best effort: a provider that keeps
 // its own ring sizes may refuse the option; the run then shows any drops as lost datagrams).
 SOCKET udp_socket(bool v6) noexcept {
-    SOCKET s = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    SOCKET s = ws::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, IPPROTO_UDP);
     if (s != INVALID_SOCKET) {
         int size = 4 << 20;
-        (void)setsockopt(s, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&size),
-                         sizeof size);
-        (void)setsockopt(s, SOL_SOCKET, SO_SNDBUF, reinterpret_cast<const char*>(&size),
-                         sizeof size);
+        (void)ws::setsockopt(s, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&size),
+                             sizeof size);
+        (void)ws::setsockopt(s, SOL_SOCKET, SO_SNDBUF, reinterpret_cast<const char*>(&size),
+                             sizeof size);
     }
     return s;
 }
@@ -74,7 +74,7 @@ SOCKET udp_socket(bool v6) noexcept {
 int local_of(SOCKET s, Endpoint& out) noexcept {
     sockaddr_storage got{};
     int got_len = sizeof got;
-    if (getsockname(s, reinterpret_cast<sockaddr*>(&got), &got_len) != 0)
+    if (ws::getsockname(s, reinterpret_cast<sockaddr*>(&got), &got_len) != 0)
         return last_error();
     out = from_sockaddr(got);
     return 0;
@@ -84,31 +84,32 @@ int local_of(SOCKET s, Endpoint& out) noexcept {
 
 int RiospTransport::start() noexcept {
     WSADATA data{};
-    return WSAStartup(MAKEWORD(2, 2), &data);
+    return ws::WSAStartup(MAKEWORD(2, 2), &data);
 }
 
 void RiospTransport::stop() noexcept {
-    (void)WSACleanup();
+    (void)ws::WSACleanup();
 }
 
 int RiospTransport::listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
-    SOCKET s = socket(at.v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    SOCKET s = ws::socket(at.v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP);
     if (s == INVALID_SOCKET)
         return last_error();
     sockaddr_storage ss{};
     int len = to_sockaddr(at, ss);
     BOOL on = TRUE;
-    (void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&on), sizeof on);
-    if (bind(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0 ||
-        ::riosp::ws::listen(s, SOMAXCONN) != 0) {
+    (void)ws::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&on),
+                         sizeof on);
+    if (ws::bind(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0 ||
+        ws::listen(s, SOMAXCONN) != 0) {
         int err = last_error();
-        (void)closesocket(s);
+        (void)ws::closesocket(s);
         return err;
     }
     sockaddr_storage got{};
     int got_len = sizeof got;
     bound = at;
-    if (getsockname(s, reinterpret_cast<sockaddr*>(&got), &got_len) == 0) {
+    if (ws::getsockname(s, reinterpret_cast<sockaddr*>(&got), &got_len) == 0) {
         USHORT net_port = got.ss_family == AF_INET6
                               ? reinterpret_cast<sockaddr_in6*>(&got)->sin6_port
                               : reinterpret_cast<sockaddr_in*>(&got)->sin_port;
@@ -119,35 +120,36 @@ int RiospTransport::listen(const Endpoint& at, Sock& out, Endpoint& bound) noexc
 }
 
 int RiospTransport::accept(Sock listener, Sock& out) noexcept {
-    SOCKET s = ::riosp::ws::accept(as_socket(listener), nullptr, nullptr);
+    SOCKET s = ws::accept(as_socket(listener), nullptr, nullptr);
     if (s == INVALID_SOCKET)
         return last_error();
     DWORD on = 1;
-    (void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on), sizeof on);
+    (void)ws::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on),
+                         sizeof on);
     out = static_cast<Sock>(s);
     return 0;
 }
 
 int RiospTransport::connect(const Endpoint& to, Sock& out) noexcept {
-    SOCKET s = socket(to.v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    SOCKET s = ws::socket(to.v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP);
     if (s == INVALID_SOCKET)
         return last_error();
     sockaddr_storage ss{};
     int len = to_sockaddr(to, ss);
-    if (::riosp::ws::connect(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
+    if (ws::connect(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
         int err = last_error();
-        (void)closesocket(s);
+        (void)ws::closesocket(s);
         return err;
     }
     DWORD on = 1;
-    (void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on), sizeof on);
+    (void)ws::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on),
+                         sizeof on);
     out = static_cast<Sock>(s);
     return 0;
 }
 
 int RiospTransport::send(Sock s, const void* data, std::size_t len, std::size_t& done) noexcept {
-    int n =
-        ::riosp::ws::send(as_socket(s), static_cast<const char*>(data), static_cast<int>(len), 0);
+    int n = ws::send(as_socket(s), static_cast<const char*>(data), static_cast<int>(len), 0);
     if (n == SOCKET_ERROR) {
         done = 0;
         return last_error();
@@ -157,7 +159,7 @@ int RiospTransport::send(Sock s, const void* data, std::size_t len, std::size_t&
 }
 
 int RiospTransport::recv(Sock s, void* data, std::size_t len, std::size_t& done) noexcept {
-    int n = ::riosp::ws::recv(as_socket(s), static_cast<char*>(data), static_cast<int>(len), 0);
+    int n = ws::recv(as_socket(s), static_cast<char*>(data), static_cast<int>(len), 0);
     if (n == SOCKET_ERROR) {
         done = 0;
         return last_error();
@@ -167,19 +169,19 @@ int RiospTransport::recv(Sock s, void* data, std::size_t len, std::size_t& done)
 }
 
 int RiospTransport::send_disconnect(Sock s) noexcept {
-    return WSASendDisconnect(as_socket(s), nullptr) == 0 ? 0 : last_error();
+    return ws::WSASendDisconnect(as_socket(s), nullptr) == 0 ? 0 : last_error();
 }
 
 int RiospTransport::set_abortive(Sock s) noexcept {
     linger l{1, 0};
-    return setsockopt(as_socket(s), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l),
-                      sizeof l) == 0
+    return ws::setsockopt(as_socket(s), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l),
+                          sizeof l) == 0
                ? 0
                : last_error();
 }
 
 int RiospTransport::close(Sock s) noexcept {
-    return closesocket(as_socket(s)) == 0 ? 0 : last_error();
+    return ws::closesocket(as_socket(s)) == 0 ? 0 : last_error();
 }
 
 // ---------------------------------------------------------------- UDP
@@ -189,11 +191,11 @@ int RiospTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noe
         return last_error();
     sockaddr_storage ss{};
     int len = to_sockaddr(at, ss);
-    int err = bind(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0 ? last_error() : 0;
+    int err = ws::bind(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0 ? last_error() : 0;
     if (err == 0)
         err = local_of(s, bound);
     if (err != 0) {
-        (void)closesocket(s);
+        (void)ws::closesocket(s);
         return err;
     }
     out = static_cast<Sock>(s);
@@ -206,13 +208,11 @@ int RiospTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local) 
         return last_error();
     sockaddr_storage ss{};
     int len = to_sockaddr(to, ss);
-    int err = ::riosp::ws::connect(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0
-                  ? last_error()
-                  : 0;
+    int err = ws::connect(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0 ? last_error() : 0;
     if (err == 0)
         err = local_of(s, local);
     if (err != 0) {
-        (void)closesocket(s);
+        (void)ws::closesocket(s);
         return err;
     }
     out = static_cast<Sock>(s);
@@ -223,8 +223,8 @@ int RiospTransport::send_to(Sock s, const void* data, std::size_t len, const End
                             std::size_t& done) noexcept {
     sockaddr_storage ss{};
     int ss_len = to_sockaddr(to, ss);
-    int n = sendto(as_socket(s), static_cast<const char*>(data), static_cast<int>(len), 0,
-                   reinterpret_cast<const sockaddr*>(&ss), ss_len);
+    int n = ws::sendto(as_socket(s), static_cast<const char*>(data), static_cast<int>(len), 0,
+                       reinterpret_cast<const sockaddr*>(&ss), ss_len);
     done = n == SOCKET_ERROR ? 0 : static_cast<std::size_t>(n);
     return n == SOCKET_ERROR ? last_error() : 0;
 }
@@ -233,8 +233,8 @@ int RiospTransport::recv_from(Sock s, void* data, std::size_t len, Endpoint& fro
                               std::size_t& done) noexcept {
     sockaddr_storage ss{};
     int ss_len = sizeof ss;
-    int n = recvfrom(as_socket(s), static_cast<char*>(data), static_cast<int>(len), 0,
-                     reinterpret_cast<sockaddr*>(&ss), &ss_len);
+    int n = ws::recvfrom(as_socket(s), static_cast<char*>(data), static_cast<int>(len), 0,
+                         reinterpret_cast<sockaddr*>(&ss), &ss_len);
     done = n == SOCKET_ERROR ? 0 : static_cast<std::size_t>(n);
     if (n == SOCKET_ERROR)
         return last_error();

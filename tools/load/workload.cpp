@@ -416,6 +416,7 @@ Summary Run::collect(double elapsed) {
             s.wsa_errors[code] += count;
         s.data_errors += w->data_errors;
         s.shutdown_errors += w->shutdown_errors;
+        s.resets_as_fin += w->resets_as_fin;
         if (counts)
             for (int i = 0; i < 3; ++i)
                 s.plans[i] += w->plans[i];

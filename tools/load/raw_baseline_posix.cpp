@@ -1,13 +1,12 @@
-// The --baseline transport: the same workload calls over plain BSD sockets (the Linux kernel's
-// TCP, no riosp code). Its own translation unit: Linux's socket headers and riosp's
+// The --baseline transport on Linux: the same workload calls over plain BSD sockets (the
+// kernel's TCP, no riosp code). Its own translation unit: Linux's socket headers and riosp's
 // Windows-layout headers cannot meet in one file. errno values come back as the WSA codes
 // Windows would report, so both transports' errors read the same in the summary.
+// raw_baseline_win.cpp is the Winsock twin.
+#include "os_sockets.h"
 #include "transport.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -149,7 +148,19 @@ int local_of(int fd, Endpoint& out) noexcept {
 
 } // namespace
 
-int BsdTransport::listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
+int SystemTransport::start() noexcept {
+    return 0; // BSD sockets need no start-up
+}
+
+std::uint32_t scope_index(const std::string& name) noexcept {
+    return if_nametoindex(name.c_str());
+}
+
+const char* SystemTransport::name() const noexcept {
+    return "bsd";
+}
+
+int SystemTransport::listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
     int fd = ::socket(at.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
     if (fd < 0)
         return last_error();
@@ -173,7 +184,7 @@ int BsdTransport::listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcep
     return 0;
 }
 
-int BsdTransport::accept(Sock listener, Sock& out) noexcept {
+int SystemTransport::accept(Sock listener, Sock& out) noexcept {
     int fd = -1;
     do {
         fd = ::accept4(fd_of(listener), nullptr, nullptr, SOCK_CLOEXEC);
@@ -185,7 +196,7 @@ int BsdTransport::accept(Sock listener, Sock& out) noexcept {
     return 0;
 }
 
-int BsdTransport::connect(const Endpoint& to, Sock& out) noexcept {
+int SystemTransport::connect(const Endpoint& to, Sock& out) noexcept {
     int fd = ::socket(to.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
     if (fd < 0)
         return last_error();
@@ -201,7 +212,7 @@ int BsdTransport::connect(const Endpoint& to, Sock& out) noexcept {
     return 0;
 }
 
-int BsdTransport::send(Sock s, const void* data, std::size_t len, std::size_t& done) noexcept {
+int SystemTransport::send(Sock s, const void* data, std::size_t len, std::size_t& done) noexcept {
     ssize_t n = -1;
     do {
         n = ::send(fd_of(s), data, len, MSG_NOSIGNAL);
@@ -214,7 +225,7 @@ int BsdTransport::send(Sock s, const void* data, std::size_t len, std::size_t& d
     return 0;
 }
 
-int BsdTransport::recv(Sock s, void* data, std::size_t len, std::size_t& done) noexcept {
+int SystemTransport::recv(Sock s, void* data, std::size_t len, std::size_t& done) noexcept {
     ssize_t n = -1;
     do {
         n = ::recv(fd_of(s), data, len, 0);
@@ -227,21 +238,21 @@ int BsdTransport::recv(Sock s, void* data, std::size_t len, std::size_t& done) n
     return 0;
 }
 
-int BsdTransport::send_disconnect(Sock s) noexcept {
+int SystemTransport::send_disconnect(Sock s) noexcept {
     return ::shutdown(fd_of(s), SHUT_WR) == 0 ? 0 : last_error();
 }
 
-int BsdTransport::set_abortive(Sock s) noexcept {
+int SystemTransport::set_abortive(Sock s) noexcept {
     ::linger l{1, 0};
     return ::setsockopt(fd_of(s), SOL_SOCKET, SO_LINGER, &l, sizeof l) == 0 ? 0 : last_error();
 }
 
-int BsdTransport::close(Sock s) noexcept {
+int SystemTransport::close(Sock s) noexcept {
     return ::close(fd_of(s)) == 0 ? 0 : last_error();
 }
 
 // ---------------------------------------------------------------- UDP
-int BsdTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
+int SystemTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
     int fd = udp_socket(at.v6);
     if (fd < 0)
         return last_error();
@@ -258,7 +269,7 @@ int BsdTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexc
     return 0;
 }
 
-int BsdTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept {
+int SystemTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept {
     int fd = udp_socket(to.v6);
     if (fd < 0)
         return last_error();
@@ -275,8 +286,8 @@ int BsdTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local) no
     return 0;
 }
 
-int BsdTransport::send_to(Sock s, const void* data, std::size_t len, const Endpoint& to,
-                          std::size_t& done) noexcept {
+int SystemTransport::send_to(Sock s, const void* data, std::size_t len, const Endpoint& to,
+                             std::size_t& done) noexcept {
     sockaddr_storage ss{};
     socklen_t ss_len = to_sockaddr(to, ss);
     ssize_t n = -1;
@@ -287,8 +298,8 @@ int BsdTransport::send_to(Sock s, const void* data, std::size_t len, const Endpo
     return n < 0 ? last_error() : 0;
 }
 
-int BsdTransport::recv_from(Sock s, void* data, std::size_t len, Endpoint& from,
-                            std::size_t& done) noexcept {
+int SystemTransport::recv_from(Sock s, void* data, std::size_t len, Endpoint& from,
+                               std::size_t& done) noexcept {
     sockaddr_storage ss{};
     socklen_t ss_len = sizeof ss;
     ssize_t n = -1;

@@ -1,0 +1,240 @@
+// The --baseline transport on Windows: the same workload calls over the system's own TCP and
+// UDP through ws2_32 (whatever provider the catalog gives AF_INET/AF_INET6 sockets, no riosp
+// code). raw_baseline_posix.cpp is the BSD-socket twin. Winsock reports WSA codes already, so
+// errors read as the riosp transport's do.
+#include "os_sockets.h"
+#include "transport.h"
+
+#include <netioapi.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace riosp::load {
+namespace {
+
+int last_error() noexcept {
+    const int e = WSAGetLastError();
+    return e != 0 ? e : WSAEINVAL;
+}
+
+int to_sockaddr(const Endpoint& e, sockaddr_storage& ss) noexcept {
+    std::memset(&ss, 0, sizeof ss);
+    if (e.v6) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(e.port);
+        std::memcpy(&a->sin6_addr, e.addr.data(), 16);
+        a->sin6_scope_id = e.scope;
+        return sizeof(sockaddr_in6);
+    }
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(e.port);
+    std::memcpy(&a->sin_addr, e.addr.data(), 4);
+    return sizeof(sockaddr_in);
+}
+
+Endpoint from_sockaddr(const sockaddr_storage& ss) noexcept {
+    Endpoint e;
+    if (ss.ss_family == AF_INET6) {
+        const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+        e.v6 = true;
+        std::memcpy(e.addr.data(), &a->sin6_addr, 16);
+        e.port = ntohs(a->sin6_port);
+        e.scope = a->sin6_scope_id;
+    } else {
+        const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+        std::memcpy(e.addr.data(), &a->sin_addr, 4);
+        e.port = ntohs(a->sin_port);
+    }
+    return e;
+}
+
+SOCKET as_socket(Sock s) noexcept {
+    return static_cast<SOCKET>(s);
+}
+
+void set_nodelay(SOCKET s) noexcept {
+    BOOL on = TRUE;
+    (void)::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on), sizeof on);
+}
+
+// A UDP socket with buffers for a window of 64 KiB datagrams (best effort, as on Linux).
+SOCKET udp_socket(bool v6) noexcept {
+    SOCKET s = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    if (s != INVALID_SOCKET) {
+        int size = 4 << 20;
+        (void)::setsockopt(s, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&size),
+                           sizeof size);
+        (void)::setsockopt(s, SOL_SOCKET, SO_SNDBUF, reinterpret_cast<const char*>(&size),
+                           sizeof size);
+    }
+    return s;
+}
+
+int local_of(SOCKET s, Endpoint& out) noexcept {
+    sockaddr_storage got{};
+    int got_len = sizeof got;
+    if (::getsockname(s, reinterpret_cast<sockaddr*>(&got), &got_len) != 0)
+        return last_error();
+    out = from_sockaddr(got);
+    return 0;
+}
+
+// A socket that failed half-way: its error, read before closesocket can overwrite it.
+int fail_and_close(SOCKET s) noexcept {
+    const int err = last_error();
+    (void)::closesocket(s);
+    return err;
+}
+
+} // namespace
+
+int SystemTransport::start() noexcept {
+    WSADATA data{};
+    return ::WSAStartup(MAKEWORD(2, 2), &data);
+}
+
+std::uint32_t scope_index(const std::string& name) noexcept {
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(name.c_str(), &end, 10);
+    if (!name.empty() && *end == '\0')
+        return static_cast<std::uint32_t>(n);
+    NET_LUID luid{};
+    NET_IFINDEX index = 0;
+    if (ConvertInterfaceNameToLuidA(name.c_str(), &luid) != NO_ERROR ||
+        ConvertInterfaceLuidToIndex(&luid, &index) != NO_ERROR)
+        return 0;
+    return index;
+}
+
+const char* SystemTransport::name() const noexcept {
+    return "winsock";
+}
+
+int SystemTransport::listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
+    // No SO_REUSEADDR: on Windows it lets another socket take over a bound port, and a listener
+    // binds over TIME_WAIT connections without it.
+    SOCKET s = ::socket(at.v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (s == INVALID_SOCKET)
+        return last_error();
+    sockaddr_storage ss{};
+    const int len = to_sockaddr(at, ss);
+    if (::bind(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0 || ::listen(s, SOMAXCONN) != 0)
+        return fail_and_close(s);
+    bound = at;
+    Endpoint local;
+    if (local_of(s, local) == 0)
+        bound.port = local.port;
+    out = static_cast<Sock>(s);
+    return 0;
+}
+
+int SystemTransport::accept(Sock listener, Sock& out) noexcept {
+    SOCKET s = ::accept(as_socket(listener), nullptr, nullptr);
+    if (s == INVALID_SOCKET)
+        return last_error();
+    set_nodelay(s);
+    out = static_cast<Sock>(s);
+    return 0;
+}
+
+int SystemTransport::connect(const Endpoint& to, Sock& out) noexcept {
+    SOCKET s = ::socket(to.v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (s == INVALID_SOCKET)
+        return last_error();
+    sockaddr_storage ss{};
+    const int len = to_sockaddr(to, ss);
+    if (::connect(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0)
+        return fail_and_close(s);
+    set_nodelay(s);
+    out = static_cast<Sock>(s);
+    return 0;
+}
+
+int SystemTransport::send(Sock s, const void* data, std::size_t len, std::size_t& done) noexcept {
+    const int n = ::send(as_socket(s), static_cast<const char*>(data), static_cast<int>(len), 0);
+    done = n == SOCKET_ERROR ? 0 : static_cast<std::size_t>(n);
+    return n == SOCKET_ERROR ? last_error() : 0;
+}
+
+int SystemTransport::recv(Sock s, void* data, std::size_t len, std::size_t& done) noexcept {
+    const int n = ::recv(as_socket(s), static_cast<char*>(data), static_cast<int>(len), 0);
+    done = n == SOCKET_ERROR ? 0 : static_cast<std::size_t>(n);
+    return n == SOCKET_ERROR ? last_error() : 0;
+}
+
+int SystemTransport::send_disconnect(Sock s) noexcept {
+    return ::shutdown(as_socket(s), SD_SEND) == 0 ? 0 : last_error();
+}
+
+int SystemTransport::set_abortive(Sock s) noexcept {
+    ::linger l{1, 0};
+    return ::setsockopt(as_socket(s), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l),
+                        sizeof l) == 0
+               ? 0
+               : last_error();
+}
+
+int SystemTransport::close(Sock s) noexcept {
+    return ::closesocket(as_socket(s)) == 0 ? 0 : last_error();
+}
+
+// ---------------------------------------------------------------- UDP
+int SystemTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
+    SOCKET s = udp_socket(at.v6);
+    if (s == INVALID_SOCKET)
+        return last_error();
+    sockaddr_storage ss{};
+    const int len = to_sockaddr(at, ss);
+    if (::bind(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0)
+        return fail_and_close(s);
+    if (int err = local_of(s, bound); err != 0) {
+        (void)::closesocket(s);
+        return err;
+    }
+    out = static_cast<Sock>(s);
+    return 0;
+}
+
+int SystemTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept {
+    SOCKET s = udp_socket(to.v6);
+    if (s == INVALID_SOCKET)
+        return last_error();
+    sockaddr_storage ss{};
+    const int len = to_sockaddr(to, ss);
+    if (::connect(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0)
+        return fail_and_close(s);
+    if (int err = local_of(s, local); err != 0) {
+        (void)::closesocket(s);
+        return err;
+    }
+    out = static_cast<Sock>(s);
+    return 0;
+}
+
+int SystemTransport::send_to(Sock s, const void* data, std::size_t len, const Endpoint& to,
+                             std::size_t& done) noexcept {
+    sockaddr_storage ss{};
+    const int ss_len = to_sockaddr(to, ss);
+    const int n = ::sendto(as_socket(s), static_cast<const char*>(data), static_cast<int>(len), 0,
+                           reinterpret_cast<const sockaddr*>(&ss), ss_len);
+    done = n == SOCKET_ERROR ? 0 : static_cast<std::size_t>(n);
+    return n == SOCKET_ERROR ? last_error() : 0;
+}
+
+int SystemTransport::recv_from(Sock s, void* data, std::size_t len, Endpoint& from,
+                               std::size_t& done) noexcept {
+    sockaddr_storage ss{};
+    int ss_len = sizeof ss;
+    const int n = ::recvfrom(as_socket(s), static_cast<char*>(data), static_cast<int>(len), 0,
+                             reinterpret_cast<sockaddr*>(&ss), &ss_len);
+    done = n == SOCKET_ERROR ? 0 : static_cast<std::size_t>(n);
+    if (n == SOCKET_ERROR)
+        return last_error();
+    from = from_sockaddr(ss);
+    return 0;
+}
+
+} // namespace riosp::load
