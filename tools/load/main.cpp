@@ -1,8 +1,9 @@
-// riosp-load: a data-verified half-close workload over riosp (the Winsock API of riosp's host,
-// which loads the provider), optionally beside the same workload over the system's own sockets;
-// with
-// --protocol udp, verified request/response datagrams instead. See options.cpp for the command
-// line, workload.cpp for what a connection does, datagram_workload.cpp for a UDP flow.
+// riosp-load: a data-verified half-close workload over riosp, optionally beside the same
+// workload over the system's own sockets; with --protocol udp, verified request/response
+// datagrams instead. riosp is reached through its host's Winsock API (which loads the provider
+// module) or, on Windows with riosp installed in the catalog, through ws2_32 like any
+// application. See options.cpp for the command line, workload.cpp for what a connection does,
+// datagram_workload.cpp for a UDP flow.
 #include "datagram_workload.h"
 #include "options.h"
 #include "report.h"
@@ -12,6 +13,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 using namespace riosp::load;
@@ -20,15 +22,38 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-// WSAStartup with the provider's settings in the environment (it reads them there); false after
-// a one-line message when the provider does not start.
-bool start_provider(const Options& o, RunInfo& info) {
+// The provider's settings go in the environment, where it reads them when it starts: at
+// WSAStartup through riosp's host, at the first socket from its entry through ws2_32.
+void set_provider_env(const Options& o) {
     if (o.workers)
         set_env("RIOSP_WORKERS", std::to_string(o.workers));
     if (o.busy_poll)
         set_env("RIOSP_BUSY_POLL", "1");
     if (!o.provider.empty())
         set_env("RIOSP_PROVIDER_PATH", o.provider);
+}
+
+// While the provider module is loaded: whether it implements --busy-poll.
+void note_busy_poll(const Options& o, RunInfo& info) {
+    if (!o.busy_poll)
+        return;
+    const int mentions = provider_mentions("RIOSP_BUSY_POLL");
+    info.busy_poll = mentions == 1   ? "on (RIOSP_BUSY_POLL=1)"
+                     : mentions == 0 ? "requested, but this provider ignores RIOSP_BUSY_POLL"
+                                     : "requested (RIOSP_BUSY_POLL=1; provider not inspected)";
+    if (mentions == 0)
+        std::fprintf(stderr, "riosp-load: --busy-poll on: this provider does not implement busy "
+                             "polling yet (RIOSP_BUSY_POLL is ignored); running without it\n");
+}
+
+void note_allocator_stats(const Options& o) {
+    if (o.allocator_stats && !print_provider_allocator_stats())
+        std::fprintf(stderr, "riosp-load: this provider does not export allocator statistics\n");
+}
+
+// WSAStartup of riosp's host, which loads the provider module; false after a one-line message
+// when the provider does not start.
+bool start_host(const Options& o, RunInfo& info) {
     if (int err = RiospTransport::start()) {
         std::fprintf(stderr,
                      "riosp-load: the riosp provider failed to start (WSAStartup: %s); %s\n",
@@ -36,17 +61,9 @@ bool start_provider(const Options& o, RunInfo& info) {
         return false;
     }
     // While the module is loaded: the summary names the file the host found.
-    info.provider = loaded_provider_path();
-    if (o.busy_poll) {
-        int mentions = provider_mentions("RIOSP_BUSY_POLL");
-        info.busy_poll = mentions == 1   ? "on (RIOSP_BUSY_POLL=1)"
-                         : mentions == 0 ? "requested, but this provider ignores RIOSP_BUSY_POLL"
-                                         : "requested (RIOSP_BUSY_POLL=1; provider not inspected)";
-        if (mentions == 0)
-            std::fprintf(stderr,
-                         "riosp-load: --busy-poll on: this provider does not implement busy "
-                         "polling yet (RIOSP_BUSY_POLL is ignored); running without it\n");
-    }
+    const std::string path = loaded_provider_path();
+    info.provider = (path.empty() ? "the provider" : path) + " through riosp's host";
+    note_busy_poll(o, info);
     return true;
 }
 
@@ -82,19 +99,33 @@ int main(int argc, char** argv) {
         return o.protocol == Protocol::udp ? run_datagram_workload(t, o, g_interrupted)
                                            : run_workload(t, o, g_interrupted);
     };
-    if (!o.baseline_only) {
-        if (!start_provider(o, info))
+    // riosp as --provider names it, else as installed in the Winsock catalog (what applications
+    // get), else the DLL beside the exe through riosp's host.
+    std::unique_ptr<SystemTransport> installed;
+    if (!o.baseline_only && o.provider.empty())
+        installed = SystemTransport::installed_riosp();
+    if (!o.baseline_only)
+        set_provider_env(o);
+    if (installed) {
+        const Endpoint& at = o.role == Role::client ? o.connect : o.listen;
+        info.provider = "riosp installed in the Winsock catalog (entry id " +
+                        std::to_string(installed->entry_id(at.v6, o.protocol == Protocol::udp)) +
+                        ")";
+        info.runs.push_back(run(*installed));
+        // ws2_32 loaded the provider with the first socket and keeps it until the process ends.
+        note_busy_poll(o, info);
+        note_allocator_stats(o);
+    } else if (!o.baseline_only) {
+        if (!start_host(o, info))
             return 1;
         RiospTransport riosp;
         info.runs.push_back(run(riosp));
-        if (o.allocator_stats && !print_provider_allocator_stats())
-            std::fprintf(stderr,
-                         "riosp-load: this provider does not export allocator statistics\n");
+        note_allocator_stats(o);
         RiospTransport::stop();
     }
     if (o.baseline && (info.runs.empty() || info.runs.back().fatal.empty()) &&
         !g_interrupted.load()) {
-        SystemTransport system;
+        SystemTransport system = SystemTransport::baseline();
         info.runs.push_back(run(system));
     }
 

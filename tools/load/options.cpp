@@ -140,9 +140,10 @@ udp (--protocol udp; --connections = flows, 0 = one per thread; --concurrency = 
 provider:
   --workers N           RIOSP_WORKERS for the provider's worker pool (default: its own)
   --busy-poll on|off    RIOSP_BUSY_POLL=1 for the provider        (default off)
-  --provider PATH       the provider module the host loads (RIOSP_PROVIDER_PATH; default
-                        riosp_provider.dll beside the exe on Windows, the build's
-                        libriosp_provider.so on Linux)
+  --provider PATH       the provider module riosp's host loads (RIOSP_PROVIDER_PATH). Without
+                        it, on Windows: riosp as installed in the Winsock catalog
+                        (riosp-install) through ws2_32, else riosp_provider.dll beside the exe
+                        through the host; on Linux the build's libriosp_provider.so
 output:
   --baseline            after the riosp run, the same workload over the system's own sockets
                         (BSD sockets on Linux, the system's Winsock provider on Windows), and

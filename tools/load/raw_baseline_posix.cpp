@@ -156,6 +156,19 @@ std::uint32_t scope_index(const std::string& name) noexcept {
     return if_nametoindex(name.c_str());
 }
 
+SystemTransport SystemTransport::baseline() {
+    return SystemTransport{};
+}
+
+// No Winsock catalog here: riosp is reached only through its host (RiospTransport).
+std::unique_ptr<SystemTransport> SystemTransport::installed_riosp() {
+    return nullptr;
+}
+
+std::uint32_t SystemTransport::entry_id(bool, bool) const noexcept {
+    return 0;
+}
+
 const char* SystemTransport::name() const noexcept {
     return "bsd";
 }

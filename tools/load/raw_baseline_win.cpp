@@ -1,7 +1,10 @@
-// The --baseline transport on Windows: the same workload calls over the system's own TCP and
-// UDP through ws2_32 (whatever provider the catalog gives AF_INET/AF_INET6 sockets, no riosp
-// code). raw_baseline_posix.cpp is the BSD-socket twin. Winsock reports WSA codes already, so
-// errors read as the riosp transport's do.
+// The workload calls through ws2_32 on Windows. The --baseline transport: the system's own TCP
+// and UDP (whatever provider the catalog gives AF_INET/AF_INET6 sockets, no riosp code). With
+// riosp installed in the catalog (riosp-install), the same calls with sockets created from
+// riosp's entries: riosp as applications reach it, with no second transport to keep in step.
+// raw_baseline_posix.cpp is the BSD-socket twin. Winsock reports WSA codes already, so errors
+// read as the riosp transport's do.
+#include "catalog_lookup.h"
 #include "os_sockets.h"
 #include "transport.h"
 
@@ -9,8 +12,19 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace riosp::load {
+
+struct SystemTransport::Entries {
+    std::vector<WSAPROTOCOL_INFOW> catalog; // as WSAEnumProtocolsW listed it
+    Owner owner = Owner::system;
+
+    [[nodiscard]] const WSAPROTOCOL_INFOW* entry(bool v6, int type) const noexcept {
+        return find_entry(catalog, v6 ? AF_INET6 : AF_INET, type, owner);
+    }
+};
+
 namespace {
 
 int last_error() noexcept {
@@ -60,9 +74,25 @@ void set_nodelay(SOCKET s) noexcept {
     (void)::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on), sizeof on);
 }
 
+// A TCP or UDP socket: from the chosen entries when there are some, else socket()'s choice.
+// WSA_FLAG_OVERLAPPED as socket() gives, so the blocking calls behave alike.
+SOCKET open_socket(const SystemTransport::Entries* entries, bool v6, int type) noexcept {
+    const int family = v6 ? AF_INET6 : AF_INET;
+    const int protocol = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+    if (entries == nullptr)
+        return ::socket(family, type, protocol);
+    const WSAPROTOCOL_INFOW* entry = entries->entry(v6, type);
+    if (entry == nullptr) { // no silent fall-back to the other owner's entry
+        ::WSASetLastError(WSAEAFNOSUPPORT);
+        return INVALID_SOCKET;
+    }
+    WSAPROTOCOL_INFOW info = *entry; // WSASocketW takes a non-const pointer
+    return ::WSASocketW(family, type, protocol, &info, 0, WSA_FLAG_OVERLAPPED);
+}
+
 // A UDP socket with buffers for a window of 64 KiB datagrams (best effort, as on Linux).
-SOCKET udp_socket(bool v6) noexcept {
-    SOCKET s = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+SOCKET udp_socket(const SystemTransport::Entries* entries, bool v6) noexcept {
+    SOCKET s = open_socket(entries, v6, SOCK_DGRAM);
     if (s != INVALID_SOCKET) {
         int size = 4 << 20;
         (void)::setsockopt(s, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&size),
@@ -109,14 +139,61 @@ std::uint32_t scope_index(const std::string& name) noexcept {
     return index;
 }
 
+namespace {
+
+// The catalog with riosp's entries in it, or null (not installed, or WSAEnumProtocolsW failed).
+std::shared_ptr<SystemTransport::Entries> catalog_with_riosp(Owner owner) {
+    auto entries = std::make_shared<SystemTransport::Entries>();
+    entries->owner = owner;
+    // The first call asks for the size (WSAENOBUFS); a catalog that grows in between asks again.
+    DWORD bytes = 0;
+    for (;;) {
+        entries->catalog.resize(bytes / sizeof(WSAPROTOCOL_INFOW));
+        const int n = ::WSAEnumProtocolsW(nullptr, entries->catalog.data(), &bytes);
+        if (n != SOCKET_ERROR) {
+            entries->catalog.resize(static_cast<std::size_t>(n));
+            break;
+        }
+        if (::WSAGetLastError() != WSAENOBUFS)
+            return nullptr;
+    }
+    if (find_entry(entries->catalog, AF_INET, SOCK_STREAM, Owner::riosp) == nullptr)
+        return nullptr;
+    return entries;
+}
+
+} // namespace
+
+SystemTransport SystemTransport::baseline() {
+    SystemTransport t;
+    t.entries_ = catalog_with_riosp(Owner::system);
+    return t;
+}
+
+std::unique_ptr<SystemTransport> SystemTransport::installed_riosp() {
+    auto entries = catalog_with_riosp(Owner::riosp);
+    if (entries == nullptr)
+        return nullptr;
+    std::unique_ptr<SystemTransport> installed(new SystemTransport);
+    installed->entries_ = std::move(entries);
+    return installed;
+}
+
+std::uint32_t SystemTransport::entry_id(bool v6, bool udp) const noexcept {
+    const WSAPROTOCOL_INFOW* e =
+        entries_ == nullptr ? nullptr : entries_->entry(v6, udp ? SOCK_DGRAM : SOCK_STREAM);
+    return e == nullptr ? 0 : e->dwCatalogEntryId;
+}
+
 const char* SystemTransport::name() const noexcept {
-    return "winsock";
+    // riosp's entries make it the riosp run: the summary's columns and the JSON's transport.
+    return entries_ != nullptr && entries_->owner == Owner::riosp ? "riosp" : "winsock";
 }
 
 int SystemTransport::listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
     // No SO_REUSEADDR: on Windows it lets another socket take over a bound port, and a listener
     // binds over TIME_WAIT connections without it.
-    SOCKET s = ::socket(at.v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    SOCKET s = open_socket(entries_.get(), at.v6, SOCK_STREAM);
     if (s == INVALID_SOCKET)
         return last_error();
     sockaddr_storage ss{};
@@ -141,7 +218,7 @@ int SystemTransport::accept(Sock listener, Sock& out) noexcept {
 }
 
 int SystemTransport::connect(const Endpoint& to, Sock& out) noexcept {
-    SOCKET s = ::socket(to.v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    SOCKET s = open_socket(entries_.get(), to.v6, SOCK_STREAM);
     if (s == INVALID_SOCKET)
         return last_error();
     sockaddr_storage ss{};
@@ -183,7 +260,7 @@ int SystemTransport::close(Sock s) noexcept {
 
 // ---------------------------------------------------------------- UDP
 int SystemTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
-    SOCKET s = udp_socket(at.v6);
+    SOCKET s = udp_socket(entries_.get(), at.v6);
     if (s == INVALID_SOCKET)
         return last_error();
     sockaddr_storage ss{};
@@ -199,7 +276,7 @@ int SystemTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) no
 }
 
 int SystemTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept {
-    SOCKET s = udp_socket(to.v6);
+    SOCKET s = udp_socket(entries_.get(), to.v6);
     if (s == INVALID_SOCKET)
         return last_error();
     sockaddr_storage ss{};

@@ -196,7 +196,7 @@ void print_summary(const RunInfo& info) {
         std::printf("  workload from the server's hello; provider workers %s, busy-poll %s\n",
                     info.workers.c_str(), info.busy_poll.c_str());
     if (!info.provider.empty())
-        std::printf("  provider %s through riosp's host\n", info.provider.c_str());
+        std::printf("  provider %s\n", info.provider.c_str());
     std::vector<Row> rows;
     rows.push_back(
         {"elapsed", [](const Summary& s) { return fmt("%.2f s", s.elapsed_s); }, nullptr});

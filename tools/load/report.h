@@ -14,7 +14,8 @@ struct RunInfo {
     std::string target;        // "127.0.0.1:41234"
     std::string busy_poll;     // "off", "on", "requested, but ignored by this provider"
     std::string workers;       // "provider default", "4"
-    std::string provider;      // the provider module the host loaded; empty: none loaded
+    std::string provider;      // how riosp was reached: "<module> through riosp's host", "riosp
+                               // installed in the Winsock catalog (entry id N)"; empty: not run
     std::vector<Summary> runs; // riosp first, then the bsd baseline if any
     int exit_code = 0;
 };

@@ -90,15 +90,27 @@ public:
                   std::size_t& done) noexcept override;
 };
 
-// The system's own TCP and UDP, no riosp code: the baseline. Plain BSD sockets on Linux
-// (raw_baseline_posix.cpp, "bsd"), the system's Winsock provider on Windows
-// (raw_baseline_win.cpp, "winsock").
+// The system's socket API. baseline(): the system's own TCP and UDP, no riosp code. Plain BSD
+// sockets on Linux (raw_baseline_posix.cpp, "bsd"), the system's Winsock provider on Windows
+// (raw_baseline_win.cpp, "winsock"). installed_riosp(): the same Winsock calls with sockets
+// created from riosp's catalog entries ("riosp"), riosp as applications reach it once
+// riosp-install has put it in the catalog.
 class SystemTransport final : public Transport {
 public:
     // Starts the system's socket API where it needs starting (Winsock's WSAStartup, before the
     // resolver or the baseline runs; nothing on Linux). 0, or the error code. Never stopped:
     // the process ends with it.
     [[nodiscard]] static int start() noexcept;
+    // After start(). With riosp installed (and perhaps first in the catalog, where socket()
+    // would pick it), sockets from the system's own entries; else socket()'s choice.
+    [[nodiscard]] static SystemTransport baseline();
+    // riosp's entries in the system's Winsock catalog (WSAEnumProtocolsW, riosp's provider
+    // GUID), after start(); null when its TCP/IPv4 entry is not there (always on Linux, which
+    // has no catalog).
+    [[nodiscard]] static std::unique_ptr<SystemTransport> installed_riosp();
+    // The catalog entry id the sockets of this family and kind come from; 0 where socket()
+    // chooses, or riosp-install added no such entry.
+    [[nodiscard]] std::uint32_t entry_id(bool v6, bool udp) const noexcept;
     [[nodiscard]] const char* name() const noexcept override;
     int listen(const Endpoint& at, Sock& out, Endpoint& bound) noexcept override;
     int accept(Sock listener, Sock& out) noexcept override;
@@ -114,6 +126,14 @@ public:
                 std::size_t& done) noexcept override;
     int recv_from(Sock s, void* data, std::size_t len, Endpoint& from,
                   std::size_t& done) noexcept override;
+
+    // The catalog and whose entries to use (raw_baseline_win.cpp), named here for its helpers.
+    struct Entries;
+
+private:
+    SystemTransport() = default;
+    // Null: socket()'s choice. Shared so that this header needs no Winsock type.
+    std::shared_ptr<const Entries> entries_;
 };
 
 } // namespace riosp::load
