@@ -6,6 +6,7 @@
 // read as the riosp transport's do.
 #include "catalog_lookup.h"
 #include "os_sockets.h"
+#include "sockaddr_convert.h"
 #include "transport.h"
 
 #include <netioapi.h>
@@ -33,36 +34,12 @@ int last_error() noexcept {
 }
 
 int to_sockaddr(const Endpoint& e, sockaddr_storage& ss) noexcept {
-    std::memset(&ss, 0, sizeof ss);
-    if (e.v6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons(e.port);
-        std::memcpy(&a->sin6_addr, e.addr.data(), 16);
-        a->sin6_scope_id = e.scope;
-        return sizeof(sockaddr_in6);
-    }
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(e.port);
-    std::memcpy(&a->sin_addr, e.addr.data(), 4);
-    return sizeof(sockaddr_in);
+    return static_cast<int>(
+        sockaddr_convert::to_sockaddr<sockaddr_in, sockaddr_in6>(e, ss, AF_INET, AF_INET6));
 }
 
 Endpoint from_sockaddr(const sockaddr_storage& ss) noexcept {
-    Endpoint e;
-    if (ss.ss_family == AF_INET6) {
-        const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
-        e.v6 = true;
-        std::memcpy(e.addr.data(), &a->sin6_addr, 16);
-        e.port = ntohs(a->sin6_port);
-        e.scope = a->sin6_scope_id;
-    } else {
-        const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
-        std::memcpy(e.addr.data(), &a->sin_addr, 4);
-        e.port = ntohs(a->sin_port);
-    }
-    return e;
+    return sockaddr_convert::from_sockaddr<sockaddr_in, sockaddr_in6>(ss, AF_INET6);
 }
 
 SOCKET as_socket(Sock s) noexcept {

@@ -2,6 +2,7 @@
 // loads the provider on WSAStartup. Blocking sockets; every failure comes back as its WSA code.
 // Every call is spelled ws::: on Windows <winsock2.h> declares the same names globally, and
 // argument-dependent lookup would find both.
+#include "sockaddr_convert.h"
 #include "transport.h"
 
 #include <riosp/ws.h>
@@ -11,41 +12,13 @@
 namespace riosp::load {
 namespace {
 
-USHORT to_net16(std::uint16_t v) noexcept {
-    return static_cast<USHORT>(((v & 0xff) << 8) | (v >> 8));
-}
-
 int to_sockaddr(const Endpoint& e, sockaddr_storage& ss) noexcept {
-    std::memset(&ss, 0, sizeof ss);
-    if (e.v6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = to_net16(e.port);
-        std::memcpy(a->sin6_addr.s6_addr, e.addr.data(), 16);
-        a->sin6_scope_id = e.scope;
-        return sizeof(sockaddr_in6);
-    }
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = to_net16(e.port);
-    std::memcpy(&a->sin_addr, e.addr.data(), 4);
-    return sizeof(sockaddr_in);
+    return static_cast<int>(
+        sockaddr_convert::to_sockaddr<sockaddr_in, sockaddr_in6>(e, ss, AF_INET, AF_INET6));
 }
 
 Endpoint from_sockaddr(const sockaddr_storage& ss) noexcept {
-    Endpoint e;
-    if (ss.ss_family == AF_INET6) {
-        const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
-        e.v6 = true;
-        std::memcpy(e.addr.data(), a->sin6_addr.s6_addr, 16);
-        e.port = to_net16(a->sin6_port);
-        e.scope = a->sin6_scope_id;
-    } else {
-        const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
-        std::memcpy(e.addr.data(), &a->sin_addr, 4);
-        e.port = to_net16(a->sin_port);
-    }
-    return e;
+    return sockaddr_convert::from_sockaddr<sockaddr_in, sockaddr_in6>(ss, AF_INET6);
 }
 
 int last_error() noexcept {
@@ -113,7 +86,7 @@ int RiospTransport::listen(const Endpoint& at, Sock& out, Endpoint& bound) noexc
         USHORT net_port = got.ss_family == AF_INET6
                               ? reinterpret_cast<sockaddr_in6*>(&got)->sin6_port
                               : reinterpret_cast<sockaddr_in*>(&got)->sin_port;
-        bound.port = to_net16(net_port);
+        bound.port = sockaddr_convert::swap16(net_port);
     }
     out = static_cast<Sock>(s);
     return 0;
