@@ -242,30 +242,16 @@ int SystemTransport::close(Sock s) noexcept {
 }
 
 // ---------------------------------------------------------------- UDP
-int SystemTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
+namespace {
+// A UDP socket bound to `at` (bind) or connected to it: 0 with the socket and its local address.
+int udp_open(const Endpoint& at, bool connect, Sock& out, Endpoint& local) noexcept {
     int fd = udp_socket(at.v6);
     if (fd < 0)
         return last_error();
     sockaddr_storage ss{};
     socklen_t len = to_sockaddr(at, ss);
-    int err = ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ? last_error() : 0;
-    if (err == 0)
-        err = local_of(fd, bound);
-    if (err != 0) {
-        ::close(fd);
-        return err;
-    }
-    out = static_cast<Sock>(fd);
-    return 0;
-}
-
-int SystemTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept {
-    int fd = udp_socket(to.v6);
-    if (fd < 0)
-        return last_error();
-    sockaddr_storage ss{};
-    socklen_t len = to_sockaddr(to, ss);
-    int err = ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ? last_error() : 0;
+    const auto* name = reinterpret_cast<sockaddr*>(&ss);
+    int err = (connect ? ::connect(fd, name, len) : ::bind(fd, name, len)) != 0 ? last_error() : 0;
     if (err == 0)
         err = local_of(fd, local);
     if (err != 0) {
@@ -274,6 +260,15 @@ int SystemTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local)
     }
     out = static_cast<Sock>(fd);
     return 0;
+}
+} // namespace
+
+int SystemTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
+    return udp_open(at, false, out, bound);
+}
+
+int SystemTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept {
+    return udp_open(to, true, out, local);
 }
 
 int SystemTransport::send_to(Sock s, const void* data, std::size_t len, const Endpoint& to,

@@ -236,29 +236,18 @@ int SystemTransport::close(Sock s) noexcept {
 }
 
 // ---------------------------------------------------------------- UDP
-int SystemTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
-    SOCKET s = udp_socket(entries_.get(), at.v6);
+namespace {
+// A UDP socket (from `entries`, see open_socket) bound to `at` (bind) or connected to it: 0 with
+// the socket and its local address.
+int udp_open(const SystemTransport::Entries* entries, const Endpoint& at, bool connect, Sock& out,
+             Endpoint& local) noexcept {
+    SOCKET s = udp_socket(entries, at.v6);
     if (s == INVALID_SOCKET)
         return last_error();
     sockaddr_storage ss{};
     const int len = to_sockaddr(at, ss);
-    if (::bind(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0)
-        return fail_and_close(s);
-    if (int err = local_of(s, bound); err != 0) {
-        (void)::closesocket(s);
-        return err;
-    }
-    out = static_cast<Sock>(s);
-    return 0;
-}
-
-int SystemTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept {
-    SOCKET s = udp_socket(entries_.get(), to.v6);
-    if (s == INVALID_SOCKET)
-        return last_error();
-    sockaddr_storage ss{};
-    const int len = to_sockaddr(to, ss);
-    if (::connect(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0)
+    const auto* name = reinterpret_cast<const sockaddr*>(&ss);
+    if ((connect ? ::connect(s, name, len) : ::bind(s, name, len)) != 0)
         return fail_and_close(s);
     if (int err = local_of(s, local); err != 0) {
         (void)::closesocket(s);
@@ -266,6 +255,15 @@ int SystemTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local)
     }
     out = static_cast<Sock>(s);
     return 0;
+}
+} // namespace
+
+int SystemTransport::udp_bind(const Endpoint& at, Sock& out, Endpoint& bound) noexcept {
+    return udp_open(entries_.get(), at, false, out, bound);
+}
+
+int SystemTransport::udp_connect(const Endpoint& to, Sock& out, Endpoint& local) noexcept {
+    return udp_open(entries_.get(), to, true, out, local);
 }
 
 int SystemTransport::send_to(Sock s, const void* data, std::size_t len, const Endpoint& to,
