@@ -49,6 +49,11 @@ namespace riosp::rio::testing {
 // function_table_on(Backend::overlapped) and close_request_queue (rio_table.h) there.
 void use_native_rio_table(const RIO_EXTENSION_FUNCTION_TABLE* table,
                           void (*close_request_queue)(RIO_RQ) noexcept) noexcept;
+// The same double, standing in only if the system has no RIO table, which is probed when the
+// seam is first used rather than now: safe to call where Winsock must not be, as in a DLL's
+// start-up under the loader lock (the provider's test DLL, provider/native_rio_double_win.cpp).
+void use_native_rio_table_where_missing(const RIO_EXTENSION_FUNCTION_TABLE* table,
+                                        void (*close_request_queue)(RIO_RQ) noexcept) noexcept;
 #endif
 
 } // namespace riosp::rio::testing

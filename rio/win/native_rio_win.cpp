@@ -77,21 +77,33 @@ namespace {
 // since the port's thread reads it too.
 std::atomic<const RIO_EXTENSION_FUNCTION_TABLE*> g_double{nullptr};
 std::atomic<CloseRequestQueue> g_double_close_rq{nullptr};
+// The double stands in only if the system has no table: decided at first use, not when it is
+// installed (a DLL's static initializer runs under the loader lock, where the probe's Winsock
+// calls must not be made).
+std::atomic<bool> g_double_where_missing{false};
+
+const RIO_EXTENSION_FUNCTION_TABLE* active_double() noexcept {
+    const auto* table = g_double.load(std::memory_order_acquire);
+    if (table != nullptr && g_double_where_missing.load(std::memory_order_acquire) &&
+        native_rio().available)
+        return nullptr;
+    return table;
+}
 } // namespace
 
 const RIO_EXTENSION_FUNCTION_TABLE* native_rio_table() noexcept {
-    if (const auto* table = g_double.load(std::memory_order_acquire); table != nullptr)
+    if (const auto* table = active_double(); table != nullptr)
         return table;
     const NativeRioProbe& probe = native_rio();
     return probe.available ? &probe.table : nullptr;
 }
 
 bool native_rio_is_double() noexcept {
-    return g_double.load(std::memory_order_acquire) != nullptr;
+    return active_double() != nullptr;
 }
 
 CloseRequestQueue native_rio_close_request_queue() noexcept {
-    return g_double_close_rq.load(std::memory_order_acquire);
+    return active_double() != nullptr ? g_double_close_rq.load(std::memory_order_acquire) : nullptr;
 }
 
 std::string describe(const NativeRioProbe& probe) {
@@ -118,10 +130,23 @@ std::string describe(const NativeRioProbe& probe) {
 } // namespace riosp::rio::win
 
 namespace riosp::rio::testing {
-void use_native_rio_table(const RIO_EXTENSION_FUNCTION_TABLE* table,
-                          void (*close_request_queue)(RIO_RQ) noexcept) noexcept {
+namespace {
+void install(const RIO_EXTENSION_FUNCTION_TABLE* table,
+             void (*close_request_queue)(RIO_RQ) noexcept, bool where_missing) noexcept {
     win::g_double_close_rq.store(table != nullptr ? close_request_queue : nullptr,
                                  std::memory_order_release);
+    win::g_double_where_missing.store(where_missing, std::memory_order_release);
     win::g_double.store(table, std::memory_order_release);
+}
+} // namespace
+
+void use_native_rio_table(const RIO_EXTENSION_FUNCTION_TABLE* table,
+                          void (*close_request_queue)(RIO_RQ) noexcept) noexcept {
+    install(table, close_request_queue, false);
+}
+
+void use_native_rio_table_where_missing(const RIO_EXTENSION_FUNCTION_TABLE* table,
+                                        void (*close_request_queue)(RIO_RQ) noexcept) noexcept {
+    install(table, close_request_queue, true);
 }
 } // namespace riosp::rio::testing
