@@ -7,19 +7,31 @@ function(riosp_require_package found debian_package what)
   endif()
 endfunction()
 
-# GSL is header-only; on MinGW it is found by path so that no Linux include dir leaks in.
+# Header-only Debian packages (GSL, nlohmann-json). On MinGW each is found by path and only its
+# own folder is exposed to the cross compiler (a link in the build tree), so that no other Linux
+# header in /usr/include leaks in; on Linux their CMake packages are used.
+function(riosp_header_only_for_mingw target header debian_package what)
+  string(MAKE_C_IDENTIFIER "RIOSP_${debian_package}_DIR" var)
+  find_path(${var} ${header} PATHS /usr/include NO_CMAKE_FIND_ROOT_PATH NO_DEFAULT_PATH)
+  riosp_require_package(${var} ${debian_package} "${what}")
+  get_filename_component(folder ${header} DIRECTORY)
+  set(shim ${CMAKE_BINARY_DIR}/header-only/${debian_package})
+  file(MAKE_DIRECTORY ${shim})
+  file(CREATE_LINK ${${var}}/${folder} ${shim}/${folder} SYMBOLIC)
+  add_library(${target} INTERFACE IMPORTED)
+  target_include_directories(${target} SYSTEM INTERFACE ${shim})
+endfunction()
+
 if(WIN32)
-  find_path(RIOSP_GSL_DIR gsl/gsl PATHS /usr/include NO_CMAKE_FIND_ROOT_PATH NO_DEFAULT_PATH)
-  riosp_require_package(RIOSP_GSL_DIR libmsgsl-dev "Microsoft GSL")
-  # Expose only gsl/ (not all of /usr/include) to the cross compiler.
-  set(gsl_shim ${CMAKE_BINARY_DIR}/gsl-include)
-  file(MAKE_DIRECTORY ${gsl_shim})
-  file(CREATE_LINK ${RIOSP_GSL_DIR}/gsl ${gsl_shim}/gsl SYMBOLIC)
-  add_library(Microsoft.GSL::GSL INTERFACE IMPORTED)
-  target_include_directories(Microsoft.GSL::GSL SYSTEM INTERFACE ${gsl_shim})
+  riosp_header_only_for_mingw(Microsoft.GSL::GSL gsl/gsl libmsgsl-dev "Microsoft GSL")
+  riosp_header_only_for_mingw(nlohmann_json::nlohmann_json nlohmann/json.hpp nlohmann-json3-dev
+                              "nlohmann-json >= 3.11")
 else()
   find_package(Microsoft.GSL CONFIG QUIET)
   riosp_require_package(Microsoft.GSL_FOUND libmsgsl-dev "Microsoft GSL")
+
+  find_package(nlohmann_json 3.11 CONFIG QUIET)
+  riosp_require_package(nlohmann_json_FOUND nlohmann-json3-dev "nlohmann-json >= 3.11")
 
   find_package(PkgConfig QUIET)
   riosp_require_package(PKG_CONFIG_FOUND pkg-config "pkg-config")
