@@ -26,12 +26,16 @@ if(WIN32)
   riosp_header_only_for_mingw(Microsoft.GSL::GSL gsl/gsl libmsgsl-dev "Microsoft GSL")
   riosp_header_only_for_mingw(nlohmann_json::nlohmann_json nlohmann/json.hpp nlohmann-json3-dev
                               "nlohmann-json >= 3.11")
+  # CLI11 (the tools' command lines) is header-only too.
+  riosp_header_only_for_mingw(CLI11::CLI11 CLI/CLI.hpp libcli11-dev "CLI11")
 else()
   find_package(Microsoft.GSL CONFIG QUIET)
   riosp_require_package(Microsoft.GSL_FOUND libmsgsl-dev "Microsoft GSL")
 
   find_package(nlohmann_json 3.11 CONFIG QUIET)
   riosp_require_package(nlohmann_json_FOUND nlohmann-json3-dev "nlohmann-json >= 3.11")
+  find_package(CLI11 CONFIG QUIET)
+  riosp_require_package(CLI11_FOUND libcli11-dev "CLI11")
 
   find_package(PkgConfig QUIET)
   riosp_require_package(PKG_CONFIG_FOUND pkg-config "pkg-config")

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <cwchar>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,18 @@ TEST(InstallArgs, ErrorsAreOneLine) {
     }
     EXPECT_TRUE(contains(parse({L"frobnicate"}).error, L"frobnicate"));
     EXPECT_TRUE(contains(parse({L"install"}).error, L"path"));
+}
+
+TEST(InstallArgs, UnknownOptionNamesTheNearestAndHelpListsEverything) {
+    EXPECT_TRUE(contains(parse({L"install", L"C:\\a.dll", L"--firts"}).error,
+                         L"unknown option '--firts' (did you mean --first?)"));
+    const auto unrelated = parse({L"list", L"--verbose"}).error;
+    EXPECT_TRUE(contains(unrelated, L"unknown option '--verbose'"));
+    EXPECT_FALSE(contains(unrelated, L"did you mean"));
+    const std::wstring help = usage();
+    for (auto word : {L"install", L"remove", L"list", L"order", L"--64-only", L"--first", L"--last",
+                      L"elevated"})
+        EXPECT_TRUE(contains(help, word)) << std::string(word, word + std::wcslen(word));
 }
 
 TEST(InstallArgs, DllPathChecks) {

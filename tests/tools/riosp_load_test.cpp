@@ -299,6 +299,58 @@ TEST(RiospLoad, BadArgumentsExitTwoWithOneLine) {
     }
 }
 
+// A misspelt option is named with the nearest real one; --help is the whole option list.
+TEST(RiospLoad, UnknownOptionSuggestsTheNearestAndHelpListsEveryOption) {
+    Child c = start({"--durtion", "5"});
+    EXPECT_EQ(wait_for(c, 10), 2);
+    std::string err = slurp(c.err_path);
+    EXPECT_NE(err.find("riosp-load: unknown option '--durtion' (did you mean --duration?)"),
+              std::string::npos)
+        << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    // Nothing near: no suggestion.
+    Child far = start({"--frobnicate"});
+    EXPECT_EQ(wait_for(far, 10), 2);
+    err = slurp(far.err_path);
+    EXPECT_NE(err.find("unknown option '--frobnicate'"), std::string::npos) << err;
+    EXPECT_EQ(err.find("did you mean"), std::string::npos) << err;
+
+    Child help = start({"--help"});
+    EXPECT_EQ(wait_for(help, 10), 0);
+    const std::string out = slurp(help.out_path);
+    for (const char* option :
+         {"--protocol",      "--pattern",         "--shutdown", "--message-size", "--bytes",
+          "--connections",   "--concurrency",     "--duration", "--listen",       "--connect",
+          "--seed",          "--timeout",         "--window",   "--loss-timeout", "--strict",
+          "--workers",       "--busy-poll",       "--provider", "--baseline",     "--no-baseline",
+          "--baseline-only", "--allocator-stats", "--json",     "--csv",          "--mem-probe",
+          "--no-status"})
+        EXPECT_NE(out.find(option), std::string::npos) << option;
+}
+
+// An output file that cannot be written is bad usage, found before the run starts: exit 2 at
+// once, one line naming the option and the path, no summary.
+TEST(RiospLoad, UnwritableOutputFileExitsTwoBeforeTheRun) {
+    const std::string missing_dir = temp_path("no_such_dir") + "/out";
+    for (const char* option : {"--json", "--csv"}) {
+        Child c = start({option, missing_dir, "--duration", "30"});
+        EXPECT_EQ(wait_for(c, 5), 2) << option << ": the run must not start";
+        const std::string err = slurp(c.err_path);
+        EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+        EXPECT_NE(
+            err.find(std::string("riosp-load: ") + option + ": cannot write '" + missing_dir + "'"),
+            std::string::npos)
+            << err;
+        EXPECT_EQ(slurp(c.out_path).find("summary"), std::string::npos);
+    }
+    // The check creates no file of its own: a run that fails later leaves none behind.
+    const std::string json = temp_path("checked.json");
+    std::remove(json.c_str());
+    Child c = start({"--json", json, "--duration", "0"});
+    EXPECT_EQ(wait_for(c, 10), 2);
+    EXPECT_NE(access(json.c_str(), F_OK), 0) << json;
+}
+
 TEST(RiospLoad, PortInUseIsOneLineAndExitOne) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     ASSERT_GE(fd, 0);

@@ -9,14 +9,6 @@
 namespace riosp::install {
 namespace {
 
-constexpr std::wstring_view usage_text =
-    L"usage: riosp-install install <path\\to\\riosp_provider.dll> [--first|--last] [--64-only]\n"
-    L"       riosp-install remove [--64-only]\n"
-    L"       riosp-install list [--64-only]\n"
-    L"       riosp-install order first|last [--64-only]\n"
-    L"install, remove and order change the Winsock catalog: run them elevated (Administrator).\n"
-    L"Without --64-only they apply to the 64-bit and the 32-bit catalog.\n";
-
 bool iequals_suffix(std::wstring_view s, std::wstring_view suffix) {
     if (s.size() < suffix.size())
         return false;
@@ -236,74 +228,6 @@ int do_list(const Options& options, const WscApi& api, Output& output) {
 
 } // namespace
 
-std::wstring_view usage() noexcept {
-    return usage_text;
-}
-
-ParseResult parse_args(std::span<const std::wstring_view> args) {
-    ParseResult r;
-    auto fail = [&r](std::wstring message) {
-        r.error = std::move(message);
-        return r;
-    };
-    if (args.empty())
-        return fail(L"no command given (install, remove, list, order)");
-    const std::wstring_view command = args.front();
-    if (command == L"help" || command == L"--help" || command == L"-h" || command == L"/?") {
-        r.options.command = Command::help;
-        return r;
-    }
-    if (command == L"install")
-        r.options.command = Command::install;
-    else if (command == L"remove")
-        r.options.command = Command::remove;
-    else if (command == L"list")
-        r.options.command = Command::list;
-    else if (command == L"order")
-        r.options.command = Command::order;
-    else
-        return fail(L"unknown command '" + std::wstring(command) + L"'");
-
-    std::vector<std::wstring_view> positional;
-    for (const auto arg : args.subspan(1)) {
-        if (arg == L"--64-only") {
-            r.options.only_64 = true;
-        } else if (arg == L"--first" || arg == L"--last") {
-            if (r.options.command != Command::install)
-                return fail(std::wstring(arg) + L" is only for install (use 'order first|last')");
-            const Position p = arg == L"--first" ? Position::first : Position::last;
-            if (r.options.position && *r.options.position != p)
-                return fail(L"--first and --last exclude each other");
-            r.options.position = p;
-        } else if (arg.size() > 1 && arg.front() == L'-') {
-            return fail(L"unknown option '" + std::wstring(arg) + L"'");
-        } else {
-            positional.push_back(arg);
-        }
-    }
-
-    switch (r.options.command) {
-    case Command::install:
-        if (positional.empty())
-            return fail(L"install needs the path of riosp_provider.dll");
-        if (positional.size() > 1)
-            return fail(L"install takes one DLL path, got " + std::to_wstring(positional.size()));
-        r.options.dll_path = positional.front();
-        break;
-    case Command::order:
-        if (positional.size() != 1 ||
-            (positional.front() != L"first" && positional.front() != L"last"))
-            return fail(L"order needs exactly one of 'first' or 'last'");
-        r.options.position = positional.front() == L"first" ? Position::first : Position::last;
-        break;
-    default:
-        if (!positional.empty())
-            return fail(L"unexpected argument '" + std::wstring(positional.front()) + L"'");
-        break;
-    }
-    return r;
-}
-
 std::wstring check_dll_path(std::wstring_view path) {
     if (path.empty())
         return L"the DLL path is empty";
@@ -386,7 +310,7 @@ std::wstring error_message(std::wstring_view operation, int error) {
 int run(const Options& options, const WscApi& api, Output& output) {
     switch (options.command) {
     case Command::help:
-        output.out += usage_text;
+        output.out += usage();
         return exit_ok;
     case Command::install:
         return do_install(options, api, output);

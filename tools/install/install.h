@@ -31,9 +31,10 @@ struct ParseResult {
     [[nodiscard]] bool ok() const noexcept { return error.empty(); }
 };
 
-// args: the command line without the program name.
+// args: the command line without the program name. Parsed by CLI11 (args.cpp).
 [[nodiscard]] ParseResult parse_args(std::span<const std::wstring_view> args);
-[[nodiscard]] std::wstring_view usage() noexcept;
+// CLI11's help for every command and option (args.cpp).
+[[nodiscard]] std::wstring usage();
 // Empty when ws2_32 can load the provider from `path` in every process: absolute (drive or UNC)
 // or starting with an environment variable (%SystemRoot%\...), ending in .dll. Else the reason.
 [[nodiscard]] std::wstring check_dll_path(std::wstring_view path);

@@ -29,7 +29,7 @@ int wmain(int argc, wchar_t** argv) {
     std::vector<std::wstring_view> args(argv + 1, argv + argc);
     auto parsed = parse_args(args);
     if (!parsed.ok()) {
-        std::fwprintf(stderr, L"riosp-install: %ls\n%ls", parsed.error.c_str(), usage().data());
+        std::fwprintf(stderr, L"riosp-install: %ls\n%ls", parsed.error.c_str(), usage().c_str());
         return exit_usage;
     }
     Options options = parsed.options;

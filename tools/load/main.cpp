@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (parsed.help) {
-        std::fputs(usage().c_str(), stdout);
+        std::fputs(parsed.help_text.c_str(), stdout);
         return 0;
     }
     raise_fd_limit();

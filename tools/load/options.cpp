@@ -1,9 +1,21 @@
-// Command-line parsing. Sizes take K/M/G suffixes (powers of 1024), durations s/ms suffixes.
+// Command-line parsing on CLI11: it splits the command line, writes --help and names unknown
+// options; the values' meanings and every message stay here. Sizes take K/M/G suffixes (powers
+// of 1024), durations s/ms suffixes.
 #include "options.h"
 
+#include "suggest.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <string_view>
+#include <system_error>
 
 namespace riosp::load {
 namespace {
@@ -106,164 +118,96 @@ const char* name_of(Protocol p) noexcept {
     return p == Protocol::udp ? "udp" : "tcp";
 }
 
-std::string usage() {
-    return R"(usage: riosp-load [server|client] [options]
+namespace {
 
-  (no role)             embedded: server and clients in this process on 127.0.0.1 (default)
-  server                serve connections on --listen until --duration / --connections / Ctrl-C
-  client                connect to --connect; the server's hello sets the workload
-
-  --protocol tcp|udp    tcp: the connection workload below (default); udp: request/response
-                        datagrams between client and server sockets in this process (embedded
-                        role only), every datagram verified, lost/duplicated/reordered counted
-
-workload (embedded and server; a client follows the server's hello):
-  --pattern P           push | pull | pingpong | duplex            (default pingpong)
-  --shutdown S          graceful | rude | random                   (default random)
-  --message-size N      bytes per send / ping-pong message, K/M    (default 4K)
-  --bytes N             bytes per connection and direction, K/M/G  (default 64K)
-run:
-  --connections N       connections in total; 0 = until --duration (default 0)
-  --concurrency N       client threads (and server connection threads) (default 4)
-  --duration T          seconds (or 500ms) per run; 0 = no limit
-                        (default 10 with the baseline, 20 without; server 0)
-  --listen HOST:PORT    server address (server default 0.0.0.0:5001, embedded 127.0.0.1:0)
-  --connect HOST:PORT   client: the server to load
-  --seed N              seed of the random shutdown choices        (default 1)
-  --timeout T           watchdog: fail a connection stuck this long (default 10s)
-udp (--protocol udp; --connections = flows, 0 = one per thread; --concurrency = client threads
-     and server sockets; --message-size = datagram size, header included, 32 to 65507):
-  --window N            requests in flight per flow, 1 to 64          (default 4)
-  --loss-timeout T      a request unanswered this long is lost       (default 1s)
-  --strict              lost, duplicated, reordered or late datagrams fail the run (exit 1);
-                        without it they are reported and only corrupted ones fail it
-provider:
-  --workers N           RIOSP_WORKERS for the provider's worker pool (default: its own)
-  --busy-poll on|off    RIOSP_BUSY_POLL=1 for the provider        (default off)
-  --provider PATH       the provider module riosp's host loads (RIOSP_PROVIDER_PATH). Without
-                        it, on Windows: riosp as installed in the Winsock catalog
-                        (riosp-install) through ws2_32, else riosp_provider.dll beside the exe
-                        through the host; on Linux the build's libriosp_provider.so
-output:
-  --baseline            after the riosp run, the same workload over the system's own sockets
-                        (BSD sockets on Linux, the system's Winsock provider on Windows), and
-                        the ratio column (default in the embedded role)
-  --no-baseline         the riosp run only
-  --baseline-only       the raw-socket run only (no provider loaded): the workload's reference
-  --allocator-stats     print the provider's mimalloc statistics (socket slabs, registered
-                        regions) after the riosp run
-  --json FILE           write the summary as JSON
-  --csv FILE            write one row per connection
-  --mem-probe N         idle connected pairs for the memory-per-socket figure (default 256, 0 off)
-  --no-status           no status line every second
-  -h, --help            this text
-
-exit status: 0 clean; 1 a data error (udp: a corrupted datagram; with --strict also a lost,
-duplicated, reordered or late one), an unexpected WSA error, a stuck connection, an
-allocation counted in a disconnect call, or a failed start (port in use, provider failed);
-2 bad arguments.
-)";
+// A bad value: the option's one-line message, which parse() hands to main unchanged.
+[[noreturn]] void bad(const std::string& message) {
+    throw CLI::ValidationError(message);
 }
 
-ParseResult parse(int argc, char** argv, Options& o) {
-    ParseResult r;
-    auto fail = [&](std::string msg) {
-        r.error = std::move(msg);
-        return r;
-    };
-    int i = 1;
-    bool duration_given = false;
-    bool baseline_given = false;
-    bool listen_given = false;
-    bool connect_given = false;
+// What parse() needs besides Options: which options were given, in command-line order.
+struct Given {
+    std::string role;
+    bool duration = false;
+    bool baseline = false;
+    bool listen = false;
+    bool connect = false;
     // Options of one protocol only, as given: the other protocol rejects them.
     std::vector<std::string> tcp_only, udp_only;
-    if (i < argc && argv[i][0] != '-') {
-        std::string role = argv[i++];
-        if (role == "server")
-            o.role = Role::server;
-        else if (role == "client")
-            o.role = Role::client;
-        else if (role == "embedded")
-            o.role = Role::embedded;
-        else
-            return fail("unknown role '" + role + "' (server, client, or none for embedded)");
-    }
-    for (; i < argc; ++i) {
-        std::string arg = argv[i];
-        std::string value;
-        bool has_inline = false;
-        if (arg.rfind("--", 0) == 0) {
-            if (auto eq = arg.find('='); eq != std::string::npos) {
-                value = arg.substr(eq + 1);
-                arg.resize(eq);
-                has_inline = true;
-            }
+};
+
+// CLI11 2.1 prints a description on one line however long; wrapped here to fit a terminal.
+std::string wrap(std::string_view text, std::size_t width = 72) {
+    std::string out;
+    std::size_t line = 0;
+    while (!text.empty()) {
+        const std::size_t end = std::min(text.find(' '), text.size());
+        if (line > 0 && line + 1 + end > width) {
+            out += '\n';
+            line = 0;
+        } else if (line > 0) {
+            out += ' ';
+            ++line;
         }
-        auto need = [&](std::string& v) {
-            if (has_inline) {
-                v = value;
-                return true;
-            }
-            if (i + 1 >= argc)
-                return false;
-            v = argv[++i];
-            return true;
-        };
-        auto flag_only = [&] { return !has_inline; };
-        std::string v;
-        if (arg == "-h" || arg == "--help") {
-            r.help = true;
-            r.ok = true;
-            return r;
-        } else if (arg == "--allocator-stats" && flag_only()) {
-            o.allocator_stats = true;
-        } else if (arg == "--baseline" && flag_only()) {
-            o.baseline = true;
-            baseline_given = true;
-        } else if (arg == "--baseline-only" && flag_only()) {
-            o.baseline = true;
-            o.baseline_only = true;
-            baseline_given = true;
-        } else if (arg == "--no-baseline" && flag_only()) {
-            o.baseline = false;
-            o.baseline_only = false;
-            baseline_given = true;
-        } else if (arg == "--no-status" && flag_only()) {
-            o.status = false;
-        } else if (arg == "--strict" && flag_only()) {
-            o.strict = true;
-            udp_only.push_back(arg);
-        } else if (arg == "--pattern" || arg == "--shutdown" || arg == "--message-size" ||
-                   arg == "--bytes" || arg == "--connections" || arg == "--concurrency" ||
-                   arg == "--duration" || arg == "--listen" || arg == "--connect" ||
-                   arg == "--seed" || arg == "--timeout" || arg == "--workers" ||
-                   arg == "--busy-poll" || arg == "--json" || arg == "--csv" ||
-                   arg == "--mem-probe" || arg == "--protocol" || arg == "--window" ||
-                   arg == "--loss-timeout" || arg == "--provider") {
-            if (!need(v))
-                return fail(arg + " needs a value");
-            std::uint64_t n = 0;
-            if (arg == "--pattern" || arg == "--shutdown" || arg == "--bytes" || arg == "--seed" ||
-                arg == "--mem-probe" || arg == "--connect")
-                tcp_only.push_back(arg);
-            if (arg == "--protocol") {
+        out += text.substr(0, end);
+        line += end;
+        text.remove_prefix(std::min(end + 1, text.size()));
+    }
+    return out;
+}
+
+// Every option converts its value as CLI11 meets it (trigger_on_parse), so the first bad
+// argument on the command line is the one reported and a repeated option's last value wins.
+class Builder {
+public:
+    explicit Builder(CLI::App& app) : app_(app) {}
+    void group(const char* name) { group_ = name; }
+    void value(const char* name, const char* type, const char* help,
+               std::function<void(const std::string&)> set) {
+        app_.add_option_function<std::string>(name, std::move(set), wrap(help))
+            ->type_name(type)
+            ->trigger_on_parse()
+            ->group(group_);
+    }
+    void flag(const char* name, const char* help, std::function<void()> set) {
+        app_.add_flag_callback(name, std::move(set), wrap(help))->trigger_on_parse()->group(group_);
+    }
+
+private:
+    CLI::App& app_;
+    std::string group_ = "Options";
+};
+
+void add_options(CLI::App& app, Options& o, Given& g) {
+    Builder b(app);
+    app.add_option("role", g.role,
+                   wrap("none: embedded, server and clients in this process on 127.0.0.1 "
+                        "(default); server: serve connections on --listen until --duration / "
+                        "--connections / Ctrl-C; client: connect to --connect, whose hello sets "
+                        "the workload"))
+        ->type_name("server|client");
+    b.value("--protocol", "tcp|udp",
+            "tcp: the connection workload (default); udp: request/response datagrams between "
+            "client and server sockets in this process (embedded role only), every datagram "
+            "verified, lost/duplicated/reordered counted. With udp: --connections = flows (0 = "
+            "one per thread), --concurrency = client threads and server sockets, "
+            "--message-size = datagram size with the 32-byte header, 32 to 65507",
+            [&](const std::string& v) {
                 if (v == "tcp")
                     o.protocol = Protocol::tcp;
                 else if (v == "udp")
                     o.protocol = Protocol::udp;
                 else
-                    return fail("--protocol: '" + v + "' is not tcp or udp");
-            } else if (arg == "--window") {
-                if (!parse_u64(v, n) || n == 0 || n > 64)
-                    return fail("--window: '" + v + "' is not a number from 1 to 64");
-                o.window = static_cast<unsigned>(n);
-                udp_only.push_back(arg);
-            } else if (arg == "--loss-timeout") {
-                if (!parse_seconds(v, o.loss_timeout_s) || o.loss_timeout_s < 0.01)
-                    return fail("--loss-timeout: '" + v + "' is not a duration of at least 10ms");
-                udp_only.push_back(arg);
-            } else if (arg == "--pattern") {
+                    bad("--protocol: '" + v + "' is not tcp or udp");
+            });
+
+    b.group("Workload (embedded and server; a client follows the server's hello)");
+    auto workload = [&](const char* name) {
+        o.workload_flags_given.emplace_back(name);
+        g.tcp_only.emplace_back(name);
+    };
+    b.value("--pattern", "P", "push | pull | pingpong | duplex (default pingpong)",
+            [&](const std::string& v) {
                 if (v == "push")
                     o.pattern = Pattern::push;
                 else if (v == "pull")
@@ -273,9 +217,11 @@ ParseResult parse(int argc, char** argv, Options& o) {
                 else if (v == "duplex")
                     o.pattern = Pattern::duplex;
                 else
-                    return fail("--pattern: '" + v + "' is not push, pull, pingpong or duplex");
-                o.workload_flags_given.push_back(arg);
-            } else if (arg == "--shutdown") {
+                    bad("--pattern: '" + v + "' is not push, pull, pingpong or duplex");
+                workload("--pattern");
+            });
+    b.value("--shutdown", "S", "graceful | rude | random (default random)",
+            [&](const std::string& v) {
                 if (v == "graceful")
                     o.shutdown = Shutdown::graceful;
                 else if (v == "rude")
@@ -283,138 +229,295 @@ ParseResult parse(int argc, char** argv, Options& o) {
                 else if (v == "random")
                     o.shutdown = Shutdown::random;
                 else
-                    return fail("--shutdown: '" + v + "' is not graceful, rude or random");
-                o.workload_flags_given.push_back(arg);
-            } else if (arg == "--message-size") {
+                    bad("--shutdown: '" + v + "' is not graceful, rude or random");
+                workload("--shutdown");
+            });
+    b.value("--message-size", "N", "bytes per send / ping-pong message, K/M (default 4K)",
+            [&](const std::string& v) {
+                std::uint64_t n = 0;
                 if (!parse_size(v, n) || n == 0 || n > 16u * 1024 * 1024)
-                    return fail("--message-size: '" + v + "' is not a size from 1 to 16M");
+                    bad("--message-size: '" + v + "' is not a size from 1 to 16M");
                 o.message_size = static_cast<std::uint32_t>(n);
-                o.workload_flags_given.push_back(arg);
-            } else if (arg == "--bytes") {
-                if (!parse_size(v, n) || n > (1ull << 40))
-                    return fail("--bytes: '" + v + "' is not a size up to 1T");
-                o.bytes = n;
-                o.workload_flags_given.push_back(arg);
-            } else if (arg == "--connections") {
-                if (!parse_u64(v, n))
-                    return fail("--connections: '" + v + "' is not a number");
-                o.connections = n;
-            } else if (arg == "--concurrency") {
+                o.workload_flags_given.emplace_back("--message-size");
+            });
+    b.value("--bytes", "N", "bytes per connection and direction, K/M/G (default 64K)",
+            [&](const std::string& v) {
+                if (!parse_size(v, o.bytes) || o.bytes > (1ull << 40))
+                    bad("--bytes: '" + v + "' is not a size up to 1T");
+                workload("--bytes");
+            });
+
+    b.group("Run");
+    b.value("--connections", "N", "connections in total; 0 = until --duration (default 0)",
+            [&](const std::string& v) {
+                if (!parse_u64(v, o.connections))
+                    bad("--connections: '" + v + "' is not a number");
+            });
+    b.value("--concurrency", "N", "client threads (and server connection threads) (default 4)",
+            [&](const std::string& v) {
+                std::uint64_t n = 0;
                 if (!parse_u64(v, n) || n == 0 || n > 1024)
-                    return fail("--concurrency: '" + v + "' is not a number from 1 to 1024");
+                    bad("--concurrency: '" + v + "' is not a number from 1 to 1024");
                 o.concurrency = static_cast<unsigned>(n);
-            } else if (arg == "--duration") {
+            });
+    b.value("--duration", "T",
+            "seconds (or 500ms) per run; 0 = no limit (default 10 with the baseline, 20 "
+            "without; server 0)",
+            [&](const std::string& v) {
                 if (!parse_seconds(v, o.duration_s))
-                    return fail("--duration: '" + v + "' is not a duration (20, 20s, 500ms)");
-                duration_given = true;
-            } else if (arg == "--timeout") {
-                if (!parse_seconds(v, o.timeout_s) || o.timeout_s < 0.1)
-                    return fail("--timeout: '" + v + "' is not a duration of at least 100ms");
-            } else if (arg == "--listen" || arg == "--connect") {
-                std::string why;
-                Endpoint& e = arg == "--listen" ? o.listen : o.connect;
-                if (!parse_endpoint(v, e, why))
-                    return fail(arg + ": '" + v + "': " + why);
-                (arg == "--listen" ? listen_given : connect_given) = true;
-            } else if (arg == "--seed") {
+                    bad("--duration: '" + v + "' is not a duration (20, 20s, 500ms)");
+                g.duration = true;
+            });
+    auto endpoint = [&](const char* name, Endpoint& e, bool& given) {
+        return [&e, &given, name](const std::string& v) {
+            std::string why;
+            if (!parse_endpoint(v, e, why))
+                bad(std::string(name) + ": '" + v + "': " + why);
+            given = true;
+        };
+    };
+    b.value("--listen", "HOST:PORT",
+            "server address (server default 0.0.0.0:5001, embedded 127.0.0.1:0)",
+            endpoint("--listen", o.listen, g.listen));
+    b.value("--connect", "HOST:PORT", "client: the server to load",
+            [&, set = endpoint("--connect", o.connect, g.connect)](const std::string& v) {
+                set(v);
+                g.tcp_only.emplace_back("--connect");
+            });
+    b.value("--seed", "N", "seed of the random shutdown choices (default 1)",
+            [&](const std::string& v) {
                 if (!parse_u64(v, o.seed))
-                    return fail("--seed: '" + v + "' is not a number");
-            } else if (arg == "--workers") {
+                    bad("--seed: '" + v + "' is not a number");
+                g.tcp_only.emplace_back("--seed");
+            });
+    b.value("--timeout", "T", "watchdog: fail a connection stuck this long (default 10s)",
+            [&](const std::string& v) {
+                if (!parse_seconds(v, o.timeout_s) || o.timeout_s < 0.1)
+                    bad("--timeout: '" + v + "' is not a duration of at least 100ms");
+            });
+
+    b.group("UDP (--protocol udp)");
+    b.value("--window", "N", "requests in flight per flow, 1 to 64 (default 4)",
+            [&](const std::string& v) {
+                std::uint64_t n = 0;
                 if (!parse_u64(v, n) || n == 0 || n > 64)
-                    return fail("--workers: '" + v + "' is not a number from 1 to 64");
+                    bad("--window: '" + v + "' is not a number from 1 to 64");
+                o.window = static_cast<unsigned>(n);
+                g.udp_only.emplace_back("--window");
+            });
+    b.value("--loss-timeout", "T", "a request unanswered this long is lost (default 1s)",
+            [&](const std::string& v) {
+                if (!parse_seconds(v, o.loss_timeout_s) || o.loss_timeout_s < 0.01)
+                    bad("--loss-timeout: '" + v + "' is not a duration of at least 10ms");
+                g.udp_only.emplace_back("--loss-timeout");
+            });
+    b.flag("--strict",
+           "lost, duplicated, reordered or late datagrams fail the run (exit 1); without it "
+           "they are reported and only corrupted ones fail it",
+           [&] {
+               o.strict = true;
+               g.udp_only.emplace_back("--strict");
+           });
+
+    b.group("Provider");
+    b.value("--workers", "N", "RIOSP_WORKERS for the provider's worker pool (default: its own)",
+            [&](const std::string& v) {
+                std::uint64_t n = 0;
+                if (!parse_u64(v, n) || n == 0 || n > 64)
+                    bad("--workers: '" + v + "' is not a number from 1 to 64");
                 o.workers = static_cast<unsigned>(n);
-            } else if (arg == "--busy-poll") {
+            });
+    b.value("--busy-poll", "on|off", "RIOSP_BUSY_POLL=1 for the provider (default off)",
+            [&](const std::string& v) {
                 if (v == "on" || v == "1" || v == "true")
                     o.busy_poll = true;
                 else if (v == "off" || v == "0" || v == "false")
                     o.busy_poll = false;
                 else
-                    return fail("--busy-poll: '" + v + "' is not on or off");
-            } else if (arg == "--provider") {
+                    bad("--busy-poll: '" + v + "' is not on or off");
+            });
+    b.value("--provider", "PATH",
+            "the provider module riosp's host loads (RIOSP_PROVIDER_PATH). Without it, on "
+            "Windows: riosp as installed in the Winsock catalog (riosp-install) through ws2_32, "
+            "else riosp_provider.dll beside the exe through the host; on Linux the build's "
+            "libriosp_provider.so",
+            [&](const std::string& v) {
                 if (v.empty())
-                    return fail("--provider needs a path");
+                    bad("--provider needs a path");
                 o.provider = v;
-            } else if (arg == "--json") {
-                o.json_file = v;
-            } else if (arg == "--csv") {
-                o.csv_file = v;
-            } else if (arg == "--mem-probe") {
+            });
+
+    b.group("Output");
+    b.flag("--baseline",
+           "after the riosp run, the same workload over the system's own sockets (BSD sockets "
+           "on Linux, the system's Winsock provider on Windows), and the ratio column (default "
+           "in the embedded role)",
+           [&] {
+               o.baseline = true;
+               g.baseline = true;
+           });
+    b.flag("--no-baseline", "the riosp run only", [&] {
+        o.baseline = false;
+        o.baseline_only = false;
+        g.baseline = true;
+    });
+    b.flag("--baseline-only", "the raw-socket run only (no provider loaded): the reference", [&] {
+        o.baseline = true;
+        o.baseline_only = true;
+        g.baseline = true;
+    });
+    b.flag("--allocator-stats",
+           "print the provider's mimalloc statistics (socket slabs, registered regions) after "
+           "the riosp run",
+           [&] { o.allocator_stats = true; });
+    b.value("--json", "FILE", "write the summary as JSON",
+            [&](const std::string& v) { o.json_file = v; });
+    b.value("--csv", "FILE", "write one row per connection",
+            [&](const std::string& v) { o.csv_file = v; });
+    b.value("--mem-probe", "N",
+            "idle connected pairs for the memory-per-socket figure (default 256, 0 off)",
+            [&](const std::string& v) {
+                std::uint64_t n = 0;
                 if (!parse_u64(v, n) || n > 4096)
-                    return fail("--mem-probe: '" + v + "' is not a number from 0 to 4096");
+                    bad("--mem-probe: '" + v + "' is not a number from 0 to 4096");
                 o.mem_probe = static_cast<unsigned>(n);
-            }
-        } else {
-            return fail("unknown option '" + std::string(argv[i]) + "'");
-        }
+                g.tcp_only.emplace_back("--mem-probe");
+            });
+    b.flag("--no-status", "no status line every second", [&] { o.status = false; });
+}
+
+// An output file that cannot be written must stop the run before it starts, not after a long
+// run has nothing to show. Opened for appending so an existing file keeps its contents until the
+// report replaces them; a file created only for the check is removed again.
+void check_writable(const char* option, const std::string& path) {
+    if (path.empty())
+        return;
+    std::FILE* existing = std::fopen(path.c_str(), "rb");
+    if (existing)
+        std::fclose(existing);
+    std::FILE* f = std::fopen(path.c_str(), "ab");
+    if (!f)
+        bad(std::string(option) + ": cannot write '" + path +
+            "': " + std::generic_category().message(errno));
+    std::fclose(f);
+    if (!existing)
+        std::remove(path.c_str());
+}
+
+// The rules between options, once all are known.
+void check(Options& o, const Given& g) {
+    if (!g.role.empty()) {
+        if (g.role == "server")
+            o.role = Role::server;
+        else if (g.role == "client")
+            o.role = Role::client;
+        else if (g.role == "embedded")
+            o.role = Role::embedded;
+        else
+            bad("unknown role '" + g.role + "' (server, client, or none for embedded)");
     }
     if (o.protocol == Protocol::udp) {
         // UDP has no connections to shut down and no hello: both ends run in this process.
-        if (!tcp_only.empty())
-            return fail(tcp_only.front() + " has no meaning with --protocol udp");
+        if (!g.tcp_only.empty())
+            bad(g.tcp_only.front() + " has no meaning with --protocol udp");
         if (o.role != Role::embedded)
-            return fail(std::string("the ") + name_of(o.role) +
-                        " role is tcp only: --protocol udp runs both ends in this process");
+            bad(std::string("the ") + name_of(o.role) +
+                " role is tcp only: --protocol udp runs both ends in this process");
         if (o.message_size < udp_header_size || o.message_size > udp_max_datagram)
-            return fail("--message-size: " + std::to_string(o.message_size) +
-                        " is not a UDP datagram size from 32 (the header) to 65507");
+            bad("--message-size: " + std::to_string(o.message_size) +
+                " is not a UDP datagram size from 32 (the header) to 65507");
         if (o.connections > 4096)
-            return fail("--connections: " + std::to_string(o.connections) +
-                        " flows; --protocol udp takes up to 4096");
-        if (duration_given && o.duration_s == 0)
-            return fail("--duration 0: a --protocol udp run ends with its duration");
+            bad("--connections: " + std::to_string(o.connections) +
+                " flows; --protocol udp takes up to 4096");
+        if (g.duration && o.duration_s == 0)
+            bad("--duration 0: a --protocol udp run ends with its duration");
         if (o.loss_timeout_s >= o.timeout_s)
-            return fail("--loss-timeout must be shorter than --timeout (the watchdog)");
+            bad("--loss-timeout must be shorter than --timeout (the watchdog)");
         o.mem_probe = 0; // the probe holds idle TCP pairs
-    } else if (!udp_only.empty()) {
-        return fail(udp_only.front() + " needs --protocol udp");
+    } else if (!g.udp_only.empty()) {
+        bad(g.udp_only.front() + " needs --protocol udp");
     }
+    std::string why;
     switch (o.role) {
-    case Role::embedded: {
-        if (connect_given)
-            return fail("--connect is for the client role");
-        if (!listen_given) {
-            std::string why;
+    case Role::embedded:
+        if (g.connect)
+            bad("--connect is for the client role");
+        if (!g.listen)
             (void)parse_endpoint("127.0.0.1:0", o.listen, why);
-        }
-        if (!baseline_given)
+        if (!g.baseline)
             o.baseline = true; // whether riosp beats plain sockets here is the first question
-        if (o.baseline && !duration_given)
+        if (o.baseline && !g.duration)
             o.duration_s = 10; // each run half of the default 20 s
         break;
-    }
-    case Role::server: {
-        if (connect_given)
-            return fail("--connect is for the client role");
-        if (!listen_given) {
-            std::string why;
+    case Role::server:
+        if (g.connect)
+            bad("--connect is for the client role");
+        if (!g.listen)
             (void)parse_endpoint("0.0.0.0:5001", o.listen, why);
-        }
-        if (!duration_given)
+        if (!g.duration)
             o.duration_s = 0;
-        if (o.baseline && baseline_given)
-            return fail("--baseline needs the embedded role (both ends in this process)");
+        if (o.baseline && g.baseline)
+            bad("--baseline needs the embedded role (both ends in this process)");
         o.baseline = false;
         break;
-    }
     case Role::client:
-        if (!connect_given)
-            return fail("the client role needs --connect HOST:PORT");
-        if (listen_given)
-            return fail("--listen is for the server and embedded roles");
+        if (!g.connect)
+            bad("the client role needs --connect HOST:PORT");
+        if (g.listen)
+            bad("--listen is for the server and embedded roles");
         if (!o.workload_flags_given.empty())
-            return fail(o.workload_flags_given.front() +
-                        " is set on the server: a client follows the server's hello");
-        if (o.baseline && baseline_given)
-            return fail("--baseline needs the embedded role (both ends in this process)");
+            bad(o.workload_flags_given.front() +
+                " is set on the server: a client follows the server's hello");
+        if (o.baseline && g.baseline)
+            bad("--baseline needs the embedded role (both ends in this process)");
         o.baseline = false;
         break;
     }
     o.baseline_only = o.baseline_only && o.baseline;
     if (o.role != Role::server && o.duration_s == 0 && o.connections == 0)
-        return fail("--duration 0 needs --connections N (the run must end)");
+        bad("--duration 0 needs --connections N (the run must end)");
     if (o.protocol == Protocol::tcp && o.role != Role::client && o.message_size > o.bytes &&
         o.bytes > 0 && o.pattern == Pattern::pingpong)
         o.message_size = static_cast<std::uint32_t>(o.bytes);
+    check_writable("--json", o.json_file);
+    check_writable("--csv", o.csv_file);
+}
+
+} // namespace
+
+ParseResult parse(int argc, char** argv, Options& o) {
+    ParseResult r;
+    CLI::App app(wrap("riosp-load: a data-verified half-close workload over riosp (or verified "
+                      "UDP datagrams), with a baseline over the system's own sockets.",
+                      96),
+                 "riosp-load");
+    app.set_help_flag("-h,--help", "this text");
+    app.get_formatter()->column_width(26);
+    app.footer(
+        wrap("exit status: 0 clean; 1 a data error (udp: a corrupted datagram; with --strict "
+             "also a lost, duplicated, reordered or late one), an unexpected WSA error, a "
+             "stuck connection, an allocation counted in a disconnect call, or a failed start "
+             "(port in use, provider failed); 2 bad arguments.",
+             96));
+    // Unknown arguments are kept, not thrown, so that the message can suggest a near option.
+    app.allow_extras();
+    Given g;
+    add_options(app, o, g);
+    try {
+        app.parse(argc, argv);
+        if (const auto extra = app.remaining(); !extra.empty()) {
+            const std::string& first = extra.front();
+            bad(first.size() > 1 && first.front() == '-' ? cli::unknown_option(app, first)
+                                                         : "unexpected argument '" + first + "'");
+        }
+        check(o, g);
+    } catch (const CLI::CallForHelp&) {
+        r.help = true;
+        r.help_text = app.help();
+    } catch (const CLI::ParseError& e) {
+        r.error = e.what();
+        return r;
+    }
     r.ok = true;
     return r;
 }

@@ -62,10 +62,11 @@ struct Options {
 struct ParseResult {
     bool ok = false;
     bool help = false;
-    std::string error;
+    std::string help_text; // --help: CLI11's text for every option
+    std::string error;     // one line
 };
 
+// Also opens --json and --csv for writing, so that an unwritable path is bad usage up front.
 [[nodiscard]] ParseResult parse(int argc, char** argv, Options& out);
-[[nodiscard]] std::string usage();
 
 } // namespace riosp::load
