@@ -202,12 +202,13 @@ void add_options(CLI::App& app, Options& o, Given& g) {
             });
 
     b.group("Workload (embedded and server; a client follows the server's hello)");
-    auto workload = [&](const char* name) {
+    // Copied into the callbacks that use it: they run during parse(), after this function returned.
+    auto workload = [&o, &g](const char* name) {
         o.workload_flags_given.emplace_back(name);
         g.tcp_only.emplace_back(name);
     };
     b.value("--pattern", "P", "push | pull | pingpong | duplex (default pingpong)",
-            [&](const std::string& v) {
+            [&, workload](const std::string& v) {
                 if (v == "push")
                     o.pattern = Pattern::push;
                 else if (v == "pull")
@@ -221,7 +222,7 @@ void add_options(CLI::App& app, Options& o, Given& g) {
                 workload("--pattern");
             });
     b.value("--shutdown", "S", "graceful | rude | random (default random)",
-            [&](const std::string& v) {
+            [&, workload](const std::string& v) {
                 if (v == "graceful")
                     o.shutdown = Shutdown::graceful;
                 else if (v == "rude")
@@ -241,7 +242,7 @@ void add_options(CLI::App& app, Options& o, Given& g) {
                 o.workload_flags_given.emplace_back("--message-size");
             });
     b.value("--bytes", "N", "bytes per connection and direction, K/M/G (default 64K)",
-            [&](const std::string& v) {
+            [&, workload](const std::string& v) {
                 if (!parse_size(v, o.bytes) || o.bytes > (1ull << 40))
                     bad("--bytes: '" + v + "' is not a size up to 1T");
                 workload("--bytes");
