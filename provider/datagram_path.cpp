@@ -39,6 +39,20 @@ int address_length(const void* win_addr) noexcept {
     return family_length(family);
 }
 
+// What is wrong with a send's destination on a socket without a default peer: 0, WSAENOTCONN
+// (none given), WSAEDESTADDRREQ (an empty one), WSAEAFNOSUPPORT (a family riosp does not serve),
+// WSAEFAULT (shorter than its family's address).
+int destination_error(const sockaddr* to, int to_len) noexcept {
+    if (to == nullptr)
+        return WSAENOTCONN;
+    if (to_len <= 0)
+        return WSAEDESTADDRREQ;
+    if (to_len < 2)
+        return WSAEFAULT;
+    const int need = address_length(to);
+    return need == 0 ? WSAEAFNOSUPPORT : to_len < need ? WSAEFAULT : 0;
+}
+
 // Winsock's "connect to the unspecified address": the socket forgets its default peer.
 bool is_unspecified(const sockaddr* a, int len) noexcept {
     if (a->sa_family == AF_INET && len >= static_cast<int>(sizeof(sockaddr_in)))
@@ -183,7 +197,8 @@ int receive_now(Socket& s, PendingOp& op) noexcept {
     int source_len = static_cast<int>(source.size());
     rio::net::Datagram got;
     const int err =
-        rio::net::recv_from_now(s.fd, std::span(parts.data(), n), source.data(), &source_len, got);
+        rio::net::recv_from_now(s.fd, std::span(parts.data(), n),
+                                op.from != nullptr ? source.data() : nullptr, &source_len, got);
     if (err != 0)
         return err == WSAEWOULDBLOCK ? err : datagram_error(err);
     op.transferred = gsl::narrow_cast<DWORD>(got.bytes);
@@ -226,13 +241,9 @@ int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, i
     if (const HalfCloseResult r = s.state.apply(HalfCloseEvent::begin_send); !r.ok())
         return fail(lpErrno, r.error); // WSAESHUTDOWN after SD_SEND
     const bool peer = s.dgram_peer();
-    if (!peer && (to == nullptr || to_len <= 0)) {
+    if (const int err = peer ? 0 : destination_error(to, to_len)) {
         apply_and_act(s, HalfCloseEvent::send_done);
-        return fail(lpErrno, to == nullptr ? WSAENOTCONN : WSAEDESTADDRREQ);
-    }
-    if (!peer && (to_len < 2 || address_length(to) == 0 || to_len < address_length(to))) {
-        apply_and_act(s, HalfCloseEvent::send_done);
-        return fail(lpErrno, to_len >= 2 && address_length(to) == 0 ? WSAEAFNOSUPPORT : WSAEFAULT);
+        return fail(lpErrno, err);
     }
     const bool area_free = s.ops.send.empty() && s.send_in_flight == 0;
     if (area_free && !worker_pool().datagram_sends_through_ring()) {

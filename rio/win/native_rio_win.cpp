@@ -27,7 +27,7 @@ NativeRioProbe probe_native_rio(bool forced_off) noexcept {
     }
     SOCKET s =
         WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP,
-                   const_cast<WSAPROTOCOL_INFOW*>(net::base_tcp_provider(AF_INET)), 0,
+                   const_cast<WSAPROTOCOL_INFOW*>(net::base_provider(AF_INET, SOCK_STREAM)), 0,
                    WSA_FLAG_OVERLAPPED | WSA_FLAG_REGISTERED_IO | WSA_FLAG_NO_HANDLE_INHERIT);
     if (s == INVALID_SOCKET) {
         probe.step = "WSASocketW";

@@ -129,21 +129,16 @@ int ensure_startup() noexcept {
     return result;
 }
 
-const WSAPROTOCOL_INFOW* base_tcp_provider(int family) noexcept {
+const WSAPROTOCOL_INFOW* base_provider(int family, int type) noexcept {
     if (ensure_startup() != 0)
         return nullptr;
-    static const BaseProvider v4 = find_base_provider(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    static const BaseProvider v6 = find_base_provider(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
-    const BaseProvider& p = family == AF_INET6 ? v6 : v4;
-    return p.found ? &p.info : nullptr;
-}
-
-const WSAPROTOCOL_INFOW* base_udp_provider(int family) noexcept {
-    if (ensure_startup() != 0)
-        return nullptr;
-    static const BaseProvider v4 = find_base_provider(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-    static const BaseProvider v6 = find_base_provider(AF_INET6, SOCK_DGRAM, IPPROTO_UDP);
-    const BaseProvider& p = family == AF_INET6 ? v6 : v4;
+    // [datagram][v6], looked up once, at the first socket of any kind.
+    static const BaseProvider found[2][2] = {
+        {find_base_provider(AF_INET, SOCK_STREAM, IPPROTO_TCP),
+         find_base_provider(AF_INET6, SOCK_STREAM, IPPROTO_TCP)},
+        {find_base_provider(AF_INET, SOCK_DGRAM, IPPROTO_UDP),
+         find_base_provider(AF_INET6, SOCK_DGRAM, IPPROTO_UDP)}};
+    const BaseProvider& p = found[type == SOCK_DGRAM ? 1 : 0][family == AF_INET6 ? 1 : 0];
     return p.found ? &p.info : nullptr;
 }
 
@@ -173,11 +168,13 @@ int open_socket(int win_family, int type, int protocol, const WSAPROTOCOL_INFOW*
 } // namespace
 
 int open_tcp(int win_family, NativeSocket& out) noexcept {
-    return open_socket(win_family, SOCK_STREAM, IPPROTO_TCP, base_tcp_provider(win_family), out);
+    return open_socket(win_family, SOCK_STREAM, IPPROTO_TCP, base_provider(win_family, SOCK_STREAM),
+                       out);
 }
 
 int open_udp(int win_family, NativeSocket& out) noexcept {
-    return open_socket(win_family, SOCK_DGRAM, IPPROTO_UDP, base_udp_provider(win_family), out);
+    return open_socket(win_family, SOCK_DGRAM, IPPROTO_UDP, base_provider(win_family, SOCK_DGRAM),
+                       out);
 }
 
 int bind(NativeSocket s, const void* win_addr, int len) noexcept {

@@ -1,10 +1,6 @@
 // One test per datagram rule of docs/half-close.md ("Datagram sockets", D16..D19), named after
 // the behaviour it proves. The stream rules are in half_close_test.cpp.
-#include <riosp/spi.h>
-
-#include "provider/half_close.h"
-
-#include <gtest/gtest.h>
+#include "half_close_spec.h"
 
 #include <array>
 #include <string>
@@ -12,16 +8,7 @@
 namespace riosp::provider {
 namespace {
 
-using A = HalfCloseAction;
-using E = HalfCloseEvent;
-
-// Runs events that must succeed.
-void run(HalfClose& m, std::initializer_list<E> events) {
-    for (E e : events) {
-        const HalfCloseResult r = m.apply(e);
-        ASSERT_EQ(r.error, 0) << "setup event " << to_string(e);
-    }
-}
+using namespace spec;
 
 // A machine for a fresh datagram socket.
 struct Udp : HalfClose {

@@ -1,10 +1,6 @@
 // One test per rule of docs/half-close.md that applies to the half-close unit, named after the
 // behaviour it proves.
-#include <riosp/spi.h>
-
-#include "provider/half_close.h"
-
-#include <gtest/gtest.h>
+#include "half_close_spec.h"
 
 #include <array>
 #include <string>
@@ -12,16 +8,7 @@
 namespace riosp::provider {
 namespace {
 
-using A = HalfCloseAction;
-using E = HalfCloseEvent;
-
-// Runs events that must succeed.
-void run(HalfClose& m, std::initializer_list<E> events) {
-    for (E e : events) {
-        const HalfCloseResult r = m.apply(e);
-        ASSERT_EQ(r.error, 0) << "setup event " << to_string(e);
-    }
-}
+using namespace spec;
 
 HalfCloseState connected_state() {
     return HalfCloseState::connected();

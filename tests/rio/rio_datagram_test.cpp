@@ -86,22 +86,15 @@ protected:
         EXPECT_NE(rq, RIO_INVALID_RQ) << last_error();
         return rq;
     }
+    // The completions of the table's CQ, through rio_test_support.h's wait (the table's
+    // RIODequeueCompletion is a face over that queue's dequeue: rio_table_test.cpp tests it).
     std::vector<RIORESULT> results(std::size_t n, std::chrono::milliseconds timeout = 5000ms) {
-        std::vector<RIORESULT> out;
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        RIORESULT batch[64];
-        while (out.size() < n && std::chrono::steady_clock::now() < deadline) {
-            const ULONG got = t.RIODequeueCompletion(
-                cq, batch, static_cast<ULONG>(std::min<std::size_t>(64, n - out.size())));
-            if (got == RIO_CORRUPT_CQ) {
-                ADD_FAILURE() << "RIO_CORRUPT_CQ";
-                break;
-            }
-            out.insert(out.end(), batch, batch + got);
-            if (got == 0)
-                std::this_thread::sleep_for(1ms);
+        CompletionQueue* q = testing::table_completion_queue(cq);
+        if (q == nullptr) {
+            ADD_FAILURE() << "the table's CQ is not a rio CompletionQueue";
+            return {};
         }
-        return out;
+        return wait_results(*q, n, timeout);
     }
     void drain() {
         RIORESULT r[64];
