@@ -146,7 +146,9 @@ private:
     void corrupted(const char* side, std::uint64_t flow, std::uint64_t seq, const char* what);
     void wsa_failure(WorkerStats& w, const char* what, std::uint64_t flow, int err);
     void fatal(const std::string& message);
-    void status_line(double elapsed, std::uint64_t& last_done);
+    [[nodiscard]] Totals totals() const;
+    void tick(double elapsed);
+    void status_line(const Interval& i, const Totals& now);
     Summary collect(double elapsed);
 
     Transport& t_;
@@ -169,7 +171,7 @@ private:
     std::atomic<int> reports_{0};
     std::mutex fatal_mutex_;
     std::string fatal_;
-    std::uint64_t last_sent_ = 0, last_received_ = 0;
+    Timeline timeline_;
 };
 
 void Run::corrupted(const char* side, std::uint64_t flow, std::uint64_t seq, const char* what) {
@@ -439,27 +441,39 @@ void Run::stop_servers() {
     }
 }
 
-void Run::status_line(double elapsed, std::uint64_t& last_done) {
-    std::uint64_t done = 0, lost = 0, sent = 0, received = 0, errors = 0;
+Totals Run::totals() const {
+    Totals t;
     for (const auto& w : workers_) {
-        done += w->datagrams_done.load(std::memory_order_relaxed);
+        t.done += w->datagrams_done.load(std::memory_order_relaxed);
+        t.bytes_sent += w->bytes_sent.load(std::memory_order_relaxed);
+        t.bytes_received += w->bytes_received.load(std::memory_order_relaxed);
+    }
+    return t;
+}
+
+// Once a second: the timeline's sample, and the status line unless --no-status.
+void Run::tick(double elapsed) {
+    const Totals now = totals();
+    const Interval& i = timeline_.add(elapsed, now);
+    if (o_.status)
+        status_line(i, now);
+}
+
+void Run::status_line(const Interval& i, const Totals& now) {
+    std::uint64_t lost = 0, errors = 0;
+    for (const auto& w : workers_) {
         lost += w->datagrams_lost.load(std::memory_order_relaxed);
-        sent += w->bytes_sent.load(std::memory_order_relaxed);
-        received += w->bytes_received.load(std::memory_order_relaxed);
         errors += w->errors.load(std::memory_order_relaxed);
     }
     std::printf("[%5.1fs] %-5s %9llu dgrams (%7llu/s) %4llu flows | send %8.1f MB/s recv %8.1f "
                 "MB/s | lost %llu errors %llu\n",
-                elapsed, t_.name(), static_cast<unsigned long long>(done),
-                static_cast<unsigned long long>(done - last_done),
+                i.end_s, t_.name(), static_cast<unsigned long long>(now.done),
+                static_cast<unsigned long long>(i.added.done),
                 static_cast<unsigned long long>(flow_count_),
-                static_cast<double>(sent - last_sent_) / 1e6,
-                static_cast<double>(received - last_received_) / 1e6,
+                static_cast<double>(i.added.bytes_sent) / 1e6,
+                static_cast<double>(i.added.bytes_received) / 1e6,
                 static_cast<unsigned long long>(lost), static_cast<unsigned long long>(errors));
     std::fflush(stdout);
-    last_done = done;
-    last_sent_ = sent;
-    last_received_ = received;
 }
 
 Summary Run::collect(double elapsed) {
@@ -483,6 +497,11 @@ Summary Run::collect(double elapsed) {
     s.data_errors = s.datagrams.corrupted;
     s.round_trip = summarize(rtt);
     s.fatal = fatal_;
+    // The last interval ends with the run; the server threads have joined, so the series adds
+    // up to the totals above.
+    if (elapsed > 0)
+        timeline_.add(elapsed, totals());
+    s.per_second = timeline_.intervals();
     return s;
 }
 
@@ -507,14 +526,13 @@ Summary Run::execute() {
     Watchdog watchdog(t_.name(), "flow", o_.timeout_s, workers_);
     const std::int64_t start = now_ns();
     const auto duration_ns = static_cast<std::int64_t>(o_.duration_s * 1e9);
-    std::int64_t next_status = start + 1'000'000'000;
-    std::uint64_t last_done = 0;
+    std::int64_t next_tick = start + 1'000'000'000;
     while (clients_running_.load() != 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         const std::int64_t now = now_ns();
-        if (o_.status && now >= next_status) {
-            status_line(static_cast<double>(now - start) / 1e9, last_done);
-            next_status += 1'000'000'000;
+        if (now >= next_tick) {
+            tick(static_cast<double>(now - start) / 1e9);
+            next_tick += 1'000'000'000;
         }
         if ((duration_ns > 0 && now - start >= duration_ns) || interrupted_.load())
             stop_clients_.store(true);

@@ -51,6 +51,14 @@ public:
         return max_;
     }
 
+    // f(value, samples) for every non-empty bucket, ascending; value is the bucket's midpoint,
+    // as quantile() reports it (the distribution a plot draws as a CDF).
+    template <class F> void for_each_bucket(F&& f) const {
+        for (std::size_t i = 0; i < buckets; ++i)
+            if (counts_[i] != 0)
+                f(std::min(midpoint(i), max_), counts_[i]);
+    }
+
 private:
     static std::size_t index(std::uint64_t v) noexcept {
         if (v < sub)

@@ -6,6 +6,7 @@
 // datagram_workload.cpp for a UDP flow.
 #include "datagram_workload.h"
 #include "options.h"
+#include "plot.h"
 #include "report.h"
 #include "sys.h"
 #include "transport.h"
@@ -140,5 +141,7 @@ int main(int argc, char** argv) {
         info.exit_code = 1;
     if (!o.csv_file.empty() && !write_csv(info, o.csv_file))
         info.exit_code = 1;
+    if (!o.plot_file.empty() && info.runs.front().started())
+        draw_plot(info); // never changes the exit status
     return info.exit_code;
 }

@@ -375,6 +375,10 @@ void add_options(CLI::App& app, Options& o, Given& g) {
             [&](const std::string& v) { o.json_file = v; });
     b.value("--csv", "FILE", "write one row per connection",
             [&](const std::string& v) { o.csv_file = v; });
+    b.value("--plot", "FILE",
+            "draw the run as FILE (.svg or .png): per-second rates and latency CDFs, riosp "
+            "beside the baseline (tools/plot, matplotlib)",
+            [&](const std::string& v) { o.plot_file = v; });
     b.value("--mem-probe", "N",
             "idle connected pairs for the memory-per-socket figure (default 256, 0 off)",
             [&](const std::string& v) {
@@ -480,8 +484,12 @@ void check(Options& o, const Given& g) {
     if (o.protocol == Protocol::tcp && o.role != Role::client && o.message_size > o.bytes &&
         o.bytes > 0 && o.pattern == Pattern::pingpong)
         o.message_size = static_cast<std::uint32_t>(o.bytes);
+    if (!o.plot_file.empty() && !o.plot_file.ends_with(".svg") && !o.plot_file.ends_with(".png"))
+        bad("--plot: '" + o.plot_file +
+            "' is neither .svg nor .png (the extension picks the format)");
     check_writable("--json", o.json_file);
     check_writable("--csv", o.csv_file);
+    check_writable("--plot", o.plot_file);
 }
 
 } // namespace

@@ -55,6 +55,7 @@ struct Options {
     bool strict = false;       // lost, duplicated, reordered or late datagrams fail the run
     std::string json_file;
     std::string csv_file;
+    std::string plot_file; // .svg or .png, drawn by tools/plot from the run's JSON
     // Set when the user gave the option (client role rejects workload options).
     std::vector<std::string> workload_flags_given;
 };
@@ -66,7 +67,8 @@ struct ParseResult {
     std::string error;     // one line
 };
 
-// Also opens --json and --csv for writing, so that an unwritable path is bad usage up front.
+// Also opens --json, --csv and --plot for writing, so that an unwritable path is bad usage up
+// front.
 [[nodiscard]] ParseResult parse(int argc, char** argv, Options& out);
 
 } // namespace riosp::load

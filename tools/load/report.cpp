@@ -282,8 +282,32 @@ Json num(double v) {
 }
 
 Json latency(const LatencySummary& l) {
-    return {{"count", l.count}, {"p50", l.p50}, {"p99", l.p99},
-            {"p999", l.p999},   {"max", l.max}, {"mean", static_cast<std::uint64_t>(l.mean)}};
+    Json buckets = Json::array();
+    for (const auto& [value, samples] : l.buckets)
+        buckets.push_back({value, samples});
+    return {{"count", l.count},
+            {"p50", l.p50},
+            {"p99", l.p99},
+            {"p999", l.p999},
+            {"max", l.max},
+            {"mean", static_cast<std::uint64_t>(l.mean)},
+            {"buckets", std::move(buckets)}};
+}
+
+// Column by column: one array per series, as a plotting library takes them.
+Json per_second(const std::vector<Interval>& intervals, bool udp) {
+    Json end_s = Json::array(), done = Json::array(), sent = Json::array(),
+         received = Json::array();
+    for (const Interval& i : intervals) {
+        end_s.push_back(num(i.end_s));
+        done.push_back(i.added.done);
+        sent.push_back(i.added.bytes_sent);
+        received.push_back(i.added.bytes_received);
+    }
+    return {{"end_s", std::move(end_s)},
+            {udp ? "datagrams" : "connections", std::move(done)},
+            {"bytes_sent", std::move(sent)},
+            {"bytes_received", std::move(received)}};
 }
 
 // TCP: the shutdown plans and the disconnect paths' figures.
@@ -331,6 +355,7 @@ Json run_json(const Summary& s, bool udp) {
         lat["connection"] = latency(s.connection);
         lat["connect"] = latency(s.connect);
     }
+    j["per_second"] = per_second(s.per_second, udp);
     j["wsa_errors"] = s.wsa_error_total();
     Json by_code = Json::object(); // {} rather than null when there are none
     for (const auto& [code, count] : s.wsa_errors)

@@ -31,7 +31,7 @@ const char* name_of(Outcome o) noexcept {
     return "?";
 }
 
-LatencySummary summarize(const Histogram& h) noexcept {
+LatencySummary summarize(const Histogram& h) {
     LatencySummary s;
     s.count = h.count();
     s.p50 = h.quantile(0.50);
@@ -39,6 +39,9 @@ LatencySummary summarize(const Histogram& h) noexcept {
     s.p999 = h.quantile(0.999);
     s.max = h.max();
     s.mean = h.mean();
+    h.for_each_bucket([&](std::uint64_t value, std::uint64_t samples) {
+        s.buckets.emplace_back(value, samples);
+    });
     return s;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace riosp::load {
@@ -104,8 +105,43 @@ struct LatencySummary {
     std::uint64_t count = 0;
     std::uint64_t p50 = 0, p99 = 0, p999 = 0, max = 0;
     double mean = 0;
+    // The whole distribution: {value ns, samples} per non-empty bucket, ascending.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> buckets;
 };
-[[nodiscard]] LatencySummary summarize(const Histogram& h) noexcept;
+[[nodiscard]] LatencySummary summarize(const Histogram& h);
+
+// A run's running totals at one moment, from the live counters: conversations done
+// (connections; udp: answered datagrams) and payload bytes.
+struct Totals {
+    std::uint64_t done = 0;
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t bytes_received = 0;
+};
+
+// What one interval of a run added (about a second: the status line's tick; the last one ends
+// with the run).
+struct Interval {
+    double end_s = 0; // since the run's start
+    Totals added;
+};
+
+// The run second by second, sampled by the main thread whether or not the status line prints.
+class Timeline {
+public:
+    // The interval from the previous sample to `end_s`, when the totals were `now`.
+    const Interval& add(double end_s, const Totals& now) {
+        intervals_.push_back({end_s,
+                              {now.done - last_.done, now.bytes_sent - last_.bytes_sent,
+                               now.bytes_received - last_.bytes_received}});
+        last_ = now;
+        return intervals_.back();
+    }
+    [[nodiscard]] const std::vector<Interval>& intervals() const noexcept { return intervals_; }
+
+private:
+    std::vector<Interval> intervals_;
+    Totals last_;
+};
 
 struct Summary {
     Protocol protocol = Protocol::tcp;
@@ -130,8 +166,9 @@ struct Summary {
     unsigned mem_pairs = 0; // 0: not measured
     double mem_rss_per_socket = 0;
     double mem_vm_per_socket = 0;
-    std::string fatal;               // a one-line reason the run stopped early
-    std::vector<ConnRecord> records; // both sides
+    std::string fatal;                // a one-line reason the run stopped early
+    std::vector<ConnRecord> records;  // both sides
+    std::vector<Interval> per_second; // adds up to connections (udp: datagrams) and the bytes
     // udp
     DatagramCounts datagrams;
     std::vector<FlowRecord> flows;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace riosp::load {
 
@@ -34,6 +35,10 @@ void set_env(const char* name, const std::string& value);
 // Prints the provider's mimalloc statistics (riospPrintAllocatorStats); false if the loaded
 // provider does not export them.
 bool print_provider_allocator_stats();
+// Runs a script (tools/plot) with these arguments and waits: its exit status, or -1 when it
+// could not be started. POSIX: the script itself (its #! line picks the interpreter); Windows:
+// through `python`, which runs a script whatever its name.
+[[nodiscard]] int run_script(const std::string& script, const std::vector<std::string>& args);
 // Ends the process at once (the watchdog): no destructors, no atexit handlers.
 [[noreturn]] void hard_exit(int code) noexcept;
 

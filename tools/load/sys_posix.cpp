@@ -1,9 +1,12 @@
 // The process helpers on Linux (no riosp headers here); sys_win.cpp is the Windows twin.
 #include "sys.h"
 
+#include <spawn.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -96,6 +99,23 @@ bool print_provider_allocator_stats() {
     print([](const char* line, void*) { std::fputs(line, stdout); }, nullptr);
     dlclose(module); // drops only the reference RTLD_NOLOAD took
     return true;
+}
+
+int run_script(const std::string& script, const std::vector<std::string>& args) {
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(script.c_str()));
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    // environ: the child sees the RIOSP_* settings this process made.
+    if (posix_spawn(&pid, script.c_str(), nullptr, nullptr, argv.data(), environ) != 0)
+        return -1;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 void hard_exit(int code) noexcept {

@@ -5,6 +5,8 @@
 
 #include <psapi.h>
 
+#include <process.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -84,6 +86,19 @@ bool print_provider_allocator_stats() {
         return false;
     print([](const char* line, void*) { std::fputs(line, stdout); }, nullptr);
     return true;
+}
+
+int run_script(const std::string& script, const std::vector<std::string>& args) {
+    // _spawnvp joins the arguments with spaces: quote each (paths may hold spaces).
+    std::vector<std::string> quoted{"python", "\"" + script + "\""};
+    for (const auto& a : args)
+        quoted.push_back("\"" + a + "\"");
+    std::vector<const char*> argv;
+    for (const auto& q : quoted)
+        argv.push_back(q.c_str());
+    argv.push_back(nullptr);
+    const intptr_t rc = _spawnvp(_P_WAIT, "python", argv.data());
+    return rc < 0 ? -1 : static_cast<int>(rc);
 }
 
 void hard_exit(int code) noexcept {

@@ -87,7 +87,9 @@ private:
     void server_thread(WorkerStats& w);
     void serve(WorkerStats& w, Sock s, std::vector<std::uint8_t>& rbuf,
                std::vector<std::uint8_t>& sbuf, Companion* companion);
-    void status_line(double elapsed, std::uint64_t& last_conns);
+    [[nodiscard]] Totals totals() const;
+    void tick(double elapsed);
+    void status_line(const Interval& i, const Totals& now);
     void stop_accepting();
     void memory_probe(Summary& out);
     Summary collect(double elapsed);
@@ -113,8 +115,7 @@ private:
     std::condition_variable queue_cv_;
     std::deque<Sock> queue_;
     bool queue_closed_ = false;
-    std::uint64_t last_sent_ = 0;
-    std::uint64_t last_received_ = 0;
+    Timeline timeline_;
 };
 
 // ---------------------------------------------------------------- threads
@@ -314,15 +315,30 @@ void Run::stop_accepting() {
         (void)t_.close(s);
 }
 
-// ---------------------------------------------------------------- status line
-void Run::status_line(double elapsed, std::uint64_t& last_conns) {
-    std::uint64_t conns = 0, sent = 0, received = 0, errors = 0;
-    unsigned in_flight = 0;
+// ---------------------------------------------------------------- per second
+Totals Run::totals() const {
+    Totals t;
     for (const auto& w : workers_) {
         if (w->side == Side::client || o_.role == Role::server)
-            conns += w->conns_done.load(std::memory_order_relaxed);
-        sent += w->bytes_sent.load(std::memory_order_relaxed);
-        received += w->bytes_received.load(std::memory_order_relaxed);
+            t.done += w->conns_done.load(std::memory_order_relaxed);
+        t.bytes_sent += w->bytes_sent.load(std::memory_order_relaxed);
+        t.bytes_received += w->bytes_received.load(std::memory_order_relaxed);
+    }
+    return t;
+}
+
+// Once a second: the timeline's sample, and the status line unless --no-status.
+void Run::tick(double elapsed) {
+    const Totals now = totals();
+    const Interval& i = timeline_.add(elapsed, now);
+    if (o_.status)
+        status_line(i, now);
+}
+
+void Run::status_line(const Interval& i, const Totals& now) {
+    std::uint64_t errors = 0;
+    unsigned in_flight = 0;
+    for (const auto& w : workers_) {
         errors += w->errors.load(std::memory_order_relaxed);
         if ((w->side == Side::client || o_.role == Role::server) &&
             w->busy_since_ns.load(std::memory_order_relaxed) != 0)
@@ -330,15 +346,12 @@ void Run::status_line(double elapsed, std::uint64_t& last_conns) {
     }
     std::printf("[%5.1fs] %-5s %9llu conns (%6llu/s) %3u in flight | send %8.1f MB/s recv %8.1f "
                 "MB/s | errors %llu\n",
-                elapsed, t_.name(), static_cast<unsigned long long>(conns),
-                static_cast<unsigned long long>(conns - last_conns), in_flight,
-                static_cast<double>(sent - last_sent_) / 1e6,
-                static_cast<double>(received - last_received_) / 1e6,
+                i.end_s, t_.name(), static_cast<unsigned long long>(now.done),
+                static_cast<unsigned long long>(i.added.done), in_flight,
+                static_cast<double>(i.added.bytes_sent) / 1e6,
+                static_cast<double>(i.added.bytes_received) / 1e6,
                 static_cast<unsigned long long>(errors));
     std::fflush(stdout);
-    last_conns = conns;
-    last_sent_ = sent;
-    last_received_ = received;
 }
 
 // ---------------------------------------------------------------- memory probe
@@ -428,6 +441,11 @@ Summary Run::collect(double elapsed) {
     s.connection = summarize(conn);
     s.connect = summarize(connect);
     s.fatal = fatal_;
+    // The last interval ends with the run; the server threads have joined, so the series adds
+    // up to the totals above.
+    if (elapsed > 0)
+        timeline_.add(elapsed, totals());
+    s.per_second = timeline_.intervals();
     return s;
 }
 
@@ -479,14 +497,13 @@ Summary Run::execute() {
     Watchdog watchdog(t_.name(), "connection", o_.timeout_s, workers_);
     const std::int64_t start = now_ns();
     const auto duration_ns = static_cast<std::int64_t>(o_.duration_s * 1e9);
-    std::int64_t next_status = start + 1'000'000'000;
-    std::uint64_t last_conns = 0;
+    std::int64_t next_tick = start + 1'000'000'000;
     for (;;) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         const std::int64_t now = now_ns();
-        if (o_.status && now >= next_status) {
-            status_line(static_cast<double>(now - start) / 1e9, last_conns);
-            next_status += 1'000'000'000;
+        if (now >= next_tick) {
+            tick(static_cast<double>(now - start) / 1e9);
+            next_tick += 1'000'000'000;
         }
         const bool time_up = duration_ns > 0 && now - start >= duration_ns;
         if (time_up || interrupted_.load())
