@@ -182,19 +182,96 @@ void check_against_readme(const json& j, const std::string& protocol) {
     check_documented(j, {""}, s);
 }
 
+// One real run per protocol, shared by the tests below: 1.5 s per transport, so the per-second
+// series has a whole second and the run's shorter last interval.
+const json& report(const std::string& protocol) {
+    static std::map<std::string, json> runs;
+    if (!runs.contains(protocol)) {
+        int code = -1;
+        json j = protocol == "udp" ? run("--protocol udp --duration 1500ms --strict", "udp", code)
+                                   : run("--duration 1500ms --mem-probe 8", "tcp", code);
+        EXPECT_EQ(code, 0) << protocol << " run";
+        runs[protocol] = std::move(j);
+    }
+    return runs[protocol];
+}
+
 TEST(RiospLoadJson, TcpReportMatchesTheReadmeSchema) {
-    int code = -1;
-    const json j = run("--duration 500ms --mem-probe 8", "tcp", code);
-    ASSERT_EQ(code, 0);
+    const json& j = report("tcp");
     ASSERT_EQ(j["runs"].size(), 2u) << "riosp and the baseline, so that ratios are written";
     check_against_readme(j, "tcp");
 }
 
 TEST(RiospLoadJson, UdpReportMatchesTheReadmeSchema) {
-    int code = -1;
-    const json j = run("--protocol udp --duration 500ms --strict", "udp", code);
-    ASSERT_EQ(code, 0);
-    check_against_readme(j, "udp");
+    check_against_readme(report("udp"), "udp");
+}
+
+// What --plot draws per second must be the run itself: every series adds up to the run's total,
+// its intervals end in order, and the last one ends with the run.
+TEST(RiospLoadJson, PerSecondSeriesAddUpToTheRunsTotals) {
+    for (const std::string protocol : {"tcp", "udp"}) {
+        const json& j = report(protocol);
+        ASSERT_TRUE(j.contains("runs")) << protocol;
+        const std::string done = protocol == "udp" ? "datagrams" : "connections";
+        for (const json& r : j["runs"]) {
+            const std::string what = protocol + " " + r.value("transport", "?");
+            const json& ps = r["per_second"];
+            const std::size_t n = ps["end_s"].size();
+            ASSERT_GE(n, 2u) << what << ": a 1.5 s run has a whole second and the rest";
+            for (const char* series : {"bytes_sent", "bytes_received"})
+                ASSERT_EQ(ps[series].size(), n) << what << " " << series;
+            ASSERT_EQ(ps[done].size(), n) << what;
+            double previous = 0;
+            for (const json& end : ps["end_s"]) {
+                EXPECT_GT(end.get<double>(), previous) << what;
+                previous = end.get<double>();
+            }
+            EXPECT_NEAR(previous, r["elapsed_s"].get<double>(), 1e-3) << what;
+            auto sum = [&](const char* series) {
+                std::uint64_t total = 0;
+                for (const json& v : ps[series])
+                    total += v.get<std::uint64_t>();
+                return total;
+            };
+            EXPECT_EQ(sum(done.c_str()), r[done].get<std::uint64_t>()) << what;
+            EXPECT_GT(sum(done.c_str()), 0u) << what;
+            EXPECT_EQ(sum("bytes_sent"), r["bytes_sent"].get<std::uint64_t>()) << what;
+            EXPECT_EQ(sum("bytes_received"), r["bytes_received"].get<std::uint64_t>()) << what;
+        }
+    }
+}
+
+// The CDFs --plot draws: the buckets hold every sample, ascending, and agree with the
+// percentiles the summary prints.
+TEST(RiospLoadJson, LatencyBucketsHoldEverySampleInAscendingOrder) {
+    for (const std::string protocol : {"tcp", "udp"}) {
+        const json& j = report(protocol);
+        ASSERT_TRUE(j.contains("runs")) << protocol;
+        for (const json& r : j["runs"]) {
+            for (const auto& item : r["latency_ns"].items()) {
+                const std::string what =
+                    protocol + " " + r.value("transport", "?") + " " + item.key();
+                const json& l = item.value();
+                std::uint64_t samples = 0, previous = 0, p50 = 0;
+                const auto count = l["count"].get<std::uint64_t>();
+                for (const json& b : l["buckets"]) {
+                    ASSERT_EQ(b.size(), 2u) << what;
+                    const auto ns = b[0].get<std::uint64_t>();
+                    EXPECT_TRUE(samples == 0 || ns > previous) << what << ": not ascending";
+                    EXPECT_GT(b[1].get<std::uint64_t>(), 0u) << what << ": an empty bucket";
+                    samples += b[1].get<std::uint64_t>();
+                    if (p50 == 0 && samples > count / 2)
+                        p50 = ns;
+                    previous = ns;
+                }
+                EXPECT_EQ(samples, count) << what;
+                if (count != 0) {
+                    EXPECT_EQ(p50, l["p50"].get<std::uint64_t>()) << what;
+                    EXPECT_LE(previous, l["max"].get<std::uint64_t>()) << what;
+                }
+            }
+        }
+    }
 }
 
 } // namespace
