@@ -147,8 +147,7 @@ private:
     void wsa_failure(WorkerStats& w, const char* what, std::uint64_t flow, int err);
     void fatal(const std::string& message);
     [[nodiscard]] Totals totals() const;
-    void tick(double elapsed);
-    void status_line(const Interval& i, const Totals& now);
+    void status_line(const Interval& i);
     Summary collect(double elapsed);
 
     Transport& t_;
@@ -442,24 +441,13 @@ void Run::stop_servers() {
 }
 
 Totals Run::totals() const {
-    Totals t;
-    for (const auto& w : workers_) {
-        t.done += w->datagrams_done.load(std::memory_order_relaxed);
-        t.bytes_sent += w->bytes_sent.load(std::memory_order_relaxed);
-        t.bytes_received += w->bytes_received.load(std::memory_order_relaxed);
-    }
-    return t;
+    return totals_of(workers_, [](const WorkerStats& w) {
+        return w.datagrams_done.load(std::memory_order_relaxed);
+    });
 }
 
-// Once a second: the timeline's sample, and the status line unless --no-status.
-void Run::tick(double elapsed) {
-    const Totals now = totals();
-    const Interval& i = timeline_.add(elapsed, now);
-    if (o_.status)
-        status_line(i, now);
-}
-
-void Run::status_line(const Interval& i, const Totals& now) {
+void Run::status_line(const Interval& i) {
+    const Totals& now = timeline_.last();
     std::uint64_t lost = 0, errors = 0;
     for (const auto& w : workers_) {
         lost += w->datagrams_lost.load(std::memory_order_relaxed);
@@ -530,8 +518,10 @@ Summary Run::execute() {
     while (clients_running_.load() != 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         const std::int64_t now = now_ns();
-        if (now >= next_tick) {
-            tick(static_cast<double>(now - start) / 1e9);
+        if (now >= next_tick) { // the timeline's sample; shown unless --no-status
+            const Interval& i = timeline_.add(static_cast<double>(now - start) / 1e9, totals());
+            if (o_.status)
+                status_line(i);
             next_tick += 1'000'000'000;
         }
         if ((duration_ns > 0 && now - start >= duration_ns) || interrupted_.load())

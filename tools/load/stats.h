@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -118,6 +119,20 @@ struct Totals {
     std::uint64_t bytes_received = 0;
 };
 
+// The totals of a run's workers now; done(w) is what worker w has finished of what the run
+// counts (connections, answered datagrams; 0 for a side that does not count).
+template <class Done>
+[[nodiscard]] Totals totals_of(const std::vector<std::unique_ptr<WorkerStats>>& workers,
+                               Done done) {
+    Totals t;
+    for (const auto& w : workers) {
+        t.done += done(*w);
+        t.bytes_sent += w->bytes_sent.load(std::memory_order_relaxed);
+        t.bytes_received += w->bytes_received.load(std::memory_order_relaxed);
+    }
+    return t;
+}
+
 // What one interval of a run added (about a second: the status line's tick; the last one ends
 // with the run).
 struct Interval {
@@ -137,6 +152,7 @@ public:
         return intervals_.back();
     }
     [[nodiscard]] const std::vector<Interval>& intervals() const noexcept { return intervals_; }
+    [[nodiscard]] const Totals& last() const noexcept { return last_; } // at the latest sample
 
 private:
     std::vector<Interval> intervals_;

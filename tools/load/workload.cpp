@@ -88,8 +88,7 @@ private:
     void serve(WorkerStats& w, Sock s, std::vector<std::uint8_t>& rbuf,
                std::vector<std::uint8_t>& sbuf, Companion* companion);
     [[nodiscard]] Totals totals() const;
-    void tick(double elapsed);
-    void status_line(const Interval& i, const Totals& now);
+    void status_line(const Interval& i);
     void stop_accepting();
     void memory_probe(Summary& out);
     Summary collect(double elapsed);
@@ -317,25 +316,14 @@ void Run::stop_accepting() {
 
 // ---------------------------------------------------------------- per second
 Totals Run::totals() const {
-    Totals t;
-    for (const auto& w : workers_) {
-        if (w->side == Side::client || o_.role == Role::server)
-            t.done += w->conns_done.load(std::memory_order_relaxed);
-        t.bytes_sent += w->bytes_sent.load(std::memory_order_relaxed);
-        t.bytes_received += w->bytes_received.load(std::memory_order_relaxed);
-    }
-    return t;
+    return totals_of(workers_, [this](const WorkerStats& w) -> std::uint64_t {
+        const bool counts = w.side == Side::client || o_.role == Role::server;
+        return counts ? w.conns_done.load(std::memory_order_relaxed) : 0;
+    });
 }
 
-// Once a second: the timeline's sample, and the status line unless --no-status.
-void Run::tick(double elapsed) {
-    const Totals now = totals();
-    const Interval& i = timeline_.add(elapsed, now);
-    if (o_.status)
-        status_line(i, now);
-}
-
-void Run::status_line(const Interval& i, const Totals& now) {
+void Run::status_line(const Interval& i) {
+    const Totals& now = timeline_.last();
     std::uint64_t errors = 0;
     unsigned in_flight = 0;
     for (const auto& w : workers_) {
@@ -501,8 +489,10 @@ Summary Run::execute() {
     for (;;) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         const std::int64_t now = now_ns();
-        if (now >= next_tick) {
-            tick(static_cast<double>(now - start) / 1e9);
+        if (now >= next_tick) { // the timeline's sample; shown unless --no-status
+            const Interval& i = timeline_.add(static_cast<double>(now - start) / 1e9, totals());
+            if (o_.status)
+                status_line(i);
             next_tick += 1'000'000'000;
         }
         const bool time_up = duration_ns > 0 && now - start >= duration_ns;
