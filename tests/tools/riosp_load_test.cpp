@@ -224,8 +224,8 @@ TEST(RiospLoad, UnknownOptionSuggestsTheNearestAndHelpListsEveryOption) {
           "--connections",   "--concurrency",     "--duration", "--listen",       "--connect",
           "--seed",          "--timeout",         "--window",   "--loss-timeout", "--strict",
           "--workers",       "--busy-poll",       "--provider", "--baseline",     "--no-baseline",
-          "--baseline-only", "--allocator-stats", "--json",     "--csv",          "--mem-probe",
-          "--no-status"})
+          "--baseline-only", "--allocator-stats", "--json",     "--csv",          "--plot",
+          "--mem-probe",     "--no-status"})
         EXPECT_NE(out.find(option), std::string::npos) << option;
 }
 
