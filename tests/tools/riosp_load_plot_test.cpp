@@ -95,6 +95,7 @@ TEST(RiospLoadPlot, WithoutMatplotlibTheRunPassesAndSaysHowToGetIt) {
     EXPECT_NE(slurp(svg + ".json").find("\"tool\": \"riosp-load\""), std::string::npos)
         << "the run's JSON is kept for drawing later";
     std::remove((svg + ".json").c_str());
+    EXPECT_EQ(std::system(("rm -rf " + fake).c_str()), 0);
 }
 
 TEST(RiospLoadPlot, AMissingPlotToolIsNamedAndTheRunPasses) {
