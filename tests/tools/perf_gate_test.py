@@ -126,7 +126,8 @@ with tempfile.TemporaryDirectory() as tmp:
             ("same", base_times, 1),
             ("noise", base_times, 2),
             ("slow", {**base_times, "BM_HalfClose": 20000.0 * 1.25}, 3),
-            ("slightly_slow", {**base_times, "BM_HalfClose": 20000.0 * 1.05}, 4)):
+            ("slightly_slow", {**base_times, "BM_HalfClose": 20000.0 * 1.05}, 4),
+            ("other", {"BM_Other": 1000.0}, 5)):
         paths[label] = os.path.join(tmp, f"{label}.json")
         with open(paths[label], "w") as f:
             json.dump(bench_json(times, seed), f)
@@ -176,6 +177,11 @@ with tempfile.TemporaryDirectory() as tmp:
         rc, out = gate("--markdown", "-", "--compare", paths["base"], paths["same"])
         check("--markdown - passes", rc, 0, out)
         expect("--markdown - writes the summary to stdout", "| `BM_Connect` |" in out, out)
+        judged = read(summary)
+        rc, out = gate("--markdown", summary, "--compare", paths["base"], paths["other"])
+        check("no benchmark in common is exit 2", rc, 2, out)
+        expect("the summary says the gate could not judge, and no verdict",
+               "could not judge" in read(summary)[len(judged):] and "PASS" not in out, out)
 
         # Unwritable summary or unknown chart format: exit 2 before the benchmark binary runs
         # (a stand-in that leaves a mark).
