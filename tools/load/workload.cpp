@@ -87,6 +87,11 @@ private:
     void server_thread(WorkerStats& w);
     void serve(WorkerStats& w, Sock s, std::vector<std::uint8_t>& rbuf,
                std::vector<std::uint8_t>& sbuf, Companion* companion);
+    // Whether w's connections are the run's count: the client side's (the server role: the
+    // server side's), so a connection is not counted twice in the embedded role.
+    [[nodiscard]] bool counts(const WorkerStats& w) const noexcept {
+        return w.side == Side::client || o_.role == Role::server;
+    }
     [[nodiscard]] Totals totals() const;
     void status_line(const Interval& i);
     void stop_accepting();
@@ -317,8 +322,7 @@ void Run::stop_accepting() {
 // ---------------------------------------------------------------- per second
 Totals Run::totals() const {
     return totals_of(workers_, [this](const WorkerStats& w) -> std::uint64_t {
-        const bool counts = w.side == Side::client || o_.role == Role::server;
-        return counts ? w.conns_done.load(std::memory_order_relaxed) : 0;
+        return counts(w) ? w.conns_done.load(std::memory_order_relaxed) : 0;
     });
 }
 
@@ -328,8 +332,7 @@ void Run::status_line(const Interval& i) {
     unsigned in_flight = 0;
     for (const auto& w : workers_) {
         errors += w->errors.load(std::memory_order_relaxed);
-        if ((w->side == Side::client || o_.role == Role::server) &&
-            w->busy_since_ns.load(std::memory_order_relaxed) != 0)
+        if (counts(*w) && w->busy_since_ns.load(std::memory_order_relaxed) != 0)
             ++in_flight;
     }
     std::printf("[%5.1fs] %-5s %9llu conns (%6llu/s) %3u in flight | send %8.1f MB/s recv %8.1f "
@@ -397,9 +400,9 @@ Summary Run::collect(double elapsed) {
     s.allocs_available = alloc::available();
     Histogram rtt, conn, connect;
     for (const auto& w : workers_) {
-        const bool counts = w->side == Side::client || o_.role == Role::server;
+        const bool counted = counts(*w);
         for (const auto& r : w->records) {
-            if (counts) {
+            if (counted) {
                 ++s.connections;
                 if (r.outcome != Outcome::ok)
                     ++s.connections_failed;
@@ -411,14 +414,14 @@ Summary Run::collect(double elapsed) {
         s.bytes_received += w->bytes_received.load();
         rtt.merge(w->round_trip);
         connect.merge(w->connect);
-        if (counts)
+        if (counted)
             conn.merge(w->connection);
         for (const auto& [code, count] : w->wsa_errors)
             s.wsa_errors[code] += count;
         s.data_errors += w->data_errors;
         s.shutdown_errors += w->shutdown_errors;
         s.resets_as_fin += w->resets_as_fin;
-        if (counts)
+        if (counted)
             for (int i = 0; i < 3; ++i)
                 s.plans[i] += w->plans[i];
         s.disconnect_calls += w->disconnect_calls;

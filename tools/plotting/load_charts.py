@@ -34,12 +34,12 @@ def rates(series, key):
         elif end > start:
             intervals.append((start, end, added))
         start = end
-    xs = [intervals[0][0]] if intervals else []
-    ys = [intervals[0][2] / (intervals[0][1] - intervals[0][0])] if intervals else []
-    for first, end, count in intervals:
-        xs.append(end)
-        ys.append(count / (end - first))
-    return xs, ys
+    if not intervals:
+        return [], []
+    # A step line "pre": each y holds from the x before it, so the first rate appears twice.
+    xs = [intervals[0][0]] + [end for _, end, _ in intervals]
+    ys = [count / (end - first) for first, end, count in intervals]
+    return xs, ys[:1] + ys
 
 
 def cdf(buckets):
