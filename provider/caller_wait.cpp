@@ -1,6 +1,7 @@
 #include "caller_wait.h"
 
 #include "provider_state.h"
+#include "test_hooks.h"
 
 #include <atomic>
 #include <thread>
@@ -20,6 +21,7 @@ void wait_until_no_caller_waits(std::chrono::milliseconds limit) noexcept {
         });
         if (!waiting.load(std::memory_order_relaxed) || std::chrono::steady_clock::now() >= until)
             return;
+        RIOSP_TEST_HOOK(cleanup_waits, 0);
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
 }

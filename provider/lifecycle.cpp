@@ -7,6 +7,7 @@
 #include "data_path.h"
 #include "provider_state.h"
 #include "socket.h"
+#include "test_hooks.h"
 #include "upcalls.h"
 #include "watcher.h"
 #include "worker.h"
@@ -54,6 +55,8 @@ Socket* lookup(SOCKET s, LPINT err) noexcept {
     Socket* sock = socket_table().resolve(context);
     if (sock == nullptr)
         *err = WSAENOTSOCK;
+    else
+        RIOSP_TEST_HOOK(lookup, s);
     return sock;
 }
 

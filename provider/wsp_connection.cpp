@@ -8,6 +8,7 @@
 #include "datagram_path.h"
 #include "provider_state.h"
 #include "socket.h"
+#include "test_hooks.h"
 #include "upcalls.h"
 #include "watcher.h"
 #include "worker.h"
@@ -59,6 +60,7 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd,
 // Wraps a kernel socket in a provider socket and an application handle.
 SOCKET adopt(int family, rio::net::NativeSocket fd, const WSAPROTOCOL_INFOW& proto, Socket*& out,
              LPINT lpErrno) {
+    RIOSP_TEST_HOOK(adopt, 0);
     Socket* s = socket_table().acquire();
     if (s == nullptr) {
         rio::net::close(fd, true);

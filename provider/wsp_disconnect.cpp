@@ -4,6 +4,7 @@
 #include "data_path.h"
 #include "provider_state.h"
 #include "socket.h"
+#include "test_hooks.h"
 #include "upcalls.h"
 #include "wsp.h"
 
@@ -79,6 +80,7 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
         // unsent", so that part is looked at every millisecond.
         const auto deadline =
             std::chrono::steady_clock::now() + std::chrono::seconds(sock->linger_seconds);
+        RIOSP_TEST_HOOK(linger_wait, s);
         sock->cv.wait_until(lock, deadline,
                             [sock] { return sock->send_ring.empty() && sock->ops.send.empty(); });
         while (rio::net::has_unsent_data(sock->fd) && std::chrono::steady_clock::now() < deadline) {
