@@ -14,6 +14,7 @@ enum class TestHook : int {
     adopt = 1,         // WSPSocket / WSPAccept are about to make a socket of a kernel one (arg: 0)
     linger_wait = 2,   // a SO_LINGER {1,n} close is about to wait, its lock held (arg: the SOCKET)
     cleanup_waits = 3, // the last WSPCleanup found calls still inside the provider and waits
+    watcher_event = 4, // the watcher took a readiness event, before its socket (arg: the tag)
 };
 
 #ifdef RIOSP_TEST_HOOKS

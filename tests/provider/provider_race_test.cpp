@@ -34,17 +34,19 @@ const bool provider_chosen = [] {
 }();
 
 // provider/test_hooks.h's points.
-enum Hook : int { lookup = 0, adopt = 1, linger_wait = 2, cleanup_waits = 3 };
+enum Hook : int { lookup = 0, adopt = 1, linger_wait = 2, cleanup_waits = 3, watcher_event = 4 };
 
-// What the hook shares with the tests. A marked thread stops at `pause_at` (once) until `go`.
+// What the hook shares with the tests. A marked thread (any thread: `pause_any`) stops at
+// `pause_at` (once) until `go`.
 struct Hooks {
     std::mutex mu;
     std::condition_variable cv;
     int pause_at = -1;
+    bool pause_any = false;
     bool paused = false;
     bool go = false;
     bool go_when_cleanup_waits = false; // the last WSACleanup waiting for calls lets it go on
-    std::array<int, 4> hits{};
+    std::array<int, 5> hits{};
 };
 Hooks g_hooks;
 thread_local bool t_marked = false;
@@ -56,7 +58,7 @@ void on_hook(int point, std::uintptr_t, void*) {
     if (point == cleanup_waits && h.go_when_cleanup_waits)
         h.go = true;
     h.cv.notify_all();
-    if (!t_marked || point != h.pause_at || h.paused)
+    if (!(t_marked || h.pause_any) || point != h.pause_at || h.paused)
         return;
     h.paused = true;
     h.cv.notify_all();
@@ -84,6 +86,7 @@ protected:
         {
             std::lock_guard lock(g_hooks.mu);
             g_hooks.pause_at = -1;
+            g_hooks.pause_any = false;
             g_hooks.paused = false;
             g_hooks.go = false;
             g_hooks.go_when_cleanup_waits = false;
@@ -101,6 +104,12 @@ protected:
         std::lock_guard lock(g_hooks.mu);
         g_hooks.pause_at = point;
         g_hooks.go_when_cleanup_waits = go_when_cleanup_waits;
+    }
+    // The next thread of the provider's own to reach `point` stops there.
+    static void pause_provider_thread_at(Hook point) {
+        std::lock_guard lock(g_hooks.mu);
+        g_hooks.pause_at = point;
+        g_hooks.pause_any = true;
     }
     [[nodiscard]] static bool wait_paused() {
         std::unique_lock lock(g_hooks.mu);
@@ -259,6 +268,34 @@ TEST_F(ProviderRaceTest, LingeringCloseRacingAnotherCloseRecyclesItsSlotOnce) {
     EXPECT_EQ(ws::closesocket(a), 0);
     EXPECT_EQ(ws::closesocket(b), 0);
     bsd::close_socket(peer);
+}
+
+TEST_F(ProviderRaceTest, WatcherEventAfterACloseNeverReachesTheNextSocketInItsSlot) {
+    // A listener with FD_ACCEPT selected: a connection makes the watcher raise FD_ACCEPT.
+    std::uint16_t first_port = 0;
+    SOCKET first = provider_listener(first_port);
+    WSAEVENT first_event = ws::WSACreateEvent();
+    pause_provider_thread_at(watcher_event);
+    ASSERT_EQ(ws::WSAEventSelect(first, first_event, FD_ACCEPT), 0);
+    const int client = bsd::connect_loopback(first_port);
+    ASSERT_GE(client, 0);
+    ASSERT_TRUE(wait_paused()) << "the watcher must stop with the listener's event";
+    ASSERT_EQ(ws::closesocket(first), 0);
+    // The next listener, in the slot `first` left, has no connection waiting.
+    std::uint16_t second_port = 0;
+    SOCKET second = provider_listener(second_port);
+    WSAEVENT second_event = ws::WSACreateEvent();
+    ASSERT_EQ(ws::WSAEventSelect(second, second_event, FD_ACCEPT), 0);
+    go();
+    EXPECT_EQ(ws::WSAWaitForMultipleEvents(1, &second_event, TRUE, 300, FALSE), WSA_WAIT_TIMEOUT)
+        << "the closed listener's FD_ACCEPT reached the next socket";
+    WSANETWORKEVENTS events{};
+    ASSERT_EQ(ws::WSAEnumNetworkEvents(second, nullptr, &events), 0);
+    EXPECT_EQ(events.lNetworkEvents, 0);
+    EXPECT_EQ(ws::closesocket(second), 0);
+    ws::WSACloseEvent(first_event);
+    ws::WSACloseEvent(second_event);
+    bsd::close_socket(client);
 }
 
 // --- Item 11: the last WSACleanup racing other calls ---------------------------------------------
