@@ -7,7 +7,6 @@
 #include <riosp/spi.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstddef>
 #include <utility>
 
