@@ -15,16 +15,13 @@
 
 namespace riosp::provider {
 
-// Before the call is counted in the state machine (or under the lock it is counted with).
-// Against the last WSPCleanup, which closes every socket and then reads the counts: a call whose
-// begin event precedes the close in the state word's order is seen (the state machine's
-// acquire-release CAS carries this count to the close), and one that comes after it is refused
-// by the state machine.
+// A blocking call waiting in its own thread counts itself in `callers` (a socket with one is busy:
+// its data path cannot be handed to an application's RIO request queue, extensions.cpp), from
+// before it is counted in the state machine (or under the lock it is counted with) ...
 inline void enter_caller_wait(Socket& s) noexcept {
     s.callers.fetch_add(1, std::memory_order_relaxed);
 }
-// After the call has applied its io_done and performed its actions: from here on the last
-// WSPCleanup may tear the socket down.
+// ... until it has applied its io_done and performed its actions.
 inline void leave_caller_wait(Socket& s) noexcept {
     s.callers.fetch_sub(1, std::memory_order_release);
 }
@@ -60,8 +57,11 @@ template <class Wait, class Failed>
     return error;
 }
 
-// The last WSPCleanup, after aborting every socket: waits until the interrupted calls have left
-// the provider (at most `limit`), so none touches a socket the worker pool is tearing down.
-void wait_until_no_caller_waits(std::chrono::milliseconds limit) noexcept;
+// The last WSPCleanup, after aborting every socket: waits until every call that holds a socket
+// (lookup's SocketRef: blocked calls the aborts interrupted, lingering closes they woke, calls
+// that found their socket closed) has left the provider, at most `limit`, so that none uses the
+// watcher or a worker after they stop. Only a call inside the application's own code (an accept
+// condition function) can outlast it; such a call uses neither afterwards.
+void wait_until_no_calls_inside(std::chrono::milliseconds limit) noexcept;
 
 } // namespace riosp::provider

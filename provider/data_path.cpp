@@ -71,23 +71,27 @@ void drop_send_ring(Socket& s) noexcept {
 
 } // namespace
 
-void recycle_if_idle(Socket& s) noexcept {
-    if (!releasing(s) || s.io_in_flight > 0)
-        return;
-    s.rq.reset(); // every request has completed: nothing references the fd any more
+void release(Socket& s, bool abortive) noexcept {
+    s.rq.reset(); // every request has completed (or its queue is gone): nothing uses the fd
     if (s.app_rq != RIO_INVALID_RQ) {
         rio::close_request_queue(s.app_rq); // the application's queue dies with its socket
         s.app_rq = RIO_INVALID_RQ;
     }
+    rio::net::close(s.fd, abortive);
+    s.fd = rio::net::invalid_socket;
+    s.io_in_flight = 0;
+    s.followups.clear(); // nothing is outstanding after a release: none can be left
+    // The state machine stays `closed` (terminal) until the slot's next life: a call still holding
+    // the socket gets WSAENOTSOCK from it.
+    socket_table().release(s);
+}
+
+void recycle_if_idle(Socket& s) noexcept {
+    if (!releasing(s) || s.io_in_flight > 0 || s.released())
+        return;
     // Bytes a ring receive brought in after the close are unread data too: reset (RFC 1122
     // 4.2.2.13, as WSPCloseSocket decides for those already there).
-    rio::net::close(s.fd, s.state.load().abortive() || !s.recv_ring.empty());
-    s.fd = rio::net::invalid_socket;
-    // Nothing can reach the machine any more (the handle is dead, nothing is in flight): it
-    // starts over before the slot is free, so that `closed` always means "being released".
-    s.state.reinitialize(HalfCloseState::unconnected());
-    s.followups.clear(); // nothing is outstanding after a release: none can be left
-    socket_table().recycle(&s);
+    release(s, s.state.load().abortive() || !s.recv_ring.empty());
 }
 
 namespace {
@@ -509,9 +513,14 @@ void dispatch_completion(const RIORESULT& r) noexcept {
     }
 }
 
+void retire_handle(Socket& s) noexcept {
+    SocketTable::retire(s);
+    s.cv.notify_all(); // a lingering close of the same handle learns it lost (D9)
+}
+
 void begin_close(Socket& s, SocketLock& lock, bool abortive) noexcept {
     (void)lock;
-    SocketTable::retire(s);
+    retire_handle(s);
     act_on(s, s.state.close(abortive));
 }
 

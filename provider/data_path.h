@@ -98,13 +98,20 @@ void raise_fd_close(Socket& s, int error) noexcept;
 void on_send_completion(Socket& s, int status, DWORD bytes) noexcept;
 void on_recv_completion(Socket& s, int status, DWORD bytes) noexcept;
 
-// The socket's kernel socket is closed and the slot recycled once it is being released and its
-// last RIO request is back (every completion handler ends with it).
+// The socket's kernel socket is closed and its own reference to the slot dropped (the slot is
+// recycled once no call holds it either) once it is being released and its last RIO request is
+// back (every completion handler ends with it). Once per life: Socket::released() after.
 void recycle_if_idle(Socket& s) noexcept;
+// That release itself, now (the last WSPCleanup's workers, for what they could not drain: RIO
+// requests still counted in flight die with their queue).
+void release(Socket& s, bool abortive) noexcept;
 // The tag a RIO request's context carries beside its socket (dispatch_completion reads it).
 [[nodiscard]] void* send_context(Socket& s) noexcept;
 [[nodiscard]] void* recv_context(Socket& s) noexcept;
 
+// A close, under the socket's lock: the handle dies (every call with it fails with WSAENOTSOCK
+// from now on, socket_table.h) and a lingering close of the same handle waiting on `cv` wakes.
+void retire_handle(Socket& s) noexcept;
 // Close: cancels what must be cancelled and recycles the socket when its last I/O drained.
 // Retires the handle and applies close to the state machine (which may abort pending ops,
 // reset, and release: the socket is recycled once its last RIO request completed).

@@ -368,6 +368,8 @@ int datagram_recv(Socket& s, SOCKET handle, const Call& c, sockaddr* from, LPINT
 
 int datagram_connect(Socket& s, const sockaddr* name, int name_len) noexcept {
     SocketLock lock(s.mutex);
+    if (!SocketTable::is_live(s))
+        return WSAENOTSOCK; // closed since WSPConnect looked it up
     if (name_len < 2)
         return WSAEFAULT;
     if (name->sa_family != s.family)

@@ -44,7 +44,7 @@ RIO_RQ PASCAL create_request_queue(SOCKET s, ULONG max_recv, ULONG max_recv_bufs
                                    ULONG max_send_bufs, RIO_CQ recv_cq, RIO_CQ send_cq,
                                    PVOID context) {
     int err = 0;
-    Socket* sock = lookup(s, &err);
+    SocketRef sock = lookup(s, &err);
     if (sock == nullptr) {
         rio::set_last_error(err);
         return RIO_INVALID_RQ;
@@ -52,6 +52,10 @@ RIO_RQ PASCAL create_request_queue(SOCKET s, ULONG max_recv, ULONG max_recv_bufs
     rio::net::NativeSocket fd = rio::net::invalid_socket;
     {
         std::lock_guard lock(sock->mutex);
+        if (closed_meanwhile(*sock, &err)) {
+            rio::set_last_error(err);
+            return RIO_INVALID_RQ;
+        }
         // A datagram socket needs no connection, but a datagram the provider holds or is
         // sending would be lost with its request queue.
         const bool busy = sock->datagram() ? sock->dgram_held || sock->send_in_flight != 0
@@ -69,6 +73,11 @@ RIO_RQ PASCAL create_request_queue(SOCKET s, ULONG max_recv, ULONG max_recv_bufs
                                                             max_recv_bufs, max_send, max_send_bufs,
                                                             recv_cq, send_cq, context);
     std::lock_guard lock(sock->mutex);
+    if (rq != RIO_INVALID_RQ && closed_meanwhile(*sock, &err)) {
+        rio::close_request_queue(rq); // its release has passed: the queue would outlive it
+        rio::set_last_error(err);
+        return RIO_INVALID_RQ;
+    }
     sock->app_rq = rq;
     return rq;
 }

@@ -7,6 +7,7 @@
 #include "data_path.h"
 #include "provider_state.h"
 #include "socket.h"
+#include "test_hooks.h"
 #include "upcalls.h"
 #include "watcher.h"
 #include "worker.h"
@@ -14,6 +15,7 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <thread>
 
 namespace riosp::provider {
 namespace {
@@ -40,21 +42,46 @@ WorkerPool worker_pool;
 std::atomic<bool> started{false};
 } // namespace detail
 
-Socket* lookup(SOCKET s, LPINT err) noexcept {
+namespace {
+
+// New sockets between their look at `started` and the table (SocketCreation).
+std::atomic<int> g_creating{0};
+
+} // namespace
+
+SocketRef lookup(SOCKET s, LPINT err) noexcept {
     if (!started()) {
         *err = WSANOTINITIALISED;
-        return nullptr;
+        return {};
     }
     DWORD_PTR context = 0;
     int upcall_err = 0;
-    if (upcalls().lpWPUQuerySocketHandleContext(s, &context, &upcall_err) != 0) {
-        *err = WSAENOTSOCK;
-        return nullptr;
+    Socket* sock = nullptr;
+    if (upcalls().lpWPUQuerySocketHandleContext(s, &context, &upcall_err) == 0)
+        sock = socket_table().pin(context);
+    if (sock == nullptr) {
+        // A handle the last WSPCleanup closed under this call: the provider is stopping.
+        *err = started() ? WSAENOTSOCK : WSANOTINITIALISED;
+        return {};
     }
-    Socket* sock = socket_table().resolve(context);
-    if (sock == nullptr)
-        *err = WSAENOTSOCK;
-    return sock;
+    RIOSP_TEST_HOOK(lookup, s);
+    return SocketRef(sock);
+}
+
+bool closed_meanwhile(const Socket& s, LPINT err) noexcept {
+    if (SocketTable::is_live(s))
+        return false;
+    fail(err, WSAENOTSOCK);
+    return true;
+}
+
+SocketCreation::SocketCreation() noexcept {
+    g_creating.fetch_add(1, std::memory_order_seq_cst);
+    admitted_ = detail::started.load(std::memory_order_seq_cst);
+}
+
+SocketCreation::~SocketCreation() {
+    g_creating.fetch_sub(1, std::memory_order_release);
 }
 
 int WSPAPI WSPCleanup(LPINT lpErrno) {
@@ -63,12 +90,18 @@ int WSPAPI WSPCleanup(LPINT lpErrno) {
         return fail(lpErrno, WSANOTINITIALISED);
     if (--g_refcount > 0)
         return 0;
-    detail::started.store(false, std::memory_order_release);
-    // Last cleanup: abort every socket, then stop the workers (which drain and recycle).
+    // Last cleanup (docs/threading.md, "Startup and the last WSPCleanup"). From here on lookups
+    // fail and no new socket is made; the ones being made are waited for, so that the closes
+    // below find them.
+    detail::started.store(false, std::memory_order_seq_cst);
+    while (g_creating.load(std::memory_order_seq_cst) != 0)
+        std::this_thread::yield();
+    // Abort every socket: blocked calls are interrupted, waiting operations fail, lingering
+    // closes wake up.
     close_all_sockets();
-    // Blocking calls interrupted by those closes leave within a wait slice; none may still be
-    // applying its result when the pool recycles what is left.
-    wait_until_no_caller_waits(std::chrono::seconds(5));
+    // Every call still holding a socket leaves (with WSAEINTR or WSAENETDOWN) before the
+    // watcher and the workers go, so none uses them after.
+    wait_until_no_calls_inside(std::chrono::seconds(5));
     watcher().stop();
     worker_pool().stop();
     return 0;

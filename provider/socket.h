@@ -154,6 +154,11 @@ struct Socket : rio::TableSlot {
     // state machine, the only place it is kept.
     [[nodiscard]] HalfCloseConn conn() const noexcept { return state.load().conn(); }
 
+    // Released: its kernel socket closed and its own reference to the slot dropped, nothing in
+    // flight (data_path.cpp, release). From then until the slot's next life only calls that
+    // still hold it (SocketRef) can reach it, and they find it closed.
+    [[nodiscard]] bool released() const noexcept { return fd == rio::net::invalid_socket; }
+
     [[nodiscard]] char* send_base() noexcept { return memory.get(); }
     [[nodiscard]] char* recv_base() noexcept { return memory.get() + send_ring_bytes; }
     [[nodiscard]] bool datagram() const noexcept { return state.load().datagram(); }

@@ -20,9 +20,26 @@ SocketTable::~SocketTable() = default;
 
 Socket* SocketTable::acquire() {
     Socket* s = table_.acquire();
-    if (s != nullptr)
-        (void)table_.publish(*s);
+    if (s == nullptr)
+        return nullptr;
+    const Table::Handle h = table_.publish(*s);
+    // Nobody else has the handle yet: both pins are taken at once.
+    for (int i = 0; i < 2; ++i) {
+        bool full = false;
+        Socket* pinned = table_.pin(h, full);
+        Ensures(pinned == s);
+    }
     return s;
+}
+
+Socket* SocketTable::pin(DWORD_PTR context) noexcept {
+    bool full = false;
+    return table_.pin(static_cast<Table::Handle>(context), full);
+}
+
+void SocketTable::unpin(Socket& s) noexcept {
+    if (Table::unpin(s))
+        table_.recycle(s);
 }
 
 void SocketTable::retire(Socket& s) noexcept {
@@ -31,13 +48,17 @@ void SocketTable::retire(Socket& s) noexcept {
     Table::retire(s);
 }
 
-void SocketTable::recycle(Socket* s) noexcept {
-    Expects(s != nullptr);
-    table_.recycle(*s);
+void SocketTable::release(Socket& s) noexcept {
+    Expects(!is_live(s));
+    unpin(s);
 }
 
 bool SocketTable::is_live(const Socket& s) noexcept {
     return Table::is_live(s);
+}
+
+std::uint32_t SocketTable::pins(const Socket& s) noexcept {
+    return Table::pins(s);
 }
 
 void SocketTable::for_each_in_use(void (*f)(Socket&)) {
@@ -46,10 +67,6 @@ void SocketTable::for_each_in_use(void (*f)(Socket&)) {
 
 DWORD_PTR SocketTable::context_of(const Socket& s) noexcept {
     return static_cast<DWORD_PTR>(Table::handle_of(s));
-}
-
-Socket* SocketTable::resolve(DWORD_PTR context) const noexcept {
-    return table_.resolve(static_cast<Table::Handle>(context));
 }
 
 } // namespace riosp::provider

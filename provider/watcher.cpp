@@ -1,8 +1,12 @@
 #include "watcher.h"
 
 #include "data_path.h"
+#include "provider_state.h"
 #include "socket.h"
 #include "socket_table.h"
+#include "test_hooks.h"
+
+#include <cstdint>
 
 namespace riosp::provider {
 
@@ -34,8 +38,11 @@ void Watcher::stop() noexcept {
 
 void Watcher::watch(Socket& s) noexcept {
     const HalfCloseConn conn = s.conn();
+    // The tag is the socket's handle context, not its address: an event that comes after the
+    // socket's close must not reach the next socket in its slot.
+    void* tag = reinterpret_cast<void*>(static_cast<std::uintptr_t>(SocketTable::context_of(s)));
     (void)poller_.arm(s.fd, conn == HalfCloseConn::listening, conn == HalfCloseConn::connecting,
-                      &s);
+                      tag);
 }
 
 void Watcher::run() noexcept {
@@ -43,9 +50,14 @@ void Watcher::run() noexcept {
     while (!stop_.load(std::memory_order_acquire)) {
         int n = poller_.wait(events, 32, -1);
         for (int i = 0; i < n; ++i) {
-            // Socket objects are never freed while the provider runs; the connection state under
-            // the lock tells whether this event still belongs to the socket's current life.
-            auto& s = *static_cast<Socket*>(events[i].tag);
+            RIOSP_TEST_HOOK(watcher_event, reinterpret_cast<std::uintptr_t>(events[i].tag));
+            // Held like a call's socket (provider_state.h): a socket closed since it was armed
+            // no longer pins, and one closed after it pinned is seen under the lock.
+            const SocketRef held(socket_table().pin(
+                static_cast<DWORD_PTR>(reinterpret_cast<std::uintptr_t>(events[i].tag))));
+            if (held == nullptr)
+                continue;
+            Socket& s = *held;
             SocketLock lock(s.mutex);
             if (!SocketTable::is_live(s))
                 continue;

@@ -194,16 +194,15 @@ void WorkerPool::stop() noexcept {
         w->request_stop();
     for (auto& w : workers_)
         w->join();
-    // Whatever the workers could not drain: drop the request queues before their CQs go.
+    // Whatever the workers could not drain: release those sockets now, dropping their request
+    // queues before the CQs go. One a call still holds (past WSPCleanup's wait) is recycled when
+    // that call leaves.
     socket_table().for_each_in_use([](Socket& s) {
         std::lock_guard lock(s.mutex);
-        s.rq.reset();
-        if (s.fd != rio::net::invalid_socket)
-            rio::net::close(s.fd, true);
-        s.fd = rio::net::invalid_socket;
-        s.io_in_flight = 0;
-        s.state.reinitialize(HalfCloseState::unconnected());
-        socket_table().recycle(&s);
+        if (s.released())
+            return;
+        SocketTable::retire(s); // every socket was closed; this only makes it certain
+        release(s, true);
     });
     workers_.clear();
 }

@@ -2,13 +2,18 @@
 // files, plus the small helpers every entry point shares.
 #pragma once
 
+#include "provider_state.h"
+
 #include <riosp/spi.h>
 
 namespace riosp::provider {
 
 // Entry points return SOCKET_ERROR / INVALID_SOCKET with the code in *lpErrno; never throw
-// (docs/design.md, "No exceptions across the SPI boundary").
+// (docs/design.md, "No exceptions across the SPI boundary"). A socket found closed after its
+// lookup fails with closed_error(): WSAENETDOWN when the last WSPCleanup closed it.
 inline int fail(LPINT errno_out, int wsa) noexcept {
+    if (wsa == WSAENOTSOCK)
+        wsa = closed_error();
     if (errno_out != nullptr)
         *errno_out = wsa;
     return SOCKET_ERROR;

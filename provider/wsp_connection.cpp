@@ -8,6 +8,7 @@
 #include "datagram_path.h"
 #include "provider_state.h"
 #include "socket.h"
+#include "test_hooks.h"
 #include "upcalls.h"
 #include "watcher.h"
 #include "worker.h"
@@ -56,15 +57,20 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd,
     s.write_blocked = false;
 }
 
-// Wraps a kernel socket in a provider socket and an application handle.
-SOCKET adopt(int family, rio::net::NativeSocket fd, const WSAPROTOCOL_INFOW& proto, Socket*& out,
+// Wraps a kernel socket in a provider socket and an application handle; `out` holds the new
+// socket for the rest of the call (the last WSPCleanup may close it as soon as this returns).
+// WSAENETDOWN once the last WSPCleanup has begun: the kernel socket is closed, nothing is made.
+SOCKET adopt(int family, rio::net::NativeSocket fd, const WSAPROTOCOL_INFOW& proto, SocketRef& out,
              LPINT lpErrno) {
-    Socket* s = socket_table().acquire();
+    RIOSP_TEST_HOOK(adopt, 0);
+    const SocketCreation creation;
+    Socket* s = creation.admitted() ? socket_table().acquire() : nullptr;
     if (s == nullptr) {
         rio::net::close(fd, true);
-        fail(lpErrno, WSAEMFILE);
+        fail(lpErrno, creation.admitted() ? WSAEMFILE : WSAENETDOWN);
         return INVALID_SOCKET;
     }
+    SocketRef held(s); // the creator's pin
     {
         std::lock_guard lock(s->mutex);
         reset_socket(*s, family, fd,
@@ -75,15 +81,15 @@ SOCKET adopt(int family, rio::net::NativeSocket fd, const WSAPROTOCOL_INFOW& pro
     int err = 0;
     SOCKET h = upcalls().lpWPUCreateSocketHandle(proto.dwCatalogEntryId,
                                                  SocketTable::context_of(*s), &err);
+    std::lock_guard lock(s->mutex);
     if (h == INVALID_SOCKET) {
         SocketTable::retire(*s);
-        rio::net::close(fd, true);
-        socket_table().recycle(s);
+        release(*s, true);
         fail(lpErrno, err != 0 ? err : WSAENOBUFS);
         return INVALID_SOCKET;
     }
     s->handle = h;
-    out = s;
+    out = std::move(held);
     return h;
 }
 
@@ -125,12 +131,12 @@ SOCKET WSPAPI WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpPr
     rio::net::NativeSocket fd = rio::net::invalid_socket;
     if (int err = type == SOCK_STREAM ? rio::net::open_tcp(af, fd) : rio::net::open_udp(af, fd))
         return static_cast<SOCKET>(fail(lpErrno, err));
-    Socket* s = nullptr;
+    SocketRef s;
     return adopt(af, fd, *proto, s, lpErrno);
 }
 
 int WSPAPI WSPBind(SOCKET s, const sockaddr* name, int namelen, LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     if (name == nullptr)
@@ -138,13 +144,15 @@ int WSPAPI WSPBind(SOCKET s, const sockaddr* name, int namelen, LPINT lpErrno) {
     if (name->sa_family != sock->family)
         return fail(lpErrno, WSAEFAULT);
     std::lock_guard lock(sock->mutex);
+    if (closed_meanwhile(*sock, lpErrno))
+        return SOCKET_ERROR;
     if (int err = rio::net::bind(sock->fd, name, namelen))
         return fail(lpErrno, err);
     return 0;
 }
 
 int WSPAPI WSPListen(SOCKET s, int backlog, LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     std::lock_guard lock(sock->mutex);
@@ -221,7 +229,7 @@ int take_connection(Socket& l, rio::net::NativeSocket& fd, sockaddr_storage& pee
 
 SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC lpfnCondition,
                         DWORD_PTR dwCallbackData, LPINT lpErrno) {
-    Socket* listener = lookup(s, lpErrno);
+    SocketRef listener = lookup(s, lpErrno);
     if (listener == nullptr)
         return INVALID_SOCKET;
     if (listener->datagram()) // no connections to accept: Windows' answer for UDP
@@ -246,7 +254,7 @@ SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC
         }
     }
     const WSAPROTOCOL_INFOW* proto = find_protocol(listener->family, SOCK_STREAM, IPPROTO_TCP);
-    Socket* sock = nullptr;
+    SocketRef sock;
     SOCKET h = adopt(listener->family, fd, *proto, sock, lpErrno);
     if (h == INVALID_SOCKET)
         return INVALID_SOCKET;
@@ -254,6 +262,8 @@ SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC
     // are recycled across roles, so holding two socket locks at once would order them
     // differently in different lives.
     SocketLock lock(sock->mutex);
+    if (closed_meanwhile(*sock, lpErrno)) // by the last WSPCleanup, before the handle was out
+        return INVALID_SOCKET;
     sock->event = inherited.event;
     sock->event_mask = inherited.event_mask;
     if (int err = inherited.non_blocking ? set_mode(*sock, true) : 0) {
@@ -286,7 +296,7 @@ SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC
 int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCallerData,
                       LPWSABUF lpCalleeData, LPQOS lpSQOS, LPQOS lpGQOS, LPINT lpErrno) {
     (void)lpCalleeData;
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     if (name == nullptr)
@@ -356,10 +366,12 @@ int finish_connect(Socket& s, SocketLock& lock) noexcept {
 }
 
 int WSPAPI WSPGetSockName(SOCKET s, sockaddr* name, LPINT namelen, LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     std::lock_guard lock(sock->mutex);
+    if (closed_meanwhile(*sock, lpErrno))
+        return SOCKET_ERROR;
     if (int err = rio::net::local_name(sock->fd, name, namelen))
         return fail(lpErrno, err);
     // An unbound socket has no name on Windows (sin_port and sin6_port share offset 2).
@@ -370,10 +382,12 @@ int WSPAPI WSPGetSockName(SOCKET s, sockaddr* name, LPINT namelen, LPINT lpErrno
 }
 
 int WSPAPI WSPGetPeerName(SOCKET s, sockaddr* name, LPINT namelen, LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     std::lock_guard lock(sock->mutex);
+    if (closed_meanwhile(*sock, lpErrno))
+        return SOCKET_ERROR;
     if (sock->conn() != HalfCloseConn::connected && !sock->dgram_peer())
         return fail(lpErrno, WSAENOTCONN);
     if (int err = rio::net::peer_name(sock->fd, name, namelen))

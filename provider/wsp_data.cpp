@@ -228,7 +228,7 @@ int WSPAPI WSPSendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD 
         return fail(lpErrno, WSAEOPNOTSUPP);
     const Call call{lpBuffers,    dwBufferCount,       lpNumberOfBytesSent, dwFlags,
                     lpOverlapped, lpCompletionRoutine, lpThreadId};
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     if (sock->datagram())
@@ -252,7 +252,7 @@ int WSPAPI WSPRecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                        LPWSATHREADID lpThreadId, LPINT lpErrno) {
     const Call call{lpBuffers,           dwBufferCount, lpNumberOfBytesRecvd, 0, lpOverlapped,
                     lpCompletionRoutine, lpThreadId};
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     if (sock->datagram())

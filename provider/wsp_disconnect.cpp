@@ -4,6 +4,7 @@
 #include "data_path.h"
 #include "provider_state.h"
 #include "socket.h"
+#include "test_hooks.h"
 #include "upcalls.h"
 #include "wsp.h"
 
@@ -23,7 +24,7 @@ int check_and_act(Socket& s, const HalfCloseResult& r, LPINT lpErrno) noexcept {
 } // namespace
 
 int WSPAPI WSPSendDisconnect(SOCKET s, LPWSABUF lpOutboundDisconnectData, LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     SocketLock lock(sock->mutex);
@@ -32,7 +33,7 @@ int WSPAPI WSPSendDisconnect(SOCKET s, LPWSABUF lpOutboundDisconnectData, LPINT 
 }
 
 int WSPAPI WSPRecvDisconnect(SOCKET s, LPWSABUF lpInboundDisconnectData, LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     SocketLock lock(sock->mutex);
@@ -43,7 +44,7 @@ int WSPAPI WSPRecvDisconnect(SOCKET s, LPWSABUF lpInboundDisconnectData, LPINT l
 }
 
 int WSPAPI WSPShutdown(SOCKET s, int how, LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     SocketLock lock(sock->mutex);
@@ -51,12 +52,12 @@ int WSPAPI WSPShutdown(SOCKET s, int how, LPINT lpErrno) {
 }
 
 int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     SocketLock lock(sock->mutex);
-    if (!SocketTable::is_live(*sock))
-        return fail(lpErrno, WSAENOTSOCK); // lost a race with another close
+    if (closed_meanwhile(*sock, lpErrno)) // lost a race with another close (D9)
+        return SOCKET_ERROR;
     // Received data nobody read makes the close a reset, whatever the linger setting: the peer
     // must learn that data was lost (RFC 1122 4.2.2.13; Windows and Linux do the same). What is
     // still in the kernel the kernel resets for itself when the descriptor is closed; bytes in
@@ -76,16 +77,24 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
         // data has been sent — out of riosp's ring and out of the kernel's unsent queue — then
         // close gracefully either way (Windows resets the connection when the time runs out:
         // docs/half-close.md, "Known departures"). The kernel gives no wake-up for "nothing left
-        // unsent", so that part is looked at every millisecond.
+        // unsent", so that part is looked at every millisecond. Another close of the handle
+        // (another thread's, or the last WSPCleanup's) may come while the lock is let go: it
+        // wins, and wakes this one (retire_handle), which then fails as the loser (D9).
         const auto deadline =
             std::chrono::steady_clock::now() + std::chrono::seconds(sock->linger_seconds);
-        sock->cv.wait_until(lock, deadline,
-                            [sock] { return sock->send_ring.empty() && sock->ops.send.empty(); });
-        while (rio::net::has_unsent_data(sock->fd) && std::chrono::steady_clock::now() < deadline) {
+        Socket& so = *sock;
+        RIOSP_TEST_HOOK(linger_wait, s);
+        so.cv.wait_until(lock, deadline, [&so] {
+            return (so.send_ring.empty() && so.ops.send.empty()) || !SocketTable::is_live(so);
+        });
+        while (SocketTable::is_live(so) && rio::net::has_unsent_data(so.fd) &&
+               std::chrono::steady_clock::now() < deadline) {
             lock.unlock();
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
             lock.lock();
         }
+        if (closed_meanwhile(so, lpErrno))
+            return SOCKET_ERROR;
     }
     // {1,n} non-blocking: bytes the kernel took but could not send yet (the peer's window is
     // closed) are queued data too; riosp's ring may have drained into the kernel already.
@@ -96,7 +105,7 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
         return fail(lpErrno, r.error);
     int err = 0;
     (void)upcalls().lpWPUCloseSocketHandle(s, &err);
-    SocketTable::retire(*sock);
+    retire_handle(*sock);
     act_on(*sock, r);
     return 0;
 }

@@ -51,7 +51,7 @@ bool filter(fd_set* set, Want want, int& count, LPINT err) noexcept {
         return true;
     u_int kept = 0;
     for (u_int i = 0; i < set->fd_count; ++i) {
-        Socket* s = lookup(set->fd_array[i], err);
+        SocketRef s = lookup(set->fd_array[i], err);
         if (s == nullptr)
             return false;
         if (ready(*s, want))
@@ -113,12 +113,14 @@ int WSPAPI WSPSelect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* except
 }
 
 int WSPAPI WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     if (lNetworkEvents != 0 && hEventObject == nullptr)
         return fail(lpErrno, WSAEINVAL);
     SocketLock lock(sock->mutex);
+    if (closed_meanwhile(*sock, lpErrno))
+        return SOCKET_ERROR;
     sock->event = hEventObject;
     sock->event_mask = lNetworkEvents & FD_ALL_EVENTS;
     sock->events_pending = 0;
@@ -158,12 +160,14 @@ int WSPAPI WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, 
 
 int WSPAPI WSPEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject, LPWSANETWORKEVENTS lpNetworkEvents,
                                 LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     if (lpNetworkEvents == nullptr)
         return fail(lpErrno, WSAEFAULT);
     SocketLock lock(sock->mutex);
+    if (closed_meanwhile(*sock, lpErrno))
+        return SOCKET_ERROR;
     lpNetworkEvents->lNetworkEvents = sock->events_pending;
     for (int bit = 0; bit < FD_MAX_EVENTS; ++bit)
         lpNetworkEvents->iErrorCode[bit] =

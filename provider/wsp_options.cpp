@@ -70,10 +70,12 @@ bool kernel_option(int level, int optname, bool datagram, Option& out) noexcept 
 
 int WSPAPI WSPSetSockOpt(SOCKET s, int level, int optname, const char* optval, int optlen,
                          LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     std::lock_guard lock(sock->mutex);
+    if (closed_meanwhile(*sock, lpErrno))
+        return SOCKET_ERROR;
     if (level == SOL_SOCKET && optname == SO_LINGER) {
         if (optval == nullptr || optlen < static_cast<int>(sizeof(linger)))
             return fail(lpErrno, WSAEFAULT);
@@ -102,10 +104,12 @@ int WSPAPI WSPSetSockOpt(SOCKET s, int level, int optname, const char* optval, i
 
 int WSPAPI WSPGetSockOpt(SOCKET s, int level, int optname, char* optval, LPINT optlen,
                          LPINT lpErrno) {
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     std::lock_guard lock(sock->mutex);
+    if (closed_meanwhile(*sock, lpErrno))
+        return SOCKET_ERROR;
     if (level == SOL_SOCKET) {
         switch (optname) {
         case SO_LINGER: {
@@ -164,7 +168,7 @@ int WSPAPI WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD c
     (void)lpOverlapped; // every ioctl below completes at once
     (void)lpCompletionRoutine;
     (void)lpThreadId;
-    Socket* sock = lookup(s, lpErrno);
+    SocketRef sock = lookup(s, lpErrno);
     if (sock == nullptr)
         return SOCKET_ERROR;
     switch (dwIoControlCode) {
@@ -174,6 +178,8 @@ int WSPAPI WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD c
         u_long on = 0;
         std::memcpy(&on, lpvInBuffer, sizeof on);
         std::lock_guard lock(sock->mutex);
+        if (closed_meanwhile(*sock, lpErrno))
+            return SOCKET_ERROR;
         // Windows refuses to go blocking while WSPEventSelect is active.
         if (on == 0 && sock->event_mask != 0)
             return fail(lpErrno, WSAEINVAL);
@@ -187,6 +193,8 @@ int WSPAPI WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD c
         if (lpvOutBuffer == nullptr || cbOutBuffer < sizeof(u_long))
             return fail(lpErrno, WSAEFAULT);
         std::lock_guard lock(sock->mutex);
+        if (closed_meanwhile(*sock, lpErrno))
+            return SOCKET_ERROR;
         if (sock->datagram()) {
             // The next datagram's size (Linux and Windows both answer so for UDP): the one the
             // ring took in, or the kernel's first.

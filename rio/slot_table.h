@@ -10,7 +10,8 @@
 //   life (no ABA through reuse), and 0 is never a handle.
 // - Slots live in chunks that never move and are never freed while the table exists: a lookup
 //   reads a chunk pointer and the slot's state word, without a lock, and a pointer to a slot
-//   stays a pointer to *a* slot (the provider's workers hold socket pointers across a close).
+//   stays a pointer to *a* slot (the provider's workers hold socket pointers across a close;
+//   a pin keeps it *this* slot's life).
 // - Free slots wait on a lock-free free list (rio/free_list.h): taking and returning a slot
 //   takes no lock (hundreds of threads open and close connections at once, and a mutex there
 //   was a third of the futex calls riosp added to the kernel's own). Only growing by a chunk
@@ -21,7 +22,8 @@
 //   free --acquire()--> taken --publish()--> live: resolve() finds it --retire()--> retired:
 //   resolve() fails --recycle(), once no pin holds it--> free, under the next generation.
 // Pins are references that keep a retired slot from being recycled (the buffer registry's
-// requests in flight): whoever lets go of the last one, or retires a slot no pin holds, recycles.
+// requests in flight; the provider's calls on a socket, and the socket's own reference until its
+// release): whoever lets go of the last one, or retires a slot no pin holds, recycles.
 //
 // The table's entries are T, which derives from TableSlot (the state word, the free-list link and
 // the index: 16 bytes) and adds what the slot holds. T is default-constructed in place when its
@@ -187,6 +189,10 @@ public:
     }
     [[nodiscard]] static bool is_live(const T& s) noexcept {
         return (s.state_.load(std::memory_order_acquire) & kLive) != 0;
+    }
+    // The pins holding the slot now.
+    [[nodiscard]] static std::uint32_t pins(const T& s) noexcept {
+        return static_cast<std::uint32_t>(s.state_.load(std::memory_order_acquire) & kPins);
     }
 
     // A slot by index: one the caller holds (a pin, or a slot it acquired), or one below the
