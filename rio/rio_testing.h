@@ -35,6 +35,20 @@ namespace riosp::rio::testing {
 
 namespace riosp::rio::testing {
 
+// The C table's steps where a test may hold a call up (rio_table.cpp), so that a race happens
+// at the one point where it matters. `in_call`: a call (RIODequeueCompletion, RIONotify, a
+// resize, a send or receive, RIOCreateRequestQueue) found its queues and is about to use them;
+// `closing`: RIOCloseCompletionQueue or close_request_queue decided to close, and the queue is
+// about to go. The hook runs in the calling thread, at every such step of every thread, until
+// it is removed (nullptr). Nothing but a load when no hook is set.
+enum class TableStep { in_call, closing };
+using TableHook = void (*)(TableStep step, void* arg);
+void set_table_hook(TableHook hook, void* arg) noexcept;
+
+} // namespace riosp::rio::testing
+
+namespace riosp::rio::testing {
+
 // riosp's own table (rio_table.h) with RIOCreateCompletionQueue bound to `backend` instead of
 // active_backend(): the RIO table double stands behind the native backend on this, bound to
 // the overlapped backend, so that its CQs never become native CQs over themselves.

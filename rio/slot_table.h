@@ -188,6 +188,10 @@ public:
     [[nodiscard]] static bool is_live(const T& s) noexcept {
         return (s.state_.load(std::memory_order_acquire) & kLive) != 0;
     }
+    // The pins holding a slot now (once it is retired the count only falls: nothing pins it).
+    [[nodiscard]] static std::uint32_t pins(const T& s) noexcept {
+        return static_cast<std::uint32_t>(s.state_.load(std::memory_order_acquire) & kPins);
+    }
 
     // A slot by index: one the caller holds (a pin, or a slot it acquired), or one below the
     // count of slots the table has made (for_each_taken).
