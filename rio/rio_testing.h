@@ -13,6 +13,11 @@ void scribble_cq_header(CompletionQueue& cq) noexcept;
 
 namespace riosp::rio::testing {
 
+// Destroyed RQs the pool keeps for the next creates (request_queue.cpp), and the CQs alive in
+// the process: the last CQ to close empties the pool.
+[[nodiscard]] std::size_t pooled_request_queues() noexcept;
+[[nodiscard]] std::size_t live_completion_queues() noexcept;
+
 // Whether the RQ's io_uring requests name its socket through the ring's fixed-file table.
 [[nodiscard]] bool uses_fixed_file(const RequestQueue& rq) noexcept;
 
