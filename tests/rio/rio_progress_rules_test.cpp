@@ -323,9 +323,12 @@ TEST_P(RioRules, TheRequestQueuePoolIsEmptiedWhenTheLastCompletionQueueCloses) {
             RequestQueue a = make_rq(pair.local, cq, 1, 1);
             RequestQueue b = make_rq(pair2.local, other, 1, 1);
         }
-        EXPECT_EQ(testing::pooled_request_queues(), 2U) << "closed RQs are kept";
+        // At least the two (the native backend over the RIO table double keeps the double's
+        // own RQ beside each of rio's).
+        const std::size_t kept = testing::pooled_request_queues();
+        EXPECT_GE(kept, 2U) << "closed RQs are kept";
         other = CompletionQueue{};
-        EXPECT_EQ(testing::pooled_request_queues(), 2U) << "while a CQ is open";
+        EXPECT_EQ(testing::pooled_request_queues(), kept) << "while a CQ is open";
     }
     EXPECT_EQ(testing::live_completion_queues(), 0U);
     EXPECT_EQ(testing::pooled_request_queues(), 0U) << "the last CQ closed";
