@@ -238,6 +238,11 @@ int take_incoming(Socket& s) noexcept {
     return 0;
 }
 
+void resume_incoming_after_abort(Socket& s) noexcept {
+    if (!releasing(s) && !s.app_rio)
+        (void)take_incoming(s); // as before that call: its error was its own, not the socket's
+}
+
 int connection_error(int status) noexcept {
     // A bad buffer is the caller's fault, not the connection's; any other failure of a send
     // or receive means the connection is gone, reported as Winsock does.
@@ -481,7 +486,9 @@ void on_recv_completion(Socket& s, int status, DWORD bytes) noexcept {
         std::free(allocate(16));
 #endif
         on_peer_eof(s);
-    } else if (status != WSA_OPERATION_ABORTED) {
+    } else if (status == WSA_OPERATION_ABORTED) {
+        resume_incoming_after_abort(s);
+    } else {
         on_connection_failed(s, status);
     }
     recycle_if_idle(s);

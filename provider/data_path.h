@@ -28,6 +28,10 @@ using SocketLock = std::unique_lock<std::mutex>;
 // Starts taking incoming data into the ring if the application's event selection asks for it
 // (FD_READ / FD_CLOSE). 0 or a WSA error.
 [[nodiscard]] int take_incoming(Socket& s) noexcept;
+// A ring receive came back aborted (WSA_OPERATION_ABORTED). Unless the socket is being released
+// or is the application's, what cancelled it was a RIOCreateRequestQueue that let go of the
+// provider's queue and then failed (provider/extensions.cpp): the socket takes data in again.
+void resume_incoming_after_abort(Socket& s) noexcept;
 
 // Close was called and nothing the application started is outstanding: the socket is being
 // released (its kernel socket closed once the last RIO request is back). A fact of the state

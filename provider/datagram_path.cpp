@@ -434,7 +434,9 @@ void on_datagram_recv_completion(Socket& s, int status, DWORD bytes) noexcept {
         s.dgram_truncated = status == WSAEMSGSIZE;
         raise_event(s, FD_READ_BIT, 0);
         serve_datagram_recvs(s);
-    } else if (status != WSA_OPERATION_ABORTED && !s.ops.recv.empty()) {
+    } else if (status == WSA_OPERATION_ABORTED) {
+        resume_incoming_after_abort(s);
+    } else if (!s.ops.recv.empty()) {
         // An error the kernel reported for the socket (an ICMP error on a connected one): the
         // oldest waiting receive gets it, the next ones wait on.
         PendingOp op = s.ops.recv.front();

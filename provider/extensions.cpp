@@ -39,7 +39,10 @@ BOOL PASCAL disconnect_ex(SOCKET s, LPOVERLAPPED ov, DWORD flags, DWORD reserved
 
 // RIOCreateRequestQueue over a provider SOCKET: the socket leaves the provider's own data path
 // (WSPSend/WSPRecv on it then fail with WSAEINVAL) and its kernel socket goes to the
-// application's request queue.
+// application's request queue. One per socket, as on Windows (a second call: WSAEINVAL); a
+// call that fails leaves the socket the provider's. All of it under the socket's lock, so a
+// concurrent closesocket comes before (WSAENOTSOCK) or after (it closes the queue with the
+// socket), never between the queue's creation and the socket knowing it.
 RIO_RQ PASCAL create_request_queue(SOCKET s, ULONG max_recv, ULONG max_recv_bufs, ULONG max_send,
                                    ULONG max_send_bufs, RIO_CQ recv_cq, RIO_CQ send_cq,
                                    PVOID context) {
@@ -49,35 +52,30 @@ RIO_RQ PASCAL create_request_queue(SOCKET s, ULONG max_recv, ULONG max_recv_bufs
         rio::set_last_error(err);
         return RIO_INVALID_RQ;
     }
-    rio::net::NativeSocket fd = rio::net::invalid_socket;
-    {
-        std::lock_guard lock(sock->mutex);
-        if (closed_meanwhile(*sock, &err)) {
-            rio::set_last_error(err);
-            return RIO_INVALID_RQ;
-        }
-        // A datagram socket needs no connection, but a datagram the provider holds or is
-        // sending would be lost with its request queue.
-        const bool busy = sock->datagram() ? sock->dgram_held || sock->send_in_flight != 0
-                                           : sock->conn() != HalfCloseConn::connected;
-        if (busy || !sock->recv_ring.empty() || !sock->send_ring.empty() ||
-            !sock->ops.recv.empty() || !sock->ops.send.empty() || sock->callers.load() != 0) {
-            rio::set_last_error(WSAEINVAL);
-            return RIO_INVALID_RQ;
-        }
-        sock->app_rio = true;
-        sock->rq.reset(); // cancels a ring receive (FD_READ selected); its completion still comes
-        fd = sock->fd;
-    }
-    RIO_RQ rq = rio::function_table().RIOCreateRequestQueue(static_cast<SOCKET>(fd), max_recv,
-                                                            max_recv_bufs, max_send, max_send_bufs,
-                                                            recv_cq, send_cq, context);
     std::lock_guard lock(sock->mutex);
-    if (rq != RIO_INVALID_RQ && closed_meanwhile(*sock, &err)) {
-        rio::close_request_queue(rq); // its release has passed: the queue would outlive it
+    if (closed_meanwhile(*sock, &err)) {
         rio::set_last_error(err);
         return RIO_INVALID_RQ;
     }
+    // A datagram socket needs no connection, but a datagram the provider holds or is
+    // sending would be lost with its request queue.
+    const bool busy = sock->datagram() ? sock->dgram_held || sock->send_in_flight != 0
+                                       : sock->conn() != HalfCloseConn::connected;
+    if (sock->app_rio || busy || !sock->recv_ring.empty() || !sock->send_ring.empty() ||
+        !sock->ops.recv.empty() || !sock->ops.send.empty() || sock->callers.load() != 0) {
+        rio::set_last_error(WSAEINVAL);
+        return RIO_INVALID_RQ;
+    }
+    // The provider's own queue goes first (the epoll backend watches a descriptor for one queue
+    // only). It comes back at its next use if this call fails; a ring receive it cancels
+    // (FD_READ selected) is posted again when its aborted completion arrives (data_path.cpp).
+    sock->rq.reset();
+    const RIO_RQ rq = rio::function_table().RIOCreateRequestQueue(
+        static_cast<SOCKET>(sock->fd), max_recv, max_recv_bufs, max_send, max_send_bufs, recv_cq,
+        send_cq, context);
+    if (rq == RIO_INVALID_RQ)
+        return RIO_INVALID_RQ; // rio left its error
+    sock->app_rio = true;
     sock->app_rq = rq;
     return rq;
 }

@@ -13,6 +13,11 @@ void scribble_cq_header(CompletionQueue& cq) noexcept;
 
 namespace riosp::rio::testing {
 
+// Destroyed RQs the pool keeps for the next creates (request_queue.cpp), and the CQs alive in
+// the process: the last CQ to close empties the pool.
+[[nodiscard]] std::size_t pooled_request_queues() noexcept;
+[[nodiscard]] std::size_t live_completion_queues() noexcept;
+
 // Whether the RQ's io_uring requests name its socket through the ring's fixed-file table.
 [[nodiscard]] bool uses_fixed_file(const RequestQueue& rq) noexcept;
 
@@ -30,6 +35,20 @@ namespace riosp::rio::testing {
 // CompletionQueue behind a table's RIO_CQ (nullptr for none).
 [[nodiscard]] RIO_CQ adopt_completion_queue(CompletionQueue cq) noexcept;
 [[nodiscard]] CompletionQueue* table_completion_queue(RIO_CQ cq) noexcept;
+
+} // namespace riosp::rio::testing
+
+namespace riosp::rio::testing {
+
+// The C table's steps where a test may hold a call up (rio_table.cpp), so that a race happens
+// at the one point where it matters. `in_call`: a call (RIODequeueCompletion, RIONotify, a
+// resize, a send or receive, RIOCreateRequestQueue) found its queues and is about to use them;
+// `closing`: RIOCloseCompletionQueue or close_request_queue decided to close, and the queue is
+// about to go. The hook runs in the calling thread, at every such step of every thread, until
+// it is removed (nullptr). Nothing but a load when no hook is set.
+enum class TableStep { in_call, closing };
+using TableHook = void (*)(TableStep step, void* arg);
+void set_table_hook(TableHook hook, void* arg) noexcept;
 
 } // namespace riosp::rio::testing
 

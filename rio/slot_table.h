@@ -190,7 +190,7 @@ public:
     [[nodiscard]] static bool is_live(const T& s) noexcept {
         return (s.state_.load(std::memory_order_acquire) & kLive) != 0;
     }
-    // The pins holding the slot now.
+    // The pins holding a slot now (once it is retired the count only falls: nothing pins it).
     [[nodiscard]] static std::uint32_t pins(const T& s) noexcept {
         return static_cast<std::uint32_t>(s.state_.load(std::memory_order_acquire) & kPins);
     }

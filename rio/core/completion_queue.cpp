@@ -8,6 +8,7 @@
 #include <gsl/gsl>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -59,6 +60,11 @@ void cancel_pending_locked(Dir& d) noexcept {
 } // namespace detail
 
 using detail::Cq;
+
+namespace {
+// CQs alive in the process: the last one to close empties the RQ pool (request_queue.cpp).
+std::atomic<std::size_t> g_live_cqs{0};
+} // namespace
 
 // ================================================================== backend selection
 Backend active_backend() noexcept {
@@ -125,6 +131,7 @@ Result<CompletionQueue> CompletionQueue::create(DWORD queue_size,
     }
     if (int err = detail::backend_open(*cq); err != 0)
         return R::failure(err);
+    g_live_cqs.fetch_add(1, std::memory_order_relaxed);
     return CompletionQueue(std::move(cq));
 }
 
@@ -142,6 +149,8 @@ CompletionQueue::~CompletionQueue() {
         detail::release_buffer(e.address_buffer);
     }
     detail::backend_close(*impl_);
+    if (g_live_cqs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        detail::release_request_queue_pool();
 }
 
 ULONG CompletionQueue::dequeue(std::span<RIORESULT> results) noexcept {
@@ -261,6 +270,9 @@ namespace testing {
 void scribble_cq_header(CompletionQueue& cq) noexcept {
     std::lock_guard lock(cq.native()->mu);
     cq.native()->header.canary = 0xDEADBEEFDEADBEEFULL;
+}
+std::size_t live_completion_queues() noexcept {
+    return g_live_cqs.load(std::memory_order_acquire);
 }
 std::size_t registered_fixed_buffers(const CompletionQueue& cq) noexcept {
     return detail::backend_fixed_buffers(*cq.native());

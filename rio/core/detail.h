@@ -212,6 +212,11 @@ struct Rq {
 #endif
 };
 
+// ------------------------------------------------------- request queues (request_queue.cpp)
+// Frees the pool of destroyed Rq objects (which create reuses, so that neither create nor
+// destroy allocates): the process's last CQ closed, so no RQ is alive. Safe at any time.
+void release_request_queue_pool() noexcept;
+
 // ------------------------------------------------------- completions (completion_queue.cpp)
 // All "locked" functions expect the direction's CQ mutex to be held.
 void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace riosp::rio {
@@ -168,14 +169,17 @@ void move_slots_locked(Dir& d, std::vector<Slot>& fresh, ULONG new_max) noexcept
 // The provider destroys a socket's RQ on close and creates one per accepted/connected socket,
 // so RQ create/destroy is a steady-state path: destroyed Rq objects go to a free list that
 // keeps their slot vectors' capacity, and create reuses one whose vectors are large enough.
-// After warm-up neither allocates. Bounded, so a burst of closes does not pin memory forever.
-constexpr std::size_t kRqPoolMax = 4096;
+// After warm-up neither allocates nor frees, however many RQs close at once (a mass close
+// after a peak of connections: a cap on the pool made each close beyond it a free in the
+// closing thread or a worker). Bounded all the same: an Rq is allocated only when the pool is
+// empty, so the pool never holds more than the most RQs that were alive at once; and it is
+// emptied when the process's last CQ closes (release_request_queue_pool), when no RQ can be
+// alive, never by the close of an RQ.
 constexpr int kRqPoolScan = 16; // look this far for an Rq whose slot capacity fits
 
 struct RqPool {
     std::mutex mu;
     Rq* head = nullptr;
-    std::size_t size = 0;
 };
 
 RqPool& rq_pool() noexcept {
@@ -204,7 +208,6 @@ Rq* take_rq(std::size_t recv, std::size_t send) noexcept {
         if (rq != nullptr) {
             *link = rq->next_free;
             rq->next_free = nullptr;
-            --pool.size;
         }
     }
     if (rq == nullptr) {
@@ -230,17 +233,10 @@ void recycle_rq(Rq* rq) noexcept {
     rq->datagram = false;
     rq->poll_token = 0;
     rq->recv.cq = rq->send.cq = nullptr;
-    {
-        RqPool& pool = rq_pool();
-        std::lock_guard lock(pool.mu);
-        if (pool.size < kRqPoolMax) {
-            rq->next_free = pool.head;
-            pool.head = rq;
-            ++pool.size;
-            return;
-        }
-    }
-    delete rq;
+    RqPool& pool = rq_pool();
+    std::lock_guard lock(pool.mu);
+    rq->next_free = pool.head;
+    pool.head = rq;
 }
 
 // After cancel_all: the OS (io_uring, Winsock, RIO) owns the requests still in flight until
@@ -268,6 +264,17 @@ bool wait_until_released(Rq& rq) noexcept {
     }
 }
 } // namespace
+
+void release_request_queue_pool() noexcept {
+    Rq* head = nullptr;
+    {
+        RqPool& pool = rq_pool();
+        std::lock_guard lock(pool.mu);
+        head = std::exchange(pool.head, nullptr);
+    }
+    while (head != nullptr)
+        delete std::exchange(head, head->next_free);
+}
 } // namespace detail
 
 using detail::Cq;
@@ -444,6 +451,14 @@ net::NativeSocket RequestQueue::native_fd() const noexcept {
 }
 
 namespace testing {
+std::size_t pooled_request_queues() noexcept {
+    detail::RqPool& pool = detail::rq_pool();
+    std::lock_guard lock(pool.mu);
+    std::size_t n = 0;
+    for (const Rq* rq = pool.head; rq != nullptr; rq = rq->next_free)
+        ++n;
+    return n;
+}
 bool uses_fixed_file(const RequestQueue& rq) noexcept {
     return rq.native() != nullptr && rq.native()->recv.fixed_index >= 0 &&
            rq.native()->send.fixed_index >= 0;

@@ -8,55 +8,126 @@
 #include <gsl/gsl>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <thread>
 
 namespace riosp::rio {
 namespace {
+
+std::atomic<testing::TableHook> g_hook{nullptr};
+std::atomic<void*> g_hook_arg{nullptr};
+
+void step(testing::TableStep at) noexcept {
+    if (testing::TableHook hook = g_hook.load(std::memory_order_acquire))
+        hook(at, g_hook_arg.load(std::memory_order_acquire));
+}
 
 // RIO_CQ and RIO_RQ values are handles of a slot table (rio/slot_table.h) holding the object
 // itself (a CompletionQueue / RequestQueue is one pointer): creating and closing one through
 // the table allocates nothing beyond what rio's C++ layer does (the native backend's tests run
 // over this table as their RIO double, and count every allocation).
+//
+// Closing races with the application's other threads (Windows leaves that undefined; riosp
+// answers): every call pins the slot of the handle it found for as long as it uses the object,
+// and a close ends the handle's life (later calls fail to find it) but hands the object over for
+// destruction only once the pins of the calls that found it before are gone. The closer pins the
+// slot itself first, so its own pin is the last: the slot is its to recycle, and no other
+// thread ever frees a queue.
 template <class T> class HandleTable {
+    struct Entry : TableSlot {
+        T value;
+    };
+    using Table = SlotTable<Entry, 4096, 256>;
+
 public:
+    // A running call's hold on the object a live handle names (empty when it was not live).
+    class Ref {
+    public:
+        explicit Ref(Entry* e) noexcept : e_(e) {}
+        Ref(const Ref&) = delete;
+        Ref& operator=(const Ref&) = delete;
+        ~Ref() {
+            if (e_ != nullptr)
+                (void)Table::unpin(*e_); // never the last pin of a retired slot: see close()
+        }
+        explicit operator bool() const noexcept { return e_ != nullptr; }
+        T& operator*() const noexcept { return e_->value; }
+        T* operator->() const noexcept { return &e_->value; }
+
+    private:
+        Entry* e_;
+    };
+
     // 0 when full (object is then left as it was).
     std::uintptr_t insert(T& object) noexcept {
         Entry* e = table_.acquire();
         if (e == nullptr)
             return 0;
         e->value = std::move(object);
-        e->object.store(&e->value, std::memory_order_release);
-        return static_cast<std::uintptr_t>(table_.publish(*e));
+        return static_cast<std::uintptr_t>(table_.publish(*e)); // release: the value is seen
     }
 
-    T* find(const void* handle) const noexcept {
-        const Entry* e = table_.resolve(raw(handle));
-        return e != nullptr ? e->object.load(std::memory_order_acquire) : nullptr;
+    [[nodiscard]] Ref pin(const void* handle) noexcept { return Ref(pin_entry(handle)); }
+
+    [[nodiscard]] bool is_live(const void* handle) const noexcept {
+        return table_.resolve(raw(handle)) != nullptr;
+    }
+    // Without a pin: for tests only (testing::table_completion_queue).
+    [[nodiscard]] T* find(const void* handle) const noexcept {
+        Entry* e = table_.resolve(raw(handle));
+        return e != nullptr ? &e->value : nullptr;
     }
 
-    // The object a live handle named (its slot recycled), or an empty one; the caller's copy
-    // dies after the slot is free, as the object did before it (closing cancels and waits).
-    T erase(const void* handle) noexcept {
-        Entry* e = table_.retire(raw(handle));
+    // Closes the object a live handle names and moves it into `out`, for the caller to destroy.
+    // `decide(object, retire)` runs while the handle is live, under whatever lock it needs, and
+    // either calls retire() (from then on no call finds the handle) and returns 0, or returns
+    // the error that keeps the handle open. The object is moved out only once every call that
+    // found the handle before has let go of it (none blocks: the wait is short). WSAEINVAL: not
+    // a live handle (never issued, closed, or another close won).
+    template <class Decide> int close(const void* handle, T& out, Decide&& decide) noexcept {
+        Entry* e = pin_entry(handle);
         if (e == nullptr)
-            return T{};
-        e->object.store(nullptr, std::memory_order_release);
-        T object = std::move(e->value);
+            return wsa::einval;
+        bool retired = false;
+        const int err = decide(e->value, [&] {
+            bool idle = false;
+            retired = table_.retire(raw(handle), idle) != nullptr;
+        });
+        if (!retired) {
+            (void)Table::unpin(*e); // the winning closer still holds its own
+            return err != 0 ? err : wsa::einval;
+        }
+        step(testing::TableStep::closing);
+        for (int spins = 0; Table::pins(*e) > 1; ++spins) {
+            if (spins < 64)
+                std::this_thread::yield();
+            else
+                std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+        out = std::move(e->value);
+        const bool last = Table::unpin(*e);
+        Ensures(last); // a retired slot takes no new pins: ours was the last
         table_.recycle(*e);
-        return object;
+        return 0;
     }
 
 private:
-    struct Entry : TableSlot {
-        std::atomic<T*> object{nullptr};
-        T value;
-    };
     static std::uint64_t raw(const void* handle) noexcept {
         return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(handle));
     }
-    SlotTable<Entry, 4096, 256> table_;
+    Entry* pin_entry(const void* handle) noexcept {
+        bool full = false;
+        Entry* e = table_.pin(raw(handle), full);
+        while (e == nullptr && full) { // 2^30 - 1 calls on one queue at once: wait for room
+            std::this_thread::yield();
+            e = table_.pin(raw(handle), full);
+        }
+        return e;
+    }
+    Table table_;
 };
 
 HandleTable<CompletionQueue>& cq_table() noexcept {
@@ -98,9 +169,10 @@ BOOL post_ex(bool send, RIO_RQ rq, PRIO_BUF data, ULONG count, PRIO_BUF local, P
     // pLocalAddress is reserved on Windows too; control data (ancillary messages) is not carried.
     if (local != nullptr || control != nullptr)
         return fail(wsa::einval);
-    RequestQueue* q = rq_table().find(rq);
-    if (q == nullptr)
+    const auto q = rq_table().pin(rq);
+    if (!q)
         return fail(wsa::einval);
+    step(testing::TableStep::in_call);
     if (data == nullptr && count != 0)
         return fail(wsa::efault);
     if (int err = clear_message_flags(msg_flags); err != 0)
@@ -129,20 +201,19 @@ BOOL PASCAL rio_send_ex(RIO_RQ rq, PRIO_BUF data, ULONG count, PRIO_BUF local, P
 }
 
 VOID PASCAL rio_close_cq(RIO_CQ cq) {
-    CompletionQueue* q = cq_table().find(cq);
-    if (q == nullptr) {
-        set_last_error(wsa::einval);
-        return;
-    }
-    {
-        // Closing a CQ that request queues still use would leave them dangling: refuse.
-        std::lock_guard lock(q->native()->mu);
-        if (q->native()->attached != 0) {
-            set_last_error(wsa::etoomanyrefs);
-            return;
-        }
-    }
-    (void)cq_table().erase(cq); // closed as it goes
+    CompletionQueue closed; // destroyed last, in this thread
+    const int err = cq_table().close(cq, closed, [](CompletionQueue& q, auto retire) {
+        // Closing a CQ that request queues still use would leave them dangling: refuse. Decided
+        // under the CQ's lock, which an RQ attaches under: an RQ created meanwhile either is
+        // seen here or sees the handle closed (rio_create_rq).
+        std::lock_guard lock(q.native()->mu);
+        if (q.native()->attached != 0)
+            return wsa::etoomanyrefs;
+        retire();
+        return 0;
+    });
+    if (err != 0)
+        set_last_error(err);
 }
 
 RIO_CQ insert_cq(CompletionQueue cq) noexcept {
@@ -177,14 +248,15 @@ RIO_CQ PASCAL rio_create_cq_on(DWORD size, PRIO_NOTIFICATION_COMPLETION notifica
 RIO_RQ PASCAL rio_create_rq(SOCKET socket, ULONG max_recv, ULONG max_recv_buffers, ULONG max_send,
                             ULONG max_send_buffers, RIO_CQ receive_cq, RIO_CQ send_cq,
                             PVOID socket_context) {
-    CompletionQueue* rc = cq_table().find(receive_cq);
-    CompletionQueue* sc = cq_table().find(send_cq);
+    const auto rc = cq_table().pin(receive_cq);
+    const auto sc = cq_table().pin(send_cq);
     // On Linux a SOCKET carries a descriptor: anything above INT_MAX cannot be one.
     const bool fits = sizeof(net::NativeSocket) >= sizeof(SOCKET) || socket <= 0x7FFFFFFF;
-    if (rc == nullptr || sc == nullptr || !fits) {
+    if (!rc || !sc || !fits) {
         set_last_error(wsa::einval);
         return RIO_INVALID_RQ;
     }
+    step(testing::TableStep::in_call);
     auto created =
         RequestQueue::create(static_cast<net::NativeSocket>(socket), max_recv, max_recv_buffers,
                              max_send, max_send_buffers, *rc, *sc, socket_context);
@@ -192,7 +264,14 @@ RIO_RQ PASCAL rio_create_rq(SOCKET socket, ULONG max_recv, ULONG max_recv_buffer
         set_last_error(created.error());
         return RIO_INVALID_RQ;
     }
-    RequestQueue q = std::move(created).value();
+    RequestQueue q = std::move(created).value(); // destroyed before the CQs' pins go
+    // A close of either CQ that found no RQ attached before this one attached (both under the
+    // CQ's lock) has closed its handle by now, and waits for this call: undo the attachment
+    // rather than leave an RQ on a CQ that is going.
+    if (!cq_table().is_live(receive_cq) || !cq_table().is_live(send_cq)) {
+        set_last_error(wsa::einval);
+        return RIO_INVALID_RQ;
+    }
     const std::uintptr_t handle = rq_table().insert(q);
     if (handle == 0) {
         set_last_error(wsa::enobufs);
@@ -202,8 +281,8 @@ RIO_RQ PASCAL rio_create_rq(SOCKET socket, ULONG max_recv, ULONG max_recv_buffer
 }
 
 ULONG PASCAL rio_dequeue(RIO_CQ cq, PRIORESULT array, ULONG size) {
-    CompletionQueue* q = cq_table().find(cq);
-    if (q == nullptr) {
+    const auto q = cq_table().pin(cq);
+    if (!q) {
         set_last_error(wsa::einval);
         return RIO_CORRUPT_CQ;
     }
@@ -211,6 +290,7 @@ ULONG PASCAL rio_dequeue(RIO_CQ cq, PRIORESULT array, ULONG size) {
         set_last_error(wsa::efault);
         return RIO_CORRUPT_CQ;
     }
+    step(testing::TableStep::in_call);
     return q->dequeue({array, array == nullptr ? 0 : size});
 }
 
@@ -220,8 +300,10 @@ VOID PASCAL rio_deregister_buffer(RIO_BUFFERID id) {
 }
 
 INT PASCAL rio_notify(RIO_CQ cq) {
-    CompletionQueue* q = cq_table().find(cq);
-    const int err = q == nullptr ? wsa::einval : q->notify();
+    const auto q = cq_table().pin(cq);
+    if (q)
+        step(testing::TableStep::in_call);
+    const int err = !q ? wsa::einval : q->notify();
     if (err != 0)
         set_last_error(err);
     return err; // RIONotify returns the error code itself
@@ -237,18 +319,20 @@ RIO_BUFFERID PASCAL rio_register_buffer(PCHAR data, DWORD length) {
 }
 
 BOOL PASCAL rio_resize_cq(RIO_CQ cq, DWORD size) {
-    CompletionQueue* q = cq_table().find(cq);
-    if (q == nullptr)
+    const auto q = cq_table().pin(cq);
+    if (!q)
         return fail(wsa::einval);
+    step(testing::TableStep::in_call);
     if (int err = q->resize(size); err != 0)
         return fail(err);
     return TRUE;
 }
 
 BOOL PASCAL rio_resize_rq(RIO_RQ rq, DWORD max_recv, DWORD max_send) {
-    RequestQueue* q = rq_table().find(rq);
-    if (q == nullptr)
+    const auto q = rq_table().pin(rq);
+    if (!q)
         return fail(wsa::einval);
+    step(testing::TableStep::in_call);
     if (int err = q->resize(max_recv, max_send); err != 0)
         return fail(err);
     return TRUE;
@@ -257,8 +341,14 @@ BOOL PASCAL rio_resize_rq(RIO_RQ rq, DWORD max_recv, DWORD max_send) {
 } // namespace
 
 // Windows closes an RQ with its socket (closesocket); riosp's provider does it through this.
+// It waits for the calls that found the RQ (a post running in another thread), and destroys it
+// in this thread: cancelled, waited for, detached (RequestQueue's dtor).
 void close_request_queue(RIO_RQ rq) noexcept {
-    (void)rq_table().erase(rq); // destroyed as it goes
+    RequestQueue closed;
+    (void)rq_table().close(rq, closed, [](RequestQueue&, auto retire) {
+        retire();
+        return 0;
+    });
 }
 
 namespace {
@@ -289,6 +379,10 @@ const RIO_EXTENSION_FUNCTION_TABLE& function_table() noexcept {
 }
 
 namespace testing {
+void set_table_hook(TableHook hook, void* arg) noexcept {
+    g_hook_arg.store(arg, std::memory_order_release);
+    g_hook.store(hook, std::memory_order_release);
+}
 const RIO_EXTENSION_FUNCTION_TABLE& function_table_on(Backend backend) noexcept {
     static const RIO_EXTENSION_FUNCTION_TABLE tables[] = {
         table_creating_cqs_with(rio_create_cq_on<Backend::uring>),

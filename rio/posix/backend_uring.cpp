@@ -73,16 +73,47 @@ bool probe_send_fixed() noexcept {
     return ok;
 }
 
+unsigned round_up_pow2(std::uint64_t v) noexcept {
+    unsigned r = 1;
+    while (r < v && r < kMaxCqEntries)
+        r <<= 1;
+    return r;
+}
+
+// The ring of a CQ of `cq_size` entries (the probe's is the largest one): the kernel CQ holds
+// what the RIO CQ may hold; beyond kMaxCqEntries (and after a resize) IORING_FEAT_NODROP keeps
+// overflowing CQEs in the kernel instead of dropping them. 0 or -errno.
+int setup_ring(io_uring& ring, io_uring_params& params, std::uint64_t cq_size,
+               bool single_owner) noexcept {
+    params = io_uring_params{};
+    params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL;
+    params.cq_entries = std::max(round_up_pow2(cq_size), kSqEntries * 2);
+    if (single_owner)
+        params.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+    return io_uring_queue_init_params(kSqEntries, &ring, &params);
+}
+
+// The probe sets up the largest ring a CQ asks for (a provider worker's: 64 Ki entries), not
+// a token one: where memory is short, or RLIMIT_MEMLOCK is (kernels before 5.12 charge rings
+// to it), a small ring works and a CQ's does not, and choosing io_uring then fails every CQ.
 UringProbe run_probe() noexcept {
     UringProbe p;
     io_uring ring{};
     io_uring_params params{};
-    int rc = io_uring_queue_init_params(4, &ring, &params);
+    int rc = setup_ring(ring, params, kMaxCqEntries, false);
     if (rc < 0) {
-        const char* hint = (-rc == EPERM || -rc == EACCES)
-                               ? " — blocked by seccomp or kernel.io_uring_disabled?"
-                           : -rc == ENOSYS ? " — kernel without io_uring"
-                                           : "";
+        char hint[128] = "";
+        if (-rc == EPERM || -rc == EACCES)
+            std::snprintf(hint, sizeof hint, " — blocked by seccomp or kernel.io_uring_disabled?");
+        else if (-rc == ENOSYS)
+            std::snprintf(hint, sizeof hint, " — kernel without io_uring");
+        else if (-rc == ENOMEM)
+            std::snprintf(hint, sizeof hint,
+                          " for a ring of %u completions — memory short, or RLIMIT_MEMLOCK "
+                          "before Linux 5.12?",
+                          kMaxCqEntries);
+        else if (-rc == EINVAL)
+            std::snprintf(hint, sizeof hint, " — kernel before 5.18 (IORING_SETUP_SUBMIT_ALL)?");
         std::snprintf(p.why, sizeof p.why, "io_uring_setup: %s%s", errno_name(-rc), hint);
         return p;
     }
@@ -109,13 +140,6 @@ UringProbe run_probe() noexcept {
         io_uring_queue_exit(&ring);
     }
     return p;
-}
-
-unsigned round_up_pow2(std::uint64_t v) noexcept {
-    unsigned r = 1;
-    while (r < v && r < kMaxCqEntries)
-        r <<= 1;
-    return r;
 }
 
 void set_backlog_locked(Dir& d, bool on) noexcept {
@@ -245,13 +269,7 @@ int uring_create(Cq& cq) noexcept {
     if (st == nullptr)
         return wsa::enobufs;
     io_uring_params params{};
-    // The kernel CQ holds what the RIO CQ may hold; beyond kMaxCqEntries (and after a resize)
-    // IORING_FEAT_NODROP keeps overflowing CQEs in the kernel instead of dropping them.
-    params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL;
-    params.cq_entries = std::max(round_up_pow2(cq.ring.size()), kSqEntries * 2);
-    if (cq.single_owner)
-        params.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-    int rc = io_uring_queue_init_params(kSqEntries, &st->ring, &params);
+    int rc = setup_ring(st->ring, params, cq.ring.size(), cq.single_owner);
     if (rc < 0) {
         delete st;
         return wsa_from_result(rc);

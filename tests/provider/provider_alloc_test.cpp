@@ -5,7 +5,8 @@
 // new/delete on every thread is counted (support/alloc_counter.h). Each cycle runs twice:
 // on a plain connection (no request queue: everything happens in the calling thread) and on
 // one whose FD_READ/FD_CLOSE selection keeps a RIO receive in flight (the peer's FIN completes
-// on a worker, the close cancels and recycles a request queue).
+// on a worker, the close cancels and recycles a request queue). And a mass close: 5,000 such
+// sockets at once, more request queues than rio's pool of them once held.
 //
 // RIOSP_ALLOC_TEST_CYCLES overrides the number of counted cycles (default 50,000 of each kind in
 // release builds). The same binary run against the deliberately allocating provider build
@@ -14,6 +15,7 @@
 #include "support/alloc_counter.h"
 
 #include <dlfcn.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -320,6 +322,68 @@ TEST_F(ProviderAllocTest, DatagramPathsNeverAllocateOnAnyThread) {
     RecordProperty("datagram_cycles", n);
     EXPECT_EQ(counted_.allocations, 0u) << "allocations in " << n << " datagram cycles";
     EXPECT_EQ(counted_.frees, 0u) << "frees in " << n << " datagram cycles";
+}
+
+// A mass close after a peak of connections: more sockets with a request queue (FD_READ
+// selected, so a ring receive is in flight on each) close at once than the pool of destroyed
+// request queues once held (4,096). Neither the closing thread nor the workers allocate or
+// free, after a warm-up round of the same size; connecting is outside the count.
+TEST_F(ProviderAllocTest, AMassCloseBeyondTheRequestQueuePoolAllocatesNothing) {
+    constexpr std::size_t n = 5000;
+    rlimit lim{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &lim), 0);
+    if (lim.rlim_cur < 2 * n + 512) { // each connection is two descriptors here
+        lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, 2 * n + 512);
+        if (::setrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur < 2 * n + 512)
+            GTEST_SKIP() << "RLIMIT_NOFILE's hard limit is below " << 2 * n + 512;
+    }
+    InUseFn in_use = sockets_in_use_fn();
+    ASSERT_NE(in_use, nullptr);
+    const int base = in_use();
+    event_ = ws::WSACreateEvent();
+    std::vector<SOCKET> sockets;
+    std::vector<int> peers;
+    sockets.reserve(n);
+    peers.reserve(n);
+    const auto open_all = [&] {
+        for (std::size_t i = 0; i < n; ++i) {
+            int peer = -1;
+            const SOCKET s = connect_pair(peer);
+            if (s == INVALID_SOCKET || peer < 0 ||
+                ws::WSAEventSelect(s, event_, FD_READ | FD_CLOSE) != 0)
+                return false;
+            sockets.push_back(s);
+            peers.push_back(peer);
+        }
+        return true;
+    };
+    const auto close_all = [&] {
+        bool ok = true;
+        for (const SOCKET s : sockets)
+            ok = ws::closesocket(s) == 0 && ok;
+        // Until the workers have recycled every socket and its request queue.
+        for (int i = 0; i < 100'000 && in_use() > base; ++i)
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
+        return ok && in_use() == base;
+    };
+    const auto close_peers = [&] {
+        for (const int p : peers)
+            bsd::close_socket(p);
+        sockets.clear();
+        peers.clear();
+    };
+    ASSERT_TRUE(open_all()) << "warm-up";
+    ASSERT_TRUE(close_all()) << "warm-up";
+    close_peers();
+    ASSERT_TRUE(open_all());
+    alloc::start();
+    const bool closed = close_all();
+    const alloc::Counts c = alloc::stop();
+    close_peers();
+    ASSERT_TRUE(closed);
+    RecordProperty("mass_close_allocations", static_cast<int>(c.allocations));
+    EXPECT_EQ(c.allocations, 0u) << "allocations in a close of " << n << " sockets";
+    EXPECT_EQ(c.frees, 0u) << "frees in a close of " << n << " sockets";
 }
 
 TEST(AllocCounter, SeesAnAllocationOnAnotherThread) {

@@ -270,6 +270,70 @@ TEST_P(RioRules, RequestQueueCreateAndDestroyAllocateNothingAfterWarmUp) {
     EXPECT_EQ(seen.frees, 1U);
 }
 
+// A mass close, as after a peak of connections: more request queues close at once than the
+// pool of destroyed Rq objects once held (4,096), and none of the closes frees or allocates, on
+// any thread (after a warm-up round of the same size).
+TEST_P(RioRules, ClosingMoreRequestQueuesThanThePoolOnceHeldAllocatesNothing) {
+    constexpr std::size_t n = 5000;
+    if (!allow_descriptors(n + 256))
+        GTEST_SKIP() << "this process may not hold " << n << " sockets";
+    std::vector<Sock> sockets;
+    for (std::size_t i = 0; i < n; ++i) {
+        sockets.push_back(open_udp(false));
+        ASSERT_NE(sockets.back(), net::invalid_socket) << "socket " << i;
+    }
+    CompletionQueue cq = make_cq(2 * n); // each RQ charges one entry per direction
+    std::vector<RequestQueue> rqs;
+    rqs.reserve(n);
+    auto open_all = [&] {
+        for (Sock s : sockets) {
+            auto made = RequestQueue::create(s, 1, 1, 1, 1, cq, cq, nullptr);
+            if (!made)
+                return false;
+            rqs.push_back(std::move(made).value());
+        }
+        return true;
+    };
+    ASSERT_TRUE(open_all());
+    rqs.clear(); // warm-up: the pool, the progress thread's and the rings' tables
+    ASSERT_TRUE(open_all());
+    const auto settle = std::chrono::steady_clock::now() + 5s;
+    while (!other_threads_asleep() && std::chrono::steady_clock::now() < settle)
+        std::this_thread::sleep_for(1ms);
+    alloc::start();
+    rqs.clear(); // the vector keeps its storage: only the closes run
+    const alloc::Counts heap = alloc::stop();
+    EXPECT_EQ(heap.allocations, 0U) << "in " << n << " closes";
+    EXPECT_EQ(heap.frees, 0U) << "in " << n << " closes";
+    for (Sock s : sockets)
+        close_socket(s);
+}
+
+// The pool that makes those closes free nothing keeps no more than the most RQs alive at once,
+// and lets them go when the process's last CQ closes (the provider's last WSPCleanup).
+TEST_P(RioRules, TheRequestQueuePoolIsEmptiedWhenTheLastCompletionQueueCloses) {
+    if (testing::live_completion_queues() != 0)
+        GTEST_SKIP() << "another test's completion queue is still open";
+    TcpPair pair;
+    TcpPair pair2; // epoll watches a socket for one RQ at a time
+    {
+        CompletionQueue cq = make_cq(8);
+        CompletionQueue other = make_cq(8);
+        {
+            RequestQueue a = make_rq(pair.local, cq, 1, 1);
+            RequestQueue b = make_rq(pair2.local, other, 1, 1);
+        }
+        // At least the two (the native backend over the RIO table double keeps the double's
+        // own RQ beside each of rio's).
+        const std::size_t kept = testing::pooled_request_queues();
+        EXPECT_GE(kept, 2U) << "closed RQs are kept";
+        other = CompletionQueue{};
+        EXPECT_EQ(testing::pooled_request_queues(), kept) << "while a CQ is open";
+    }
+    EXPECT_EQ(testing::live_completion_queues(), 0U);
+    EXPECT_EQ(testing::pooled_request_queues(), 0U) << "the last CQ closed";
+}
+
 TEST_P(RioRules, IoUringRequestQueuesUseFixedFiles) {
     TcpPair pair;
     CompletionQueue cq = make_cq(16);

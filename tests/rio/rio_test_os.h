@@ -43,6 +43,9 @@ using WinAddress = std::array<char, 28>;
 // A handle that is not a socket (Linux: a pipe's read end; Windows: an event object).
 [[nodiscard]] Sock open_non_socket();
 void close_non_socket(Sock s);
+// Whether this process may hold `count` descriptors at once (Linux: raises RLIMIT_NOFILE's soft
+// limit towards the hard one if it must; Windows has no such limit: true).
+[[nodiscard]] bool allow_descriptors(std::size_t count);
 // Threads of this process right now.
 [[nodiscard]] std::size_t thread_count();
 // Whether every thread of this process but the caller is asleep: the threads rio started have

@@ -11,9 +11,11 @@
 #include <dirent.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <fstream>
@@ -129,6 +131,16 @@ Sock open_non_socket() {
 
 void close_non_socket(Sock s) {
     ::close(s);
+}
+
+bool allow_descriptors(std::size_t count) {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        return false;
+    if (lim.rlim_cur >= count)
+        return true;
+    lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, count);
+    return ::setrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur >= count;
 }
 
 std::size_t thread_count() {

@@ -165,6 +165,10 @@ std::size_t thread_count() {
     return n;
 }
 
+bool allow_descriptors(std::size_t) {
+    return true;
+}
+
 bool other_threads_asleep() {
     return true; // see rio_test_os.h: only sanitizer builds need the wait
 }
