@@ -115,9 +115,13 @@ protected:
         std::unique_lock lock(g_hooks.mu);
         return g_hooks.cv.wait_for(lock, 5s, [] { return g_hooks.paused; });
     }
-    [[nodiscard]] static bool wait_hit(Hook point) {
+    [[nodiscard]] static bool wait_hit(Hook point, int times = 1) {
         std::unique_lock lock(g_hooks.mu);
-        return g_hooks.cv.wait_for(lock, 5s, [&] { return g_hooks.hits[point] > 0; });
+        return g_hooks.cv.wait_for(lock, 5s, [&] { return g_hooks.hits[point] >= times; });
+    }
+    [[nodiscard]] static int hits(Hook point) {
+        std::lock_guard lock(g_hooks.mu);
+        return g_hooks.hits[point];
     }
     static void go() {
         std::lock_guard lock(g_hooks.mu);
@@ -397,6 +401,7 @@ TEST_F(ProviderRaceTest, LastCleanupEndsEveryBlockedCallWithWsaeintr) {
     Outcome received, sent, accepted;
     std::atomic<int> left{0};
     const std::vector<char> big(32 * 1024 * 1024, 's'); // more than the peer's buffers take
+    const int lookups_before = hits(lookup);
     std::vector<std::thread> blocked;
     blocked.emplace_back([&] {
         char buf[16];
@@ -411,6 +416,10 @@ TEST_F(ProviderRaceTest, LastCleanupEndsEveryBlockedCallWithWsaeintr) {
         accepted.set(static_cast<long long>(ws::accept(ls, nullptr, nullptr)));
         ++left;
     });
+    // Every call has found its socket (on a loaded machine a thread can take longer than any
+    // fixed sleep to get there; a call that comes after the cleanup fails WSANOTINITIALISED),
+    // then has time to block.
+    ASSERT_TRUE(wait_hit(lookup, lookups_before + 3));
     std::this_thread::sleep_for(200ms);
     ASSERT_EQ(left.load(), 0) << "every call must be blocked";
     ASSERT_EQ(ws::WSACleanup(), 0);
