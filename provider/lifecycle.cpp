@@ -94,7 +94,6 @@ int startup(WORD wVersionRequested, LPWSPDATA lpWSPData, LPWSAPROTOCOL_INFOW lpP
     std::lock_guard lock(g_startup_mutex);
     if (g_refcount == 0) {
         set_upcalls(UpcallTable);
-        init_completions();
         if (int err = worker_pool().start(configured_workers()))
             return err == WSAENETDOWN ? WSASYSNOTREADY : err;
         if (int err = watcher().start()) {
