@@ -20,9 +20,19 @@ SocketTable::~SocketTable() = default;
 
 Socket* SocketTable::acquire() {
     Socket* s = table_.acquire();
-    if (s != nullptr)
-        (void)table_.publish(*s);
+    if (s == nullptr)
+        return nullptr;
+    if (table_.in_use() > limit_.load(std::memory_order_relaxed)) { // never live: back at once
+        table_.recycle(*s);
+        return nullptr;
+    }
+    (void)table_.publish(*s);
     return s;
+}
+
+void SocketTable::set_limit(std::uint32_t limit) noexcept {
+    Expects(limit >= 1 && limit <= capacity);
+    limit_.store(limit, std::memory_order_relaxed);
 }
 
 void SocketTable::retire(Socket& s) noexcept {

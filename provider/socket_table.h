@@ -14,6 +14,7 @@
 
 #include <rio/slot_table.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -28,8 +29,11 @@ public:
     SocketTable(const SocketTable&) = delete;
     SocketTable& operator=(const SocketTable&) = delete;
 
-    // A fresh socket object (new generation), or nullptr when the table is full.
+    // A fresh socket object (new generation), or nullptr when the table is full: `limit`
+    // sockets in use (RIOSP_MAX_SOCKETS), or no memory for a new chunk.
     [[nodiscard]] Socket* acquire();
+    // The most sockets in use at once (1..capacity); capacity unless RIOSP_MAX_SOCKETS says less.
+    void set_limit(std::uint32_t limit) noexcept;
     // Kills the socket's handle context at close: resolve() fails from now on.
     static void retire(Socket& s) noexcept;
     // Returns a retired socket whose last I/O has drained to the free list (no allocation).
@@ -49,6 +53,7 @@ public:
 
     static constexpr std::uint32_t chunk_size = 256;
     static constexpr std::uint32_t max_chunks = 1024; // 262,144 sockets
+    static constexpr std::uint32_t capacity = chunk_size * max_chunks;
 
 private:
     // Socket slabs come from the provider's heap (heap.h), not the application's allocator.
@@ -58,6 +63,7 @@ private:
     };
     using Table = rio::SlotTable<Socket, chunk_size, max_chunks, Slabs>;
     Table table_;
+    std::atomic<std::uint32_t> limit_{capacity};
 };
 
 } // namespace riosp::provider
