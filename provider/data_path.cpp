@@ -83,6 +83,7 @@ void recycle_if_idle(Socket& s) noexcept {
     // 4.2.2.13, as WSPCloseSocket decides for those already there).
     rio::net::close(s.fd, s.state.load().abortive() || !s.recv_ring.empty());
     s.fd = rio::net::invalid_socket;
+    drop_held_connections(s);
     // Nothing can reach the machine any more (the handle is dead, nothing is in flight): it
     // starts over before the slot is free, so that `closed` always means "being released".
     s.state.reinitialize(HalfCloseState::unconnected());

@@ -38,6 +38,15 @@ void Watcher::watch(Socket& s) noexcept {
                       &s);
 }
 
+void rearm_fd_accept(Socket& l) noexcept {
+    if (l.conn() != HalfCloseConn::listening || (l.event_mask & FD_ACCEPT) == 0)
+        return;
+    if (!l.held.empty())
+        raise_event(l, FD_ACCEPT_BIT, 0);
+    else
+        watcher().watch(l);
+}
+
 void Watcher::run() noexcept {
     rio::net::Poller::Event events[32];
     while (!stop_.load(std::memory_order_acquire)) {

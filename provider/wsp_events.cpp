@@ -127,8 +127,7 @@ int WSPAPI WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, 
             return fail(lpErrno, err);
     // Conditions that already hold are reported at once (Windows re-enabling rules).
     HalfCloseState st = sock->state.load();
-    if (sock->conn() == HalfCloseConn::listening && (sock->event_mask & FD_ACCEPT))
-        watcher().watch(*sock);
+    rearm_fd_accept(*sock); // at once while the listener holds a connection
     if (sock->conn() == HalfCloseConn::connecting && (sock->event_mask & (FD_CONNECT | FD_WRITE)))
         watcher().watch(*sock);
     if (st.datagram()) {
