@@ -27,6 +27,7 @@
 #include "completion.h"
 #include "datagram_path.h"
 #include "provider_state.h"
+#include "selectors.h"
 #include "upcalls.h"
 #include "worker.h"
 
@@ -508,12 +509,14 @@ void dispatch_completion(const RIORESULT& r) noexcept {
     } else {
         on_recv_completion(*s, r.Status, r.BytesTransferred);
     }
+    wake_selectors(*s); // bytes, a FIN, a reset, ring room: what a select may wait for
 }
 
 void begin_close(Socket& s, SocketLock& lock, bool abortive) noexcept {
     (void)lock;
     SocketTable::retire(s);
     act_on(s, s.state.close(abortive));
+    wake_selectors(s); // a select watching it ends (WSAEINTR)
 }
 
 void raise_fd_close(Socket& s, int error) noexcept {

@@ -165,6 +165,10 @@ struct Socket : rio::TableSlot {
     // unless it does.
     std::atomic<bool> holds_connections{false};
 
+    // WSPSelect calls watching this socket now (selectors.h): a change of riosp's side of its
+    // readiness wakes them. Counts the object, not one life: never reset.
+    std::atomic<std::uint32_t> selects{0};
+
     // Where the connection stands (unconnected, listening, connecting, connected): a fact of the
     // state machine, the only place it is kept.
     [[nodiscard]] HalfCloseConn conn() const noexcept { return state.load().conn(); }

@@ -1,6 +1,7 @@
 #include "watcher.h"
 
 #include "data_path.h"
+#include "selectors.h"
 #include "socket.h"
 #include "socket_table.h"
 
@@ -59,10 +60,12 @@ void Watcher::run() noexcept {
             if (!SocketTable::is_live(s))
                 continue;
             const HalfCloseConn conn = s.conn();
-            if (conn == HalfCloseConn::listening && events[i].readable)
+            if (conn == HalfCloseConn::listening && events[i].readable) {
                 raise_event(s, FD_ACCEPT_BIT, 0);
-            else if (conn == HalfCloseConn::connecting)
+            } else if (conn == HalfCloseConn::connecting) {
                 (void)finish_connect(s, lock);
+                wake_selectors(s); // connected, or failed: writable or exceptional now
+            }
         }
     }
 }

@@ -7,6 +7,7 @@
 #include "data_path.h"
 #include "datagram_path.h"
 #include "provider_state.h"
+#include "selectors.h"
 #include "socket.h"
 #include "upcalls.h"
 #include "watcher.h"
@@ -206,6 +207,7 @@ void hold(Socket& l, const Connection& c) noexcept {
         try {
             l.held.insert(l.held.begin(), c);
             l.holds_connections.store(true, std::memory_order_release);
+            wake_selectors(l); // readable: a connection is pending again
             return;
         } catch (...) { // no memory for one more: nothing to keep it in
         }
@@ -437,6 +439,7 @@ int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCa
         sock->so_error = err;
     }
     apply_and_act(*sock, HalfCloseEvent::io_done);
+    wake_selectors(*sock); // connected, or failed: writable or exceptional now
     leave_caller_wait(*sock);
     return err == 0 ? 0 : fail(lpErrno, err);
 }
