@@ -1,7 +1,6 @@
 #include "watcher.h"
 
 #include "data_path.h"
-#include "selectors.h"
 #include "socket.h"
 #include "socket_table.h"
 
@@ -63,8 +62,7 @@ void Watcher::run() noexcept {
             if (conn == HalfCloseConn::listening && events[i].readable) {
                 raise_event(s, FD_ACCEPT_BIT, 0);
             } else if (conn == HalfCloseConn::connecting) {
-                (void)finish_connect(s, lock);
-                wake_selectors(s); // connected, or failed: writable or exceptional now
+                (void)finish_connect(s, lock); // wakes the selects watching it
             }
         }
     }

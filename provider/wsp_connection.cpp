@@ -94,7 +94,16 @@ SOCKET adopt(int family, rio::net::NativeSocket fd, const WSAPROTOCOL_INFOW& pro
 int become_connected(Socket& s, SocketLock& lock) noexcept {
     if (const HalfCloseResult r = s.state.apply(HalfCloseEvent::connect_established); !r.ok())
         return r.error;
+    wake_selectors(s); // writable now, however the connect finished
     return attach_data_path(s, lock);
+}
+
+// A connect attempt failed: the socket is unconnected again, with the error in SO_ERROR
+// (exceptional for select).
+void connect_failed(Socket& s, int error) noexcept {
+    (void)s.state.apply(HalfCloseEvent::connect_failed);
+    s.so_error = error;
+    wake_selectors(s);
 }
 
 } // namespace
@@ -435,11 +444,9 @@ int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCa
     if (err == 0) {
         err = become_connected(*sock, lock) == 0 ? 0 : WSAENOBUFS;
     } else {
-        (void)sock->state.apply(HalfCloseEvent::connect_failed);
-        sock->so_error = err;
+        connect_failed(*sock, err);
     }
     apply_and_act(*sock, HalfCloseEvent::io_done);
-    wake_selectors(*sock); // connected, or failed: writable or exceptional now
     leave_caller_wait(*sock);
     return err == 0 ? 0 : fail(lpErrno, err);
 }
@@ -447,8 +454,7 @@ int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCa
 int finish_connect(Socket& s, SocketLock& lock) noexcept {
     int result = rio::net::connect_result(s.fd);
     if (result != 0) {
-        (void)s.state.apply(HalfCloseEvent::connect_failed);
-        s.so_error = result;
+        connect_failed(s, result);
         raise_event(s, FD_CONNECT_BIT, result);
         return result;
     }
