@@ -58,30 +58,40 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd,
     drop_held_connections(s); // none, unless a cleanup recycled a listener in the middle of it
 }
 
-// Wraps a kernel socket in a provider socket and an application handle.
-SOCKET adopt(int family, rio::net::NativeSocket fd, const WSAPROTOCOL_INFOW& proto, Socket*& out,
-             LPINT lpErrno) {
+// Undoes adopt: the handle (known to no one yet) closed, the object back in the table, the
+// descriptor the caller's again.
+void unadopt(Socket& s, SocketLock& lock, SOCKET h) noexcept {
+    if (h != INVALID_SOCKET) {
+        int ignored = 0;
+        (void)upcalls().lpWPUCloseSocketHandle(h, &ignored);
+    }
+    SocketTable::retire(s);
+    s.rq.reset(); // nothing was posted: a request queue, if any, holds no request
+    s.fd = rio::net::invalid_socket;
+    s.state.reinitialize(HalfCloseState::unconnected());
+    lock.unlock();
+    socket_table().recycle(&s);
+}
+
+// Wraps a kernel socket in a provider socket (reset for its new life, given a worker) and an
+// application handle; `lock` holds the socket's lock then. INVALID_SOCKET with `err` otherwise
+// (WSAEMFILE: the table is full), the descriptor still the caller's.
+SOCKET adopt(int family, rio::net::NativeSocket fd, const WSAPROTOCOL_INFOW& proto,
+             HalfCloseState initial, Socket*& out, SocketLock& lock, int& err) noexcept {
     Socket* s = socket_table().acquire();
     if (s == nullptr) {
-        rio::net::close(fd, true);
-        fail(lpErrno, WSAEMFILE);
+        err = WSAEMFILE;
         return INVALID_SOCKET;
     }
-    {
-        std::lock_guard lock(s->mutex);
-        reset_socket(*s, family, fd,
-                     proto.iSocketType == SOCK_DGRAM ? HalfCloseState::datagram_socket()
-                                                     : HalfCloseState::unconnected());
-        s->worker = &worker_pool().assign();
-    }
-    int err = 0;
-    SOCKET h = upcalls().lpWPUCreateSocketHandle(proto.dwCatalogEntryId,
-                                                 SocketTable::context_of(*s), &err);
+    lock = SocketLock(s->mutex);
+    reset_socket(*s, family, fd, initial);
+    s->worker = &worker_pool().assign();
+    err = 0;
+    const SOCKET h = upcalls().lpWPUCreateSocketHandle(proto.dwCatalogEntryId,
+                                                       SocketTable::context_of(*s), &err);
     if (h == INVALID_SOCKET) {
-        SocketTable::retire(*s);
-        rio::net::close(fd, true);
-        socket_table().recycle(s);
-        fail(lpErrno, err != 0 ? err : WSAENOBUFS);
+        err = err != 0 ? err : WSAENOBUFS;
+        unadopt(*s, lock, INVALID_SOCKET);
         return INVALID_SOCKET;
     }
     s->handle = h;
@@ -137,7 +147,17 @@ SOCKET WSPAPI WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpPr
     if (int err = type == SOCK_STREAM ? rio::net::open_tcp(af, fd) : rio::net::open_udp(af, fd))
         return static_cast<SOCKET>(fail(lpErrno, err));
     Socket* s = nullptr;
-    return adopt(af, fd, *proto, s, lpErrno);
+    SocketLock lock;
+    int err = 0;
+    const SOCKET h = adopt(af, fd, *proto,
+                           type == SOCK_DGRAM ? HalfCloseState::datagram_socket()
+                                              : HalfCloseState::unconnected(),
+                           s, lock, err);
+    if (h == INVALID_SOCKET) {
+        rio::net::close(fd, true);
+        return static_cast<SOCKET>(fail(lpErrno, err));
+    }
+    return h;
 }
 
 int WSPAPI WSPBind(SOCKET s, const sockaddr* name, int namelen, LPINT lpErrno) {
@@ -246,51 +266,21 @@ int take_connection(Socket& l, Connection& c, Inherited& inherited) noexcept {
                : rio::caller::accept(lfd, c.fd, c.peer.data(), &c.peer_len, l.wait);
 }
 
-// Undoes a socket object an accept set up but could not hand out (its handle is known to no
-// one yet); the connection's descriptor is the caller's again.
-void unadopt(Socket& s, SocketLock& lock, SOCKET h) noexcept {
-    if (h != INVALID_SOCKET) {
-        int ignored = 0;
-        (void)upcalls().lpWPUCloseSocketHandle(h, &ignored);
-    }
-    SocketTable::retire(s);
-    s.rq.reset(); // nothing was posted: a request queue, if any, holds no request
-    s.fd = rio::net::invalid_socket;
-    s.state.reinitialize(HalfCloseState::unconnected());
-    lock.unlock();
-    socket_table().recycle(&s);
-}
-
 // Makes a provider socket of an accepted connection, with what it inherits from its listener:
 // the new handle, or INVALID_SOCKET with *err, the connection still the caller's.
 SOCKET adopt_connection(const Socket& l, const Connection& c, const Inherited& inherited,
                         int& err) noexcept {
-    Socket* s = socket_table().acquire();
-    if (s == nullptr) {
-        err = WSAEMFILE;
+    Socket* s = nullptr;
+    SocketLock lock;
+    const SOCKET h = adopt(l.family, c.fd, *find_protocol(l.family, SOCK_STREAM, IPPROTO_TCP),
+                           HalfCloseState::connected(), s, lock, err);
+    if (h == INVALID_SOCKET)
         return INVALID_SOCKET;
-    }
-    SocketLock lock(s->mutex);
-    reset_socket(*s, l.family, c.fd, HalfCloseState::connected());
-    s->worker = &worker_pool().assign();
     s->event = inherited.event;
     s->event_mask = inherited.event_mask;
-    if ((err = inherited.non_blocking ? set_mode(*s, true) : 0) != 0) {
-        unadopt(*s, lock, INVALID_SOCKET);
-        return INVALID_SOCKET;
-    }
-    const WSAPROTOCOL_INFOW* proto = find_protocol(l.family, SOCK_STREAM, IPPROTO_TCP);
-    err = 0;
-    SOCKET h = upcalls().lpWPUCreateSocketHandle(proto->dwCatalogEntryId,
-                                                 SocketTable::context_of(*s), &err);
-    if (h == INVALID_SOCKET) {
-        err = err != 0 ? err : WSAENOBUFS;
-        unadopt(*s, lock, INVALID_SOCKET);
-        return INVALID_SOCKET;
-    }
-    s->handle = h;
-    // Last: with FD_READ inherited it may post a receive, which no undoing could take back.
-    if ((err = attach_data_path(*s, lock)) != 0) {
+    // attach last: with FD_READ inherited it may post a receive, which no undoing could take back.
+    if ((err = inherited.non_blocking ? set_mode(*s, true) : 0) != 0 ||
+        (err = attach_data_path(*s, lock)) != 0) {
         unadopt(*s, lock, h);
         return INVALID_SOCKET;
     }
