@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #endif
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -100,6 +101,65 @@ TEST_F(ProviderTest, SelectWaitingOnAReceiveRingWakesWhenAWorkerFillsIt) {
     ws::WSACloseEvent(ov.hEvent);
     bsd::close_socket(peer);
     ws::closesocket(s);
+}
+
+// Race reproducer for the wake-up: selects in two threads wait without a timeout on four
+// sockets whose bytes all come through their receive rings (FD_READ selected), so only the
+// workers' wake-ups make them readable, while a feeder sends and both threads receive. Every byte
+// is seen within 30 s: a wake-up lost between a select's look and its sleep would leave the last
+// bytes in a ring with both threads asleep. Closing the sockets ends the selects (WSAEINTR).
+TEST_F(ProviderTest, SelectsInSeveralThreadsSeeEveryByteTheWorkersBringIn) {
+    constexpr int pairs = 4;
+    constexpr int bytes = 400;
+    std::array<SOCKET, pairs> socks{};
+    std::array<int, pairs> peers{};
+    WSAEVENT ev = ws::WSACreateEvent();
+    for (int i = 0; i < pairs; ++i) {
+        socks[static_cast<std::size_t>(i)] = connect_pair(peers[static_cast<std::size_t>(i)]);
+        ASSERT_EQ(ws::WSAEventSelect(socks[static_cast<std::size_t>(i)], ev, FD_READ), 0);
+    }
+    std::atomic<int> received{0};
+    std::atomic<int> unexpected{0};
+    const auto select_and_receive = [&] {
+        for (;;) {
+            fd_set r{};
+            for (SOCKET s : socks)
+                FD_SET(s, &r);
+            if (ws::select(0, &r, nullptr, nullptr, nullptr) == SOCKET_ERROR) {
+                if (ws::WSAGetLastError() != WSAEINTR && ws::WSAGetLastError() != WSAENOTSOCK)
+                    unexpected.fetch_add(1);
+                return; // the sockets were closed: the end
+            }
+            for (u_int i = 0; i < r.fd_count; ++i) {
+                char buf[64];
+                const int got = ws::recv(r.fd_array[i], buf, sizeof buf, 0);
+                if (got > 0)
+                    received.fetch_add(got);
+                else if (got == SOCKET_ERROR && ws::WSAGetLastError() == WSAENOTSOCK)
+                    return;
+                else if (got == 0 || ws::WSAGetLastError() != WSAEWOULDBLOCK)
+                    unexpected.fetch_add(1); // the other thread may have taken them: nothing else
+            }
+        }
+    };
+    std::thread a(select_and_receive), b(select_and_receive);
+    for (int k = 0; k < bytes; ++k) {
+        ASSERT_EQ(bsd::send_all(peers[static_cast<std::size_t>(k % pairs)], "z"), 0);
+        if (k % 16 == 0)
+            std::this_thread::sleep_for(1ms); // let the selects fall asleep now and then
+    }
+    const auto deadline = Clock::now() + 30s;
+    while (received.load() < bytes && Clock::now() < deadline)
+        std::this_thread::sleep_for(1ms);
+    EXPECT_EQ(received.load(), bytes) << "bytes left in a ring with every select asleep";
+    for (SOCKET s : socks)
+        ws::closesocket(s);
+    a.join();
+    b.join();
+    EXPECT_EQ(unexpected.load(), 0);
+    for (int peer : peers)
+        bsd::close_socket(peer);
+    ws::WSACloseEvent(ev);
 }
 
 TEST_F(ProviderTest, ASelectThatWaitsSleepsInOneWaitInsteadOfPolling) {
