@@ -28,6 +28,8 @@ struct ThreadRecord {
     std::mutex lock; // guards everything below
     std::uint32_t generation = 0;
     bool alive = false;
+    // Its storage outlives each batch (run_current_thread_apcs hands it back): queueing
+    // allocates only when more APCs wait than ever before on this record.
     std::vector<Apc> queue;
     int wake_fd = -1; // created once, reused by later threads
 };
@@ -204,7 +206,15 @@ std::size_t run_current_thread_apcs() noexcept {
     // Outside the lock: an APC may queue another APC (it runs in the next alertable wait).
     for (const Apc& apc : batch)
         apc.routine(apc.context);
-    return batch.size();
+    const std::size_t ran = batch.size();
+    // The batch's storage goes back to the queue, with whatever the APCs queued meanwhile.
+    batch.clear();
+    std::lock_guard guard(r->lock);
+    if (batch.capacity() > r->queue.capacity()) {
+        batch.insert(batch.end(), r->queue.begin(), r->queue.end());
+        r->queue.swap(batch);
+    }
+    return ran;
 }
 
 } // namespace riosp::host

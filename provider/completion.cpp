@@ -5,53 +5,15 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <memory>
 #include <mutex>
 
 namespace riosp::provider {
 namespace {
 
-// A completion routine call waiting for its thread's alertable wait. The APC context is a
-// pointer to one of these; records come from a preallocated free list.
-struct ApcRecord {
-    LPWSAOVERLAPPED_COMPLETION_ROUTINE routine = nullptr;
-    LPWSAOVERLAPPED ov = nullptr;
-    DWORD error = 0;
-    DWORD bytes = 0;
-    DWORD flags = 0;
-    ApcRecord* next = nullptr;
-};
-
-constexpr std::size_t apc_records = 8192;
-std::unique_ptr<ApcRecord[]> g_records;
-std::mutex g_records_mutex;
-ApcRecord* g_free = nullptr;
-
 // WSPGetOverlappedResult(fWait) sleeps here; completions notify only when someone waits.
 std::mutex g_wait_mutex;
 std::condition_variable g_wait_cv;
 std::atomic<int> g_waiters{0};
-
-ApcRecord* take_record() noexcept {
-    std::lock_guard lock(g_records_mutex);
-    ApcRecord* r = g_free;
-    if (r != nullptr)
-        g_free = r->next;
-    return r;
-}
-
-void give_record(ApcRecord* r) noexcept {
-    std::lock_guard lock(g_records_mutex);
-    r->next = g_free;
-    g_free = r;
-}
-
-void WSPAPI run_completion_routine(DWORD_PTR context) {
-    auto* r = reinterpret_cast<ApcRecord*>(context);
-    ApcRecord copy = *r;
-    give_record(r);
-    copy.routine(copy.error, copy.bytes, copy.ov, copy.flags);
-}
 
 // Internal while an operation is in flight: WSS_OPERATION_IN_PROGRESS (ws2spi.h; the kernel's
 // STATUS_PENDING), what Windows documents for non-IFS providers and what the application's
@@ -60,6 +22,19 @@ constexpr ULONG_PTR operation_in_progress = 0x103;
 
 std::atomic_ref<ULONG_PTR> status_of(const WSAOVERLAPPED* ov) noexcept {
     return std::atomic_ref<ULONG_PTR>(const_cast<WSAOVERLAPPED*>(ov)->Internal);
+}
+
+// A completed operation whose routine waits for its thread's alertable wait carries the routine
+// in Internal (any value but WSS_OPERATION_IN_PROGRESS means "done" there; the result is in the
+// other fields already), so the APC's context is the WSAOVERLAPPED itself, which the application
+// keeps valid until its routine has run. No record is needed: however many routines wait, none
+// is dropped, and completing one allocates nothing.
+void WSPAPI run_completion_routine(DWORD_PTR context) {
+    auto* ov = reinterpret_cast<LPWSAOVERLAPPED>(context);
+    const auto routine = reinterpret_cast<LPWSAOVERLAPPED_COMPLETION_ROUTINE>(
+        status_of(ov).load(std::memory_order_acquire));
+    status_of(ov).store(0, std::memory_order_relaxed);
+    routine(ov->OffsetHigh, static_cast<DWORD>(ov->InternalHigh), ov, ov->Offset);
 }
 
 Ws2CompleteFn& ws2_complete() noexcept {
@@ -84,17 +59,6 @@ void set_ws2_complete_for_testing(Ws2CompleteFn fn) noexcept {
     ws2_complete() = fn;
 }
 
-void init_completions() {
-    std::lock_guard lock(g_records_mutex);
-    if (g_records)
-        return;
-    g_records = std::make_unique<ApcRecord[]>(apc_records);
-    for (std::size_t i = 0; i < apc_records; ++i) {
-        g_records[i].next = g_free;
-        g_free = &g_records[i];
-    }
-}
-
 void mark_pending(LPWSAOVERLAPPED ov) noexcept {
     ov->InternalHigh = 0;
     status_of(ov).store(operation_in_progress, std::memory_order_release);
@@ -107,19 +71,13 @@ void complete_overlapped(PendingOp& op, int error, DWORD bytes) noexcept {
     ov->OffsetHigh = static_cast<DWORD>(error);
     if (op.routine != nullptr) {
         // seq_cst pairs with the waiter count below (a store-then-load on each side).
-        status_of(ov).store(0, std::memory_order_seq_cst);
-        ApcRecord* r = take_record();
-        if (r != nullptr) {
-            r->routine = op.routine;
-            r->ov = ov;
-            r->error = static_cast<DWORD>(error);
-            r->bytes = bytes;
-            r->flags = op.flags;
-            int err = 0;
-            if (upcalls().lpWPUQueueApc(&op.thread, run_completion_routine,
-                                        reinterpret_cast<DWORD_PTR>(r), &err) != 0)
-                give_record(r);
-        }
+        status_of(ov).store(reinterpret_cast<ULONG_PTR>(op.routine), std::memory_order_seq_cst);
+        int err = 0;
+        if (upcalls().lpWPUQueueApc(&op.thread, run_completion_routine,
+                                    reinterpret_cast<DWORD_PTR>(ov), &err) != 0)
+            // The thread is gone (Windows cancels an exited thread's I/O): nobody can run the
+            // routine; the result stays readable through WSPGetOverlappedResult.
+            status_of(ov).store(0, std::memory_order_seq_cst);
     } else if (!report_to_ws2(op, error, bytes)) {
         // The event is read before the result is published: an application polling
         // WSPGetOverlappedResult may free its WSAOVERLAPPED the moment it sees the result.

@@ -14,9 +14,6 @@
 
 namespace riosp::provider {
 
-// Allocates the APC records once (first WSPStartup); completion never allocates afterwards.
-void init_completions();
-
 // Marks `ov` pending (Internal = WSS_OPERATION_IN_PROGRESS) before an overlapped call returns.
 void mark_pending(LPWSAOVERLAPPED ov) noexcept;
 

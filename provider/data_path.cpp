@@ -27,6 +27,7 @@
 #include "completion.h"
 #include "datagram_path.h"
 #include "provider_state.h"
+#include "selectors.h"
 #include "upcalls.h"
 #include "worker.h"
 
@@ -79,6 +80,7 @@ void release(Socket& s, bool abortive) noexcept {
     }
     rio::net::close(s.fd, abortive);
     s.fd = rio::net::invalid_socket;
+    drop_held_connections(s); // a listener's connections held for the next accept are reset
     s.io_in_flight = 0;
     s.followups.clear(); // nothing is outstanding after a release: none can be left
     // The state machine stays `closed` (terminal) until the slot's next life: a call still holding
@@ -518,6 +520,7 @@ void dispatch_completion(const RIORESULT& r) noexcept {
     } else {
         on_recv_completion(*s, r.Status, r.BytesTransferred);
     }
+    wake_selectors(*s); // bytes, a FIN, a reset, ring room: what a select may wait for
 }
 
 void retire_handle(Socket& s) noexcept {
@@ -529,6 +532,7 @@ void begin_close(Socket& s, SocketLock& lock, bool abortive) noexcept {
     (void)lock;
     retire_handle(s);
     act_on(s, s.state.close(abortive));
+    wake_selectors(s); // a select watching it ends (WSAEINTR)
 }
 
 void raise_fd_close(Socket& s, int error) noexcept {

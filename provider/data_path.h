@@ -125,6 +125,8 @@ void dispatch_completion(const RIORESULT& r) noexcept;
 // Worker side (busy-poll): issues a FIN that act_on handed over (Worker::defer_fin) and reports
 // fin_sent. Takes the socket's mutex itself.
 void run_deferred_fin(Socket& s) noexcept;
+// A listener's release: resets the connections it held for later accepts (wsp_connection.cpp).
+void drop_held_connections(Socket& l) noexcept;
 // Finishes a non-blocking connect once the kernel says it is done (watcher, or a blocked
 // WSPConnect). 0 or the connect's WSA error.
 [[nodiscard]] int finish_connect(Socket& s, SocketLock& lock) noexcept;

@@ -447,9 +447,9 @@ void on_datagram_recv_completion(Socket& s, int status, DWORD bytes) noexcept {
     recycle_if_idle(s);
 }
 
-bool datagram_readable(Socket& s) noexcept {
-    return s.dgram_held ||
-           (!s.recv_in_flight && s.ops.recv.empty() && rio::net::wait_readable(s.fd, 0) == 0);
+bool datagram_readable(const Socket& s, bool& ask_kernel) noexcept {
+    ask_kernel = !s.dgram_held && !s.recv_in_flight && s.ops.recv.empty();
+    return s.dgram_held;
 }
 
 int datagram_readable_bytes(Socket& s, int& bytes) noexcept {

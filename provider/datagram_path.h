@@ -29,8 +29,10 @@ void pump_datagram_recv(Socket& s) noexcept;
 void on_datagram_send_completion(Socket& s, int status) noexcept;
 void on_datagram_recv_completion(Socket& s, int status, DWORD bytes) noexcept;
 
-// Readiness for select / FIONREAD: a datagram can be taken now.
-[[nodiscard]] bool datagram_readable(Socket& s) noexcept;
+// Readiness for select: a datagram the ring took in is held (true); otherwise `ask_kernel` says
+// whether the kernel's queue decides (no ring receive is in flight or wanted, which would take
+// the kernel's next datagram itself and make the socket readable through a worker).
+[[nodiscard]] bool datagram_readable(const Socket& s, bool& ask_kernel) noexcept;
 // FIONREAD: the size of the next datagram (0 when none is queued).
 [[nodiscard]] int datagram_readable_bytes(Socket& s, int& bytes) noexcept;
 

@@ -34,6 +34,15 @@ unsigned configured_workers() noexcept {
     return 0; // the pool picks the core count
 }
 
+std::uint32_t configured_max_sockets() noexcept {
+    if (const char* env = std::getenv("RIOSP_MAX_SOCKETS")) {
+        const long long n = std::atoll(env);
+        if (n >= 1 && n <= SocketTable::capacity)
+            return static_cast<std::uint32_t>(n);
+    }
+    return SocketTable::capacity;
+}
+
 } // namespace
 
 namespace detail {
@@ -127,7 +136,7 @@ int startup(WORD wVersionRequested, LPWSPDATA lpWSPData, LPWSAPROTOCOL_INFOW lpP
     std::lock_guard lock(g_startup_mutex);
     if (g_refcount == 0) {
         set_upcalls(UpcallTable);
-        init_completions();
+        socket_table().set_limit(configured_max_sockets());
         if (int err = worker_pool().start(configured_workers()))
             return err == WSAENETDOWN ? WSASYSNOTREADY : err;
         if (int err = watcher().start()) {

@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 namespace riosp::provider {
 
@@ -149,6 +150,24 @@ struct Socket : rio::TableSlot {
     LONG events_pending = 0;
     std::array<int, FD_MAX_EVENTS> event_errors{};
     bool write_blocked = false; // a send saw WSAEWOULDBLOCK: FD_WRITE when space frees
+
+    // --- a listener's connections the kernel has accepted but no accept has handed out: one
+    // whose condition function deferred it (CF_DEFER), or one an accept took and could not hand
+    // out (a full socket table ...). Oldest first; the next accept takes them before the kernel's,
+    // and a close of the listener resets them. The storage is kept across lives. ---
+    struct HeldConnection {
+        rio::net::NativeSocket fd = rio::net::invalid_socket;
+        std::array<char, 28> peer{}; // Windows layout
+        int peer_len = 0;
+    };
+    std::vector<HeldConnection> held;
+    // Whether `held` has any: an accept on a listener without event selection takes no lock
+    // unless it does.
+    std::atomic<bool> holds_connections{false};
+
+    // WSPSelect calls watching this socket now (selectors.h): a change of riosp's side of its
+    // readiness wakes them. Counts the object, not one life: never reset.
+    std::atomic<std::uint32_t> selects{0};
 
     // Where the connection stands (unconnected, listening, connecting, connected): a fact of the
     // state machine, the only place it is kept.

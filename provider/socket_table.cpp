@@ -22,6 +22,10 @@ Socket* SocketTable::acquire() {
     Socket* s = table_.acquire();
     if (s == nullptr)
         return nullptr;
+    if (table_.in_use() > limit_.load(std::memory_order_relaxed)) { // never live: back at once
+        table_.recycle(*s);
+        return nullptr;
+    }
     const Table::Handle h = table_.publish(*s);
     // Nobody else has the handle yet: both pins are taken at once.
     for (int i = 0; i < 2; ++i) {
@@ -30,6 +34,11 @@ Socket* SocketTable::acquire() {
         Ensures(pinned == s);
     }
     return s;
+}
+
+void SocketTable::set_limit(std::uint32_t limit) noexcept {
+    Expects(limit >= 1 && limit <= capacity);
+    limit_.store(limit, std::memory_order_relaxed);
 }
 
 Socket* SocketTable::pin(DWORD_PTR context) noexcept {

@@ -25,6 +25,7 @@
 
 #include <rio/slot_table.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -40,8 +41,11 @@ public:
     SocketTable& operator=(const SocketTable&) = delete;
 
     // A fresh socket object (new generation), live, holding its own reference and one pin for
-    // its creator (who lets go with unpin()); nullptr when the table is full.
+    // its creator (who lets go with unpin()); nullptr when the table is full: `limit` sockets in
+    // use (RIOSP_MAX_SOCKETS), or no memory for a new chunk.
     [[nodiscard]] Socket* acquire();
+    // The most sockets in use at once (1..capacity); capacity unless RIOSP_MAX_SOCKETS says less.
+    void set_limit(std::uint32_t limit) noexcept;
     // The live socket a handle context names, pinned until unpin(); nullptr when the context is
     // stale, out of range or not live (or, beyond any real count, when the slot's pins are full).
     [[nodiscard]] Socket* pin(DWORD_PTR context) noexcept;
@@ -68,6 +72,7 @@ public:
 
     static constexpr std::uint32_t chunk_size = 256;
     static constexpr std::uint32_t max_chunks = 1024; // 262,144 sockets
+    static constexpr std::uint32_t capacity = chunk_size * max_chunks;
 
 private:
     // Socket slabs come from the provider's heap (heap.h), not the application's allocator.
@@ -77,6 +82,7 @@ private:
     };
     using Table = rio::SlotTable<Socket, chunk_size, max_chunks, Slabs>;
     Table table_;
+    std::atomic<std::uint32_t> limit_{capacity};
 };
 
 } // namespace riosp::provider

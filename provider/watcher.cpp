@@ -45,6 +45,15 @@ void Watcher::watch(Socket& s) noexcept {
                       tag);
 }
 
+void rearm_fd_accept(Socket& l) noexcept {
+    if (l.conn() != HalfCloseConn::listening || (l.event_mask & FD_ACCEPT) == 0)
+        return;
+    if (!l.held.empty())
+        raise_event(l, FD_ACCEPT_BIT, 0);
+    else
+        watcher().watch(l);
+}
+
 void Watcher::run() noexcept {
     rio::net::Poller::Event events[32];
     while (!stop_.load(std::memory_order_acquire)) {
@@ -62,10 +71,11 @@ void Watcher::run() noexcept {
             if (!SocketTable::is_live(s))
                 continue;
             const HalfCloseConn conn = s.conn();
-            if (conn == HalfCloseConn::listening && events[i].readable)
+            if (conn == HalfCloseConn::listening && events[i].readable) {
                 raise_event(s, FD_ACCEPT_BIT, 0);
-            else if (conn == HalfCloseConn::connecting)
-                (void)finish_connect(s, lock);
+            } else if (conn == HalfCloseConn::connecting) {
+                (void)finish_connect(s, lock); // wakes the selects watching it
+            }
         }
     }
 }

@@ -29,4 +29,9 @@ private:
 
 [[nodiscard]] Watcher& watcher() noexcept;
 
+// Re-enables FD_ACCEPT on a listener whose application selected it (caller holds the listener's
+// mutex): raised at once while the listener holds a connection an accept left it, otherwise
+// armed for the kernel's next one.
+void rearm_fd_accept(Socket& l) noexcept;
+
 } // namespace riosp::provider

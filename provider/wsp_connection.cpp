@@ -7,6 +7,7 @@
 #include "data_path.h"
 #include "datagram_path.h"
 #include "provider_state.h"
+#include "selectors.h"
 #include "socket.h"
 #include "test_hooks.h"
 #include "upcalls.h"
@@ -55,37 +56,48 @@ void reset_socket(Socket& s, int family, rio::net::NativeSocket fd,
     s.event_errors = {};
     s.wait.reset();
     s.write_blocked = false;
+    drop_held_connections(s); // none, unless a cleanup recycled a listener in the middle of it
 }
 
-// Wraps a kernel socket in a provider socket and an application handle; `out` holds the new
-// socket for the rest of the call (the last WSPCleanup may close it as soon as this returns).
-// WSAENETDOWN once the last WSPCleanup has begun: the kernel socket is closed, nothing is made.
-SOCKET adopt(int family, rio::net::NativeSocket fd, const WSAPROTOCOL_INFOW& proto, SocketRef& out,
-             LPINT lpErrno) {
+// Undoes adopt: the handle (known to no one yet) closed, the socket released and its lock let go
+// (the caller's SocketRef, the creator's pin, recycles the slot), the descriptor the caller's
+// again.
+void unadopt(Socket& s, SocketLock& lock, SOCKET h) noexcept {
+    if (h != INVALID_SOCKET) {
+        int ignored = 0;
+        (void)upcalls().lpWPUCloseSocketHandle(h, &ignored);
+    }
+    SocketTable::retire(s);
+    s.fd = rio::net::invalid_socket; // not release's to close
+    release(s, true);
+    lock.unlock();
+}
+
+// Wraps a kernel socket in a provider socket (reset for its new life, given a worker) and an
+// application handle; `out` holds the new socket for the rest of the call and `lock` its lock.
+// INVALID_SOCKET with `err` otherwise, the descriptor still the caller's: WSAEMFILE (the table
+// is full), WSAENETDOWN (the last WSPCleanup has begun: nothing is made). The socket is in the
+// table with its handle, and locked, before the creation gate lets the cleanup go on: its
+// close_all_sockets finds it there and waits for the caller to let go of it.
+SOCKET adopt(int family, rio::net::NativeSocket fd, const WSAPROTOCOL_INFOW& proto,
+             HalfCloseState initial, SocketRef& out, SocketLock& lock, int& err) noexcept {
     RIOSP_TEST_HOOK(adopt, 0);
     const SocketCreation creation;
     Socket* s = creation.admitted() ? socket_table().acquire() : nullptr;
     if (s == nullptr) {
-        rio::net::close(fd, true);
-        fail(lpErrno, creation.admitted() ? WSAEMFILE : WSAENETDOWN);
+        err = creation.admitted() ? WSAEMFILE : WSAENETDOWN;
         return INVALID_SOCKET;
     }
     SocketRef held(s); // the creator's pin
-    {
-        std::lock_guard lock(s->mutex);
-        reset_socket(*s, family, fd,
-                     proto.iSocketType == SOCK_DGRAM ? HalfCloseState::datagram_socket()
-                                                     : HalfCloseState::unconnected());
-        s->worker = &worker_pool().assign();
-    }
-    int err = 0;
-    SOCKET h = upcalls().lpWPUCreateSocketHandle(proto.dwCatalogEntryId,
-                                                 SocketTable::context_of(*s), &err);
-    std::lock_guard lock(s->mutex);
+    lock = SocketLock(s->mutex);
+    reset_socket(*s, family, fd, initial);
+    s->worker = &worker_pool().assign();
+    err = 0;
+    const SOCKET h = upcalls().lpWPUCreateSocketHandle(proto.dwCatalogEntryId,
+                                                       SocketTable::context_of(*s), &err);
     if (h == INVALID_SOCKET) {
-        SocketTable::retire(*s);
-        release(*s, true);
-        fail(lpErrno, err != 0 ? err : WSAENOBUFS);
+        err = err != 0 ? err : WSAENOBUFS;
+        unadopt(*s, lock, INVALID_SOCKET);
         return INVALID_SOCKET;
     }
     s->handle = h;
@@ -98,7 +110,16 @@ SOCKET adopt(int family, rio::net::NativeSocket fd, const WSAPROTOCOL_INFOW& pro
 int become_connected(Socket& s, SocketLock& lock) noexcept {
     if (const HalfCloseResult r = s.state.apply(HalfCloseEvent::connect_established); !r.ok())
         return r.error;
+    wake_selectors(s); // writable now, however the connect finished
     return attach_data_path(s, lock);
+}
+
+// A connect attempt failed: the socket is unconnected again, with the error in SO_ERROR
+// (exceptional for select).
+void connect_failed(Socket& s, int error) noexcept {
+    (void)s.state.apply(HalfCloseEvent::connect_failed);
+    s.so_error = error;
+    wake_selectors(s);
 }
 
 } // namespace
@@ -132,7 +153,17 @@ SOCKET WSPAPI WSPSocket(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpPr
     if (int err = type == SOCK_STREAM ? rio::net::open_tcp(af, fd) : rio::net::open_udp(af, fd))
         return static_cast<SOCKET>(fail(lpErrno, err));
     SocketRef s;
-    return adopt(af, fd, *proto, s, lpErrno);
+    SocketLock lock;
+    int err = 0;
+    const SOCKET h = adopt(af, fd, *proto,
+                           type == SOCK_DGRAM ? HalfCloseState::datagram_socket()
+                                              : HalfCloseState::unconnected(),
+                           s, lock, err);
+    if (h == INVALID_SOCKET) {
+        rio::net::close(fd, true);
+        return static_cast<SOCKET>(fail(lpErrno, err));
+    }
+    return h;
 }
 
 int WSPAPI WSPBind(SOCKET s, const sockaddr* name, int namelen, LPINT lpErrno) {
@@ -181,52 +212,143 @@ struct Inherited {
     LONG event_mask = 0;
 };
 
-// One connection from the listener's queue: at once, or, on a blocking listener, after a wait in
-// this thread itself (rio/caller.h: one thread woken per connection). The call is counted as the
-// listener's outstanding I/O from the start, so the listener cannot be released (its descriptor
-// closed) under it, and a close interrupts it; the kernel calls run without the listener's lock,
-// so threads accepting on one listener meet only in one short critical section at the end. 0
-// or a WSA error (WSAEINTR when a close came first or interrupted the wait).
-int take_connection(Socket& l, rio::net::NativeSocket& fd, sockaddr_storage& peer, int& peer_len,
-                    Inherited& inherited) noexcept {
-    enter_caller_wait(l);
-    const HalfCloseResult begun = l.state.apply(HalfCloseEvent::begin_io);
-    if (!begun.ok()) {
-        leave_caller_wait(l);
-        return WSAEINTR; // closed since the handle was looked up
+// A connection the kernel has accepted, on its way to the application.
+using Connection = Socket::HeldConnection;
+
+// The size of an address of the listener's family: an address buffer must hold one.
+int address_size(const Socket& l) noexcept {
+    return l.family == AF_INET6 ? static_cast<int>(sizeof(sockaddr_in6))
+                                : static_cast<int>(sizeof(sockaddr_in));
+}
+
+// Takes the oldest connection the listener holds, if any (an earlier accept left it there).
+bool take_held(Socket& l, Connection& c) noexcept {
+    if (!l.holds_connections.load(std::memory_order_acquire))
+        return false;
+    SocketLock lock(l.mutex);
+    if (l.held.empty())
+        return false;
+    c = l.held.front();
+    l.held.erase(l.held.begin());
+    l.holds_connections.store(!l.held.empty(), std::memory_order_release);
+    return true;
+}
+
+// Gives a connection back to the listener, first in line for the next accept: the kernel has
+// accepted it, so it must not be lost. The listener's accept call is still counted as its I/O,
+// so the listener cannot have been released; if it was closed meanwhile, the connection dies
+// with it (reset, as a closed listener's pending connections are).
+void hold(Socket& l, const Connection& c) noexcept {
+    SocketLock lock(l.mutex);
+    if (l.state.load().life() == HalfCloseLife::open) {
+        try {
+            l.held.insert(l.held.begin(), c);
+            l.holds_connections.store(true, std::memory_order_release);
+            wake_selectors(l); // readable: a connection is pending again
+            return;
+        } catch (...) { // no memory for one more: nothing to keep it in
+        }
     }
-    const rio::net::NativeSocket lfd = l.fd; // stable while this call is counted
-    int err = WSAEINVAL;
-    if (begun.after.conn() == HalfCloseConn::listening) {
-        // A blocking accept asks the kernel once, in its wait (which takes a pending connection
-        // at once); a non-blocking one asks now.
-        err = l.non_blocking.load(std::memory_order_relaxed)
-                  ? rio::net::accept(lfd, fd, &peer, &peer_len)
-                  : rio::caller::accept(lfd, fd, &peer, &peer_len, l.wait);
-    }
-    // Without an event selection there is nothing to inherit or re-arm, and io_done asks for
-    // something only after a close (the release): then no lock is needed, as for a receive in
-    // the caller. Many threads accepting on one listener would otherwise queue on its lock.
+    rio::net::close(c.fd, true);
+}
+
+// One connection for this accept: one the listener holds, else the kernel's, at once or, on a
+// blocking listener, after a wait in this thread itself (rio/caller.h: one thread woken per
+// connection). The kernel calls run without the listener's lock, so threads accepting on one
+// listener meet only in short critical sections (none without an event selection). 0 or a WSA
+// error (WSAEINTR when a close interrupted the wait).
+int take_connection(Socket& l, Connection& c, Inherited& inherited) noexcept {
     if (l.event_mask.load(std::memory_order_relaxed) == 0) {
         inherited = Inherited{l.non_blocking.load(std::memory_order_relaxed), nullptr, 0};
-        if (!l.state.apply_quiet(HalfCloseEvent::io_done)) {
-            SocketLock lock(l.mutex);
-            apply_and_act(l, HalfCloseEvent::io_done);
-        }
-        leave_caller_wait(l);
-        return err;
+    } else {
+        SocketLock lock(l.mutex);
+        inherited =
+            Inherited{l.non_blocking.load(std::memory_order_relaxed), l.event, l.event_mask};
     }
-    SocketLock lock(l.mutex);
-    inherited = Inherited{l.non_blocking.load(std::memory_order_relaxed), l.event, l.event_mask};
-    if ((err == 0 || err == WSAEWOULDBLOCK) && (l.event_mask & FD_ACCEPT))
-        watcher().watch(l); // more may be pending (or none yet): re-arm FD_ACCEPT
-    apply_and_act(l, HalfCloseEvent::io_done);
-    leave_caller_wait(l);
-    return err;
+    if (take_held(l, c))
+        return 0;
+    const rio::net::NativeSocket lfd = l.fd; // stable while this call is counted
+    c.peer_len = static_cast<int>(c.peer.size());
+    return inherited.non_blocking
+               ? rio::net::accept(lfd, c.fd, c.peer.data(), &c.peer_len)
+               : rio::caller::accept(lfd, c.fd, c.peer.data(), &c.peer_len, l.wait);
+}
+
+// Makes a provider socket of an accepted connection, with what it inherits from its listener:
+// the new handle, or INVALID_SOCKET with *err, the connection still the caller's.
+SOCKET adopt_connection(const Socket& l, const Connection& c, const Inherited& inherited,
+                        int& err) noexcept {
+    SocketRef s;
+    SocketLock lock;
+    const SOCKET h = adopt(l.family, c.fd, *find_protocol(l.family, SOCK_STREAM, IPPROTO_TCP),
+                           HalfCloseState::connected(), s, lock, err);
+    if (h == INVALID_SOCKET)
+        return INVALID_SOCKET;
+    s->event = inherited.event;
+    s->event_mask = inherited.event_mask;
+    // attach last: with FD_READ inherited it may post a receive, which no undoing could take back.
+    if ((err = inherited.non_blocking ? set_mode(*s, true) : 0) != 0 ||
+        (err = attach_data_path(*s, lock)) != 0) {
+        unadopt(*s, lock, h);
+        return INVALID_SOCKET;
+    }
+    return h;
+}
+
+// Hands one connection the listener has taken to the application: its condition function's
+// verdict, then a provider socket. A connection that cannot be handed out now goes back to the
+// listener (hold), so none is lost. The new handle, or INVALID_SOCKET with *err.
+SOCKET hand_out(Socket& l, const Connection& c, const Inherited& inherited, sockaddr* addr,
+                LPINT addrlen, LPCONDITIONPROC condition, DWORD_PTR data, int& err) noexcept {
+    if (condition != nullptr) {
+        Connection peer = c; // the condition function gets a copy of the caller's address
+        WSABUF caller_id{static_cast<ULONG>(peer.peer_len), peer.peer.data()};
+        GROUP g = 0;
+        const int verdict =
+            condition(&caller_id, nullptr, nullptr, nullptr, nullptr, nullptr, &g, data);
+        if (verdict == CF_REJECT) {
+            rio::net::close(c.fd, true);
+            err = WSAECONNREFUSED;
+            return INVALID_SOCKET;
+        }
+        if (verdict != CF_ACCEPT) {
+            // CF_DEFER: the connection stays queued for the next accept (WSATRY_AGAIN); so does
+            // one a condition function answered with no valid verdict (WSAEINVAL).
+            hold(l, c);
+            err = verdict == CF_DEFER ? WSATRY_AGAIN : WSAEINVAL;
+            return INVALID_SOCKET;
+        }
+    }
+    if (addr != nullptr && *addrlen < c.peer_len) { // an address longer than its family's
+        hold(l, c);
+        err = WSAEFAULT;
+        return INVALID_SOCKET;
+    }
+    const SOCKET h = adopt_connection(l, c, inherited, err);
+    if (h == INVALID_SOCKET) {
+        hold(l, c);
+        return INVALID_SOCKET;
+    }
+    if (addr != nullptr) {
+        std::memcpy(addr, c.peer.data(), static_cast<std::size_t>(c.peer_len));
+        *addrlen = c.peer_len;
+    }
+    return h;
 }
 
 } // namespace
 
+void drop_held_connections(Socket& l) noexcept {
+    for (const Connection& c : l.held)
+        rio::net::close(c.fd, true);
+    l.held.clear();
+    l.holds_connections.store(false, std::memory_order_release);
+}
+
+// The whole call is counted as the listener's outstanding I/O, so the listener cannot be
+// released (its descriptor closed, its held connections reset) under it, and a close interrupts
+// its wait. Every call re-enables FD_ACCEPT, failed or not, except one whose condition function
+// deferred (WSAEventSelect's re-enabling rule: "unless the error code returned is WSATRY_AGAIN").
 SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC lpfnCondition,
                         DWORD_PTR dwCallbackData, LPINT lpErrno) {
     SocketRef listener = lookup(s, lpErrno);
@@ -234,63 +356,41 @@ SOCKET WSPAPI WSPAccept(SOCKET s, sockaddr* addr, LPINT addrlen, LPCONDITIONPROC
         return INVALID_SOCKET;
     if (listener->datagram()) // no connections to accept: Windows' answer for UDP
         return static_cast<SOCKET>(fail(lpErrno, WSAEOPNOTSUPP));
-    if (addr != nullptr && (addrlen == nullptr || *addrlen < static_cast<int>(sizeof(sockaddr_in))))
-        return static_cast<SOCKET>(fail(lpErrno, WSAEFAULT));
-    rio::net::NativeSocket fd = rio::net::invalid_socket;
-    sockaddr_storage peer{};
-    int peer_len = sizeof peer;
-    Inherited inherited;
-    if (int err = take_connection(*listener, fd, peer, peer_len, inherited))
-        return static_cast<SOCKET>(fail(lpErrno, err));
-    if (lpfnCondition != nullptr) {
-        WSABUF caller_id{static_cast<ULONG>(peer_len), reinterpret_cast<char*>(&peer)};
-        GROUP g = 0;
-        int verdict = lpfnCondition(&caller_id, nullptr, nullptr, nullptr, nullptr, nullptr, &g,
-                                    dwCallbackData);
-        if (verdict != CF_ACCEPT) {
-            rio::net::close(fd, true);
-            return static_cast<SOCKET>(
-                fail(lpErrno, verdict == CF_REJECT ? WSAECONNREFUSED : WSAEINVAL));
-        }
+    Socket& l = *listener;
+    enter_caller_wait(l);
+    const HalfCloseResult begun = l.state.apply(HalfCloseEvent::begin_io);
+    if (!begun.ok()) {
+        leave_caller_wait(l);
+        return static_cast<SOCKET>(fail(lpErrno, WSAEINTR)); // closed since the lookup
     }
-    const WSAPROTOCOL_INFOW* proto = find_protocol(listener->family, SOCK_STREAM, IPPROTO_TCP);
-    SocketRef sock;
-    SOCKET h = adopt(listener->family, fd, *proto, sock, lpErrno);
-    if (h == INVALID_SOCKET)
-        return INVALID_SOCKET;
-    // The listener's settings were read under its lock alone (take_connection): socket objects
-    // are recycled across roles, so holding two socket locks at once would order them
-    // differently in different lives.
-    SocketLock lock(sock->mutex);
-    if (closed_meanwhile(*sock, lpErrno)) // by the last WSPCleanup, before the handle was out
-        return INVALID_SOCKET;
-    sock->event = inherited.event;
-    sock->event_mask = inherited.event_mask;
-    if (int err = inherited.non_blocking ? set_mode(*sock, true) : 0) {
-        lock.unlock();
-        int ignored = 0;
-        (void)WSPCloseSocket(h, &ignored);
-        return static_cast<SOCKET>(fail(lpErrno, err));
+    int err = 0;
+    SOCKET h = INVALID_SOCKET;
+    // An address buffer too small for the family's address fails before a connection is taken.
+    if (addr != nullptr && (addrlen == nullptr || *addrlen < address_size(l))) {
+        err = WSAEFAULT;
+    } else if (begun.after.conn() != HalfCloseConn::listening) {
+        err = WSAEINVAL;
+    } else {
+        Connection c;
+        Inherited inherited;
+        err = take_connection(l, c, inherited);
+        if (err == 0)
+            h = hand_out(l, c, inherited, addr, addrlen, lpfnCondition, dwCallbackData, err);
     }
-    sock->state.reinitialize(HalfCloseState::connected()); // no one else has the handle yet
-    if (int err = attach_data_path(*sock, lock)) {
-        lock.unlock();
-        int ignored = 0;
-        (void)WSPCloseSocket(h, &ignored);
-        return static_cast<SOCKET>(fail(lpErrno, err));
+    // Without an event selection there is nothing to re-enable, and io_done asks for something
+    // only after a close (the release): then no lock is needed, as for a receive in the caller.
+    // Many threads accepting on one listener would otherwise queue on its lock.
+    if (l.event_mask.load(std::memory_order_relaxed) == 0 &&
+        l.state.apply_quiet(HalfCloseEvent::io_done)) {
+        leave_caller_wait(l);
+    } else {
+        SocketLock lock(l.mutex);
+        if (err != WSATRY_AGAIN)
+            rearm_fd_accept(l);
+        apply_and_act(l, HalfCloseEvent::io_done);
+        leave_caller_wait(l);
     }
-    if (addr != nullptr) {
-        int need = peer_len;
-        if (*addrlen < need) {
-            lock.unlock();
-            int ignored = 0;
-            (void)WSPCloseSocket(h, &ignored);
-            return static_cast<SOCKET>(fail(lpErrno, WSAEFAULT));
-        }
-        std::memcpy(addr, &peer, static_cast<std::size_t>(need));
-        *addrlen = need;
-    }
-    return h;
+    return h != INVALID_SOCKET ? h : static_cast<SOCKET>(fail(lpErrno, err));
 }
 
 int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCallerData,
@@ -342,8 +442,7 @@ int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCa
     if (err == 0) {
         err = become_connected(*sock, lock) == 0 ? 0 : WSAENOBUFS;
     } else {
-        (void)sock->state.apply(HalfCloseEvent::connect_failed);
-        sock->so_error = err;
+        connect_failed(*sock, err);
     }
     apply_and_act(*sock, HalfCloseEvent::io_done);
     leave_caller_wait(*sock);
@@ -353,8 +452,7 @@ int WSPAPI WSPConnect(SOCKET s, const sockaddr* name, int namelen, LPWSABUF lpCa
 int finish_connect(Socket& s, SocketLock& lock) noexcept {
     int result = rio::net::connect_result(s.fd);
     if (result != 0) {
-        (void)s.state.apply(HalfCloseEvent::connect_failed);
-        s.so_error = result;
+        connect_failed(s, result);
         raise_event(s, FD_CONNECT_BIT, result);
         return result;
     }

@@ -3,6 +3,7 @@
 // it returns; none of them blocks or allocates (linger never makes them wait here).
 #include "data_path.h"
 #include "provider_state.h"
+#include "selectors.h"
 #include "socket.h"
 #include "test_hooks.h"
 #include "upcalls.h"
@@ -107,6 +108,7 @@ int WSPAPI WSPCloseSocket(SOCKET s, LPINT lpErrno) {
     (void)upcalls().lpWPUCloseSocketHandle(s, &err);
     retire_handle(*sock);
     act_on(*sock, r);
+    wake_selectors(*sock); // a select watching it ends (WSAEINTR)
     return 0;
 }
 

@@ -2,113 +2,238 @@
 #include "data_path.h"
 #include "datagram_path.h"
 #include "provider_state.h"
+#include "selectors.h"
 #include "socket.h"
 #include "upcalls.h"
 #include "watcher.h"
 #include "wsp.h"
 
+#include <gsl/gsl>
+
+#include <algorithm>
+#include <array>
 #include <chrono>
-#include <thread>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
 
 namespace riosp::provider {
 namespace {
 
-enum class Want { read, write, except };
+enum class Want : std::uint8_t { read, write, except };
+constexpr std::array<Want, 3> wants = {Want::read, Want::write, Want::except};
 
-// Readiness as Winsock defines it for select(), computed from the socket's facts.
-bool ready(Socket& s, Want want) noexcept {
-    SocketLock lock(s.mutex);
-    HalfCloseState st = s.state.load();
-    if (st.datagram()) // always "connected" enough to send; readable when a datagram waits
-        return want == Want::read    ? datagram_readable(s)
-               : want == Want::write ? st.send() == HalfCloseSend::open && s.send_in_flight == 0
-                                     : false;
+// What a socket's own state says for one want of select(), and what is left to the kernel.
+struct Look {
+    bool ready = false;        // ready now, by riosp's state
+    bool kernel_read = false;  // otherwise ready when the kernel says readable,
+    bool kernel_write = false; // or writable (a connect in progress: its result)
+};
+
+// Readiness as Winsock defines it for select(), from the socket's facts (its lock held). What
+// riosp does not hold itself (bytes or connections still in the kernel, a connect's result) is
+// the kernel's to say; a change of what riosp holds wakes the select (wake_selectors).
+Look look(const Socket& s, Want want) noexcept {
+    const HalfCloseState st = s.state.load();
+    if (st.datagram()) { // always "connected" enough to send; readable when a datagram waits
+        bool ask_kernel = false;
+        switch (want) {
+        case Want::read:
+            return Look{datagram_readable(s, ask_kernel), ask_kernel, false};
+        case Want::write:
+            return Look{st.send() == HalfCloseSend::open && s.send_in_flight == 0};
+        case Want::except:
+            return Look{};
+        }
+    }
+    const HalfCloseConn conn = st.conn();
     switch (want) {
     case Want::read:
-        if (s.conn() == HalfCloseConn::listening)
-            return rio::net::wait_readable(s.fd, 0) == 0; // a connection is pending
-        if (s.conn() != HalfCloseConn::connected)
-            return false;
+        if (conn == HalfCloseConn::listening) // a connection an accept left, or the kernel's
+            return Look{!s.held.empty(), s.held.empty(), false};
+        if (conn != HalfCloseConn::connected)
+            return Look{};
         if (!s.recv_ring.empty() || st.fin_arrived() || st.reset())
-            return true;
+            return Look{true};
         // Receives are demand-driven: what nobody asked for yet is still in the kernel.
-        return can_receive_in_caller(s) && rio::net::wait_readable(s.fd, 0) == 0;
+        return Look{false, can_receive_in_caller(s), false};
     case Want::write:
-        if (s.conn() == HalfCloseConn::connecting && rio::net::wait_writable(s.fd, 0) == 0)
-            (void)finish_connect(s, lock);
-        return s.conn() == HalfCloseConn::connected && st.send() == HalfCloseSend::open &&
-               s.send_ring.free() > 0;
-    case Want::except:
-        return s.conn() == HalfCloseConn::unconnected &&
-               s.so_error != 0; // a failed non-blocking connect
+        if (conn == HalfCloseConn::connecting)
+            return Look{false, false, true};
+        return Look{conn == HalfCloseConn::connected && st.send() == HalfCloseSend::open &&
+                    s.send_ring.free() > 0};
+    case Want::except: // a failed non-blocking connect
+        if (conn == HalfCloseConn::connecting)
+            return Look{false, false, true};
+        return Look{conn == HalfCloseConn::unconnected && s.so_error != 0};
     }
-    return false;
+    return Look{};
 }
 
-// Keeps the ready sockets of one set; false with *err on a bad handle.
-bool filter(fd_set* set, Want want, int& count, LPINT err) noexcept {
-    if (set == nullptr)
-        return true;
-    u_int kept = 0;
-    for (u_int i = 0; i < set->fd_count; ++i) {
-        SocketRef s = lookup(set->fd_array[i], err);
-        if (s == nullptr)
-            return false;
-        if (ready(*s, want))
-            set->fd_array[kept++] = set->fd_array[i];
+// The caller's three sets as they are in memory: fd_count handles each, however many fd_array
+// declares (an application may #define FD_SETSIZE above 64, as Windows allows).
+struct Sets {
+    std::array<fd_set*, 3> sets;
+    std::array<std::span<SOCKET>, 3> handles;
+
+    explicit Sets(fd_set* r, fd_set* w, fd_set* e) noexcept : sets{r, w, e} {
+        for (std::size_t k = 0; k < 3; ++k)
+            if (sets[k] != nullptr)
+                handles[k] =
+                    std::span<SOCKET>(reinterpret_cast<SOCKET*>(reinterpret_cast<char*>(sets[k]) +
+                                                                offsetof(fd_set, fd_array)),
+                                      sets[k]->fd_count);
     }
-    set->fd_count = kept;
-    count += static_cast<int>(kept);
-    return true;
+    [[nodiscard]] std::size_t entries() const noexcept {
+        return handles[0].size() + handles[1].size() + handles[2].size();
+    }
+    // Entry e (the sets one after the other): its set and its handle.
+    [[nodiscard]] std::size_t set_of(std::size_t e) const noexcept {
+        return e < handles[0].size() ? 0 : e < handles[0].size() + handles[1].size() ? 1 : 2;
+    }
+    [[nodiscard]] SOCKET handle(std::size_t e) const noexcept {
+        for (const auto& h : handles) {
+            if (e < h.size())
+                return h[e];
+            e -= h.size();
+        }
+        return INVALID_SOCKET;
+    }
+    // Keeps the ready handles of each set, in their order.
+    void keep(const std::vector<std::uint8_t>& ready) const noexcept {
+        std::size_t e = 0;
+        for (std::size_t k = 0; k < 3; ++k) {
+            u_int kept = 0;
+            for (SOCKET h : handles[k])
+                if (ready[e++] != 0)
+                    handles[k][kept++] = h;
+            if (sets[k] != nullptr)
+                sets[k]->fd_count = kept;
+        }
+    }
+};
+
+// Looks a handle up again after the call started: one closed meanwhile ends the call with
+// WSAEINTR, as for any blocking call a close ends (Windows Sockets 2, 2.7).
+SocketRef look_up_again(SOCKET h, LPINT lpErrno) noexcept {
+    SocketRef s = lookup(h, lpErrno);
+    if (s == nullptr && *lpErrno == WSAENOTSOCK)
+        *lpErrno = WSAEINTR;
+    return s;
+}
+
+// One look at every socket of the sets: each handle looked up (the first pass counts the call
+// as watching it), ready ones marked, what the kernel decides put in w.watches. The number
+// ready, or -1 with *lpErrno.
+int look_at_all(const Sets& sets, SelectWaiter& w, bool first, LPINT lpErrno) noexcept {
+    w.watches.clear();
+    w.watched.clear();
+    int ready = 0;
+    std::uint32_t e = 0;
+    for (std::size_t k = 0; k < 3; ++k) {
+        for (SOCKET h : sets.handles[k]) {
+            // Held while it is looked at; the count raised below outlives the hold, which is
+            // why a socket's count of watching selects is never reset (selectors.h).
+            SocketRef s = first ? lookup(h, lpErrno) : look_up_again(h, lpErrno);
+            if (s == nullptr)
+                return -1;
+            if (first) { // before the look: a change after it wakes this call (selectors.h)
+                s->selects.fetch_add(1, std::memory_order_seq_cst);
+                w.counted.push_back(&*s);
+            }
+            SocketLock lock(s->mutex);
+            const Look l = look(*s, wants[k]);
+            w.ready[e] = l.ready ? 1 : 0;
+            if (l.ready) {
+                ++ready;
+            } else if (l.kernel_read || l.kernel_write) {
+                w.watches.push_back(
+                    rio::net::ReadyWait::Watch{s->fd, l.kernel_read, l.kernel_write, false});
+                w.watched.push_back(e);
+            }
+            ++e;
+        }
+    }
+    return ready;
+}
+
+// What the kernel said: a socket it reports ready is ready (a connect in progress is finished
+// first, which tells a success from a failure). The number newly ready, or -1 with *lpErrno.
+int take_kernel_answers(const Sets& sets, SelectWaiter& w, LPINT lpErrno) noexcept {
+    int ready = 0;
+    for (std::size_t i = 0; i < w.watches.size(); ++i) {
+        if (!w.watches[i].ready)
+            continue;
+        const std::uint32_t e = w.watched[i];
+        SocketRef s = look_up_again(sets.handle(e), lpErrno);
+        if (s == nullptr)
+            return -1;
+        const Want want = wants[sets.set_of(e)];
+        if (want != Want::read) {
+            SocketLock lock(s->mutex);
+            if (s->conn() == HalfCloseConn::connecting)
+                (void)finish_connect(*s, lock);
+            if (!look(*s, want).ready)
+                continue;
+        }
+        w.ready[e] = 1;
+        ++ready;
+    }
+    return ready;
 }
 
 } // namespace
 
+// The sockets' readiness is looked at once per pass; when none is ready the call waits, in one
+// system call, for the kernel's readiness of the descriptors whose readiness the kernel holds and
+// for a wake-up from whoever changes what riosp holds (selectors.h), then looks again.
 int WSPAPI WSPSelect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
                      RIOSP_SELECT_TIMEOUT timeout, LPINT lpErrno) {
     (void)nfds; // ignored, as on Windows
     if (readfds == nullptr && writefds == nullptr && exceptfds == nullptr)
         return fail(lpErrno, WSAEINVAL);
     using clock = std::chrono::steady_clock;
+    using std::chrono::microseconds;
     const bool forever = timeout == nullptr;
     const auto deadline = forever ? clock::time_point::max()
-                                  : clock::now() + std::chrono::seconds(timeout->tv_sec) +
-                                        std::chrono::microseconds(timeout->tv_usec);
-    fd_set r{}, w{}, e{};
-    auto backoff = std::chrono::microseconds(50);
-    bool first_pass = true;
-    for (;;) {
-        // Work on copies: the caller's sets must list every socket again on each pass.
-        if (readfds != nullptr)
-            r = *readfds;
-        if (writefds != nullptr)
-            w = *writefds;
-        if (exceptfds != nullptr)
-            e = *exceptfds;
-        int count = 0;
-        if (!filter(readfds ? &r : nullptr, Want::read, count, lpErrno) ||
-            !filter(writefds ? &w : nullptr, Want::write, count, lpErrno) ||
-            !filter(exceptfds ? &e : nullptr, Want::except, count, lpErrno)) {
-            // A handle that was good on the first pass was closed while this select waited:
-            // WSAEINTR, as for any blocking call a close ends (Windows Sockets 2, 2.7).
-            if (!first_pass && *lpErrno == WSAENOTSOCK)
-                *lpErrno = WSAEINTR;
+                                  : clock::now() +
+                                        std::chrono::seconds(std::max<LONG>(timeout->tv_sec, 0)) +
+                                        microseconds(std::max<LONG>(timeout->tv_usec, 0));
+    const Sets sets(readfds, writefds, exceptfds);
+    SelectWaiter* waiter = take_select_waiter();
+    if (waiter == nullptr)
+        return fail(lpErrno, WSAENOBUFS);
+    const auto given_back = gsl::finally([waiter] { give_back(*waiter); });
+    SelectWaiter& w = *waiter;
+    try {
+        w.ready.assign(sets.entries(), 0);
+        w.watches.reserve(sets.entries());
+        w.watched.reserve(sets.entries());
+        w.counted.reserve(sets.entries());
+    } catch (...) {
+        return fail(lpErrno, WSAENOBUFS);
+    }
+    for (bool first = true;; first = false) {
+        int ready = look_at_all(sets, w, first, lpErrno);
+        if (ready < 0)
             return SOCKET_ERROR;
+        const auto left = forever
+                              ? microseconds(-1)
+                              : std::max(std::chrono::ceil<microseconds>(deadline - clock::now()),
+                                         microseconds(0));
+        if (!w.watches.empty() || (ready == 0 && left != microseconds(0))) {
+            if (int err = w.wait.wait(w.watches, ready > 0 ? microseconds(0) : left))
+                return fail(lpErrno, err);
+            const int more = take_kernel_answers(sets, w, lpErrno);
+            if (more < 0)
+                return SOCKET_ERROR;
+            ready += more;
         }
-        first_pass = false;
-        if (count > 0 || clock::now() >= deadline) {
-            if (readfds != nullptr)
-                *readfds = r;
-            if (writefds != nullptr)
-                *writefds = w;
-            if (exceptfds != nullptr)
-                *exceptfds = e;
-            return count;
+        if (ready > 0 || (!forever && clock::now() >= deadline)) {
+            sets.keep(w.ready);
+            return ready;
         }
-        // Readiness lives in provider state updated by workers; poll it with a short,
-        // growing sleep (bounded at 2 ms) rather than a wake-up channel per select call.
-        std::this_thread::sleep_for(backoff);
-        backoff = std::min(backoff * 2, std::chrono::microseconds(2000));
     }
 }
 
@@ -129,8 +254,7 @@ int WSPAPI WSPEventSelect(SOCKET s, WSAEVENT hEventObject, LONG lNetworkEvents, 
             return fail(lpErrno, err);
     // Conditions that already hold are reported at once (Windows re-enabling rules).
     HalfCloseState st = sock->state.load();
-    if (sock->conn() == HalfCloseConn::listening && (sock->event_mask & FD_ACCEPT))
-        watcher().watch(*sock);
+    rearm_fd_accept(*sock); // at once while the listener holds a connection
     if (sock->conn() == HalfCloseConn::connecting && (sock->event_mask & (FD_CONNECT | FD_WRITE)))
         watcher().watch(*sock);
     if (st.datagram()) {

@@ -1,5 +1,6 @@
 // WSPGetSockOpt / WSPSetSockOpt and WSPIoctl.
 #include "catalog.h"
+#include "completion.h"
 #include "data_path.h"
 #include "datagram_path.h"
 #include "extensions.h"
@@ -160,62 +161,54 @@ int WSPAPI WSPGetSockOpt(SOCKET s, int level, int optname, char* optval, LPINT o
     return write_int(optval, optlen, value, lpErrno);
 }
 
-int WSPAPI WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
-                    LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
-                    LPWSAOVERLAPPED lpOverlapped,
-                    LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
-                    LPWSATHREADID lpThreadId, LPINT lpErrno) {
-    (void)lpOverlapped; // every ioctl below completes at once
-    (void)lpCompletionRoutine;
-    (void)lpThreadId;
-    SocketRef sock = lookup(s, lpErrno);
-    if (sock == nullptr)
-        return SOCKET_ERROR;
+namespace {
+
+// The ioctls riosp answers, all of which complete inside the call: 0 or SOCKET_ERROR.
+int ioctl_now(Socket& sock, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
+              LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
+              LPINT lpErrno) noexcept {
     switch (dwIoControlCode) {
     case FIONBIO: {
         if (lpvInBuffer == nullptr || cbInBuffer < sizeof(u_long))
             return fail(lpErrno, WSAEFAULT);
         u_long on = 0;
         std::memcpy(&on, lpvInBuffer, sizeof on);
-        std::lock_guard lock(sock->mutex);
-        if (closed_meanwhile(*sock, lpErrno))
+        std::lock_guard lock(sock.mutex);
+        if (closed_meanwhile(sock, lpErrno))
             return SOCKET_ERROR;
         // Windows refuses to go blocking while WSPEventSelect is active.
-        if (on == 0 && sock->event_mask != 0)
+        if (on == 0 && sock.event_mask != 0)
             return fail(lpErrno, WSAEINVAL);
-        if (int err = set_mode(*sock, on != 0))
+        if (int err = set_mode(sock, on != 0))
             return fail(lpErrno, err);
-        if (lpcbBytesReturned != nullptr)
-            *lpcbBytesReturned = 0;
+        *lpcbBytesReturned = 0;
         return 0;
     }
     case FIONREAD: {
         if (lpvOutBuffer == nullptr || cbOutBuffer < sizeof(u_long))
             return fail(lpErrno, WSAEFAULT);
-        std::lock_guard lock(sock->mutex);
-        if (closed_meanwhile(*sock, lpErrno))
+        std::lock_guard lock(sock.mutex);
+        if (closed_meanwhile(sock, lpErrno))
             return SOCKET_ERROR;
-        if (sock->datagram()) {
+        if (sock.datagram()) {
             // The next datagram's size (Linux and Windows both answer so for UDP): the one the
             // ring took in, or the kernel's first.
             int next = 0;
-            if (int err = datagram_readable_bytes(*sock, next))
+            if (int err = datagram_readable_bytes(sock, next))
                 return fail(lpErrno, err);
             const u_long n = static_cast<u_long>(next < 0 ? 0 : next);
             std::memcpy(lpvOutBuffer, &n, sizeof n);
-            if (lpcbBytesReturned != nullptr)
-                *lpcbBytesReturned = sizeof n;
+            *lpcbBytesReturned = sizeof n;
             return 0;
         }
         // Buffered in the ring, plus what the kernel holds that no receive has taken yet.
         int in_kernel = 0;
-        if (sock->conn() != HalfCloseConn::connected ||
-            rio::net::readable_bytes(sock->fd, in_kernel) != 0 || in_kernel < 0)
+        if (sock.conn() != HalfCloseConn::connected ||
+            rio::net::readable_bytes(sock.fd, in_kernel) != 0 || in_kernel < 0)
             in_kernel = 0;
-        u_long n = sock->recv_ring.used() + static_cast<u_long>(in_kernel);
+        u_long n = sock.recv_ring.used() + static_cast<u_long>(in_kernel);
         std::memcpy(lpvOutBuffer, &n, sizeof n);
-        if (lpcbBytesReturned != nullptr)
-            *lpcbBytesReturned = sizeof n;
+        *lpcbBytesReturned = sizeof n;
         return 0;
     }
     case SIO_GET_EXTENSION_FUNCTION_POINTER:
@@ -225,6 +218,38 @@ int WSPAPI WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD c
     default:
         return fail(lpErrno, WSAEINVAL);
     }
+}
+
+} // namespace
+
+int WSPAPI WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
+                    LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
+                    LPWSAOVERLAPPED lpOverlapped,
+                    LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+                    LPWSATHREADID lpThreadId, LPINT lpErrno) {
+    SocketRef sock = lookup(s, lpErrno);
+    if (sock == nullptr)
+        return SOCKET_ERROR;
+    DWORD returned = 0;
+    if (ioctl_now(*sock, dwIoControlCode, lpvInBuffer, cbInBuffer, lpvOutBuffer, cbOutBuffer,
+                  &returned, lpErrno) != 0)
+        return SOCKET_ERROR; // a call that fails at once gives no completion indication
+    if (lpcbBytesReturned != nullptr)
+        *lpcbBytesReturned = returned;
+    if (lpOverlapped != nullptr) {
+        // Every ioctl above completes inside the call; an overlapped one still reports as one
+        // that completed at once: its event signalled, or its routine queued to this thread
+        // (WSAIoctl, as WSASend and WSARecv).
+        PendingOp op;
+        op.overlapped = true;
+        op.handle = s;
+        op.ov = lpOverlapped;
+        op.routine = lpCompletionRoutine;
+        if (lpThreadId != nullptr)
+            op.thread = *lpThreadId;
+        complete_overlapped(op, 0, returned);
+    }
+    return 0;
 }
 
 } // namespace riosp::provider

@@ -7,6 +7,7 @@
 // Every function returns 0 or a WSA error code (rio/wsa_error.h), never throws.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -191,6 +192,45 @@ private:
 #else
     int fd_ = -1;
 #endif
+};
+
+} // namespace riosp::rio::net
+
+namespace riosp::rio::net {
+
+// Waits until any of many sockets is ready, or another thread wakes it: what a select that finds
+// nothing ready blocks in, so that readiness riosp keeps itself (bytes a worker put into a
+// socket's receive ring, ring room a send completion freed) wakes it as soon as the kernel's does.
+// One thread waits in it at a time; any thread wakes it. Linux: ppoll(2) over the sockets and an
+// eventfd. Windows: WSAPoll over the sockets and a self-connected UDP socket.
+class ReadyWait {
+public:
+    // One socket, what to wait for, and, after wait(), whether it is ready for it (an error or a
+    // hang-up counts: the next call on the socket reports it).
+    struct Watch {
+        NativeSocket s = invalid_socket;
+        bool readable = false;
+        bool writable = false;
+        bool ready = false;
+    };
+    ReadyWait() noexcept = default;
+    ~ReadyWait();
+    ReadyWait(const ReadyWait&) = delete;
+    ReadyWait& operator=(const ReadyWait&) = delete;
+
+    [[nodiscard]] int open() noexcept;
+    // Waits until one of `watches` is ready, wake() is called, or `timeout` passes (negative: no
+    // bound; zero: a look only). A wake() made while nobody waits makes the next wait() return at
+    // once. Sets every Watch::ready: 0, or a WSA error (WSAENOBUFS: no room for this many). An
+    // interrupted wait (a signal) returns 0 early, as a wake-up does.
+    [[nodiscard]] int wait(std::span<Watch> watches, std::chrono::microseconds timeout) noexcept;
+    // Makes the current wait() return, or the next one. Any thread; a system call only for the
+    // first wake() since the last wait() that saw one.
+    void wake() noexcept;
+
+private:
+    struct Impl;
+    Impl* impl_ = nullptr;
 };
 
 } // namespace riosp::rio::net

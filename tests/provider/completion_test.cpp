@@ -3,6 +3,7 @@
 // takes the handle (real Windows); otherwise the provider notifies by itself (riosp's host,
 // Wine's stub). ws2_32 is replaced by a fake that records what it is told.
 #include <completion.h>
+#include <upcalls.h>
 
 #include <gtest/gtest.h>
 
@@ -39,7 +40,6 @@ int WSPAPI ws2_stub(SOCKET s, LPWSAOVERLAPPED ov, DWORD error, DWORD bytes, LPIN
 class ProviderOverlappedCompletion : public ::testing::Test {
 protected:
     void SetUp() override {
-        init_completions();
         g_reported = {};
         op.overlapped = true;
         op.handle = static_cast<SOCKET>(0x1234);
@@ -95,6 +95,69 @@ TEST_F(ProviderOverlappedCompletion, AnOpWithoutAHandleIsNeverReportedToWs2) {
     complete_overlapped(op, 0, 1);
     EXPECT_EQ(g_reported.calls, 0);
     EXPECT_EQ(overlapped_status(&ov), 0);
+}
+
+// A fake WPUQueueApc: keeps the one APC it is given, or refuses as for a thread that is gone.
+struct QueuedApc {
+    LPWSAUSERAPC fn = nullptr;
+    DWORD_PTR context = 0;
+    bool refuse = false;
+};
+QueuedApc g_apc;
+int WSPAPI fake_queue_apc(LPWSATHREADID, LPWSAUSERAPC fn, DWORD_PTR context, LPINT err) {
+    if (g_apc.refuse) {
+        *err = WSAEINVAL;
+        return SOCKET_ERROR;
+    }
+    g_apc.fn = fn;
+    g_apc.context = context;
+    return 0;
+}
+
+struct RoutineCall {
+    int calls = 0;
+    DWORD error = 0, bytes = 0, flags = 0;
+    LPWSAOVERLAPPED ov = nullptr;
+};
+RoutineCall g_routine;
+void CALLBACK routine(DWORD error, DWORD bytes, LPWSAOVERLAPPED ov, DWORD flags) {
+    g_routine = RoutineCall{g_routine.calls + 1, error, bytes, flags, ov};
+}
+
+class ProviderCompletionRoutine : public ProviderOverlappedCompletion {
+protected:
+    void SetUp() override {
+        ProviderOverlappedCompletion::SetUp();
+        WSPUPCALLTABLE t{};
+        t.lpWPUQueueApc = fake_queue_apc;
+        set_upcalls(t);
+        g_apc = {};
+        g_routine = {};
+        op.routine = routine;
+    }
+};
+
+TEST_F(ProviderCompletionRoutine, ItsResultIsReadableWhileTheRoutineWaitsForItsThread) {
+    complete_overlapped(op, WSAECONNRESET, 5);
+    ASSERT_NE(g_apc.fn, nullptr);
+    EXPECT_EQ(g_routine.calls, 0);
+    EXPECT_EQ(overlapped_status(&ov), WSAECONNRESET);
+    EXPECT_EQ(overlapped_bytes(&ov), 5U);
+    g_apc.fn(g_apc.context); // the thread's alertable wait
+    EXPECT_EQ(g_routine.calls, 1);
+    EXPECT_EQ(g_routine.error, static_cast<DWORD>(WSAECONNRESET));
+    EXPECT_EQ(g_routine.bytes, 5U);
+    EXPECT_EQ(g_routine.flags, 0x42U);
+    EXPECT_EQ(g_routine.ov, &ov);
+    EXPECT_EQ(overlapped_status(&ov), WSAECONNRESET) << "still done after the routine";
+}
+
+TEST_F(ProviderCompletionRoutine, ARoutineWhoseThreadIsGoneLeavesTheResultReadable) {
+    g_apc.refuse = true;
+    complete_overlapped(op, 0, 3);
+    EXPECT_EQ(overlapped_status(&ov), 0);
+    EXPECT_EQ(overlapped_bytes(&ov), 3U);
+    EXPECT_EQ(g_routine.calls, 0);
 }
 
 } // namespace

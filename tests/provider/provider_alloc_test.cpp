@@ -448,5 +448,48 @@ TEST_F(ProviderTest, ADeepPipelineAllocatesOnlyTheFirstTimeItReachesItsDepth) {
     bsd::close_socket(peer);
 }
 
+// A close that aborts thousands of overlapped receives with completion routines, and the
+// alertable wait that runs them: no record per routine in the provider (the routine waits in
+// its WSAOVERLAPPED), and the host's APC queue keeps its storage, so once a thread's queue has
+// held that many, the same again allocates nothing on any thread.
+TEST_F(ProviderTest, ACloseThatAbortsThousandsOfRoutinesAllocatesNothingOnceTheQueueHasGrown) {
+    constexpr int depth = 4000; // a socket queues at most 4,096 operations per direction
+    static int ran = 0;
+    struct Routine {
+        static void CALLBACK count(DWORD, DWORD, LPWSAOVERLAPPED, DWORD) { ++ran; }
+    };
+    std::vector<char> into(depth);
+    std::vector<WSAOVERLAPPED> ovs(depth);
+    const auto round = [&](alloc::Counts& counted) -> bool {
+        int peer = -1;
+        SOCKET s = connect_pair(peer);
+        if (s == INVALID_SOCKET)
+            return false;
+        for (int i = 0; i < depth; ++i) {
+            WSABUF b{1, &into[static_cast<std::size_t>(i)]};
+            ovs[static_cast<std::size_t>(i)] = WSAOVERLAPPED{};
+            DWORD flags = 0;
+            if (ws::WSARecv(s, &b, 1, nullptr, &flags, &ovs[static_cast<std::size_t>(i)],
+                            Routine::count) != SOCKET_ERROR ||
+                ws::WSAGetLastError() != WSA_IO_PENDING)
+                return false;
+        }
+        ran = 0;
+        alloc::start();
+        bool ok = ws::closesocket(s) == 0;
+        for (int i = 0; i < 100 && ran < depth; ++i)
+            (void)ws::SleepEx(50, TRUE);
+        counted = alloc::stop();
+        bsd::close_socket(peer);
+        return ok && ran == depth;
+    };
+    alloc::Counts first, again;
+    ASSERT_TRUE(round(first));
+    ASSERT_TRUE(round(again));
+    RecordProperty("first_round_allocations", static_cast<int>(first.allocations));
+    EXPECT_EQ(again.allocations, 0u) << "the same number of routines again";
+    EXPECT_EQ(again.frees, 0u);
+}
+
 } // namespace
 } // namespace riosp::test
