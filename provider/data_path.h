@@ -54,27 +54,54 @@ using SocketLock = std::unique_lock<std::mutex>;
 [[nodiscard]] int take_send_bytes(Socket& s, PendingOp& op) noexcept;
 // The same without the attempt at the kernel (the caller just made it): the rest into the ring.
 [[nodiscard]] int queue_send_bytes(Socket& s, PendingOp& op) noexcept;
-// Copies buffered received bytes into `op`; returns the bytes copied (0 if none buffered).
-// Only copies: the caller then calls ring_consumed.
-[[nodiscard]] DWORD give_recv_bytes(Socket& s, PendingOp& op) noexcept;
+// Copies buffered received bytes into the room `op` has left (after op.transferred), as many as
+// fit; a peek (MSG_PEEK) leaves them in the ring. 0, or WSAEFAULT when that room cannot be
+// written (app_room_writable): then nothing moved. Only copies: the caller then calls
+// ring_consumed.
+[[nodiscard]] int give_recv_bytes(Socket& s, PendingOp& op) noexcept;
 // After the application took bytes from the receive ring: a ring receive is posted if one is
 // wanted (room again), and an empty ring behind the peer's FIN ends the stream (peer_fin).
 void ring_consumed(Socket& s) noexcept;
-// Posts the next send / receive if one is due and possible.
+// Posts the next send / receive if one is due and possible. A ring receive waits while receives
+// issued before it wait in their own threads (defer_to_caller_receives, caller_wait.h).
 void pump_send(Socket& s) noexcept;
 void pump_recv(Socket& s) noexcept;
+// pump_recv, or for a datagram socket pump_datagram_recv.
+void pump_receive(Socket& s) noexcept;
 // Serves waiting receives from the ring, oldest first.
 void serve_recv_ops(Socket& s) noexcept;
 
+// Whether receives wait in their own threads (in the kernel) on `s`: on a connected or datagram
+// socket the only calls Socket::callers counts (accepts and connects wait on listening and
+// unconnected sockets). Read under the lock, a count a receive is just leaving with only sends
+// a later receive the slower way, through the queue.
+[[nodiscard]] inline bool receives_in_caller(const Socket& s) noexcept {
+    return (s.callers.load(std::memory_order_relaxed) & caller_count) != 0;
+}
 // Whether a receive may go to the kernel from the caller's thread now (its own wait, or an
-// attempt at once): nothing buffered, queued or in flight before it in the stream.
+// attempt at once): nothing buffered, queued or in flight before it in the stream, and no
+// receive issued before it waiting in the kernel (which the kernel may wake second).
 [[nodiscard]] inline bool can_receive_in_caller(const Socket& s) noexcept {
     return s.ops.recv.empty() && s.recv_ring.empty() && !s.state.load().fin_arrived() &&
-           !s.recv_in_flight && !releasing(s) && !s.app_rio;
+           !s.recv_in_flight && !releasing(s) && !s.app_rio && !receives_in_caller(s);
 }
-// The buffers as the kernel takes them (empty ones left out); how many.
+// The buffers past their first `skip` bytes as the kernel takes them (empty ones left out); how
+// many.
 [[nodiscard]] std::size_t receive_parts(std::span<const WSABUF> bufs,
-                                        std::span<rio::net::MutableBytes> out) noexcept;
+                                        std::span<rio::net::MutableBytes> out,
+                                        std::uint64_t skip = 0) noexcept;
+// The application's buffers past their first `skip` bytes, `limit` bytes of them at most, as the
+// kernel finds their memory (rio::net::can_read / can_write: a system call per buffer). A kernel
+// call on a bad buffer answers WSAEFAULT by itself; riosp asks before it copies between the
+// application's buffers and its rings itself (in the call, or on a worker: the application may
+// have taken a waiting operation's memory away since its call), and before it queues an
+// operation, so that a bad buffer fails at the call, where Windows checks it (it probes and locks
+// the pages). The calls whose bytes the kernel moves straight to or from the application's
+// buffers, the common case, never ask.
+[[nodiscard]] bool app_bytes_readable(std::span<const WSABUF> bufs, std::uint64_t skip,
+                                      std::uint64_t limit = max_call_bytes) noexcept;
+[[nodiscard]] bool app_room_writable(std::span<const WSABUF> bufs, std::uint64_t skip,
+                                     std::uint64_t limit = max_call_bytes) noexcept;
 // What a receive learnt, wherever it ran (a worker's RIO completion or the caller's own call):
 // the peer's FIN (0 bytes).
 void on_peer_eof(Socket& s) noexcept;

@@ -19,17 +19,24 @@ using namespace std::chrono_literals;
 // Rounds per test: the overtaking was a race between two waits in the kernel, lost in most but
 // not all rounds.
 constexpr int rounds = 20;
-// Time for a receive started in another thread to reach its wait in the kernel.
+// Time for a receive called in another thread to reach its wait in the kernel.
 constexpr auto settle = 50ms;
 
-// A blocking receive of up to 16 bytes in its own thread: its bytes, or "error N".
+// A blocking receive of up to 16 bytes in its own thread, called (and `settle` given to reach
+// the kernel) before this returns: its bytes, or "error N".
 std::future<std::string> blocking_recv(SOCKET s) {
-    return std::async(std::launch::async, [s] {
+    std::promise<void> calling;
+    auto called = calling.get_future();
+    auto result = std::async(std::launch::async, [s, calling = std::move(calling)]() mutable {
         char buf[16] = {};
+        calling.set_value();
         const int n = ws::recv(s, buf, sizeof buf, 0);
         return n < 0 ? "error " + std::to_string(ws::WSAGetLastError())
                      : std::string(buf, static_cast<std::size_t>(n));
     });
+    called.wait();
+    std::this_thread::sleep_for(settle);
+    return result;
 }
 
 TEST_F(ProviderTest, AnOverlappedReceiveDoesNotOvertakeABlockingOneWaitingInTheKernel) {
@@ -37,7 +44,6 @@ TEST_F(ProviderTest, AnOverlappedReceiveDoesNotOvertakeABlockingOneWaitingInTheK
     SOCKET s = connect_pair(peer);
     for (int round = 0; round < rounds; ++round) {
         auto first = blocking_recv(s);
-        std::this_thread::sleep_for(settle);
         char buf[16] = {};
         WSABUF b{sizeof buf, buf};
         WSAOVERLAPPED ov{};
@@ -66,7 +72,6 @@ TEST_F(ProviderTest, AnEventSelectionDoesNotTakeTheBytesOfABlockingReceiveWaitin
     WSAEVENT ev = ws::WSACreateEvent();
     for (int round = 0; round < rounds; ++round) {
         auto first = blocking_recv(s);
-        std::this_thread::sleep_for(settle);
         ASSERT_EQ(ws::WSAEventSelect(s, ev, FD_READ), 0);
         ASSERT_EQ(bsd::send_all(peer, "1st"), 0);
         const bool returned = first.wait_for(5s) == std::future_status::ready;
@@ -92,7 +97,6 @@ TEST_F(ProviderDatagramOrder, DatagramOverlappedReceiveDoesNotOvertakeABlockingO
     SOCKET s = bound_udp(port);
     for (int round = 0; round < rounds; ++round) {
         auto first = blocking_recv(s);
-        std::this_thread::sleep_for(settle);
         char buf[16] = {};
         WSABUF b{sizeof buf, buf};
         WSAOVERLAPPED ov{};
