@@ -10,7 +10,12 @@
 //   taken in as it comes, even after SD_RECEIVE, which changes nothing on the wire:
 //   docs/half-close.md, D8). Application receives are served from the ring first; a completion
 //   with 0 bytes is the peer's FIN.
-//   Receives stay in call order: a blocking one queues behind receives already waiting.
+//   Receives stay in call order: a blocking one queues behind receives already waiting, and
+//   while a receive waits in the kernel in its own thread no ring receive is posted
+//   (defer_to_caller_receives): the last such receive to leave posts it.
+// - Buffers: riosp copies between the application's buffers and its rings only after asking
+//   the kernel about their memory (app_bytes_readable / app_room_writable), at the call and again
+//   on a worker; the kernel's own sends and receives from those buffers need no such look.
 // - Send: with the ring empty and no RIO send in flight, the kernel first gets the bytes
 //   straight from the application's buffers (send_inline: what it takes at once). The rest is
 //   copied into the send ring and one RIO send at a time carries the oldest contiguous run to

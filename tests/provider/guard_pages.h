@@ -6,6 +6,7 @@
 #pragma once
 
 #ifdef _WIN32
+#include <winsock2.h> // before windows.h, which would bring the old winsock.h
 #include <windows.h>
 #else
 #include <sys/mman.h>
