@@ -270,30 +270,10 @@ void on_connection_failed(Socket& s, int status) noexcept {
     fail_pending(s, connection_error(status));
 }
 
-namespace {
-
-using Parts = std::array<rio::net::ConstBytes, max_wsabufs>;
-
-// The bytes of `bufs` past the first `skip`, buffer by buffer (empty ones left out); how many.
-std::size_t unsent_parts(std::span<const WSABUF> bufs, DWORD skip, Parts& parts) noexcept {
-    std::size_t n = 0;
-    for (const WSABUF& b : bufs) {
-        if (skip >= b.len) {
-            skip -= b.len;
-            continue;
-        }
-        parts[n++] = rio::net::ConstBytes{b.buf + skip, b.len - skip};
-        skip = 0;
-    }
-    return n;
-}
-
-} // namespace
-
 int send_inline(Socket& s, std::span<const WSABUF> bufs, DWORD skip, DWORD& sent) noexcept {
     sent = 0;
-    Parts parts; // [0, n) only
-    const std::size_t n = unsent_parts(bufs, skip, parts);
+    SendParts parts; // [0, n) only
+    const std::size_t n = parts_after(bufs, skip, parts);
     if (n == 0)
         return 0;
     std::size_t taken = 0;
@@ -302,58 +282,6 @@ int send_inline(Socket& s, std::span<const WSABUF> bufs, DWORD skip, DWORD& sent
     if (err == 0)
         sent = gsl::narrow_cast<DWORD>(taken);
     return err == WSAEWOULDBLOCK ? 0 : err;
-}
-
-std::size_t receive_parts(std::span<const WSABUF> bufs, std::span<rio::net::MutableBytes> out,
-                          std::uint64_t skip) noexcept {
-    std::size_t n = 0;
-    for (const WSABUF& b : bufs) {
-        if (n == out.size())
-            break;
-        if (skip >= b.len) {
-            skip -= b.len;
-            continue;
-        }
-        out[n++] = rio::net::MutableBytes{b.buf + skip, b.len - skip};
-        skip = 0;
-    }
-    return n;
-}
-
-namespace {
-
-// The segments of `bufs` past `skip`, `limit` bytes at most, each asked of `can`.
-template <class Can>
-bool app_memory(std::span<const WSABUF> bufs, std::uint64_t skip, std::uint64_t limit,
-                Can can) noexcept {
-    for (const WSABUF& b : bufs) {
-        if (limit == 0)
-            break;
-        if (skip >= b.len) {
-            skip -= b.len;
-            continue;
-        }
-        const std::uint64_t n = std::min<std::uint64_t>(b.len - skip, limit);
-        if (!can(b.buf + skip, static_cast<std::size_t>(n)))
-            return false;
-        limit -= n;
-        skip = 0;
-    }
-    return true;
-}
-
-} // namespace
-
-bool app_bytes_readable(std::span<const WSABUF> bufs, std::uint64_t skip,
-                        std::uint64_t limit) noexcept {
-    return app_memory(bufs, skip, limit,
-                      [](char* p, std::size_t n) { return rio::net::can_read(p, n); });
-}
-
-bool app_room_writable(std::span<const WSABUF> bufs, std::uint64_t skip,
-                       std::uint64_t limit) noexcept {
-    return app_memory(bufs, skip, limit,
-                      [](char* p, std::size_t n) { return rio::net::can_write(p, n); });
 }
 
 int take_send_bytes(Socket& s, PendingOp& op) noexcept {
@@ -377,8 +305,8 @@ int queue_send_bytes(Socket& s, PendingOp& op) noexcept {
     if (int err = ensure_request_queue(s))
         return err;
     // Copy what is left into the ring's contiguous runs.
-    Parts parts; // [0, count) only
-    const std::size_t count = unsent_parts(buffers_of(op), op.transferred, parts);
+    SendParts parts; // [0, count) only
+    const std::size_t count = parts_after(buffers_of(op), op.transferred, parts);
     for (std::size_t i = 0; i < count && s.send_ring.free() > 0; ++i) {
         const char* src = static_cast<const char*>(parts[i].data);
         auto left = gsl::narrow_cast<std::uint32_t>(parts[i].size);
@@ -407,8 +335,8 @@ int give_recv_bytes(Socket& s, PendingOp& op) noexcept {
         return 0;
     if (!app_room_writable(buffers_of(op), op.transferred, n))
         return WSAEFAULT; // the bytes stay in the ring for the next receive
-    std::array<rio::net::MutableBytes, max_wsabufs> parts; // [0, count) only
-    const std::size_t count = receive_parts(buffers_of(op), parts, op.transferred);
+    ReceiveParts parts;   // [0, count) only
+    const std::size_t count = parts_after(buffers_of(op), op.transferred, parts);
     std::uint32_t copied = 0;
     for (std::size_t i = 0; i < count && copied < n; ++i) {
         char* dst = static_cast<char*>(parts[i].data);

@@ -4,6 +4,7 @@
 // (`lock` parameters make that explicit) unless stated otherwise.
 #pragma once
 
+#include "app_buffers.h"
 #include "socket.h"
 
 #include <cstddef>
@@ -85,23 +86,6 @@ void serve_recv_ops(Socket& s) noexcept;
     return s.ops.recv.empty() && s.recv_ring.empty() && !s.state.load().fin_arrived() &&
            !s.recv_in_flight && !releasing(s) && !s.app_rio && !receives_in_caller(s);
 }
-// The buffers past their first `skip` bytes as the kernel takes them (empty ones left out); how
-// many.
-[[nodiscard]] std::size_t receive_parts(std::span<const WSABUF> bufs,
-                                        std::span<rio::net::MutableBytes> out,
-                                        std::uint64_t skip = 0) noexcept;
-// The application's buffers past their first `skip` bytes, `limit` bytes of them at most, as the
-// kernel finds their memory (rio::net::can_read / can_write: a system call per buffer). A kernel
-// call on a bad buffer answers WSAEFAULT by itself; riosp asks before it copies between the
-// application's buffers and its rings itself (in the call, or on a worker: the application may
-// have taken a waiting operation's memory away since its call), and before it queues an
-// operation, so that a bad buffer fails at the call, where Windows checks it (it probes and locks
-// the pages). The calls whose bytes the kernel moves straight to or from the application's
-// buffers, the common case, never ask.
-[[nodiscard]] bool app_bytes_readable(std::span<const WSABUF> bufs, std::uint64_t skip,
-                                      std::uint64_t limit = max_call_bytes) noexcept;
-[[nodiscard]] bool app_room_writable(std::span<const WSABUF> bufs, std::uint64_t skip,
-                                     std::uint64_t limit = max_call_bytes) noexcept;
 // What a receive learnt, wherever it ran (a worker's RIO completion or the caller's own call):
 // the peer's FIN (0 bytes).
 void on_peer_eof(Socket& s) noexcept;

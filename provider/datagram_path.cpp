@@ -20,8 +20,6 @@
 namespace riosp::provider {
 namespace {
 
-using SendParts = std::array<rio::net::ConstBytes, max_wsabufs>;
-using ReceiveParts = std::array<rio::net::MutableBytes, max_wsabufs>;
 // A Windows SOCKADDR_INET: the largest address a datagram carries here.
 using AddressBytes = std::array<char, 28>;
 
@@ -173,7 +171,7 @@ void pump_datagram_send(Socket& s) noexcept {
 int receive_in_caller(Socket& s, const Call& c, sockaddr* from, LPINT from_len, SocketLock& lock,
                       LPINT lpErrno) noexcept {
     ReceiveParts parts; // [0, n) only
-    const std::size_t n = receive_parts(std::span(c.buffers, c.count), parts);
+    const std::size_t n = parts_after(std::span<const WSABUF>(c.buffers, c.count), 0, parts);
     AddressBytes source{};
     int source_len = static_cast<int>(source.size());
     std::size_t got = 0;
@@ -206,7 +204,7 @@ int receive_in_caller(Socket& s, const Call& c, sockaddr* from, LPINT from_len, 
 // WSAEWOULDBLOCK, or the receive's error.
 int receive_now(Socket& s, PendingOp& op) noexcept {
     ReceiveParts parts; // [0, n) only
-    const std::size_t n = receive_parts(std::span(op.bufs.data(), op.buf_count), parts);
+    const std::size_t n = parts_after(buffers_of(op), 0, parts);
     AddressBytes source{};
     int source_len = static_cast<int>(source.size());
     rio::net::Datagram got;

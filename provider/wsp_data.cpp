@@ -22,8 +22,6 @@
 namespace riosp::provider {
 namespace {
 
-using ReceiveParts = std::array<rio::net::MutableBytes, max_wsabufs>;
-
 // A receive of the caller's own got 0 bytes: the peer's FIN (0), or, when a send already took
 // the kernel's one report of a reset (the socket then reads as ended), that reset.
 int end_of_stream(Socket& s) noexcept {
@@ -55,7 +53,7 @@ int receive_in_caller(Socket& s, const Call& c, std::uint64_t total, SocketLock&
         [&](rio::net::NativeSocket fd, std::chrono::microseconds spin, int& err) {
             for (;;) {
                 ReceiveParts parts; // [0, n) only
-                const std::size_t n = receive_parts(bufs, parts, got);
+                const std::size_t n = parts_after(bufs, got, parts);
                 auto r = rio::caller::receive(fd, std::span(parts.data(), n), spin, s.wait,
                                               how(c.flags));
                 if (!r.ok()) {
@@ -85,7 +83,7 @@ int receive_in_caller(Socket& s, const Call& c, std::uint64_t total, SocketLock&
 // (op.transferred grows; nothing more is the peer's FIN), WSAEWOULDBLOCK, or the receive's error.
 int receive_now(Socket& s, PendingOp& op) noexcept {
     ReceiveParts parts; // [0, n) only
-    const std::size_t n = receive_parts(buffers_of(op), parts, op.transferred);
+    const std::size_t n = parts_after(buffers_of(op), op.transferred, parts);
     std::size_t got = 0;
     const int err = rio::net::recv_now(s.fd, std::span(parts.data(), n), got, how(op.flags));
     if (err == WSAEWOULDBLOCK)
