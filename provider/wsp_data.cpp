@@ -125,8 +125,11 @@ int send_call(Socket& socket, SOCKET s, const Call& c, LPINT lpErrno) {
     fill(op, c);
     op.transferred = sent;
     // What is left riosp copies into its ring, now or from a worker: the application's memory
-    // is looked at first (app_bytes_readable), so that a bad buffer fails here, at the call.
-    if (taken == 0 && sent < total && !app_bytes_readable(buffers_of(op), sent))
+    // is looked at first (app_bytes_readable), so that a bad buffer fails here, at the call. A
+    // non-blocking send copies what the ring takes now, and no more.
+    const std::uint64_t copied_at_most =
+        !op.overlapped && sock->non_blocking ? sock->send_ring.free() : total - sent;
+    if (taken == 0 && sent < total && !app_bytes_readable(buffers_of(op), sent, copied_at_most))
         taken = WSAEFAULT;
     if (taken == 0 && (first || sock->ops.send.empty()))
         taken = queue_send_bytes(*sock, op);
