@@ -46,25 +46,24 @@ rio::net::Receive how(DWORD flags) noexcept {
 int receive_in_caller(Socket& s, const Call& c, std::uint64_t total, SocketLock& lock,
                       LPINT lpErrno) noexcept {
     const std::span<const WSABUF> bufs(c.buffers, c.count);
-    const bool wait_all = (c.flags & MSG_WAITALL) != 0;
+    ReceiveParts parts; // [0, n) only
+    std::size_t n = parts_after(bufs, 0, parts);
     std::size_t got = 0;
     const int error = receive_in_caller_wait(
         s, lock,
         [&](rio::net::NativeSocket fd, std::chrono::microseconds spin, int& err) {
-            for (;;) {
-                ReceiveParts parts; // [0, n) only
-                const std::size_t n = parts_after(bufs, got, parts);
-                auto r = rio::caller::receive(fd, std::span(parts.data(), n), spin, s.wait,
-                                              how(c.flags));
-                if (!r.ok()) {
-                    err = r.error();
-                    got = 0;
-                    return false;
-                }
-                got += r.value();
-                if (!wait_all || r.value() == 0 || got == total)
-                    return got > 0; // 0 bytes at all: the peer's FIN
+            const rio::net::Receive take_or_peek = how(c.flags);
+            auto r =
+                rio::caller::receive(fd, std::span(parts.data(), n), spin, s.wait, take_or_peek);
+            got = r.ok() ? r.value() : 0;
+            while ((c.flags & MSG_WAITALL) != 0 && r.ok() && r.value() > 0 && got < total) {
+                n = parts_after(bufs, got, parts);
+                r = rio::caller::receive(fd, std::span(parts.data(), n), spin, s.wait,
+                                         take_or_peek);
+                got = r.ok() ? got + r.value() : 0; // an error ends it: the connection is gone
             }
+            err = r.error();
+            return r.ok() && got > 0; // 0 bytes at all: the peer's FIN
         },
         [&](int err) {
             if (err == 0)
