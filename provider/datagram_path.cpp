@@ -86,11 +86,6 @@ int give_source(const void* win_addr, sockaddr* from, LPINT from_len) noexcept {
     return 0;
 }
 
-// How a receive takes its datagram: MSG_PEEK leaves it (in the kernel, as in the receive area).
-rio::net::Receive how(const PendingOp& op) noexcept {
-    return peeks(op) ? rio::net::Receive::peek : rio::net::Receive::take;
-}
-
 // Hands the datagram held in the receive area to `op`: its bytes (as many as fit), its source; a
 // peek leaves it held. 0, WSAEMSGSIZE when it did not fit whole (the rest is discarded, as
 // Winsock does, unless peeked), WSAEFAULT (buffers riosp cannot copy into: the datagram stays).
@@ -175,8 +170,7 @@ int receive_in_caller(Socket& s, const Call& c, sockaddr* from, LPINT from_len, 
     AddressBytes source{};
     int source_len = static_cast<int>(source.size());
     std::size_t got = 0;
-    const rio::net::Receive take_or_peek =
-        (c.flags & MSG_PEEK) != 0 ? rio::net::Receive::peek : rio::net::Receive::take;
+    const rio::net::Receive take_or_peek = kernel_receive(c.flags);
     const int error = receive_in_caller_wait(
         s, lock,
         [&](rio::net::NativeSocket fd, std::chrono::microseconds spin, int& err) {
@@ -210,7 +204,7 @@ int receive_now(Socket& s, PendingOp& op) noexcept {
     rio::net::Datagram got;
     const int err = rio::net::recv_from_now(s.fd, std::span(parts.data(), n),
                                             op.from != nullptr ? source.data() : nullptr,
-                                            &source_len, got, how(op));
+                                            &source_len, got, kernel_receive(op.flags));
     if (err != 0)
         return err == WSAEWOULDBLOCK ? err : datagram_error(err);
     op.transferred = gsl::narrow_cast<DWORD>(got.bytes);

@@ -27,6 +27,11 @@ struct Call {
 // more than max_wsabufs. `total`: the buffers' lengths, summed without wrapping. (Whether their
 // memory can be used is the kernel's to say, or app_bytes_readable's where riosp copies.)
 [[nodiscard]] int check_buffers(const Call& c, std::uint64_t& total) noexcept;
+// How a receive with these flags (Call::flags, PendingOp::flags) takes its bytes or datagram
+// from the kernel: MSG_PEEK leaves them there.
+[[nodiscard]] inline rio::net::Receive kernel_receive(DWORD flags) noexcept {
+    return (flags & MSG_PEEK) != 0 ? rio::net::Receive::peek : rio::net::Receive::take;
+}
 // Fills the op for this (checked) call.
 void fill(PendingOp& op, const Call& c) noexcept;
 // Blocks the calling thread until a worker (or close) completes its queued op: 0 or SOCKET_ERROR.

@@ -31,11 +31,6 @@ int end_of_stream(Socket& s) noexcept {
     return 0;
 }
 
-// How a receive takes its bytes: MSG_PEEK leaves them (in the kernel, as in the ring).
-rio::net::Receive how(DWORD flags) noexcept {
-    return (flags & MSG_PEEK) != 0 ? rio::net::Receive::peek : rio::net::Receive::take;
-}
-
 // A blocking receive with nothing before it in the stream, waited for in the calling thread
 // itself (rio/caller.h), straight into the application's buffers: one wake-up, from the kernel.
 // The common case of the main job, so it needs no PendingOp, and bytes, its common outcome, are
@@ -52,7 +47,7 @@ int receive_in_caller(Socket& s, const Call& c, std::uint64_t total, SocketLock&
     const int error = receive_in_caller_wait(
         s, lock,
         [&](rio::net::NativeSocket fd, std::chrono::microseconds spin, int& err) {
-            const rio::net::Receive take_or_peek = how(c.flags);
+            const rio::net::Receive take_or_peek = kernel_receive(c.flags);
             auto r =
                 rio::caller::receive(fd, std::span(parts.data(), n), spin, s.wait, take_or_peek);
             got = r.ok() ? r.value() : 0;
@@ -84,7 +79,8 @@ int receive_now(Socket& s, PendingOp& op) noexcept {
     ReceiveParts parts; // [0, n) only
     const std::size_t n = parts_after(buffers_of(op), op.transferred, parts);
     std::size_t got = 0;
-    const int err = rio::net::recv_now(s.fd, std::span(parts.data(), n), got, how(op.flags));
+    const int err =
+        rio::net::recv_now(s.fd, std::span(parts.data(), n), got, kernel_receive(op.flags));
     if (err == WSAEWOULDBLOCK)
         return err;
     if (err != 0) {
@@ -216,9 +212,8 @@ int recv_call(Socket& socket, SOCKET s, const Call& c, LPDWORD flags_io, LPINT l
     if (r.has(HalfCloseAction::complete_eof)) // the stream ended: 0 bytes, not counted
         return finished_now(op, c, 0);
     // MSG_WAITALL may take bytes now and wait for the rest: its whole room is looked at first, so
-    // that a bad buffer fails before a byte is taken. Any other receive takes at most the ring's
-    // size, and only then (give_recv_bytes), or waits for nothing.
-    const std::uint64_t copied_at_most = waits_all(op) ? total : recv_ring_bytes;
+    // that a bad buffer fails before a byte is taken. Any other receive takes bytes only once
+    // (give_recv_bytes asks about what it copies), or waits for nothing.
     if (waits_all(op) && !app_room_writable(buffers_of(op), 0)) {
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return fail(lpErrno, WSAEFAULT);
@@ -247,10 +242,11 @@ int recv_call(Socket& socket, SOCKET s, const Call& c, LPDWORD flags_io, LPINT l
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
-    // Queued: a worker copies the bytes from the ring into its buffers later, so a bad buffer
-    // fails now, at the call, as on Windows (MSG_WAITALL's was looked at above).
+    // Queued: a worker copies bytes from the ring into its buffers later, at most the ring's
+    // size, so a bad buffer fails now, at the call, as on Windows (MSG_WAITALL's was looked at
+    // above).
     int err =
-        !waits_all(op) && !app_room_writable(buffers_of(op), 0, copied_at_most) ? WSAEFAULT : 0;
+        !waits_all(op) && !app_room_writable(buffers_of(op), 0, recv_ring_bytes) ? WSAEFAULT : 0;
     if (err == 0)
         err = sock->ops.recv.reserve_one();
     if (err == 0)
