@@ -4,9 +4,9 @@
 // must too wherever it would copy between the buffers and its rings itself, and nothing may crash,
 // go on the wire, or be lost: bytes and datagrams wait for the next good receive. The datagram
 // cases run again with every send through the send area (RIOSP_UDP_SENDS=ring).
-#include "guard_pages.h"
 #include "provider_datagram_fixture.h"
 #include "provider_io_support.h"
+#include "support/guard_pages.h"
 
 #include <cstring>
 #include <string>
@@ -37,7 +37,26 @@ TEST_F(ProviderTest, OverlappedReceiveIntoAnInaccessibleBufferFailsAtTheCall) {
     int peer = -1;
     SOCKET s = connect_pair(peer);
     GuardPages mem;
+    ASSERT_TRUE(mem.ok());
     WSABUF b{100, mem.guard()};
+    WSAOVERLAPPED ov{};
+    EXPECT_EQ(post_recv(s, &b, 1, ov), WSAEFAULT);
+    ASSERT_EQ(bsd::send_all(peer, "data"), 0);
+    char buf[16] = {};
+    ASSERT_EQ(ws::recv(s, buf, sizeof buf, 0), 4);
+    EXPECT_EQ(std::string(buf, 4), "data");
+    ws::WSACloseEvent(ov.hEvent);
+    bsd::close_socket(peer);
+    ws::closesocket(s);
+}
+
+TEST_F(ProviderTest, OverlappedReceiveIntoAReadOnlyBufferFailsAtTheCall) {
+    int peer = -1;
+    SOCKET s = connect_pair(peer);
+    GuardPages mem;
+    ASSERT_TRUE(mem.ok());
+    ASSERT_TRUE(mem.read_only());
+    WSABUF b{100, mem.usable()};
     WSAOVERLAPPED ov{};
     EXPECT_EQ(post_recv(s, &b, 1, ov), WSAEFAULT);
     ASSERT_EQ(bsd::send_all(peer, "data"), 0);
@@ -63,6 +82,7 @@ TEST_F(ProviderTest, ReceiveOfRingBytesIntoAnInaccessibleBufferFailsAndKeepsThem
     ASSERT_EQ(bytes, 2u);
     ASSERT_TRUE(wait_unread(s, 4));
     GuardPages mem;
+    ASSERT_TRUE(mem.ok());
     WSABUF bad{100, mem.guard()};
     DWORD got = 0;
     DWORD flags = 0;
@@ -81,6 +101,7 @@ TEST_F(ProviderTest, SendBehindRingBytesFromABadBufferFailsAtTheCallAndSendsNoth
     SOCKET s = connect_pair(peer);
     const std::size_t filled = fill_send_ring(s);
     GuardPages mem;
+    ASSERT_TRUE(mem.ok());
     WSABUF inaccessible{100, mem.guard()};
     WSABUF no_address{100, nullptr};
     for (WSABUF* b : {&inaccessible, &no_address}) {
@@ -102,11 +123,12 @@ TEST_F(ProviderTest, AQueuedSendWhoseBufferFaultsCompletesWithFaultAndTheNextOne
     SOCKET s = connect_pair(peer);
     const std::size_t filled = fill_send_ring(s);
     GuardPages mem;
+    ASSERT_TRUE(mem.ok());
     std::memset(mem.usable(), 'a', 100);
     WSABUF a{100, mem.usable()};
     WSAOVERLAPPED ova{};
     ASSERT_EQ(post_send(s, &a, 1, ova), WSA_IO_PENDING) << "queued behind the full ring";
-    mem.revoke(); // the application takes the memory away while the send waits
+    ASSERT_TRUE(mem.revoke()); // the application takes the memory away while the send waits
     std::string tail = "tail";
     WSABUF b{4, tail.data()};
     WSAOVERLAPPED ovb{};
@@ -131,6 +153,7 @@ TEST_F(ProviderTest, StreamBuffersWhoseLengthsWrapADwordFailWithFault) {
     int peer = -1;
     SOCKET s = connect_pair(peer);
     GuardPages mem;
+    ASSERT_TRUE(mem.ok());
     char more[32] = {};
     // 16 real bytes right before the guard page, claimed to be almost 4 GiB.
     WSABUF wrapped[2] = {{almost_4_gib, mem.usable_tail(16)}, {sizeof more, more}};
@@ -158,6 +181,7 @@ TEST_F(ProviderDatagramBadBuffers, DatagramLengthsThatWrapADwordAreTooLongForUdp
     std::uint16_t port = 0;
     SOCKET s = bound_udp(port);
     GuardPages mem;
+    ASSERT_TRUE(mem.ok());
     char more[32] = {};
     WSABUF wrapped[2] = {{almost_4_gib, mem.usable_tail(16)}, {sizeof more, more}};
     sockaddr_in to = loopback(port);
@@ -174,6 +198,7 @@ TEST_F(ProviderDatagramBadBuffers, DatagramSendFromABadBufferFailsWithFaultAndSe
     std::uint16_t port = 0;
     SOCKET s = bound_udp(port);
     GuardPages mem;
+    ASSERT_TRUE(mem.ok());
     WSABUF inaccessible{100, mem.guard()};
     WSABUF no_address{100, nullptr};
     sockaddr_in to = loopback(port);
@@ -193,6 +218,7 @@ TEST_F(ProviderDatagramBadBuffers, DatagramOverlappedReceiveIntoABadBufferFailsA
     std::uint16_t port = 0;
     SOCKET s = bound_udp(port);
     GuardPages mem;
+    ASSERT_TRUE(mem.ok());
     WSABUF inaccessible{100, mem.guard()};
     WSABUF no_address{100, nullptr};
     for (WSABUF* b : {&inaccessible, &no_address}) {
@@ -214,6 +240,7 @@ TEST_F(ProviderDatagramBadBuffers, DatagramHeldInTheReceiveAreaSurvivesAReceiveI
     ASSERT_EQ(send_to(s, port, "held"), 4);
     ASSERT_EQ(ws::WSAWaitForMultipleEvents(1, &ev, TRUE, 5000, FALSE), WSA_WAIT_EVENT_0);
     GuardPages mem;
+    ASSERT_TRUE(mem.ok());
     WSABUF bad{100, mem.guard()};
     DWORD got = 0;
     DWORD flags = 0;
