@@ -6,8 +6,10 @@
 #pragma once
 
 #ifdef _WIN32
+// winsock2.h first: windows.h would bring the old winsock.h.
+#include <winsock2.h>
+
 #include <windows.h>
-#include <winsock2.h> // before windows.h, which would bring the old winsock.h
 #else
 #include <sys/mman.h>
 #include <unistd.h>
