@@ -253,7 +253,8 @@ int recv_call(Socket& socket, SOCKET s, const Call& c, LPDWORD flags_io, LPINT l
         err = ensure_request_queue(*sock);
     if (err != 0) {
         apply_and_act(*sock, HalfCloseEvent::io_done);
-        return fail(lpErrno, err);
+        // A MSG_WAITALL receive that cannot wait for the rest keeps the bytes it took: short.
+        return op.transferred > 0 ? finished_now(op, c, 0) : fail(lpErrno, err);
     }
     PendingOp& queued = sock->ops.recv.push();
     queued = op;
