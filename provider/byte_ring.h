@@ -21,10 +21,13 @@ public:
     [[nodiscard]] std::uint32_t free() const noexcept { return capacity_ - used(); }
     [[nodiscard]] bool empty() const noexcept { return head_ == tail_; }
 
-    // Contiguous readable bytes starting at head (the oldest data).
-    [[nodiscard]] std::uint32_t read_offset() const noexcept { return offset(head_); }
-    [[nodiscard]] std::uint32_t readable_run() const noexcept {
-        return std::min(used(), capacity_ - offset(head_));
+    // Contiguous readable bytes starting `skip` bytes past head (the oldest data); skip < used()
+    // unless the run is empty.
+    [[nodiscard]] std::uint32_t read_offset(std::uint32_t skip = 0) const noexcept {
+        return offset(head_ + skip);
+    }
+    [[nodiscard]] std::uint32_t readable_run(std::uint32_t skip = 0) const noexcept {
+        return std::min(used() - skip, capacity_ - offset(head_ + skip));
     }
     // Contiguous writable bytes starting at tail.
     [[nodiscard]] std::uint32_t write_offset() const noexcept { return offset(tail_); }

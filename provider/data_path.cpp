@@ -10,7 +10,12 @@
 //   taken in as it comes, even after SD_RECEIVE, which changes nothing on the wire:
 //   docs/half-close.md, D8). Application receives are served from the ring first; a completion
 //   with 0 bytes is the peer's FIN.
-//   Receives stay in call order: a blocking one queues behind receives already waiting.
+//   Receives stay in call order: a blocking one queues behind receives already waiting, and
+//   while a receive waits in the kernel in its own thread no ring receive is posted
+//   (defer_to_caller_receives): the last such receive to leave posts it.
+// - Buffers: riosp copies between the application's buffers and its rings only after asking
+//   the kernel about their memory (app_bytes_readable / app_room_writable), at the call and again
+//   on a worker; the kernel's own sends and receives from those buffers need no such look.
 // - Send: with the ring empty and no RIO send in flight, the kernel first gets the bytes
 //   straight from the application's buffers (send_inline: what it takes at once). The rest is
 //   copied into the send ring and one RIO send at a time carries the oldest contiguous run to
@@ -276,30 +281,10 @@ void on_connection_failed(Socket& s, int status) noexcept {
     fail_pending(s, connection_error(status));
 }
 
-namespace {
-
-using Parts = std::array<rio::net::ConstBytes, max_wsabufs>;
-
-// The bytes of `bufs` past the first `skip`, buffer by buffer (empty ones left out); how many.
-std::size_t unsent_parts(std::span<const WSABUF> bufs, DWORD skip, Parts& parts) noexcept {
-    std::size_t n = 0;
-    for (const WSABUF& b : bufs) {
-        if (skip >= b.len) {
-            skip -= b.len;
-            continue;
-        }
-        parts[n++] = rio::net::ConstBytes{b.buf + skip, b.len - skip};
-        skip = 0;
-    }
-    return n;
-}
-
-} // namespace
-
 int send_inline(Socket& s, std::span<const WSABUF> bufs, DWORD skip, DWORD& sent) noexcept {
     sent = 0;
-    Parts parts; // [0, n) only
-    const std::size_t n = unsent_parts(bufs, skip, parts);
+    SendParts parts; // [0, n) only
+    const std::size_t n = parts_after(bufs, skip, parts);
     if (n == 0)
         return 0;
     std::size_t taken = 0;
@@ -310,25 +295,18 @@ int send_inline(Socket& s, std::span<const WSABUF> bufs, DWORD skip, DWORD& sent
     return err == WSAEWOULDBLOCK ? 0 : err;
 }
 
-std::size_t receive_parts(std::span<const WSABUF> bufs,
-                          std::span<rio::net::MutableBytes> out) noexcept {
-    std::size_t n = 0;
-    for (const WSABUF& b : bufs) {
-        if (n == out.size())
-            break;
-        if (b.len > 0)
-            out[n++] = rio::net::MutableBytes{b.buf, b.len};
-    }
-    return n;
-}
-
 int take_send_bytes(Socket& s, PendingOp& op) noexcept {
     if (s.send_ring.empty() && s.send_in_flight == 0 && !releasing(s)) {
         DWORD sent = 0;
-        if (int err = send_inline(s, std::span(op.bufs.data(), op.buf_count), op.transferred, sent))
+        if (int err = send_inline(s, buffers_of(op), op.transferred, sent))
             return err;
         op.transferred += sent;
     }
+    // The rest riosp copies itself, here on a worker: the buffer was good at the call, but the
+    // application may have taken it away while the send waited.
+    if (s.send_ring.free() > 0 &&
+        !app_bytes_readable(buffers_of(op), op.transferred, s.send_ring.free()))
+        return WSAEFAULT;
     return queue_send_bytes(s, op);
 }
 
@@ -338,9 +316,8 @@ int queue_send_bytes(Socket& s, PendingOp& op) noexcept {
     if (int err = ensure_request_queue(s))
         return err;
     // Copy what is left into the ring's contiguous runs.
-    Parts parts; // [0, count) only
-    const std::size_t count =
-        unsent_parts(std::span(op.bufs.data(), op.buf_count), op.transferred, parts);
+    SendParts parts; // [0, count) only
+    const std::size_t count = parts_after(buffers_of(op), op.transferred, parts);
     for (std::size_t i = 0; i < count && s.send_ring.free() > 0; ++i) {
         const char* src = static_cast<const char*>(parts[i].data);
         auto left = gsl::narrow_cast<std::uint32_t>(parts[i].size);
@@ -362,21 +339,31 @@ int queue_send_bytes(Socket& s, PendingOp& op) noexcept {
     return 0;
 }
 
-DWORD give_recv_bytes(Socket& s, PendingOp& op) noexcept {
-    DWORD copied = 0;
-    for (DWORD i = 0; i < op.buf_count && !s.recv_ring.empty(); ++i) {
-        WSABUF& b = op.bufs[i];
-        DWORD at = 0;
-        while (at < b.len && !s.recv_ring.empty()) {
-            std::uint32_t n = std::min<std::uint32_t>(b.len - at, s.recv_ring.readable_run());
-            std::memcpy(b.buf + at, s.recv_base() + s.recv_ring.read_offset(), n);
-            s.recv_ring.consume(n);
-            at += n;
-            copied += n;
+int give_recv_bytes(Socket& s, PendingOp& op) noexcept {
+    const std::uint64_t room = total_length(op) - op.transferred;
+    const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(room, s.recv_ring.used()));
+    if (n == 0)
+        return 0;
+    if (!app_room_writable(buffers_of(op), op.transferred, n))
+        return WSAEFAULT; // the bytes stay in the ring for the next receive
+    ReceiveParts parts;   // [0, count) only
+    const std::size_t count = parts_after(buffers_of(op), op.transferred, parts);
+    std::uint32_t copied = 0;
+    for (std::size_t i = 0; i < count && copied < n; ++i) {
+        char* dst = static_cast<char*>(parts[i].data);
+        auto left = static_cast<std::uint32_t>(std::min<std::size_t>(parts[i].size, n - copied));
+        while (left > 0) {
+            const std::uint32_t run = std::min(left, s.recv_ring.readable_run(copied));
+            std::memcpy(dst, s.recv_base() + s.recv_ring.read_offset(copied), run);
+            dst += run;
+            left -= run;
+            copied += run;
         }
     }
+    if (!peeks(op)) // a peek leaves the bytes for the next receive
+        s.recv_ring.consume(copied);
     op.transferred += copied;
-    return copied;
+    return 0;
 }
 
 void pump_send(Socket& s) noexcept {
@@ -399,6 +386,8 @@ void pump_recv(Socket& s) noexcept {
     const std::uint32_t room = s.recv_ring.writable_run();
     if (room == 0)
         return; // the ring is full: the TCP window closes until the application reads
+    if (defer_to_caller_receives(s))
+        return; // a receive issued before waits in its own thread: the next bytes are its
     RIO_BUF buf = s.registration->slice(send_ring_bytes + s.recv_ring.write_offset(), room);
     if (s.rq->receive(std::span<const RIO_BUF>(&buf, 1), 0, tagged(s, tag_recv)) == 0) {
         s.recv_in_flight = true;
@@ -419,25 +408,42 @@ void fail_pending(Socket& s, int error) noexcept {
     }
 }
 
-// Serves waiting receives from the ring, oldest first.
+void pump_receive(Socket& s) noexcept {
+    if (s.datagram())
+        pump_datagram_recv(s);
+    else
+        pump_recv(s);
+}
+
+// Serves waiting receives from the ring, oldest first. One whose buffer faults (taken away since
+// its call) fails alone with WSAEFAULT; the bytes stay for the next.
 void serve_recv_ops(Socket& s) noexcept {
     while (!s.ops.recv.empty()) {
         PendingOp& op = s.ops.recv.front();
-        if (s.recv_ring.empty() && !s.state.load().fin_arrived())
+        const bool ended = s.state.load().fin_arrived();
+        if (s.recv_ring.empty() && !ended)
             break;
-        (void)give_recv_bytes(s, op);
+        const int err = give_recv_bytes(s, op);
+        if (err == 0 && waits_all(op) && op.transferred < total_length(op) && !ended)
+            break; // MSG_WAITALL: on until its buffers are full or the stream ends
         PendingOp done = op;
         s.ops.recv.pop();
-        complete_op(s, done, 0, false);
+        complete_op(s, done, err, false);
     }
     ring_consumed(s);
 }
 
-// Moves waiting sends into freed ring space, oldest first.
+// Moves waiting sends into freed ring space, oldest first. One whose buffer faults (taken away
+// since its call) fails alone with WSAEFAULT, and the next ones go on.
 static void serve_send_ops(Socket& s) noexcept {
     while (!s.ops.send.empty()) {
         PendingOp& op = s.ops.send.front();
-        if (const int err = take_send_bytes(s, op)) {
+        if (const int err = take_send_bytes(s, op); err == WSAEFAULT) {
+            PendingOp done = op;
+            s.ops.send.pop();
+            complete_op(s, done, err, true);
+            continue;
+        } else if (err != 0) {
             on_connection_failed(s, err); // completes this op and the rest with the error
             return;
         }

@@ -4,6 +4,7 @@
 // (`lock` parameters make that explicit) unless stated otherwise.
 #pragma once
 
+#include "app_buffers.h"
 #include "socket.h"
 
 #include <cstddef>
@@ -58,27 +59,37 @@ void resume_incoming_after_abort(Socket& s) noexcept;
 [[nodiscard]] int take_send_bytes(Socket& s, PendingOp& op) noexcept;
 // The same without the attempt at the kernel (the caller just made it): the rest into the ring.
 [[nodiscard]] int queue_send_bytes(Socket& s, PendingOp& op) noexcept;
-// Copies buffered received bytes into `op`; returns the bytes copied (0 if none buffered).
-// Only copies: the caller then calls ring_consumed.
-[[nodiscard]] DWORD give_recv_bytes(Socket& s, PendingOp& op) noexcept;
+// Copies buffered received bytes into the room `op` has left (after op.transferred), as many as
+// fit; a peek (MSG_PEEK) leaves them in the ring. 0, or WSAEFAULT when that room cannot be
+// written (app_room_writable): then nothing moved. Only copies: the caller then calls
+// ring_consumed.
+[[nodiscard]] int give_recv_bytes(Socket& s, PendingOp& op) noexcept;
 // After the application took bytes from the receive ring: a ring receive is posted if one is
 // wanted (room again), and an empty ring behind the peer's FIN ends the stream (peer_fin).
 void ring_consumed(Socket& s) noexcept;
-// Posts the next send / receive if one is due and possible.
+// Posts the next send / receive if one is due and possible. A ring receive waits while receives
+// issued before it wait in their own threads (defer_to_caller_receives, caller_wait.h).
 void pump_send(Socket& s) noexcept;
 void pump_recv(Socket& s) noexcept;
+// pump_recv, or for a datagram socket pump_datagram_recv.
+void pump_receive(Socket& s) noexcept;
 // Serves waiting receives from the ring, oldest first.
 void serve_recv_ops(Socket& s) noexcept;
 
+// Whether receives wait in their own threads (in the kernel) on `s`: on a connected or datagram
+// socket the only calls Socket::callers counts (accepts and connects wait on listening and
+// unconnected sockets). Read under the lock, a count a receive is just leaving with only sends
+// a later receive the slower way, through the queue.
+[[nodiscard]] inline bool receives_in_caller(const Socket& s) noexcept {
+    return (s.callers.load(std::memory_order_relaxed) & caller_count) != 0;
+}
 // Whether a receive may go to the kernel from the caller's thread now (its own wait, or an
-// attempt at once): nothing buffered, queued or in flight before it in the stream.
+// attempt at once): nothing buffered, queued or in flight before it in the stream, and no
+// receive issued before it waiting in the kernel (which the kernel may wake second).
 [[nodiscard]] inline bool can_receive_in_caller(const Socket& s) noexcept {
     return s.ops.recv.empty() && s.recv_ring.empty() && !s.state.load().fin_arrived() &&
-           !s.recv_in_flight && !releasing(s) && !s.app_rio;
+           !s.recv_in_flight && !releasing(s) && !s.app_rio && !receives_in_caller(s);
 }
-// The buffers as the kernel takes them (empty ones left out); how many.
-[[nodiscard]] std::size_t receive_parts(std::span<const WSABUF> bufs,
-                                        std::span<rio::net::MutableBytes> out) noexcept;
 // What a receive learnt, wherever it ran (a worker's RIO completion or the caller's own call):
 // the peer's FIN (0 bytes).
 void on_peer_eof(Socket& s) noexcept;

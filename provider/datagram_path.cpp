@@ -20,8 +20,6 @@
 namespace riosp::provider {
 namespace {
 
-using SendParts = std::array<rio::net::ConstBytes, max_wsabufs>;
-using ReceiveParts = std::array<rio::net::MutableBytes, max_wsabufs>;
 // A Windows SOCKADDR_INET: the largest address a datagram carries here.
 using AddressBytes = std::array<char, 28>;
 
@@ -88,24 +86,29 @@ int give_source(const void* win_addr, sockaddr* from, LPINT from_len) noexcept {
     return 0;
 }
 
-// Hands the datagram held in the receive area to `op`: its bytes (as many as fit), its source.
-// 0, WSAEMSGSIZE when it did not fit whole (the rest is discarded, as Winsock does), WSAEFAULT.
+// Hands the datagram held in the receive area to `op`: its bytes (as many as fit), its source; a
+// peek leaves it held. 0, WSAEMSGSIZE when it did not fit whole (the rest is discarded, as
+// Winsock does, unless peeked), WSAEFAULT (buffers riosp cannot copy into: the datagram stays).
 int give_held(Socket& s, PendingOp& op) noexcept {
     const char* src = s.recv_base();
-    DWORD left = s.dgram_bytes;
+    const auto fits = static_cast<DWORD>(std::min<std::uint64_t>(s.dgram_bytes, total_length(op)));
+    if (!app_room_writable(buffers_of(op), 0, fits))
+        return WSAEFAULT;
     DWORD copied = 0;
-    for (DWORD i = 0; i < op.buf_count && left > 0; ++i) {
-        const DWORD n = std::min(left, op.bufs[i].len);
+    for (DWORD i = 0; i < op.buf_count && copied < fits; ++i) {
+        const DWORD n = std::min(fits - copied, op.bufs[i].len);
         std::memcpy(op.bufs[i].buf, src + copied, n);
         copied += n;
-        left -= n;
     }
     op.transferred = copied;
-    s.dgram_held = false;
+    if (!peeks(op))
+        s.dgram_held = false;
     const int err = give_source(s.memory.get() + recv_address_offset, op.from, op.from_len);
-    return err != 0 ? err : (left > 0 || s.dgram_truncated) ? WSAEMSGSIZE : 0;
+    return err != 0 ? err : (fits < s.dgram_bytes || s.dgram_truncated) ? WSAEMSGSIZE : 0;
 }
 
+// Serves waiting receives from the held datagram, oldest first: a peek leaves it for the next;
+// one whose buffer faults (taken away since its call) fails alone with WSAEFAULT.
 void serve_datagram_recvs(Socket& s) noexcept {
     while (s.dgram_held && !s.ops.recv.empty()) {
         PendingOp op = s.ops.recv.front();
@@ -123,6 +126,8 @@ void serve_datagram_recvs(Socket& s) noexcept {
 // datagram has left, so that a close releases the socket only after it: a datagram the
 // application was told is sent is sent.
 int post_datagram(Socket& s, PendingOp& op) noexcept {
+    if (!app_bytes_readable(buffers_of(op), 0))
+        return WSAEFAULT; // riosp copies the datagram itself: the kernel cannot say it
     DWORD at = 0;
     for (DWORD i = 0; i < op.buf_count; ++i) {
         std::memcpy(s.send_base() + at, op.bufs[i].buf, op.bufs[i].len);
@@ -161,17 +166,18 @@ void pump_datagram_send(Socket& s) noexcept {
 int receive_in_caller(Socket& s, const Call& c, sockaddr* from, LPINT from_len, SocketLock& lock,
                       LPINT lpErrno) noexcept {
     ReceiveParts parts; // [0, n) only
-    const std::size_t n = receive_parts(std::span(c.buffers, c.count), parts);
+    const std::size_t n = parts_after(std::span<const WSABUF>(c.buffers, c.count), 0, parts);
     AddressBytes source{};
     int source_len = static_cast<int>(source.size());
     std::size_t got = 0;
+    const rio::net::Receive take_or_peek = kernel_receive(c.flags);
     const int error = receive_in_caller_wait(
         s, lock,
         [&](rio::net::NativeSocket fd, std::chrono::microseconds spin, int& err) {
             // The source only when the application asked for it: the kernel then skips it.
             auto r = rio::caller::receive_from(fd, std::span(parts.data(), n),
                                                from != nullptr ? source.data() : nullptr,
-                                               &source_len, spin, s.wait);
+                                               &source_len, spin, s.wait, take_or_peek);
             if (!r.ok()) {
                 err = r.error();
                 return false;
@@ -192,13 +198,13 @@ int receive_in_caller(Socket& s, const Call& c, sockaddr* from, LPINT from_len, 
 // WSAEWOULDBLOCK, or the receive's error.
 int receive_now(Socket& s, PendingOp& op) noexcept {
     ReceiveParts parts; // [0, n) only
-    const std::size_t n = receive_parts(std::span(op.bufs.data(), op.buf_count), parts);
+    const std::size_t n = parts_after(buffers_of(op), 0, parts);
     AddressBytes source{};
     int source_len = static_cast<int>(source.size());
     rio::net::Datagram got;
-    const int err =
-        rio::net::recv_from_now(s.fd, std::span(parts.data(), n),
-                                op.from != nullptr ? source.data() : nullptr, &source_len, got);
+    const int err = rio::net::recv_from_now(s.fd, std::span(parts.data(), n),
+                                            op.from != nullptr ? source.data() : nullptr,
+                                            &source_len, got, kernel_receive(op.flags));
     if (err != 0)
         return err == WSAEWOULDBLOCK ? err : datagram_error(err);
     op.transferred = gsl::narrow_cast<DWORD>(got.bytes);
@@ -228,12 +234,13 @@ int send_ended(PendingOp& op, const Call& c, int error, LPINT lpErrno) noexcept 
 
 int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, int to_len,
                   LPINT lpErrno) noexcept {
-    if (const int err = check_buffers(c))
+    std::uint64_t total = 0;
+    if (const int err = check_buffers(c, total))
         return fail(lpErrno, err);
     const std::span<const WSABUF> bufs(c.buffers, c.count);
     // UDP's limit (65,535 less the IP and UDP headers; IPv6 has no IP header in the count),
     // checked here so that a datagram the kernel would refuse is refused whichever path it takes.
-    if (total_length(bufs) > (s.family == AF_INET6 ? 65527u : 65507u))
+    if (total > (s.family == AF_INET6 ? 65527u : 65507u))
         return fail(lpErrno, WSAEMSGSIZE);
     SocketLock lock(s.mutex);
     if (s.app_rio)
@@ -291,6 +298,10 @@ int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, i
             apply_and_act(s, HalfCloseEvent::send_done);
         return send_ended(op, c, err, lpErrno);
     }
+    // Queued: riosp copies the datagram from a worker later, so a bad buffer fails now, at the
+    // call, as on Windows.
+    if (err == 0 && !app_bytes_readable(bufs, 0))
+        err = WSAEFAULT;
     if (err == 0)
         err = s.ops.send.reserve_one();
     if (err != 0) {
@@ -308,11 +319,15 @@ int datagram_send(Socket& s, SOCKET handle, const Call& c, const sockaddr* to, i
 
 int datagram_recv(Socket& s, SOCKET handle, const Call& c, sockaddr* from, LPINT from_len,
                   LPDWORD flags_io, LPINT lpErrno) noexcept {
-    if (flags_io != nullptr && (*flags_io & MSG_OOB) != 0)
-        return fail(lpErrno, WSAEOPNOTSUPP); // no urgent data on a datagram socket
+    // MSG_PEEK is honoured; MSG_OOB (no urgent data) and MSG_WAITALL ("not supported on
+    // datagram sockets") are refused, as Windows does.
+    const DWORD flags = flags_io != nullptr ? *flags_io : 0;
+    if ((flags & (MSG_OOB | MSG_WAITALL)) != 0)
+        return fail(lpErrno, WSAEOPNOTSUPP);
     Call call = c;
-    call.flags = 0;
-    if (const int err = check_buffers(call))
+    call.flags = flags & MSG_PEEK;
+    std::uint64_t total = 0;
+    if (const int err = check_buffers(call, total))
         return fail(lpErrno, err);
     // The source's room is checked before a datagram is taken, as Windows does: found short
     // only once a datagram was taken, the datagram would be lost with the call.
@@ -325,7 +340,8 @@ int datagram_recv(Socket& s, SOCKET handle, const Call& c, sockaddr* from, LPINT
         return fail(lpErrno, r.error); // WSAESHUTDOWN after SD_RECEIVE
     if (flags_io != nullptr)
         *flags_io = 0;
-    const bool nothing_before = s.ops.recv.empty() && !s.recv_in_flight && !s.dgram_held;
+    const bool nothing_before =
+        s.ops.recv.empty() && !s.recv_in_flight && !s.dgram_held && !receives_in_caller(s);
     if (nothing_before && call.ov == nullptr && !s.non_blocking) // the common case: no record
         return receive_in_caller(s, call, from, from_len, lock, lpErrno);
     PendingOp op;
@@ -349,7 +365,11 @@ int datagram_recv(Socket& s, SOCKET handle, const Call& c, sockaddr* from, LPINT
         apply_and_act(s, HalfCloseEvent::io_done);
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
-    int err = s.ops.recv.reserve_one();
+    // Queued: a worker copies the datagram into its buffers later (at most the receive area's
+    // size), so a bad buffer fails now, at the call, as on Windows.
+    int err = app_room_writable(buffers_of(op), 0, recv_ring_bytes) ? 0 : WSAEFAULT;
+    if (err == 0)
+        err = s.ops.recv.reserve_one();
     if (err == 0)
         err = ensure_request_queue(s);
     if (err != 0) {
@@ -393,6 +413,8 @@ void pump_datagram_recv(Socket& s) noexcept {
         return;
     if (s.ops.recv.empty() && (s.event_mask & FD_READ) == 0)
         return; // demand-driven, as for streams: nobody waits for a datagram
+    if (defer_to_caller_receives(s))
+        return; // a receive issued before waits in its own thread: the next datagram is its
     const RIO_BUF data = s.registration->slice(send_ring_bytes, recv_ring_bytes);
     const RIO_BUF source = s.registration->slice(recv_address_offset, address_slot_bytes);
     const int err =
@@ -448,7 +470,8 @@ void on_datagram_recv_completion(Socket& s, int status, DWORD bytes) noexcept {
 }
 
 bool datagram_readable(const Socket& s, bool& ask_kernel) noexcept {
-    ask_kernel = !s.dgram_held && !s.recv_in_flight && s.ops.recv.empty();
+    // A receive waiting in the kernel in its own thread takes the kernel's next datagram first.
+    ask_kernel = !s.dgram_held && !s.recv_in_flight && s.ops.recv.empty() && !receives_in_caller(s);
     return s.dgram_held;
 }
 

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <span>
 
 namespace riosp::provider {
@@ -14,6 +15,9 @@ namespace riosp::provider {
 // Windows copies the WSABUF array at call time; so do we, inline. More buffers than this in
 // one call are refused with WSAENOBUFS (documented in the README).
 inline constexpr DWORD max_wsabufs = 16;
+// The most one stream call can move: its count is reported in a DWORD. Buffers whose lengths add
+// up to more are refused (WSAEFAULT) rather than reported short of what they moved.
+inline constexpr std::uint64_t max_call_bytes = 0xFFFFFFFFu;
 
 struct PendingOp {
     bool overlapped = false;
@@ -25,7 +29,7 @@ struct PendingOp {
     WSATHREADID thread{};
     std::array<WSABUF, max_wsabufs> bufs{};
     DWORD buf_count = 0;
-    DWORD flags = 0;
+    DWORD flags = 0;       // a receive's MSG_PEEK / MSG_WAITALL (Windows values)
     DWORD transferred = 0; // bytes moved so far
     // Send only: the send ring took over this op's pending-send count in the state machine,
     // so finishing the op must not report send_done (the ring's drain will).
@@ -59,14 +63,29 @@ struct PendingOp {
     return true;
 }
 
-[[nodiscard]] inline DWORD total_length(std::span<const WSABUF> bufs) noexcept {
-    DWORD total = 0;
+// The buffers' lengths, summed in 64 bits: at most 16 lengths of 32 bits, so the sum never wraps
+// (in 32 bits {0xFFFFFFF0, 0x20} would add up to 16).
+[[nodiscard]] inline std::uint64_t total_length(std::span<const WSABUF> bufs) noexcept {
+    std::uint64_t total = 0;
     for (const WSABUF& b : bufs)
         total += b.len;
     return total;
 }
-[[nodiscard]] inline DWORD total_length(const PendingOp& op) noexcept {
+[[nodiscard]] inline std::uint64_t total_length(const PendingOp& op) noexcept {
     return total_length(std::span(op.bufs.data(), op.buf_count));
+}
+[[nodiscard]] inline std::span<const WSABUF> buffers_of(const PendingOp& op) noexcept {
+    return std::span(op.bufs.data(), op.buf_count);
+}
+
+// A receive with MSG_PEEK: it copies the next bytes (the next datagram) and leaves them.
+[[nodiscard]] inline bool peeks(const PendingOp& op) noexcept {
+    return (op.flags & MSG_PEEK) != 0;
+}
+// A stream receive with MSG_WAITALL: it ends only with its buffers full, at the stream's end,
+// or with an error.
+[[nodiscard]] inline bool waits_all(const PendingOp& op) noexcept {
+    return (op.flags & MSG_WAITALL) != 0;
 }
 
 } // namespace riosp::provider

@@ -40,6 +40,11 @@ inline constexpr std::uint32_t send_address_offset = send_ring_bytes + recv_ring
 inline constexpr std::uint32_t recv_address_offset = send_address_offset + address_slot_bytes;
 inline constexpr std::uint32_t socket_region_bytes = recv_address_offset + address_slot_bytes;
 
+// Socket::callers: how many blocking calls wait in their own threads (the low bits), and whether
+// receives issued after them wait for the last of them to leave (caller_wait.h).
+inline constexpr int callers_followed = 1 << 30;
+inline constexpr int caller_count = callers_followed - 1;
+
 // The events the actions of a transition caused (an operation completed: send_done or io_done;
 // the FIN left: fin_sent; ...), waiting for act_on's loop to apply them after those actions
 // (data_path.cpp), instead of applying each where it arose, inside the actions of the
@@ -109,7 +114,8 @@ struct Socket : rio::TableSlot {
     std::optional<rio::RegisteredBuffer> registration;
     std::optional<rio::RequestQueue> rq;
     // Blocking calls waiting in their own threads (caller_wait.h): `wait` is what a close
-    // interrupts them all with; `callers` counts them, atomic: a call leaves without the lock.
+    // interrupts them all with; `callers` counts them (caller_count), atomic: a call leaves
+    // without the lock. Its bit callers_followed: receives wait behind the ones counted.
     rio::caller::Wait wait;
     std::atomic<int> callers{0};
     ByteRing send_ring;

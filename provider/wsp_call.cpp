@@ -11,11 +11,17 @@
 namespace riosp::provider {
 
 // 0, or the error of a malformed buffer array.
-int check_buffers(const Call& c) noexcept {
+int check_buffers(const Call& c, std::uint64_t& total) noexcept {
+    total = 0;
     if (c.buffers == nullptr && c.count > 0)
         return WSAEFAULT;
     if (c.count > max_wsabufs)
         return WSAENOBUFS; // Windows copies the array too; riosp takes at most this many
+    for (const WSABUF& b : std::span(c.buffers, c.count)) {
+        if (b.buf == nullptr && b.len > 0)
+            return WSAEFAULT;
+        total += b.len;
+    }
     return 0;
 }
 

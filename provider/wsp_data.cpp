@@ -22,8 +22,6 @@
 namespace riosp::provider {
 namespace {
 
-using ReceiveParts = std::array<rio::net::MutableBytes, max_wsabufs>;
-
 // A receive of the caller's own got 0 bytes: the peer's FIN (0), or, when a send already took
 // the kernel's one report of a reset (the socket then reads as ended), that reset.
 int end_of_stream(Socket& s) noexcept {
@@ -37,18 +35,30 @@ int end_of_stream(Socket& s) noexcept {
 // itself (rio/caller.h), straight into the application's buffers: one wake-up, from the kernel.
 // The common case of the main job, so it needs no PendingOp, and bytes, its common outcome, are
 // taken without the socket's lock: io_done can only ask for something (the release) after a
-// close, and then the lock is taken for it.
-int receive_in_caller(Socket& s, const Call& c, SocketLock& lock, LPINT lpErrno) noexcept {
+// close, and then the lock is taken for it. MSG_WAITALL waits on, in the same way, until the
+// buffers are full or the stream ends (the bytes so far are the result then); an error ends it
+// with the error, as the connection is gone.
+int receive_in_caller(Socket& s, const Call& c, std::uint64_t total, SocketLock& lock,
+                      LPINT lpErrno) noexcept {
+    const std::span<const WSABUF> bufs(c.buffers, c.count);
     ReceiveParts parts; // [0, n) only
-    const std::size_t n = receive_parts(std::span(c.buffers, c.count), parts);
+    std::size_t n = parts_after(bufs, 0, parts);
     std::size_t got = 0;
     const int error = receive_in_caller_wait(
         s, lock,
         [&](rio::net::NativeSocket fd, std::chrono::microseconds spin, int& err) {
-            auto r = rio::caller::receive(fd, std::span(parts.data(), n), spin, s.wait);
+            const rio::net::Receive take_or_peek = kernel_receive(c.flags);
+            auto r =
+                rio::caller::receive(fd, std::span(parts.data(), n), spin, s.wait, take_or_peek);
             got = r.ok() ? r.value() : 0;
+            while ((c.flags & MSG_WAITALL) != 0 && r.ok() && r.value() > 0 && got < total) {
+                n = parts_after(bufs, got, parts);
+                r = rio::caller::receive(fd, std::span(parts.data(), n), spin, s.wait,
+                                         take_or_peek);
+                got = r.ok() ? got + r.value() : 0; // an error ends it: the connection is gone
+            }
             err = r.error();
-            return r.ok() && got > 0;
+            return r.ok() && got > 0; // 0 bytes at all: the peer's FIN
         },
         [&](int err) {
             if (err == 0)
@@ -63,27 +73,31 @@ int receive_in_caller(Socket& s, const Call& c, SocketLock& lock, LPINT lpErrno)
     return error == 0 ? 0 : fail(lpErrno, error);
 }
 
-// What the kernel holds for this receive now, without waiting: 0 (op.transferred bytes; 0 is
-// the peer's FIN), WSAEWOULDBLOCK, or the receive's error.
+// What the kernel holds for this receive now, without waiting, into the room it has left: 0
+// (op.transferred grows; nothing more is the peer's FIN), WSAEWOULDBLOCK, or the receive's error.
 int receive_now(Socket& s, PendingOp& op) noexcept {
     ReceiveParts parts; // [0, n) only
-    const std::size_t n = receive_parts(std::span(op.bufs.data(), op.buf_count), parts);
+    const std::size_t n = parts_after(buffers_of(op), op.transferred, parts);
     std::size_t got = 0;
-    const int err = rio::net::recv_now(s.fd, std::span(parts.data(), n), got);
+    const int err =
+        rio::net::recv_now(s.fd, std::span(parts.data(), n), got, kernel_receive(op.flags));
     if (err == WSAEWOULDBLOCK)
         return err;
     if (err != 0) {
         on_connection_failed(s, err);
         return connection_error(err);
     }
-    op.transferred = gsl::narrow_cast<DWORD>(got);
+    op.transferred += gsl::narrow_cast<DWORD>(got);
     return got == 0 ? end_of_stream(s) : 0;
 }
 
 int send_call(Socket& socket, SOCKET s, const Call& c, LPINT lpErrno) {
     Socket* sock = &socket;
-    if (int err = check_buffers(c))
+    std::uint64_t total = 0;
+    if (int err = check_buffers(c, total))
         return fail(lpErrno, err);
+    if (total > max_call_bytes)
+        return fail(lpErrno, WSAEFAULT); // its count could not be reported
     SocketLock lock(sock->mutex);
     if (sock->app_rio)
         return fail(lpErrno, WSAEINVAL); // its data path belongs to the application's RIO queue
@@ -94,8 +108,7 @@ int send_call(Socket& socket, SOCKET s, const Call& c, LPINT lpErrno) {
     const bool first = can_send_inline(*sock);
     DWORD sent = 0;
     int taken = first ? send_inline(*sock, std::span(c.buffers, c.count), 0, sent) : 0;
-    if (first && taken == 0 && c.ov == nullptr &&
-        sent == total_length(std::span(c.buffers, c.count))) {
+    if (first && taken == 0 && c.ov == nullptr && sent == total) {
         // The common case: the kernel took every byte from the application's buffers.
         apply_and_act(*sock, HalfCloseEvent::send_done);
         if (c.bytes_out != nullptr)
@@ -106,15 +119,22 @@ int send_call(Socket& socket, SOCKET s, const Call& c, LPINT lpErrno) {
     op.handle = s;
     fill(op, c);
     op.transferred = sent;
+    // What is left riosp copies into its ring, now or from a worker: the application's memory
+    // is looked at first (app_bytes_readable), so that a bad buffer fails here, at the call. A
+    // non-blocking send copies what the ring takes now, and no more.
+    const std::uint64_t copied_at_most =
+        !op.overlapped && sock->non_blocking ? sock->send_ring.free() : total - sent;
+    if (taken == 0 && sent < total && !app_bytes_readable(buffers_of(op), sent, copied_at_most))
+        taken = WSAEFAULT;
     if (taken == 0 && (first || sock->ops.send.empty()))
         taken = queue_send_bytes(*sock, op);
     if (taken != 0 && taken != WSAENOBUFS) {
         on_connection_failed(*sock, taken); // the kernel reported it to this call only
         taken = connection_error(taken);
     }
-    // A ring that could not be set up ends the call with what the kernel took, if anything.
-    if (sock->ops.send.empty() &&
-        (op.transferred == total_length(op) || (taken != 0 && op.transferred > 0))) {
+    // A ring that could not be set up, or a buffer riosp cannot copy from, ends the call with
+    // what the kernel took, if anything: a short send.
+    if (sock->ops.send.empty() && (op.transferred == total || (taken != 0 && op.transferred > 0))) {
         if (!op.counted_by_ring)
             apply_and_act(*sock, HalfCloseEvent::send_done);
         int err = finished_now(op, c, 0);
@@ -149,14 +169,29 @@ int send_call(Socket& socket, SOCKET s, const Call& c, LPINT lpErrno) {
     return wait_blocking(*sock, queued, lock, c, lpErrno);
 }
 
+// The receive flags riosp honours (WSARecv's lpFlags): MSG_PEEK, and on a blocking stream socket
+// MSG_WAITALL; WSAEOPNOTSUPP for MSG_OOB (no urgent data on the rings) and for MSG_WAITALL with
+// MSG_PEEK or on a non-blocking socket, as Windows documents. Others are ignored.
+int receive_flags(const Socket& s, LPDWORD flags_io, DWORD& flags) noexcept {
+    flags = flags_io != nullptr ? *flags_io & (MSG_OOB | MSG_PEEK | MSG_WAITALL) : 0;
+    if ((flags & MSG_OOB) != 0)
+        return WSAEOPNOTSUPP;
+    if ((flags & MSG_WAITALL) != 0 &&
+        ((flags & MSG_PEEK) != 0 || s.non_blocking.load(std::memory_order_relaxed)))
+        return WSAEOPNOTSUPP;
+    return 0;
+}
+
 int recv_call(Socket& socket, SOCKET s, const Call& c, LPDWORD flags_io, LPINT lpErrno) {
     Socket* sock = &socket;
-    if (flags_io != nullptr && (*flags_io & (MSG_OOB)) != 0)
-        return fail(lpErrno, WSAEOPNOTSUPP); // no urgent data on the rings
     Call call = c;
-    call.flags = 0;
-    if (int err = check_buffers(call))
+    if (int err = receive_flags(*sock, flags_io, call.flags))
         return fail(lpErrno, err);
+    std::uint64_t total = 0;
+    if (int err = check_buffers(call, total))
+        return fail(lpErrno, err);
+    if (total > max_call_bytes)
+        return fail(lpErrno, WSAEFAULT); // its count could not be reported
     SocketLock lock(sock->mutex);
     if (sock->app_rio)
         return fail(lpErrno, WSAEINVAL);
@@ -167,24 +202,38 @@ int recv_call(Socket& socket, SOCKET s, const Call& c, LPDWORD flags_io, LPINT l
         *flags_io = 0;
     // A zero-byte receive waits for data through the ring (the IOCP readiness idiom); any other
     // with nothing before it goes to the kernel from this thread.
-    const bool has_room = total_length(std::span(call.buffers, call.count)) > 0;
+    const bool has_room = total > 0;
     if (!r.has(HalfCloseAction::complete_eof) && call.ov == nullptr && !sock->non_blocking &&
         has_room && can_receive_in_caller(*sock))
-        return receive_in_caller(*sock, call, lock, lpErrno);
+        return receive_in_caller(*sock, call, total, lock, lpErrno);
     PendingOp op;
     op.handle = s;
     fill(op, call);
     if (r.has(HalfCloseAction::complete_eof)) // the stream ended: 0 bytes, not counted
         return finished_now(op, c, 0);
-    if (sock->ops.recv.empty() && (!sock->recv_ring.empty() || sock->state.load().fin_arrived())) {
-        (void)give_recv_bytes(*sock, op);
-        ring_consumed(*sock);
+    // MSG_WAITALL may take bytes now and wait for the rest: its whole room is looked at first, so
+    // that a bad buffer fails before a byte is taken. Any other receive takes bytes only once
+    // (give_recv_bytes asks about what it copies), or waits for nothing.
+    if (waits_all(op) && !app_room_writable(buffers_of(op), 0)) {
         apply_and_act(*sock, HalfCloseEvent::io_done);
-        return finished_now(op, c, 0);
+        return fail(lpErrno, WSAEFAULT);
+    }
+    if (sock->ops.recv.empty() && (!sock->recv_ring.empty() || sock->state.load().fin_arrived())) {
+        if (const int err = give_recv_bytes(*sock, op)) { // the ring's bytes stay
+            apply_and_act(*sock, HalfCloseEvent::io_done);
+            return fail(lpErrno, err);
+        }
+        ring_consumed(*sock);
+        if (!waits_all(op) || op.transferred == total || sock->state.load().fin_arrived()) {
+            apply_and_act(*sock, HalfCloseEvent::io_done);
+            return finished_now(op, c, 0);
+        }
     }
     // Non-blocking or overlapped: what the kernel holds now, in this call.
     if (has_room && can_receive_in_caller(*sock)) {
-        if (const int err = receive_now(*sock, op); err != WSAEWOULDBLOCK) {
+        if (const int err = receive_now(*sock, op);
+            err != WSAEWOULDBLOCK && (err != 0 || !waits_all(op) || op.transferred == total ||
+                                      sock->state.load().fin_arrived())) {
             apply_and_act(*sock, HalfCloseEvent::io_done);
             return err == 0 ? finished_now(op, c, 0) : fail(lpErrno, err);
         }
@@ -193,12 +242,19 @@ int recv_call(Socket& socket, SOCKET s, const Call& c, LPDWORD flags_io, LPINT l
         apply_and_act(*sock, HalfCloseEvent::io_done);
         return fail(lpErrno, WSAEWOULDBLOCK);
     }
-    int err = sock->ops.recv.reserve_one();
+    // Queued: a worker copies bytes from the ring into its buffers later, at most the ring's
+    // size, so a bad buffer fails now, at the call, as on Windows (MSG_WAITALL's was looked at
+    // above).
+    int err =
+        !waits_all(op) && !app_room_writable(buffers_of(op), 0, recv_ring_bytes) ? WSAEFAULT : 0;
+    if (err == 0)
+        err = sock->ops.recv.reserve_one();
     if (err == 0)
         err = ensure_request_queue(*sock);
     if (err != 0) {
         apply_and_act(*sock, HalfCloseEvent::io_done);
-        return fail(lpErrno, err);
+        // A MSG_WAITALL receive that cannot wait for the rest keeps the bytes it took: short.
+        return op.transferred > 0 ? finished_now(op, c, 0) : fail(lpErrno, err);
     }
     PendingOp& queued = sock->ops.recv.push();
     queued = op;

@@ -57,17 +57,20 @@ inline constexpr int wait_slice_ms = 50;
 // Receives into `parts`, in order, waiting in the calling thread until at least one byte, the
 // peer's FIN or an error: the bytes received (0: the FIN), or a WSA error (WSAEINTR when
 // interrupted first, WSAECONNRESET ...). `spin` > 0 (busy-poll mode): non-blocking attempts for
-// that long before the thread sleeps.
+// that long before the thread sleeps. net::Receive::peek leaves the bytes queued.
 [[nodiscard]] Result<std::size_t> receive(net::NativeSocket s,
                                           std::span<const net::MutableBytes> parts,
-                                          std::chrono::microseconds spin, Wait& wait) noexcept;
+                                          std::chrono::microseconds spin, Wait& wait,
+                                          net::Receive how = net::Receive::take) noexcept;
 
 // The same for one datagram (a UDP socket): its source in win_addr / *len (Windows layout) when
 // win_addr is not nullptr. A datagram of 0 bytes is a datagram, not an end: on Linux, where the
 // interruption ends the kernel's wait with 0 bytes, the Wait tells the two apart.
-[[nodiscard]] Result<net::Datagram>
-receive_from(net::NativeSocket s, std::span<const net::MutableBytes> parts, void* win_addr,
-             int* len, std::chrono::microseconds spin, Wait& wait) noexcept;
+[[nodiscard]] Result<net::Datagram> receive_from(net::NativeSocket s,
+                                                 std::span<const net::MutableBytes> parts,
+                                                 void* win_addr, int* len,
+                                                 std::chrono::microseconds spin, Wait& wait,
+                                                 net::Receive how = net::Receive::take) noexcept;
 
 // Accepts one connection on listener `s`, waiting in the calling thread: 0 with `out` the new
 // socket (in rio::net::accept's mode; its peer's address in win_addr/len, Windows layout, when

@@ -60,13 +60,14 @@ struct ConstBytes {
                            std::size_t& sent) noexcept;
 // Receives what the kernel holds at once into the parts, in order, without blocking: 0 with
 // `got` the bytes (0: the peer's FIN), WSAEWOULDBLOCK when nothing is there, or the error
-// (WSAECONNRESET ...).
+// (WSAECONNRESET ...). Receive::peek copies the bytes and leaves them queued (MSG_PEEK).
 struct MutableBytes {
     void* data;
     std::size_t size;
 };
-[[nodiscard]] int recv_now(NativeSocket s, std::span<const MutableBytes> parts,
-                           std::size_t& got) noexcept;
+enum class Receive : std::uint8_t { take, peek };
+[[nodiscard]] int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got,
+                           Receive how = Receive::take) noexcept;
 // Datagrams. Sends one datagram of the parts, in order, without blocking: to `win_addr` (Windows
 // layout), or with win_addr == nullptr to the socket's default peer (its connect). 0 with `sent`
 // the datagram's size, WSAEWOULDBLOCK when the kernel has no room now, or the error
@@ -81,9 +82,17 @@ struct Datagram {
 };
 // Receives one datagram into the parts without blocking, its source written to win_addr / *len
 // (Windows layout) when win_addr is not nullptr: 0 with `got`, WSAEWOULDBLOCK when none is
-// queued, or the error.
+// queued, or the error. Receive::peek leaves the datagram queued.
 [[nodiscard]] int recv_from_now(NativeSocket s, std::span<const MutableBytes> parts, void* win_addr,
-                                int* len, Datagram& got) noexcept;
+                                int* len, Datagram& got, Receive how = Receive::take) noexcept;
+// The application's memory as the kernel finds it: whether [data, data + size) can be read (a
+// send's bytes) or written (a receive's room) now; an empty range can. A kernel call on a bad
+// buffer answers WSAEFAULT, but a copy the provider makes itself between the application's
+// buffers and its rings would crash there, so it asks first. Each is a system call (Linux:
+// madvise MADV_POPULATE_READ / MADV_POPULATE_WRITE, which faults the pages in as the copy
+// would; Windows: VirtualQuery), so only the paths that copy ask.
+[[nodiscard]] bool can_read(const void* data, std::size_t size) noexcept;
+[[nodiscard]] bool can_write(void* data, std::size_t size) noexcept;
 // Makes a receive, accept or connect that another thread waits for in the kernel on `s` return
 // now, and any started later return at once, without anything on the wire: Linux
 // shutdown(SHUT_RD) (on a connection it only stops the receive side locally; a listener stops

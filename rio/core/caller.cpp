@@ -31,11 +31,11 @@ int spin_attempts(std::chrono::microseconds spin, const Wait& wait, Attempt atte
 } // namespace
 
 Result<std::size_t> receive(net::NativeSocket s, std::span<const net::MutableBytes> parts,
-                            std::chrono::microseconds spin, Wait& wait) noexcept {
+                            std::chrono::microseconds spin, Wait& wait, net::Receive how) noexcept {
     std::size_t got = 0;
-    int err = spin_attempts(spin, wait, [&] { return net::recv_now(s, parts, got); });
+    int err = spin_attempts(spin, wait, [&] { return net::recv_now(s, parts, got, how); });
     if (err == wsa::ewouldblock)
-        err = detail::receive_waiting(s, parts, got, wait);
+        err = detail::receive_waiting(s, parts, got, wait, how);
     // 0 bytes after an interruption is the interruption (Linux ends the wait that way).
     err = ended(wait, err == 0 && got == 0 && wait.interrupted() ? wsa::eintr : err);
     return err == 0 ? Result<std::size_t>(got) : Result<std::size_t>::failure(err);
@@ -43,12 +43,12 @@ Result<std::size_t> receive(net::NativeSocket s, std::span<const net::MutableByt
 
 Result<net::Datagram> receive_from(net::NativeSocket s, std::span<const net::MutableBytes> parts,
                                    void* win_addr, int* len, std::chrono::microseconds spin,
-                                   Wait& wait) noexcept {
+                                   Wait& wait, net::Receive how) noexcept {
     net::Datagram got;
-    int err =
-        spin_attempts(spin, wait, [&] { return net::recv_from_now(s, parts, win_addr, len, got); });
+    int err = spin_attempts(spin, wait,
+                            [&] { return net::recv_from_now(s, parts, win_addr, len, got, how); });
     if (err == wsa::ewouldblock)
-        err = detail::receive_from_waiting(s, parts, win_addr, len, got, wait);
+        err = detail::receive_from_waiting(s, parts, win_addr, len, got, wait, how);
     // Linux ends an interrupted wait with 0 bytes (and no source): the interruption, not an
     // empty datagram, when the Wait says so.
     err = ended(wait, err == 0 && got.bytes == 0 && wait.interrupted() ? wsa::eintr : err);

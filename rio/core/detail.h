@@ -273,11 +273,12 @@ void backend_forget_buffer(std::uint32_t index) noexcept;
 // rio/caller.h's platform part (caller_posix.cpp, caller_win.cpp): the wait of one blocking
 // call in the calling thread; caller.cpp adds busy-polling and the interruption rule.
 [[nodiscard]] int receive_waiting(net::NativeSocket s, std::span<const net::MutableBytes> parts,
-                                  std::size_t& got, const caller::Wait& wait) noexcept;
+                                  std::size_t& got, const caller::Wait& wait,
+                                  net::Receive how) noexcept;
 [[nodiscard]] int receive_from_waiting(net::NativeSocket s,
                                        std::span<const net::MutableBytes> parts, void* win_addr,
-                                       int* len, net::Datagram& got,
-                                       const caller::Wait& wait) noexcept;
+                                       int* len, net::Datagram& got, const caller::Wait& wait,
+                                       net::Receive how) noexcept;
 [[nodiscard]] int accept_waiting(net::NativeSocket s, net::NativeSocket& out, void* win_addr,
                                  int* len, const caller::Wait& wait) noexcept;
 [[nodiscard]] int connect_waiting(net::NativeSocket s, const void* win_addr, int len,

@@ -7,10 +7,10 @@
 namespace riosp::rio::detail {
 
 int receive_waiting(net::NativeSocket s, std::span<const net::MutableBytes> parts, std::size_t& got,
-                    const caller::Wait& wait) noexcept {
+                    const caller::Wait& wait, net::Receive how) noexcept {
     int err = 0;
     do {
-        err = recv_blocking(s, parts, got);
+        err = recv_blocking(s, parts, got, how);
     } while (err == wsa::eintr && !wait.interrupted());
     return err;
 }

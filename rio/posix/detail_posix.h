@@ -87,7 +87,7 @@ void uring_forget_buffer(std::uint32_t index) noexcept;
 // A receive that blocks in the kernel until at least one byte, the FIN or an error (a socket in
 // blocking mode; net_posix.cpp, beside recv_now): 0 with `got`, or a WSA error.
 [[nodiscard]] int recv_blocking(net::NativeSocket s, std::span<const net::MutableBytes> parts,
-                                std::size_t& got) noexcept;
+                                std::size_t& got, net::Receive how) noexcept;
 
 // ------------------------------------------------------------------ datagrams (datagram_posix.cpp)
 // Requests of a datagram RQ, for both backends: each is one sendmsg / recvmsg.

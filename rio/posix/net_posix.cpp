@@ -233,6 +233,10 @@ int send_now(NativeSocket s, std::span<const ConstBytes> parts, std::size_t& sen
 }
 
 namespace {
+int kernel_flags(Receive how) noexcept {
+    return how == Receive::peek ? MSG_PEEK : 0;
+}
+
 // One recv(2)/recvmsg(2) into the parts; the source into `from` when it is not nullptr (then
 // always recvmsg: the kernel reports the address and whether the datagram was cut there).
 int recv_with(NativeSocket s, std::span<const MutableBytes> parts, int flags, std::size_t& got,
@@ -302,17 +306,18 @@ int recv_datagram(NativeSocket s, std::span<const MutableBytes> parts, int flags
 }
 } // namespace
 
-int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got) noexcept {
+int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got,
+             Receive how) noexcept {
     int err = 0;
     do {
-        err = recv_with(s, parts, MSG_DONTWAIT, got);
+        err = recv_with(s, parts, MSG_DONTWAIT | kernel_flags(how), got);
     } while (err == wsa_from_errno(EINTR));
     return err;
 }
 
 int recv_from_now(NativeSocket s, std::span<const MutableBytes> parts, void* win_addr, int* len,
-                  Datagram& got) noexcept {
-    return recv_datagram(s, parts, MSG_DONTWAIT, win_addr, len, got);
+                  Datagram& got, Receive how) noexcept {
+    return recv_datagram(s, parts, MSG_DONTWAIT | kernel_flags(how), win_addr, len, got);
 }
 
 int send_to_now(NativeSocket s, std::span<const ConstBytes> parts, const void* win_addr, int len,
@@ -407,16 +412,16 @@ int readable_bytes(NativeSocket s, int& bytes) noexcept {
 } // namespace riosp::rio::net
 
 namespace riosp::rio::detail {
-int recv_blocking(net::NativeSocket s, std::span<const net::MutableBytes> parts,
-                  std::size_t& got) noexcept {
-    return net::recv_with(s, parts, 0, got);
+int recv_blocking(net::NativeSocket s, std::span<const net::MutableBytes> parts, std::size_t& got,
+                  net::Receive how) noexcept {
+    return net::recv_with(s, parts, net::kernel_flags(how), got);
 }
 int receive_from_waiting(net::NativeSocket s, std::span<const net::MutableBytes> parts,
-                         void* win_addr, int* len, net::Datagram& got,
-                         const caller::Wait& wait) noexcept {
+                         void* win_addr, int* len, net::Datagram& got, const caller::Wait& wait,
+                         net::Receive how) noexcept {
     int err = 0;
     do {
-        err = net::recv_datagram(s, parts, 0, win_addr, len, got);
+        err = net::recv_datagram(s, parts, net::kernel_flags(how), win_addr, len, got);
     } while (err == WSAEINTR && !wait.interrupted());
     return err;
 }

@@ -27,14 +27,15 @@ int until_ready(net::NativeSocket s, const caller::Wait& wait, Attempt attempt) 
 } // namespace
 
 int receive_waiting(net::NativeSocket s, std::span<const net::MutableBytes> parts, std::size_t& got,
-                    const caller::Wait& wait) noexcept {
-    return until_ready(s, wait, [&] { return net::recv_now(s, parts, got); });
+                    const caller::Wait& wait, net::Receive how) noexcept {
+    return until_ready(s, wait, [&] { return net::recv_now(s, parts, got, how); });
 }
 
 int receive_from_waiting(net::NativeSocket s, std::span<const net::MutableBytes> parts,
-                         void* win_addr, int* len, net::Datagram& got,
-                         const caller::Wait& wait) noexcept {
-    return until_ready(s, wait, [&] { return net::recv_from_now(s, parts, win_addr, len, got); });
+                         void* win_addr, int* len, net::Datagram& got, const caller::Wait& wait,
+                         net::Receive how) noexcept {
+    return until_ready(s, wait,
+                       [&] { return net::recv_from_now(s, parts, win_addr, len, got, how); });
 }
 
 int accept_waiting(net::NativeSocket s, net::NativeSocket& out, void* win_addr, int* len,

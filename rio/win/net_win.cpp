@@ -271,11 +271,12 @@ int send_now(NativeSocket s, std::span<const ConstBytes> parts, std::size_t& sen
     return 0;
 }
 
-int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got) noexcept {
+int recv_now(NativeSocket s, std::span<const MutableBytes> parts, std::size_t& got,
+             Receive how) noexcept {
     WSABUF bufs[max_parts];
     const DWORD n = to_wsabufs(parts, bufs);
     DWORD received = 0; // non-blocking socket (open_tcp): WSAEWOULDBLOCK instead of waiting
-    DWORD flags = 0;
+    DWORD flags = how == Receive::peek ? MSG_PEEK : 0;
     if (WSARecv(native(s), bufs, n, &received, &flags, nullptr, nullptr) != 0)
         return last_wsa();
     got = received;
@@ -300,11 +301,11 @@ int send_to_now(NativeSocket s, std::span<const ConstBytes> parts, const void* w
 }
 
 int recv_from_now(NativeSocket s, std::span<const MutableBytes> parts, void* win_addr, int* len,
-                  Datagram& got) noexcept {
+                  Datagram& got, Receive how) noexcept {
     WSABUF bufs[max_parts];
     const DWORD n = to_wsabufs(parts, bufs);
     DWORD received = 0; // non-blocking socket (open_udp): WSAEWOULDBLOCK instead of waiting
-    DWORD flags = 0;
+    DWORD flags = how == Receive::peek ? MSG_PEEK : 0;
     got = Datagram{};
     if (WSARecvFrom(native(s), bufs, n, &received, &flags, static_cast<sockaddr*>(win_addr),
                     win_addr != nullptr ? len : nullptr, nullptr, nullptr) != 0) {

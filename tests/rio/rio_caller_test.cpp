@@ -222,6 +222,27 @@ TEST_F(CallerTest, SendNowReportsTheConnectionsErrorAfterAPeerReset) {
 #endif
 }
 
+TEST_F(CallerTest, APeekLeavesTheBytesForTheNextReceive) {
+    connect_pair();
+    std::size_t sent = 0;
+    const net::ConstBytes b{"abc", 3};
+    ASSERT_EQ(net::send_now(server_, std::span(&b, 1), sent), 0);
+    ASSERT_TRUE(readable(client_, 2000));
+    char buf[8] = {};
+    const net::MutableBytes part{buf, sizeof buf};
+    caller::Wait w;
+    auto r = caller::receive(client_, std::span(&part, 1), 0us, w, net::Receive::peek);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(std::string(buf, r.value()), "abc");
+    std::size_t got = 0;
+    ASSERT_EQ(net::recv_now(client_, std::span(&part, 1), got, net::Receive::peek), 0);
+    EXPECT_EQ(got, 3u);
+    r = caller::receive(client_, std::span(&part, 1), 0us, w);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.value(), 3u) << "the peeked bytes are still there";
+    EXPECT_EQ(net::recv_now(client_, std::span(&part, 1), got), wsa::ewouldblock);
+}
+
 TEST_F(CallerTest, NonBlockingModeMakesReceiveNowAnswerWouldBlock) {
     connect_pair();
     ASSERT_EQ(net::set_non_blocking(client_, true), 0);
