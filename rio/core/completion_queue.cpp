@@ -262,6 +262,12 @@ void scribble_cq_header(CompletionQueue& cq) noexcept {
     std::lock_guard lock(cq.native()->mu);
     cq.native()->header.canary = 0xDEADBEEFDEADBEEFULL;
 }
+std::uint64_t io_system_calls(const CompletionQueue& cq) noexcept {
+    return cq.native()->syscalls.load(std::memory_order_relaxed);
+}
+std::size_t queued_completions(const CompletionQueue& cq) noexcept {
+    return cq.native()->queued.load(std::memory_order_relaxed);
+}
 std::size_t registered_fixed_buffers(const CompletionQueue& cq) noexcept {
     return detail::backend_fixed_buffers(*cq.native());
 }

@@ -117,6 +117,9 @@ struct Cq {
     RIO_NOTIFICATION_COMPLETION notification{};
     int event_fd = -1;
     std::atomic<std::uint64_t> submits{0};
+    // Linux: the system calls rio's I/O path made for this CQ's requests (io_uring_enter, and
+    // the socket calls that send or receive), for the tests of batching.
+    std::atomic<std::uint64_t> syscalls{0};
     // io_uring: requests that reached the kernel naming a registered (fixed) buffer.
     std::atomic<std::uint64_t> fixed_requests{0};
     bool fixed_buffers = true; // CqOptions::fixed_buffers

@@ -35,6 +35,7 @@ void epoll_flush_locked(Dir& d) noexcept {
         Slot& s = d.slot(d.head);
         d.submitted = d.head + 1; // the head is being worked on
         ssize_t n = 0;
+        d.cq->syscalls.fetch_add(1, std::memory_order_relaxed);
         if (d.is_send)
             n = ::send(fd, s.data + s.done, s.length - s.done, MSG_DONTWAIT | MSG_NOSIGNAL);
         else

@@ -328,6 +328,15 @@ bool kick_locked(Dir& d) noexcept {
         return false;
     }
     d.submitted = d.head;
+    // Datagram sends leave from here in one sendmmsg (datagram_posix.cpp); only what the
+    // socket refuses for now goes to the ring, which waits for room.
+    if (d.rq->datagram && d.is_send && d.head < d.committed) {
+        cq.submits.fetch_add(1, std::memory_order_relaxed);
+        if (send_datagrams_now_locked(d)) {
+            set_backlog_locked(d, false);
+            return false;
+        }
+    }
     io_uring* ring = &cq.uring->ring;
     const std::uint64_t room = io_uring_sq_space_left(ring);
     const std::uint64_t n = d.rq->datagram ? uring_prepare_datagrams_locked(d, room)
@@ -363,6 +372,7 @@ void submit_locked(Cq& cq) noexcept {
     if (io_uring_sq_ready(&cq.uring->ring) == 0)
         return;
     cq.submits.fetch_add(1, std::memory_order_relaxed);
+    cq.syscalls.fetch_add(1, std::memory_order_relaxed);
     (void)io_uring_submit(&cq.uring->ring); // on -EBUSY the SQEs stay and go with the next
 }
 
@@ -388,8 +398,10 @@ void on_cqe_locked(Dir& d, int res) noexcept {
 
 void uring_reap_locked(Cq& cq) noexcept {
     io_uring* ring = &cq.uring->ring;
-    if (cq.single_owner && io_uring_cq_ready(ring) == 0)
+    if (cq.single_owner && io_uring_cq_ready(ring) == 0) {
+        cq.syscalls.fetch_add(1, std::memory_order_relaxed);
         (void)io_uring_get_events(ring); // DEFER_TASKRUN: completions run only when we enter
+    }
     unsigned n = 0;
     unsigned head = 0;
     io_uring_cqe* cqe = nullptr;

@@ -101,6 +101,10 @@ void finish_datagram_locked(Dir& d, const MsgIo& io, long res) noexcept;
 // io_uring: prepares the next chain of d (at most `room` requests and d.msgs.size()) in
 // d.msgs; heads whose message cannot be made complete at once. Returns the chain's length.
 [[nodiscard]] std::uint64_t uring_prepare_datagrams_locked(Dir& d, std::uint64_t room) noexcept;
+// The committed sends of a datagram direction, from its head, sent now by sendmmsg (MSG_DONTWAIT),
+// in batches, each completed (both backends; io_uring only while none of d is in the kernel, so
+// order is kept). Returns false when the socket refused more with EAGAIN: the rest waits.
+[[nodiscard]] bool send_datagrams_now_locked(Dir& d) noexcept;
 [[nodiscard]] inline MsgIo& msg_of(Dir& d, std::uint64_t seq) noexcept {
     return d.msgs[seq % d.msgs.size()];
 }
