@@ -8,6 +8,7 @@
 #include <gsl/gsl>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -49,6 +50,14 @@ void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept {
             signal_event(cq);
         }
     }
+}
+
+CqOptions table_cq_options(const RIO_NOTIFICATION_COMPLETION* notification) noexcept {
+    CqOptions options;
+    // Read at each creation (rare), so that a process may choose per phase and tests may set it.
+    const char* owner = std::getenv("RIOSP_RIO_OWNER_CQ");
+    options.single_owner = notification == nullptr && owner != nullptr && owner[0] == '1';
+    return options;
 }
 
 void cancel_pending_locked(Dir& d) noexcept {

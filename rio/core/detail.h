@@ -216,6 +216,9 @@ struct Rq {
 };
 
 // ------------------------------------------------------- completions (completion_queue.cpp)
+// The options of a CQ made through the C table (RIOCreateCompletionQueue has none): the
+// defaults, and single-owner for a polled CQ when RIOSP_RIO_OWNER_CQ=1 (docs/rio.md).
+[[nodiscard]] CqOptions table_cq_options(const RIO_NOTIFICATION_COMPLETION* notification) noexcept;
 // All "locked" functions expect the direction's CQ mutex to be held.
 void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept;
 void cancel_pending_locked(Dir& d) noexcept; // completes [head, cancel_upto) with 995

@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <thread>
 
 namespace riosp::rio::detail {
 
@@ -34,7 +36,8 @@ namespace {
 constexpr unsigned kSqEntries = 256;
 constexpr unsigned kMaxCqEntries = 65536; // kernel limit with IORING_SETUP_CQSIZE
 constexpr unsigned kFixedFiles = 4096;
-constexpr unsigned kMaxReapPerCall = 1024; // fairness: bound the work one dequeue does
+constexpr unsigned kMaxReapPerCall = 1024;    // fairness: bound the work one dequeue does
+constexpr unsigned kMaxOwnerSqEntries = 4096; // a single-owner ring's SQ: room for a CQ's worth
 // The kernel's limit on a ring's buffer table (IORING_MAX_REG_BUFFERS); registry indices at or
 // beyond it simply name plain memory.
 constexpr std::uint32_t kFixedBuffers = 1U << 14;
@@ -102,12 +105,18 @@ UringProbe run_probe() noexcept {
     }
     p.ok = true;
     p.send_fixed_ok = probe_send_fixed();
-    io_uring_params so{};
-    so.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-    if (io_uring_queue_init_params(4, &ring, &so) == 0) {
-        p.single_owner_ok = true;
+    // Each flag of a single-owner ring on its own: a kernel without one still gets the others.
+    auto owner_ring_takes = [&ring](unsigned extra) {
+        io_uring_params so{};
+        so.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | extra;
+        if (io_uring_queue_init_params(4, &ring, &so) != 0)
+            return false;
         io_uring_queue_exit(&ring);
-    }
+        return true;
+    };
+    p.single_owner_ok = owner_ring_takes(0);
+    p.owner_taskrun_flag_ok = p.single_owner_ok && owner_ring_takes(IORING_SETUP_TASKRUN_FLAG);
+    p.owner_r_disabled_ok = p.single_owner_ok && owner_ring_takes(IORING_SETUP_R_DISABLED);
     return p;
 }
 
@@ -133,6 +142,14 @@ void set_backlog_locked(Dir& d, bool on) noexcept {
 struct UringState {
     io_uring ring{};
     bool files = false;
+    // Single-owner rings: the thread that entered the ring first, and so its only submitter
+    // (a ring created IORING_SETUP_R_DISABLED is enabled by that thread; otherwise the kernel
+    // bound it to the creating thread). Written once under the CQ lock.
+    std::thread::id owner{};
+    bool enabled = true;
+    // SQEs written and not yet handed to the kernel (single-owner rings submit them in their
+    // owner's next dequeue), mirrored outside the lock for the lock-free look of an idle dequeue.
+    std::atomic<bool> unsubmitted{false};
     std::vector<int> free_fixed; // guarded by the CQ lock
     // Registered buffers: the ring's table mirrors the registry index for index. buffers[i] is
     // (generation << 1) | entered for the region last looked at under index i, 0 for none.
@@ -249,9 +266,23 @@ int uring_create(Cq& cq) noexcept {
     // IORING_FEAT_NODROP keeps overflowing CQEs in the kernel instead of dropping them.
     params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL;
     params.cq_entries = std::max(round_up_pow2(cq.ring.size()), kSqEntries * 2);
-    if (cq.single_owner)
+    unsigned sq_entries = kSqEntries;
+    if (cq.single_owner) {
+        // Completion work runs only when the owner enters the ring (DEFER_TASKRUN), never as an
+        // interrupt of a thread; requests wait in the SQ until the owner's next dequeue, so the
+        // SQ holds what the CQ may have outstanding (a fuller one is submitted early).
         params.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-    int rc = io_uring_queue_init_params(kSqEntries, &st->ring, &params);
+        if (uring_probe().owner_taskrun_flag_ok)
+            params.flags |= IORING_SETUP_TASKRUN_FLAG;
+        if (uring_probe().owner_r_disabled_ok) {
+            params.flags |= IORING_SETUP_R_DISABLED;
+            st->enabled = false;
+        } else {
+            st->owner = std::this_thread::get_id();
+        }
+        sq_entries = std::clamp(round_up_pow2(cq.ring.size()), kSqEntries, kMaxOwnerSqEntries);
+    }
+    int rc = io_uring_queue_init_params(sq_entries, &st->ring, &params);
     if (rc < 0) {
         delete st;
         return wsa_from_result(rc);
@@ -298,6 +329,40 @@ void uring_destroy(Cq& cq) noexcept {
 
 namespace {
 
+// Single-owner rings: whether the calling thread may enter the ring. The first thread that
+// needs to binds a ring created disabled (IORING_REGISTER_ENABLE_RINGS makes it the ring's one
+// submitter); any other thread leaves the ring to its owner.
+bool owner_enters_locked(Cq& cq) noexcept {
+    UringState& st = *cq.uring;
+    if (st.enabled)
+        return st.owner == std::this_thread::get_id();
+    // liburing 2.3 declares io_uring_enable_rings but its shared library does not export it.
+    if (::syscall(__NR_io_uring_register, st.ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr,
+                  0) != 0)
+        return false;
+    st.enabled = true;
+    st.owner = std::this_thread::get_id();
+    return true;
+}
+
+// Hands the SQ to the kernel. A single-owner ring's SQEs wait for its owner's next dequeue
+// (one io_uring_enter then submits everything committed since and runs the completion work),
+// unless `now` (a cancellation, or an SQ with no room left).
+void submit_locked(Cq& cq, bool now = false) noexcept {
+    io_uring* ring = &cq.uring->ring;
+    if (io_uring_sq_ready(ring) == 0)
+        return;
+    if (cq.single_owner) {
+        cq.uring->unsubmitted.store(true, std::memory_order_relaxed);
+        if (!now || !owner_enters_locked(cq))
+            return;
+        cq.uring->unsubmitted.store(false, std::memory_order_relaxed);
+    }
+    cq.submits.fetch_add(1, std::memory_order_relaxed);
+    cq.syscalls.fetch_add(1, std::memory_order_relaxed);
+    (void)io_uring_submit(ring); // on -EBUSY the SQEs stay and go with the next
+}
+
 // A stream request's SQE. Registered buffers where the kernel takes them: a receive without
 // MSG_WAITALL is a READ_FIXED (the same as recv(fd, buf, len, 0) on a socket); a send only where
 // the probe found IORING_OP_SEND accepting IORING_RECVSEND_FIXED_BUF.
@@ -338,7 +403,11 @@ bool kick_locked(Dir& d) noexcept {
         }
     }
     io_uring* ring = &cq.uring->ring;
-    const std::uint64_t room = io_uring_sq_space_left(ring);
+    std::uint64_t room = io_uring_sq_space_left(ring);
+    if (cq.single_owner && room < d.committed - d.head) {
+        submit_locked(cq, true); // SQEs waiting for the owner's dequeue fill it: hand them over
+        room = io_uring_sq_space_left(ring);
+    }
     const std::uint64_t n = d.rq->datagram ? uring_prepare_datagrams_locked(d, room)
                                            : std::min<std::uint64_t>(d.committed - d.head, room);
     for (std::uint64_t i = 0; i < n; ++i) {
@@ -368,14 +437,6 @@ bool kick_locked(Dir& d) noexcept {
     return n > 0;
 }
 
-void submit_locked(Cq& cq) noexcept {
-    if (io_uring_sq_ready(&cq.uring->ring) == 0)
-        return;
-    cq.submits.fetch_add(1, std::memory_order_relaxed);
-    cq.syscalls.fetch_add(1, std::memory_order_relaxed);
-    (void)io_uring_submit(&cq.uring->ring); // on -EBUSY the SQEs stay and go with the next
-}
-
 void on_cqe_locked(Dir& d, int res) noexcept {
     --d.inflight;
     if (res == -ECANCELED && d.head >= d.cancel_upto) {
@@ -396,12 +457,34 @@ void on_cqe_locked(Dir& d, int res) noexcept {
 
 } // namespace
 
+namespace {
+// IORING_SQ_TASKRUN: the kernel has completion work for this ring waiting to run (a
+// DEFER_TASKRUN ring runs it only when its owner enters with IORING_ENTER_GETEVENTS).
+bool taskrun_pending(const io_uring& ring) noexcept {
+    return (__atomic_load_n(ring.sq.kflags, __ATOMIC_RELAXED) & IORING_SQ_TASKRUN) != 0;
+}
+
+// A single-owner ring, in its owner's dequeue: ONE io_uring_enter submits every SQE written
+// since the last one and runs the completion work the kernel deferred to the owner; none when
+// there is neither (with IORING_SETUP_TASKRUN_FLAG the kernel says so in the SQ flags).
+void owner_enter_locked(Cq& cq) noexcept {
+    io_uring* ring = &cq.uring->ring;
+    const bool sqes = io_uring_sq_ready(ring) > 0;
+    const bool work = !uring_probe().owner_taskrun_flag_ok || taskrun_pending(*ring);
+    if ((!sqes && !work) || !owner_enters_locked(cq))
+        return;
+    cq.uring->unsubmitted.store(false, std::memory_order_relaxed);
+    if (sqes)
+        cq.submits.fetch_add(1, std::memory_order_relaxed);
+    cq.syscalls.fetch_add(1, std::memory_order_relaxed);
+    (void)io_uring_submit_and_get_events(ring);
+}
+} // namespace
+
 void uring_reap_locked(Cq& cq) noexcept {
     io_uring* ring = &cq.uring->ring;
-    if (cq.single_owner && io_uring_cq_ready(ring) == 0) {
-        cq.syscalls.fetch_add(1, std::memory_order_relaxed);
-        (void)io_uring_get_events(ring); // DEFER_TASKRUN: completions run only when we enter
-    }
+    if (cq.single_owner)
+        owner_enter_locked(cq);
     unsigned n = 0;
     unsigned head = 0;
     io_uring_cqe* cqe = nullptr;
@@ -432,7 +515,7 @@ void uring_cancel_locked(Dir& d) noexcept {
     io_uring* ring = &d.cq->uring->ring;
     io_uring_sqe* sqe = io_uring_get_sqe(ring);
     if (sqe == nullptr) {
-        submit_locked(*d.cq);
+        submit_locked(*d.cq, true);
         sqe = io_uring_get_sqe(ring);
     }
     if (sqe == nullptr)
@@ -443,7 +526,7 @@ void uring_cancel_locked(Dir& d) noexcept {
     // The cancelled requests post their own CQEs; one for the cancel itself would only be
     // reaped and dropped (and wake whoever waits on the ring for nothing).
     sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
-    submit_locked(*d.cq);
+    submit_locked(*d.cq, true);
     uring_arm_locked(*d.cq);
 }
 
@@ -462,12 +545,16 @@ void uring_on_ready(Cq& cq) noexcept {
 }
 
 bool uring_maybe_ready(Cq& cq) noexcept {
-    // Single-owner rings only see completions after entering the kernel, so always say yes;
-    // otherwise peek at the kernel's CQ tail (an acquire load, as liburing itself does).
-    // Both loads atomic: khead is advanced by other threads under the CQ lock.
+    // Peek at the kernel's CQ tail (an acquire load, as liburing itself does). Both loads
+    // atomic: khead is advanced by other threads under the CQ lock. A single-owner ring also
+    // has work when SQEs wait for the owner or the kernel deferred completion work to it (or,
+    // without IORING_SETUP_TASKRUN_FLAG, whenever it is asked: only entering tells).
     const io_uring& ring = cq.uring->ring;
-    return cq.single_owner || __atomic_load_n(ring.cq.ktail, __ATOMIC_ACQUIRE) !=
-                                  __atomic_load_n(ring.cq.khead, __ATOMIC_RELAXED);
+    if (cq.single_owner && (cq.uring->unsubmitted.load(std::memory_order_relaxed) ||
+                            !uring_probe().owner_taskrun_flag_ok || taskrun_pending(ring)))
+        return true;
+    return __atomic_load_n(ring.cq.ktail, __ATOMIC_ACQUIRE) !=
+           __atomic_load_n(ring.cq.khead, __ATOMIC_RELAXED);
 }
 
 int uring_ring_fd(const Cq& cq) noexcept {

@@ -62,6 +62,11 @@ private:
 struct UringProbe {
     bool ok = false;
     bool single_owner_ok = false;
+    // Single-owner rings also take IORING_SETUP_TASKRUN_FLAG (the kernel raises IORING_SQ_TASKRUN
+    // when completion work waits, so an idle polling dequeue enters only when there is some)
+    // and IORING_SETUP_R_DISABLED (the ring is bound to the thread that first enters it).
+    bool owner_taskrun_flag_ok = false;
+    bool owner_r_disabled_ok = false;
     bool send_fixed_ok = false; // IORING_OP_SEND takes IORING_RECVSEND_FIXED_BUF
     char why[160] = {};
 };
