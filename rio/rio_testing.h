@@ -23,6 +23,8 @@ namespace riosp::rio::testing {
 // Linux backends: the system calls rio's I/O path made for the CQ's requests so far
 // (io_uring_enter; send, recv, sendmsg, recvmsg, sendmmsg). Windows: 0.
 [[nodiscard]] std::uint64_t io_system_calls(const CompletionQueue& cq) noexcept;
+// Targets the backend's progress thread has dispatched so far (Linux; 0 elsewhere).
+[[nodiscard]] std::uint64_t progress_thread_dispatches(Backend backend) noexcept;
 // Completions in the CQ's own ring now, without looking at the kernel (dequeue would reap).
 [[nodiscard]] std::size_t queued_completions(const CompletionQueue& cq) noexcept;
 

@@ -19,6 +19,8 @@ namespace detail {
 void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept {
     Cq& cq = *d.cq;
     Slot& s = d.slot(d.head);
+    if ((s.flags & RIO_MSG_DONT_NOTIFY) != 0)
+        --cq.dont_notify;
     ++d.head;
     d.submitted = std::max(d.submitted, d.head);
     d.committed = std::max(d.committed, d.head);

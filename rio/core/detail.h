@@ -74,7 +74,8 @@ struct BufferRegion {
 struct Dir;
 struct Rq;
 struct UringState;
-struct NativeCq; // backend_native_win.cpp
+struct UringNotify; // uring_notify.cpp
+struct NativeCq;    // backend_native_win.cpp
 
 struct Entry {
     RIORESULT result{};
@@ -99,12 +100,13 @@ struct Cq {
     bool single_owner = false;
     std::mutex mu;
     RingHeader header;
-    std::vector<Entry> ring;    // ring.size() is the real capacity (header can be scribbled)
-    std::uint64_t charged = 0;  // sum of max outstanding of attached directions
-    std::uint64_t orphans = 0;  // queued entries of destroyed RQs; they still take room
-    std::uint64_t eligible = 0; // queued entries that may trigger RIONotify
-    std::uint32_t attached = 0; // attached directions
-    std::uint32_t backlog = 0;  // io_uring: directions waiting behind an in-kernel chain
+    std::vector<Entry> ring;       // ring.size() is the real capacity (header can be scribbled)
+    std::uint64_t charged = 0;     // sum of max outstanding of attached directions
+    std::uint64_t orphans = 0;     // queued entries of destroyed RQs; they still take room
+    std::uint64_t eligible = 0;    // queued entries that may trigger RIONotify
+    std::uint32_t attached = 0;    // attached directions
+    std::uint32_t backlog = 0;     // io_uring: directions waiting behind an in-kernel chain
+    std::uint32_t dont_notify = 0; // requests posted with RIO_MSG_DONT_NOTIFY, not yet completed
     bool has_notification = false;
     bool notify_reset = false;
     bool armed = false;
@@ -126,8 +128,9 @@ struct Cq {
     // Entries queued, mirrored outside the lock so that a polling dequeue of an empty CQ does
     // not take it (a RIODequeueCompletion spin loop would otherwise starve the progress thread).
     std::atomic<std::uint64_t> queued{0};
-    UringState* uring = nullptr; // owned by backend_uring.cpp
-    NativeCq* native = nullptr;  // owned by backend_native_win.cpp
+    UringState* uring = nullptr;         // owned by backend_uring.cpp
+    UringNotify* uring_notify = nullptr; // owned by uring_notify.cpp
+    NativeCq* native = nullptr;          // owned by backend_native_win.cpp
     std::uint64_t poll_token = 0;
 };
 

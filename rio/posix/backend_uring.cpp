@@ -485,6 +485,9 @@ void uring_reap_locked(Cq& cq) noexcept {
     io_uring* ring = &cq.uring->ring;
     if (cq.single_owner)
         owner_enter_locked(cq);
+    if (uring_notify_settle_locked(cq))
+        cq.armed = false; // the kernel signalled the application's event: RIONotify is spent
+    uring_notify_reaping(cq, true);
     unsigned n = 0;
     unsigned head = 0;
     io_uring_cqe* cqe = nullptr;
@@ -496,10 +499,18 @@ void uring_reap_locked(Cq& cq) noexcept {
             break;
     }
     io_uring_cq_advance(ring, n);
+    uring_notify_reaping(cq, false);
     submit_locked(cq);
 }
 
 void uring_commit_locked(Dir& d) noexcept {
+    if (d.cq->dont_notify > 0 && uring_notify_armed(*d.cq)) {
+        // Its CQE would fire the kernel's poll: the progress thread takes the notification.
+        if (uring_notify_disarm_locked(*d.cq))
+            d.cq->armed = false;
+        else if (d.cq->armed)
+            uring_arm_locked(*d.cq);
+    }
     if (kick_locked(d))
         submit_locked(*d.cq);
     else if (d.backlogged)
@@ -507,6 +518,14 @@ void uring_commit_locked(Dir& d) noexcept {
 }
 
 void uring_cancel_locked(Dir& d) noexcept {
+    // A cancellation may post a CQE of its own (when it finds nothing): no kernel-armed
+    // notification may take that for a completion.
+    if (uring_notify_armed(*d.cq)) {
+        if (uring_notify_disarm_locked(*d.cq))
+            d.cq->armed = false;
+        else if (d.cq->armed)
+            uring_arm_locked(*d.cq); // still wanted: the progress thread watches instead
+    }
     if (d.inflight == 0) {
         cancel_pending_locked(d);
         set_backlog_locked(d, false);
@@ -533,6 +552,8 @@ void uring_cancel_locked(Dir& d) noexcept {
 void uring_arm_locked(Cq& cq) noexcept {
     if (cq.single_owner || cq.poll_token == 0 || cq.ring_waiters > 0)
         return;
+    if (cq.backlog == 0 && uring_notify_armed(cq))
+        return; // the kernel watches the ring for the notification; nothing else needs a thread
     (void)ProgressThread::instance(Backend::uring)
         .modify(cq.uring->ring.ring_fd, cq.poll_token, EPOLLIN | EPOLLONESHOT);
 }

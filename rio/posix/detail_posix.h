@@ -35,6 +35,9 @@ public:
     // so a process that closed its last CQ (the provider's last WSPCleanup) has no rio thread.
     void retain() noexcept;
     void release() noexcept;
+    [[nodiscard]] std::uint64_t dispatched() const noexcept {
+        return dispatched_.load(std::memory_order_relaxed);
+    }
 
 private:
     explicit ProgressThread(Backend backend) noexcept;
@@ -47,6 +50,7 @@ private:
     std::size_t users_ = 0;
     std::thread thread_;
     std::atomic<bool> stop_{false};
+    std::atomic<std::uint64_t> dispatched_{0}; // targets dispatched (testing)
     std::mutex mu_; // held by dispatch: remove() waits out a dispatch that holds its token
     // Tokens are handles of a slot table (rio/slot_table.h), so a stale token (an event that
     // raced a remove()) names nothing. The table only grows: after warm-up, add() and remove()
@@ -83,6 +87,18 @@ void uring_detach(Rq& rq) noexcept;
 [[nodiscard]] int uring_ring_fd(const Cq& cq) noexcept;
 void uring_on_ready(Cq& cq) noexcept;                  // progress thread
 [[nodiscard]] bool uring_maybe_ready(Cq& cq) noexcept; // CQEs (or deferred work) may wait
+// RIONotify armed in the kernel (uring_notify.cpp), for CQs whose notification is an eventfd.
+// All under the CQ lock.
+[[nodiscard]] bool uring_notify_arm_locked(Cq& cq) noexcept; // false: the progress thread's
+// Takes an armed poll back (the application's eventfd untouched by that); true if it had fired.
+bool uring_notify_disarm_locked(Cq& cq) noexcept;
+[[nodiscard]] bool uring_notify_armed(const Cq& cq) noexcept;
+// Looks at the small ring: true when the kernel delivered an armed notification since.
+[[nodiscard]] bool uring_notify_settle_locked(Cq& cq) noexcept;
+void uring_notify_reaping(Cq& cq, bool on) noexcept; // CQEs of the CQ's ring being turned in
+// signal_event's question: true when the kernel signals this notification (rio must not).
+[[nodiscard]] bool uring_notify_signal_locked(Cq& cq) noexcept;
+void uring_notify_close(Cq& cq) noexcept;
 // The registry freed index (no request names it any more): every ring drops its registration,
 // so the application's memory is no longer pinned and the index can carry a new region.
 void uring_forget_buffer(std::uint32_t index) noexcept;

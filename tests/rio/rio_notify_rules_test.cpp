@@ -42,6 +42,34 @@ TEST_P(RioRules, NotifySignalsEventWithoutTheApplicationCallingRio) {
     EXPECT_EQ(cq.notify(), 0); // the notification was consumed: a new one may be armed
 }
 
+// io_uring: an armed RIONotify is the kernel's (rio/posix/uring_notify.cpp), so the completion
+// that satisfies it signals the event without a hop through rio's progress thread, here from
+// another thread than the one that armed it, and for a receive posted by a third.
+TEST_P(RioRules, NotifiedCompletionSignalsTheEventWithoutTheProgressThread) {
+    if (GetParam() != Backend::uring)
+        GTEST_SKIP() << "the epoll backend's progress thread is the one that does its I/O";
+    TcpPair pair;
+    TestEvent ev;
+    auto n = event_notification(ev);
+    CompletionQueue cq = make_cq(16, &n);
+    RequestQueue rq = make_rq(pair.local, cq);
+    Region r(64);
+    RIO_BUF b = r.slice(0, 64);
+    std::thread([&] { ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(5)), 0); }).join();
+    std::thread([&] { ASSERT_EQ(cq.notify(), 0); }).join();
+    const std::uint64_t before = testing::progress_thread_dispatches(Backend::uring);
+    ASSERT_TRUE(pair.peer_send("wake"));
+    EXPECT_TRUE(event_signaled(ev, 5000ms));
+    EXPECT_EQ(testing::progress_thread_dispatches(Backend::uring), before);
+    auto res = wait_results(cq, 1);
+    ASSERT_EQ(res.size(), 1U);
+    EXPECT_EQ(res[0].RequestContext, 5U);
+    EXPECT_EQ(r.text(0, 4), "wake");
+    ev.reset();
+    EXPECT_EQ(cq.notify(), 0); // spent: a new one may be armed, and nothing fires it
+    EXPECT_FALSE(event_signaled(ev, 20ms));
+}
+
 // The peer's close sends an RST instead of a FIN (SO_LINGER {1, 0}); shutdown(SHUT_WR) still
 // sends the FIN under test.
 void abort_on_close(const TcpPair& pair) {
