@@ -56,11 +56,20 @@ TEST_P(RioRules, NotifiedCompletionSignalsTheEventWithoutTheProgressThread) {
     Region r(64);
     RIO_BUF b = r.slice(0, 64);
     std::thread([&] { ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(5)), 0); }).join();
-    std::thread([&] { ASSERT_EQ(cq.notify(), 0); }).join();
+    std::atomic<bool> done{false};
+    std::thread armer([&] { // arms it, and lives on until it fired
+        EXPECT_EQ(cq.notify(), 0);
+        while (!done.load())
+            std::this_thread::sleep_for(1ms);
+    });
+    std::this_thread::sleep_for(20ms);
+    EXPECT_FALSE(event_signaled(ev, 0ms));
     const std::uint64_t before = testing::progress_thread_dispatches(Backend::uring);
     ASSERT_TRUE(pair.peer_send("wake"));
     EXPECT_TRUE(event_signaled(ev, 5000ms));
     EXPECT_EQ(testing::progress_thread_dispatches(Backend::uring), before);
+    done.store(true);
+    armer.join();
     auto res = wait_results(cq, 1);
     ASSERT_EQ(res.size(), 1U);
     EXPECT_EQ(res[0].RequestContext, 5U);
@@ -68,6 +77,29 @@ TEST_P(RioRules, NotifiedCompletionSignalsTheEventWithoutTheProgressThread) {
     ev.reset();
     EXPECT_EQ(cq.notify(), 0); // spent: a new one may be armed, and nothing fires it
     EXPECT_FALSE(event_signaled(ev, 20ms));
+}
+
+// A thread that arms RIONotify and exits before it fires: the notification stays armed (the
+// kernel cancels the exited thread's poll, which must not look like a completion) and fires
+// for the next completion.
+TEST_P(RioRules, NotifyArmedByAThreadThatExitedFiresForTheNextCompletionOnly) {
+    TcpPair pair;
+    TestEvent ev;
+    auto n = event_notification(ev);
+    CompletionQueue cq = make_cq(16, &n);
+    RequestQueue rq = make_rq(pair.local, cq);
+    Region r(64);
+    RIO_BUF b = r.slice(0, 64);
+    ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(5)), 0);
+    std::thread([&] { EXPECT_EQ(cq.notify(), 0); }).join();
+    EXPECT_FALSE(event_signaled(ev, 50ms)); // nothing completed
+    EXPECT_EQ(cq.notify(), wsa::ealready);  // still armed
+    ASSERT_TRUE(pair.peer_send("wake"));
+    EXPECT_TRUE(event_signaled(ev, 5000ms));
+    auto res = wait_results(cq, 1);
+    ASSERT_EQ(res.size(), 1U);
+    EXPECT_EQ(res[0].RequestContext, 5U);
+    EXPECT_EQ(cq.notify(), 0); // spent
 }
 
 // The peer's close sends an RST instead of a FIN (SO_LINGER {1, 0}); shutdown(SHUT_WR) still
