@@ -371,8 +371,9 @@ void prep_stream_locked(Dir& d, const Slot& s, io_uring_sqe* sqe, int fd) noexce
     const bool can_fix = d.is_send ? uring_probe().send_fixed_ok : !wait_all;
     const int buf_index = can_fix ? fixed_buffer_locked(*d.cq, s.buffer) : -1;
     if (d.is_send) {
-        // MSG_WAITALL: a RIOSend completes whole or fails, never short.
-        io_uring_prep_send(sqe, fd, s.data, s.length, MSG_NOSIGNAL | MSG_WAITALL);
+        // MSG_WAITALL: a RIOSend completes whole or fails, never short. What the committing
+        // thread sent itself (Slot::done) is not sent again.
+        io_uring_prep_send(sqe, fd, s.data + s.done, s.length - s.done, MSG_NOSIGNAL | MSG_WAITALL);
         if (buf_index >= 0) {
             sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
             sqe->buf_index = static_cast<__u16>(buf_index);
@@ -393,11 +394,16 @@ bool kick_locked(Dir& d) noexcept {
         return false;
     }
     d.submitted = d.head;
-    // Datagram sends leave from here in one sendmmsg (datagram_posix.cpp); only what the
-    // socket refuses for now goes to the ring, which waits for room.
-    if (d.rq->datagram && d.is_send && d.head < d.committed) {
+    // Sends of a shared CQ leave from the committing thread itself, while none of the direction
+    // is in the kernel: a stream's in one sendmsg (a system call, like the io_uring_enter it
+    // replaces, without a request to allocate, a CQE to post and reap, or a task-work hop),
+    // datagrams in one sendmmsg (datagram_posix.cpp). Only what the socket refuses for now
+    // goes to the ring, which waits for room. A single-owner ring only writes SQEs here: its
+    // owner's dequeue submits them all at once.
+    const bool now = d.is_send && (d.rq->datagram || !cq.single_owner);
+    if (now && d.head < d.committed) {
         cq.submits.fetch_add(1, std::memory_order_relaxed);
-        if (send_datagrams_now_locked(d)) {
+        if (d.rq->datagram ? send_datagrams_now_locked(d) : send_stream_now_locked(d)) {
             set_backlog_locked(d, false);
             return false;
         }
@@ -444,9 +450,9 @@ void on_cqe_locked(Dir& d, int res) noexcept {
     } else if (d.rq->datagram) {
         finish_datagram_locked(d, msg_of(d, d.head), res);
     } else if (res >= 0) {
-        complete_head_locked(d, 0, static_cast<ULONG>(res));
+        complete_head_locked(d, 0, d.slot(d.head).done + static_cast<ULONG>(res));
     } else {
-        complete_head_locked(d, wsa_from_result(res), 0);
+        complete_head_locked(d, wsa_from_result(res), d.slot(d.head).done);
     }
     if (d.inflight == 0) {
         d.submitted = d.head;

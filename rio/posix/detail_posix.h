@@ -132,6 +132,12 @@ void finish_datagram_locked(Dir& d, const MsgIo& io, long res) noexcept;
 void epoll_flush_datagrams_locked(Dir& d) noexcept;
 
 // ------------------------------------------------------------------ epoll backend
+// The committed sends of a stream direction, from its head, sent now by ONE sendmsg gathering
+// them (MSG_DONTWAIT; batches of 64), each completed when all its bytes went (a partly sent one
+// keeps its progress in Slot::done). Both backends: epoll's flush, and io_uring's commit of a
+// shared CQ while none of the direction is in the kernel. false: the socket's buffer is full,
+// the rest waits (for the ring, or the next edge).
+[[nodiscard]] bool send_stream_now_locked(Dir& d) noexcept;
 [[nodiscard]] int epoll_attach(Rq& rq) noexcept;
 void epoll_detach(Rq& rq) noexcept;
 void epoll_flush_locked(Dir& d) noexcept;

@@ -345,6 +345,36 @@ TEST_P(RioRules, DeferredSendsReachTheKernelInOneSubmissionAtCommitOnly) {
         EXPECT_EQ(res[i].RequestContext, static_cast<ULONGLONG>(10 + i));
 }
 
+// Linux: sends of a shared CQ that the socket takes at once leave from the committing thread,
+// a batch gathered into one sendmsg, and complete there: their completions are queued when the
+// commit returns, and nothing waits in the kernel to be reaped.
+TEST_P(RioRules, CommittedStreamSendsTheSocketTakesCompleteInOneSystemCallAtTheCommit) {
+    if (GetParam() != Backend::uring && GetParam() != Backend::epoll)
+        GTEST_SKIP() << "Linux backends";
+    TcpPair pair;
+    CompletionQueue cq = make_cq(16);
+    RequestQueue rq = make_rq(pair.local, cq, 4, 4);
+    Region r(64);
+    r.fill(0, "aaabbbcccd");
+    RIO_BUF b[4] = {r.slice(0, 3), r.slice(3, 3), r.slice(6, 3), r.slice(9, 1)};
+    const std::uint64_t before = testing::io_system_calls(cq);
+    for (int i = 0; i < 3; ++i)
+        ASSERT_EQ(rq.send({&b[i], 1}, RIO_MSG_DEFER, ctx(10 + i)), 0);
+    ASSERT_EQ(rq.send({}, RIO_MSG_COMMIT_ONLY, nullptr), 0);
+    EXPECT_EQ(testing::io_system_calls(cq), before + 1);
+    EXPECT_EQ(testing::queued_completions(cq), 3U);
+    ASSERT_EQ(rq.send({&b[3], 1}, 0, ctx(13)), 0); // a lone send: the same
+    EXPECT_EQ(testing::io_system_calls(cq), before + 2);
+    EXPECT_EQ(testing::queued_completions(cq), 4U);
+    EXPECT_EQ(pair.peer_recv(10), "aaabbbcccd");
+    auto res = wait_results(cq, 4);
+    ASSERT_EQ(res.size(), 4U);
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(res[i].RequestContext, static_cast<ULONGLONG>(10 + i));
+        EXPECT_EQ(res[i].BytesTransferred, i < 3 ? 3U : 1U);
+    }
+}
+
 TEST_P(RioRules, NonDeferredRequestCommitsEarlierDeferredOnesInOneSubmission) {
     TcpPair pair;
     CompletionQueue cq = make_cq(16);
