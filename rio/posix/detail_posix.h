@@ -71,6 +71,8 @@ struct UringProbe {
     // and IORING_SETUP_R_DISABLED (the ring is bound to the thread that first enters it).
     bool owner_taskrun_flag_ok = false;
     bool owner_r_disabled_ok = false;
+    // Shared rings of polled CQs: IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG.
+    bool coop_taskrun_ok = false;
     bool send_fixed_ok = false; // IORING_OP_SEND takes IORING_RECVSEND_FIXED_BUF
     char why[160] = {};
 };
