@@ -192,6 +192,7 @@ struct Dir {
     OverlappedIo io{};
 #else
     std::vector<MsgIo> msgs; // io_uring, datagram RQs only; a chain is at most msgs.size() long
+    bool gso_off = false;    // datagram sends: the socket refused UDP_SEGMENT (datagram_posix.cpp)
 #endif
 
     Slot& slot(std::uint64_t seq) noexcept {

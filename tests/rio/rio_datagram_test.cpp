@@ -256,6 +256,55 @@ TEST_P(RioDatagram, DeferredBatchOf32DatagramsIsCommittedWithOneSubmit) {
     }
 }
 
+// A batch is sent whole in one system call: with UDP segmentation offload when its datagrams
+// have one size (the last may be shorter) and one destination, else with sendmmsg. Either way
+// every datagram arrives as itself, in order, and completes with its own length.
+TEST_P(RioDatagram, DeferredBatchesOfMixedSizesAndDestinationsKeepEveryDatagram) {
+    UdpPair udp;
+    UdpPair other;
+    make_rq(udp.local, 1, 16);
+    Region r(1024);
+    const WinAddress to = local_address(udp.peer);
+    const WinAddress to_other = local_address(other.peer);
+    std::memcpy(r.bytes.data() + 900, to.data(), to.size());
+    std::memcpy(r.bytes.data() + 950, to_other.data(), to_other.size());
+    RIO_BUF dest = r.slice(900, kAddr);
+    RIO_BUF dest_other = r.slice(950, kAddr);
+    struct Datagram {
+        std::string text;
+        RIO_BUF* to;
+    };
+    const std::vector<std::vector<Datagram>> batches = {
+        {{"aaaa", &dest}, {"bbbb", &dest}, {"cc", &dest}},         // one size, last shorter
+        {{"dd", &dest}, {"eeeeeeee", &dest}, {"ff", &dest}},       // a longer one in the middle
+        {{"gggg", &dest}, {"hhhh", &dest_other}, {"iiii", &dest}}, // two destinations
+    };
+    ULONG at = 0;
+    ULONG context = 0;
+    std::vector<ULONG> lengths;
+    for (const auto& batch : batches) {
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            r.fill(at, batch[i].text);
+            const auto len = static_cast<ULONG>(batch[i].text.size());
+            lengths.push_back(len);
+            ASSERT_TRUE(send_ex(r.slice(at, len), batch[i].to, ctx(context++),
+                                i + 1 < batch.size() ? RIO_MSG_DEFER : 0))
+                << last_error();
+            at += 16;
+        }
+    }
+    for (const char* want : {"aaaa", "bbbb", "cc", "dd", "eeeeeeee", "ff", "gggg", "iiii"})
+        EXPECT_EQ(udp.peer_recv(), want);
+    EXPECT_EQ(other.peer_recv(), "hhhh");
+    const auto res = results(lengths.size());
+    ASSERT_EQ(res.size(), lengths.size());
+    for (std::size_t i = 0; i < res.size(); ++i) {
+        EXPECT_EQ(res[i].Status, 0);
+        EXPECT_EQ(res[i].RequestContext, i);
+        EXPECT_EQ(res[i].BytesTransferred, lengths[i]);
+    }
+}
+
 TEST_P(RioDatagram, CancelAllAbortsAPendingDatagramReceive) {
     UdpPair udp;
     CqOptions o;
