@@ -187,8 +187,15 @@ bool send_datagrams_now_locked(Dir& d) noexcept {
             return false;
         }
         d.cq->syscalls.fetch_add(1, std::memory_order_relaxed);
-        const int sent =
-            ::sendmmsg(fd, mm.data(), static_cast<unsigned>(n), MSG_DONTWAIT | MSG_NOSIGNAL);
+        constexpr int kFlags = MSG_DONTWAIT | MSG_NOSIGNAL;
+        int sent = 0;
+        if (n == 1) { // one datagram: sendmsg(2), without sendmmsg's vector to copy in
+            const ssize_t one = ::sendmsg(fd, &mm[0].msg_hdr, kFlags);
+            sent = one < 0 ? -1 : 1;
+            mm[0].msg_len = one < 0 ? 0 : static_cast<unsigned>(one);
+        } else {
+            sent = ::sendmmsg(fd, mm.data(), static_cast<unsigned>(n), kFlags);
+        }
         if (sent < 0) {
             const int err = errno;
             d.submitted = d.head;
