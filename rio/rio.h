@@ -107,7 +107,8 @@ struct CqOptions {
     Backend backend = active_backend();
     // io_uring only (IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN): a polled CQ for one thread,
     // its owner, which is the first thread to enter its ring (normally its first dequeue(); it
-    // may be created elsewhere). Requests posted to it are only written to the ring's SQ; the
+    // may be created elsewhere). Requests posted to it are only written to the ring's SQ (but a
+    // datagram batch, sent by its commit in one system call, as on every CQ); the
     // owner's next dequeue() hands everything committed since to the kernel and runs the
     // completion work the kernel deferred to it, in ONE system call, and a dequeue() with
     // neither to do makes none. So requests progress and complete only inside the owner's
