@@ -3,8 +3,9 @@
 // difference is what rio adds on the near end.
 //
 // Three ways to wait for completions: _Poll spins on dequeue (the RIODequeueCompletion busy
-// loop), _Notify arms RIONotify and blocks on the eventfd, as a RIO application would; _Wait
-// sleeps in CompletionQueue::wait, as the provider's workers do (on io_uring: on the ring).
+// loop; _PollOwner the same on a single-owner CQ), _Notify arms RIONotify and blocks on the
+// eventfd, as a RIO application would; _Wait sleeps in CompletionQueue::wait, as the provider's
+// workers do (on io_uring: on the ring).
 #include "support/bsd_peer.h"
 
 #include <rio/rio.h>
@@ -23,7 +24,9 @@
 namespace riosp::bench {
 namespace {
 
-enum class Wait { poll, notify, sleep };
+// poll_owner: poll, on a single-owner CQ (CqOptions::single_owner: io_uring with DEFER_TASKRUN,
+// requests submitted and completion work run inside the owner's dequeue).
+enum class Wait { poll, poll_owner, notify, sleep };
 
 // A CQ + RQ on the client end of a loopback pair; waits for completions its way.
 class RioClient {
@@ -34,14 +37,16 @@ public:
         rio::CqOptions options;
         options.backend = backend;
         options.fixed_buffers = fixed_buffers;
+        options.single_owner = wait == Wait::poll_owner;
+        const bool polled = wait == Wait::poll || wait == Wait::poll_owner;
         RIO_NOTIFICATION_COMPLETION n{};
-        if (wait != Wait::poll) {
+        if (!polled) {
             event_fd_ = ::eventfd(0, EFD_CLOEXEC);
             n.Type = RIO_EVENT_COMPLETION;
             n.Event.EventHandle = event_handle_from_fd(event_fd_);
             n.Event.NotifyReset = FALSE; // we read (reset) the eventfd ourselves
         }
-        auto cq = rio::CompletionQueue::create(64, wait != Wait::poll ? &n : nullptr, options);
+        auto cq = rio::CompletionQueue::create(64, polled ? nullptr : &n, options);
         auto buf = rio::RegisteredBuffer::create(memory_);
         ok_ = cq.ok() && buf.ok();
         if (!ok_)
@@ -88,7 +93,7 @@ public:
             got += k;
             if (got == n || k != 0)
                 continue;
-            if (wait_ == Wait::poll) {
+            if (wait_ == Wait::poll || wait_ == Wait::poll_owner) {
                 // Spin, but let the echo thread (and rio's progress thread) have the vCPU:
                 // this machine has two, and three threads are runnable.
                 std::this_thread::yield();
@@ -222,6 +227,9 @@ void stream_in(benchmark::State& state, rio::Backend backend, bool fixed_buffers
 void BM_PingPong64_RioUring_Poll(benchmark::State& s) {
     ping_pong(s, rio::Backend::uring, Wait::poll);
 }
+void BM_PingPong64_RioUring_PollOwner(benchmark::State& s) {
+    ping_pong(s, rio::Backend::uring, Wait::poll_owner);
+}
 void BM_PingPong64_RioUring_Notify(benchmark::State& s) {
     ping_pong(s, rio::Backend::uring, Wait::notify);
 }
@@ -236,6 +244,9 @@ void BM_PingPong64_RioEpoll_Notify(benchmark::State& s) {
 }
 void BM_Stream64K_RioUring_Poll(benchmark::State& s) {
     stream(s, rio::Backend::uring, Wait::poll);
+}
+void BM_Stream64K_RioUring_PollOwner(benchmark::State& s) {
+    stream(s, rio::Backend::uring, Wait::poll_owner);
 }
 void BM_Stream64K_RioUring_Notify(benchmark::State& s) {
     stream(s, rio::Backend::uring, Wait::notify);
@@ -256,11 +267,13 @@ void BM_Stream64KIn_RioEpoll_Poll(benchmark::State& s) {
     stream_in(s, rio::Backend::epoll, true);
 }
 BENCHMARK(BM_PingPong64_RioUring_Poll)->UseRealTime();
+BENCHMARK(BM_PingPong64_RioUring_PollOwner)->UseRealTime();
 BENCHMARK(BM_PingPong64_RioUring_Notify)->UseRealTime();
 BENCHMARK(BM_PingPong64_RioUring_Wait)->UseRealTime();
 BENCHMARK(BM_PingPong64_RioEpoll_Poll)->UseRealTime();
 BENCHMARK(BM_PingPong64_RioEpoll_Notify)->UseRealTime();
 BENCHMARK(BM_Stream64K_RioUring_Poll)->UseRealTime();
+BENCHMARK(BM_Stream64K_RioUring_PollOwner)->UseRealTime();
 BENCHMARK(BM_Stream64K_RioUring_Notify)->UseRealTime();
 BENCHMARK(BM_Stream64K_RioEpoll_Poll)->UseRealTime();
 BENCHMARK(BM_Stream64K_RioEpoll_Notify)->UseRealTime();

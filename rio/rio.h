@@ -5,7 +5,8 @@
 // Threading contract (kept stricter than Windows so the provider can share a CQ):
 // - every CompletionQueue has one mutex; requests on different RequestQueues that share a CQ
 //   may be posted from any threads concurrently; dequeue/notify/resize may run concurrently
-//   with them. A CQ created with CqOptions::single_owner is the exception: one thread only.
+//   with them. A CQ created with CqOptions::single_owner is the exception: one thread only,
+//   and its requests progress inside that thread's dequeue().
 // - a RequestQueue must be destroyed before the CompletionQueues it uses.
 // - no exceptions and no allocation on the I/O path (send/receive/dequeue/notify).
 #pragma once
@@ -104,12 +105,17 @@ private:
 
 struct CqOptions {
     Backend backend = active_backend();
-    // io_uring only: IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN. The thread that
-    // creates the CQ must be the only one that ever posts to, dequeues from or destroys it,
-    // completions are only reaped when that thread calls dequeue(), and notification is refused
-    // (WSAEINVAL): nobody else may enter the ring. The same holds for the request queues that
-    // complete into it (create, post, cancel and destroy them on the owner thread). Ignored by
-    // the epoll backend.
+    // io_uring only (IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN): a polled CQ for one thread,
+    // its owner, which is the first thread to enter its ring (normally its first dequeue(); it
+    // may be created elsewhere). Requests posted to it are only written to the ring's SQ (but a
+    // datagram batch, sent by its commit in one system call, as on every CQ); the
+    // owner's next dequeue() hands everything committed since to the kernel and runs the
+    // completion work the kernel deferred to it, in ONE system call, and a dequeue() with
+    // neither to do makes none. So requests progress and complete only inside the owner's
+    // dequeue() (a shared CQ's requests progress without the application). Post, cancel and
+    // destroy the request queues that complete into it on the owner thread too; notification
+    // is refused (WSAEINVAL): nobody else may enter the ring. Ignored by the epoll backend. The
+    // C table's polled CQs get it with RIOSP_RIO_OWNER_CQ=1 (docs/rio.md).
     bool single_owner = false;
     // io_uring only: registered regions go to the kernel as registered (fixed) buffers, each
     // region entered into the ring's buffer table at its first use there (see rio/README.md
@@ -150,8 +156,9 @@ public:
 
     [[nodiscard]] Backend backend() const noexcept;
     [[nodiscard]] bool single_owner() const noexcept;
-    // Times requests were pushed to the kernel (io_uring: io_uring_enter via io_uring_submit;
-    // epoll: submission passes of send/recv), so tests can prove RIO_MSG_DEFER batching.
+    // Submission passes: times committed requests were handed to the kernel (an io_uring_enter,
+    // or the committing thread's own sendmsg / sendmmsg of a batch of sends; epoll: a pass of
+    // send/recv), so tests can prove RIO_MSG_DEFER batching.
     [[nodiscard]] std::uint64_t submit_calls() const noexcept;
     // io_uring: requests that reached the kernel naming a registered (fixed) buffer.
     [[nodiscard]] std::uint64_t fixed_buffer_requests() const noexcept;

@@ -25,6 +25,13 @@ namespace riosp::rio::testing {
 [[nodiscard]] std::size_t registered_fixed_buffers(const CompletionQueue& cq) noexcept;
 // Whether this kernel's IORING_OP_SEND takes registered buffers (probed once).
 [[nodiscard]] bool uring_send_takes_fixed_buffers() noexcept;
+// Linux backends: the system calls rio's I/O path made for the CQ's requests so far
+// (io_uring_enter; send, recv, sendmsg, recvmsg, sendmmsg). Windows: 0.
+[[nodiscard]] std::uint64_t io_system_calls(const CompletionQueue& cq) noexcept;
+// Targets the backend's progress thread has dispatched so far (Linux; 0 elsewhere).
+[[nodiscard]] std::uint64_t progress_thread_dispatches(Backend backend) noexcept;
+// Completions in the CQ's own ring now, without looking at the kernel (dequeue would reap).
+[[nodiscard]] std::size_t queued_completions(const CompletionQueue& cq) noexcept;
 
 } // namespace riosp::rio::testing
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -19,6 +20,8 @@ namespace detail {
 void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept {
     Cq& cq = *d.cq;
     Slot& s = d.slot(d.head);
+    if ((s.flags & RIO_MSG_DONT_NOTIFY) != 0)
+        --cq.dont_notify;
     ++d.head;
     d.submitted = std::max(d.submitted, d.head);
     d.committed = std::max(d.committed, d.head);
@@ -50,6 +53,14 @@ void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept {
             signal_event(cq);
         }
     }
+}
+
+CqOptions table_cq_options(const RIO_NOTIFICATION_COMPLETION* notification) noexcept {
+    CqOptions options;
+    // Read at each creation (rare), so that a process may choose per phase and tests may set it.
+    const char* owner = std::getenv("RIOSP_RIO_OWNER_CQ");
+    options.single_owner = notification == nullptr && owner != nullptr && owner[0] == '1';
+    return options;
 }
 
 void cancel_pending_locked(Dir& d) noexcept {
@@ -273,6 +284,12 @@ void scribble_cq_header(CompletionQueue& cq) noexcept {
 }
 std::size_t live_completion_queues() noexcept {
     return g_live_cqs.load(std::memory_order_acquire);
+}
+std::uint64_t io_system_calls(const CompletionQueue& cq) noexcept {
+    return cq.native()->syscalls.load(std::memory_order_relaxed);
+}
+std::size_t queued_completions(const CompletionQueue& cq) noexcept {
+    return cq.native()->queued.load(std::memory_order_relaxed);
 }
 std::size_t registered_fixed_buffers(const CompletionQueue& cq) noexcept {
     return detail::backend_fixed_buffers(*cq.native());

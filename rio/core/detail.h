@@ -74,7 +74,8 @@ struct BufferRegion {
 struct Dir;
 struct Rq;
 struct UringState;
-struct NativeCq; // backend_native_win.cpp
+struct UringNotify; // uring_notify.cpp
+struct NativeCq;    // backend_native_win.cpp
 
 struct Entry {
     RIORESULT result{};
@@ -99,12 +100,13 @@ struct Cq {
     bool single_owner = false;
     std::mutex mu;
     RingHeader header;
-    std::vector<Entry> ring;    // ring.size() is the real capacity (header can be scribbled)
-    std::uint64_t charged = 0;  // sum of max outstanding of attached directions
-    std::uint64_t orphans = 0;  // queued entries of destroyed RQs; they still take room
-    std::uint64_t eligible = 0; // queued entries that may trigger RIONotify
-    std::uint32_t attached = 0; // attached directions
-    std::uint32_t backlog = 0;  // io_uring: directions waiting behind an in-kernel chain
+    std::vector<Entry> ring;       // ring.size() is the real capacity (header can be scribbled)
+    std::uint64_t charged = 0;     // sum of max outstanding of attached directions
+    std::uint64_t orphans = 0;     // queued entries of destroyed RQs; they still take room
+    std::uint64_t eligible = 0;    // queued entries that may trigger RIONotify
+    std::uint32_t attached = 0;    // attached directions
+    std::uint32_t backlog = 0;     // io_uring: directions waiting behind an in-kernel chain
+    std::uint32_t dont_notify = 0; // requests posted with RIO_MSG_DONT_NOTIFY, not yet completed
     bool has_notification = false;
     bool notify_reset = false;
     bool armed = false;
@@ -117,14 +119,18 @@ struct Cq {
     RIO_NOTIFICATION_COMPLETION notification{};
     int event_fd = -1;
     std::atomic<std::uint64_t> submits{0};
+    // Linux: the system calls rio's I/O path made for this CQ's requests (io_uring_enter, and
+    // the socket calls that send or receive), for the tests of batching.
+    std::atomic<std::uint64_t> syscalls{0};
     // io_uring: requests that reached the kernel naming a registered (fixed) buffer.
     std::atomic<std::uint64_t> fixed_requests{0};
     bool fixed_buffers = true; // CqOptions::fixed_buffers
     // Entries queued, mirrored outside the lock so that a polling dequeue of an empty CQ does
     // not take it (a RIODequeueCompletion spin loop would otherwise starve the progress thread).
     std::atomic<std::uint64_t> queued{0};
-    UringState* uring = nullptr; // owned by backend_uring.cpp
-    NativeCq* native = nullptr;  // owned by backend_native_win.cpp
+    UringState* uring = nullptr;         // owned by backend_uring.cpp
+    UringNotify* uring_notify = nullptr; // owned by uring_notify.cpp
+    NativeCq* native = nullptr;          // owned by backend_native_win.cpp
     std::uint64_t poll_token = 0;
 };
 
@@ -186,6 +192,7 @@ struct Dir {
     OverlappedIo io{};
 #else
     std::vector<MsgIo> msgs; // io_uring, datagram RQs only; a chain is at most msgs.size() long
+    bool gso_off = false;    // datagram sends: the socket refused UDP_SEGMENT (datagram_posix.cpp)
 #endif
 
     Slot& slot(std::uint64_t seq) noexcept {
@@ -218,6 +225,9 @@ struct Rq {
 void release_request_queue_pool() noexcept;
 
 // ------------------------------------------------------- completions (completion_queue.cpp)
+// The options of a CQ made through the C table (RIOCreateCompletionQueue has none): the
+// defaults, and single-owner for a polled CQ when RIOSP_RIO_OWNER_CQ=1 (docs/rio.md).
+[[nodiscard]] CqOptions table_cq_options(const RIO_NOTIFICATION_COMPLETION* notification) noexcept;
 // All "locked" functions expect the direction's CQ mutex to be held.
 void complete_head_locked(Dir& d, int status, ULONG bytes) noexcept;
 void cancel_pending_locked(Dir& d) noexcept; // completes [head, cancel_upto) with 995

@@ -107,6 +107,8 @@ int post_request(Dir& d, std::span<const RIO_BUF> buffers, const RIO_BUF* addres
                           flags,   addr.data, addr.length, addr.index};
     ++d.tail;
     ++d.outstanding;
+    if ((flags & RIO_MSG_DONT_NOTIFY) != 0)
+        ++d.cq->dont_notify; // a notification armed in the kernel must not see its CQE
     if ((flags & RIO_MSG_DEFER) == 0)
         commit_locked(d);
     return 0;

@@ -236,13 +236,15 @@ RIO_CQ create_cq(DWORD size, PRIO_NOTIFICATION_COMPLETION notification,
 }
 
 RIO_CQ PASCAL rio_create_cq(DWORD size, PRIO_NOTIFICATION_COMPLETION notification) {
-    return create_cq(size, notification, {});
+    return create_cq(size, notification, detail::table_cq_options(notification));
 }
 
 // testing::function_table_on's: a C function pointer cannot carry its backend, a template can.
 template <Backend B>
 RIO_CQ PASCAL rio_create_cq_on(DWORD size, PRIO_NOTIFICATION_COMPLETION notification) {
-    return create_cq(size, notification, CqOptions{.backend = B});
+    CqOptions options = detail::table_cq_options(notification);
+    options.backend = B;
+    return create_cq(size, notification, options);
 }
 
 RIO_RQ PASCAL rio_create_rq(SOCKET socket, ULONG max_recv, ULONG max_recv_buffers, ULONG max_send,

@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,51 +28,19 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <thread>
 
 namespace riosp::rio::detail {
 
 namespace {
 constexpr unsigned kSqEntries = 256;
-constexpr unsigned kMaxCqEntries = 65536; // kernel limit with IORING_SETUP_CQSIZE
+constexpr unsigned kMaxCqEntries = max_cq_ring_entries;
 constexpr unsigned kFixedFiles = 4096;
-constexpr unsigned kMaxReapPerCall = 1024; // fairness: bound the work one dequeue does
+constexpr unsigned kMaxReapPerCall = 1024;    // fairness: bound the work one dequeue does
+constexpr unsigned kMaxOwnerSqEntries = 4096; // a single-owner ring's SQ: room for a CQ's worth
 // The kernel's limit on a ring's buffer table (IORING_MAX_REG_BUFFERS); registry indices at or
 // beyond it simply name plain memory.
 constexpr std::uint32_t kFixedBuffers = 1U << 14;
-
-const char* errno_name(int err) noexcept {
-    const char* name = ::strerrorname_np(err);
-    return name != nullptr ? name : "unknown error";
-}
-
-// Whether IORING_OP_SEND accepts a registered buffer (IORING_RECVSEND_FIXED_BUF): one send
-// of one byte from a registered buffer over a socketpair. Kernel 6.18 answers EINVAL; SEND_ZC
-// takes fixed buffers but completes after the peer's ACK and halves loopback throughput, and
-// WRITE_FIXED raises SIGPIPE on a reset connection, so neither stands in for it.
-bool probe_send_fixed() noexcept {
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        return false;
-    bool ok = false;
-    io_uring ring{};
-    if (io_uring_queue_init(2, &ring, 0) == 0) {
-        char byte = 'x';
-        iovec iov{&byte, 1};
-        io_uring_cqe* cqe = nullptr;
-        if (io_uring_register_buffers(&ring, &iov, 1) == 0) {
-            io_uring_sqe* sqe = io_uring_get_sqe(&ring);
-            io_uring_prep_send(sqe, sv[0], &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-            sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
-            sqe->buf_index = 0;
-            if (io_uring_submit_and_wait(&ring, 1) == 1 && io_uring_peek_cqe(&ring, &cqe) == 0)
-                ok = cqe->res == 1;
-        }
-        io_uring_queue_exit(&ring);
-    }
-    ::close(sv[0]);
-    ::close(sv[1]);
-    return ok;
-}
 
 unsigned round_up_pow2(std::uint64_t v) noexcept {
     unsigned r = 1;
@@ -80,66 +49,15 @@ unsigned round_up_pow2(std::uint64_t v) noexcept {
     return r;
 }
 
-// The ring of a CQ of `cq_size` entries (the probe's is the largest one): the kernel CQ holds
-// what the RIO CQ may hold; beyond kMaxCqEntries (and after a resize) IORING_FEAT_NODROP keeps
-// overflowing CQEs in the kernel instead of dropping them. 0 or -errno.
-int setup_ring(io_uring& ring, io_uring_params& params, std::uint64_t cq_size,
-               bool single_owner) noexcept {
+// The ring of a CQ of `cq_size` entries: the kernel CQ holds what the RIO CQ may hold; beyond
+// kMaxCqEntries (and after a resize) IORING_FEAT_NODROP keeps overflowing CQEs in the kernel
+// instead of dropping them. 0 or -errno.
+int setup_ring(io_uring& ring, io_uring_params& params, std::uint64_t cq_size, unsigned flags,
+               unsigned sq_entries) noexcept {
     params = io_uring_params{};
-    params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL;
+    params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL | flags;
     params.cq_entries = std::max(round_up_pow2(cq_size), kSqEntries * 2);
-    if (single_owner)
-        params.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-    return io_uring_queue_init_params(kSqEntries, &ring, &params);
-}
-
-// The probe sets up the largest ring a CQ asks for (a provider worker's: 64 Ki entries), not
-// a token one: where memory is short, or RLIMIT_MEMLOCK is (kernels before 5.12 charge rings
-// to it), a small ring works and a CQ's does not, and choosing io_uring then fails every CQ.
-UringProbe run_probe() noexcept {
-    UringProbe p;
-    io_uring ring{};
-    io_uring_params params{};
-    int rc = setup_ring(ring, params, kMaxCqEntries, false);
-    if (rc < 0) {
-        char hint[128] = "";
-        if (-rc == EPERM || -rc == EACCES)
-            std::snprintf(hint, sizeof hint, " — blocked by seccomp or kernel.io_uring_disabled?");
-        else if (-rc == ENOSYS)
-            std::snprintf(hint, sizeof hint, " — kernel without io_uring");
-        else if (-rc == ENOMEM)
-            std::snprintf(hint, sizeof hint,
-                          " for a ring of %u completions — memory short, or RLIMIT_MEMLOCK "
-                          "before Linux 5.12?",
-                          kMaxCqEntries);
-        else if (-rc == EINVAL)
-            std::snprintf(hint, sizeof hint, " — kernel before 5.18 (IORING_SETUP_SUBMIT_ALL)?");
-        std::snprintf(p.why, sizeof p.why, "io_uring_setup: %s%s", errno_name(-rc), hint);
-        return p;
-    }
-    bool ops = false;
-    if (io_uring_probe* probe = io_uring_get_probe_ring(&ring)) {
-        ops = io_uring_opcode_supported(probe, IORING_OP_SEND) &&
-              io_uring_opcode_supported(probe, IORING_OP_RECV) &&
-              io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL);
-        io_uring_free_probe(probe);
-    }
-    const bool nodrop = (params.features & IORING_FEAT_NODROP) != 0;
-    io_uring_queue_exit(&ring);
-    if (!ops || !nodrop) {
-        std::snprintf(p.why, sizeof p.why, "io_uring lacks %s",
-                      !ops ? "send/recv/cancel opcodes" : "IORING_FEAT_NODROP");
-        return p;
-    }
-    p.ok = true;
-    p.send_fixed_ok = probe_send_fixed();
-    io_uring_params so{};
-    so.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-    if (io_uring_queue_init_params(4, &ring, &so) == 0) {
-        p.single_owner_ok = true;
-        io_uring_queue_exit(&ring);
-    }
-    return p;
+    return io_uring_queue_init_params(sq_entries, &ring, &params);
 }
 
 void set_backlog_locked(Dir& d, bool on) noexcept {
@@ -157,6 +75,15 @@ void set_backlog_locked(Dir& d, bool on) noexcept {
 struct UringState {
     io_uring ring{};
     bool files = false;
+    // Single-owner rings: the thread that entered the ring first, and so its only submitter
+    // (a ring created IORING_SETUP_R_DISABLED is enabled by that thread; otherwise the kernel
+    // bound it to the creating thread). Written once under the CQ lock.
+    std::thread::id owner{};
+    bool enabled = true;
+    bool coop = false; // IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG (a shared, polled CQ)
+    // SQEs written and not yet handed to the kernel (single-owner rings submit them in their
+    // owner's next dequeue), mirrored outside the lock for the lock-free look of an idle dequeue.
+    std::atomic<bool> unsubmitted{false};
     std::vector<int> free_fixed; // guarded by the CQ lock
     // Registered buffers: the ring's table mirrors the registry index for index. buffers[i] is
     // (generation << 1) | entered for the region last looked at under index i, 0 for none.
@@ -255,13 +182,12 @@ void uring_forget_buffer(std::uint32_t index) noexcept {
     }
 }
 
-std::size_t uring_fixed_buffers(const Cq& cq) noexcept {
-    return cq.uring != nullptr ? cq.uring->entered.load(std::memory_order_relaxed) : 0;
+int uring_setup_largest_ring(io_uring& ring, io_uring_params& params) noexcept {
+    return setup_ring(ring, params, kMaxCqEntries, 0, kSqEntries);
 }
 
-const UringProbe& uring_probe() noexcept {
-    static const UringProbe probe = run_probe();
-    return probe;
+std::size_t uring_fixed_buffers(const Cq& cq) noexcept {
+    return cq.uring != nullptr ? cq.uring->entered.load(std::memory_order_relaxed) : 0;
 }
 
 int uring_create(Cq& cq) noexcept {
@@ -269,7 +195,33 @@ int uring_create(Cq& cq) noexcept {
     if (st == nullptr)
         return wsa::enobufs;
     io_uring_params params{};
-    int rc = setup_ring(st->ring, params, cq.ring.size(), cq.single_owner);
+    unsigned flags = 0;
+    unsigned sq_entries = kSqEntries;
+    if (cq.single_owner) {
+        // Completion work runs only when the owner enters the ring (DEFER_TASKRUN), never as an
+        // interrupt of a thread; requests wait in the SQ until the owner's next dequeue, so the
+        // SQ holds what the CQ may have outstanding (a fuller one is submitted early).
+        flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+        if (uring_probe().owner_taskrun_flag_ok)
+            flags |= IORING_SETUP_TASKRUN_FLAG;
+        if (uring_probe().owner_r_disabled_ok) {
+            flags |= IORING_SETUP_R_DISABLED;
+            st->enabled = false;
+        } else {
+            st->owner = std::this_thread::get_id();
+        }
+        sq_entries = std::clamp(round_up_pow2(cq.ring.size()), kSqEntries, kMaxOwnerSqEntries);
+    } else if (!cq.has_notification && uring_probe().coop_taskrun_ok) {
+        // A polled CQ: the completion work of a request runs in the thread that submitted it.
+        // By default the kernel interrupts that thread for it (an IPI when it runs on another
+        // CPU: about 10 us of a 40 us polled round trip on this 2-vCPU VM, rio/README.md);
+        // cooperatively it runs at the thread's next system call, or in its dequeue, which
+        // enters the ring when the kernel raises IORING_SQ_TASKRUN. A submitter that neither
+        // dequeues nor makes a system call gets it at its next timer tick.
+        flags |= IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+        st->coop = true;
+    }
+    int rc = setup_ring(st->ring, params, cq.ring.size(), flags, sq_entries);
     if (rc < 0) {
         delete st;
         return wsa_from_result(rc);
@@ -316,6 +268,40 @@ void uring_destroy(Cq& cq) noexcept {
 
 namespace {
 
+// Single-owner rings: whether the calling thread may enter the ring. The first thread that
+// needs to binds a ring created disabled (IORING_REGISTER_ENABLE_RINGS makes it the ring's one
+// submitter); any other thread leaves the ring to its owner.
+bool owner_enters_locked(Cq& cq) noexcept {
+    UringState& st = *cq.uring;
+    if (st.enabled)
+        return st.owner == std::this_thread::get_id();
+    // liburing 2.3 declares io_uring_enable_rings but its shared library does not export it.
+    if (::syscall(__NR_io_uring_register, st.ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr,
+                  0) != 0)
+        return false;
+    st.enabled = true;
+    st.owner = std::this_thread::get_id();
+    return true;
+}
+
+// Hands the SQ to the kernel. A single-owner ring's SQEs wait for its owner's next dequeue
+// (one io_uring_enter then submits everything committed since and runs the completion work),
+// unless `now` (a cancellation, or an SQ with no room left).
+void submit_locked(Cq& cq, bool now = false) noexcept {
+    io_uring* ring = &cq.uring->ring;
+    if (io_uring_sq_ready(ring) == 0)
+        return;
+    if (cq.single_owner) {
+        cq.uring->unsubmitted.store(true, std::memory_order_relaxed);
+        if (!now || !owner_enters_locked(cq))
+            return;
+        cq.uring->unsubmitted.store(false, std::memory_order_relaxed);
+    }
+    cq.submits.fetch_add(1, std::memory_order_relaxed);
+    cq.syscalls.fetch_add(1, std::memory_order_relaxed);
+    (void)io_uring_submit(ring); // on -EBUSY the SQEs stay and go with the next
+}
+
 // A stream request's SQE. Registered buffers where the kernel takes them: a receive without
 // MSG_WAITALL is a READ_FIXED (the same as recv(fd, buf, len, 0) on a socket); a send only where
 // the probe found IORING_OP_SEND accepting IORING_RECVSEND_FIXED_BUF.
@@ -324,8 +310,9 @@ void prep_stream_locked(Dir& d, const Slot& s, io_uring_sqe* sqe, int fd) noexce
     const bool can_fix = d.is_send ? uring_probe().send_fixed_ok : !wait_all;
     const int buf_index = can_fix ? fixed_buffer_locked(*d.cq, s.buffer) : -1;
     if (d.is_send) {
-        // MSG_WAITALL: a RIOSend completes whole or fails, never short.
-        io_uring_prep_send(sqe, fd, s.data, s.length, MSG_NOSIGNAL | MSG_WAITALL);
+        // MSG_WAITALL: a RIOSend completes whole or fails, never short. What the committing
+        // thread sent itself (Slot::done) is not sent again.
+        io_uring_prep_send(sqe, fd, s.data + s.done, s.length - s.done, MSG_NOSIGNAL | MSG_WAITALL);
         if (buf_index >= 0) {
             sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
             sqe->buf_index = static_cast<__u16>(buf_index);
@@ -346,8 +333,26 @@ bool kick_locked(Dir& d) noexcept {
         return false;
     }
     d.submitted = d.head;
+    // Sends of a shared CQ leave from the committing thread itself, while none of the direction
+    // is in the kernel: a stream's in one sendmsg (a system call, like the io_uring_enter it
+    // replaces, without a request to allocate, a CQE to post and reap, or a task-work hop),
+    // datagrams in one sendmmsg (datagram_posix.cpp). Only what the socket refuses for now
+    // goes to the ring, which waits for room. A single-owner ring only writes SQEs here: its
+    // owner's dequeue submits them all at once.
+    const bool now = d.is_send && (d.rq->datagram || !cq.single_owner);
+    if (now && d.head < d.committed) {
+        cq.submits.fetch_add(1, std::memory_order_relaxed);
+        if (d.rq->datagram ? send_datagrams_now_locked(d) : send_stream_now_locked(d)) {
+            set_backlog_locked(d, false);
+            return false;
+        }
+    }
     io_uring* ring = &cq.uring->ring;
-    const std::uint64_t room = io_uring_sq_space_left(ring);
+    std::uint64_t room = io_uring_sq_space_left(ring);
+    if (cq.single_owner && room < d.committed - d.head) {
+        submit_locked(cq, true); // SQEs waiting for the owner's dequeue fill it: hand them over
+        room = io_uring_sq_space_left(ring);
+    }
     const std::uint64_t n = d.rq->datagram ? uring_prepare_datagrams_locked(d, room)
                                            : std::min<std::uint64_t>(d.committed - d.head, room);
     for (std::uint64_t i = 0; i < n; ++i) {
@@ -377,13 +382,6 @@ bool kick_locked(Dir& d) noexcept {
     return n > 0;
 }
 
-void submit_locked(Cq& cq) noexcept {
-    if (io_uring_sq_ready(&cq.uring->ring) == 0)
-        return;
-    cq.submits.fetch_add(1, std::memory_order_relaxed);
-    (void)io_uring_submit(&cq.uring->ring); // on -EBUSY the SQEs stay and go with the next
-}
-
 void on_cqe_locked(Dir& d, int res) noexcept {
     --d.inflight;
     if (res == -ECANCELED && d.head >= d.cancel_upto) {
@@ -391,9 +389,9 @@ void on_cqe_locked(Dir& d, int res) noexcept {
     } else if (d.rq->datagram) {
         finish_datagram_locked(d, msg_of(d, d.head), res);
     } else if (res >= 0) {
-        complete_head_locked(d, 0, static_cast<ULONG>(res));
+        complete_head_locked(d, 0, d.slot(d.head).done + static_cast<ULONG>(res));
     } else {
-        complete_head_locked(d, wsa_from_result(res), 0);
+        complete_head_locked(d, wsa_from_result(res), d.slot(d.head).done);
     }
     if (d.inflight == 0) {
         d.submitted = d.head;
@@ -404,10 +402,41 @@ void on_cqe_locked(Dir& d, int res) noexcept {
 
 } // namespace
 
+namespace {
+// IORING_SQ_TASKRUN: the kernel has completion work for this ring waiting to run (a
+// DEFER_TASKRUN ring runs it only when its owner enters with IORING_ENTER_GETEVENTS).
+bool taskrun_pending(const io_uring& ring) noexcept {
+    return (__atomic_load_n(ring.sq.kflags, __ATOMIC_RELAXED) & IORING_SQ_TASKRUN) != 0;
+}
+
+// A single-owner ring, in its owner's dequeue: ONE io_uring_enter submits every SQE written
+// since the last one and runs the completion work the kernel deferred to the owner; none when
+// there is neither (with IORING_SETUP_TASKRUN_FLAG the kernel says so in the SQ flags).
+void owner_enter_locked(Cq& cq) noexcept {
+    io_uring* ring = &cq.uring->ring;
+    const bool sqes = io_uring_sq_ready(ring) > 0;
+    const bool work = !uring_probe().owner_taskrun_flag_ok || taskrun_pending(*ring);
+    if ((!sqes && !work) || !owner_enters_locked(cq))
+        return;
+    cq.uring->unsubmitted.store(false, std::memory_order_relaxed);
+    if (sqes)
+        cq.submits.fetch_add(1, std::memory_order_relaxed);
+    cq.syscalls.fetch_add(1, std::memory_order_relaxed);
+    (void)io_uring_submit_and_get_events(ring);
+}
+} // namespace
+
 void uring_reap_locked(Cq& cq) noexcept {
     io_uring* ring = &cq.uring->ring;
-    if (cq.single_owner && io_uring_cq_ready(ring) == 0)
-        (void)io_uring_get_events(ring); // DEFER_TASKRUN: completions run only when we enter
+    if (cq.single_owner) {
+        owner_enter_locked(cq);
+    } else if (cq.uring->coop && taskrun_pending(*ring)) {
+        cq.syscalls.fetch_add(1, std::memory_order_relaxed);
+        (void)io_uring_get_events(ring); // runs this thread's completion work now
+    }
+    if (uring_notify_settle_locked(cq))
+        cq.armed = false; // the kernel signalled the application's event: RIONotify is spent
+    uring_notify_reaping(cq, true);
     unsigned n = 0;
     unsigned head = 0;
     io_uring_cqe* cqe = nullptr;
@@ -419,10 +448,18 @@ void uring_reap_locked(Cq& cq) noexcept {
             break;
     }
     io_uring_cq_advance(ring, n);
+    uring_notify_reaping(cq, false);
     submit_locked(cq);
 }
 
 void uring_commit_locked(Dir& d) noexcept {
+    if (d.cq->dont_notify > 0 && uring_notify_armed(*d.cq)) {
+        // Its CQE would fire the kernel's poll: the progress thread takes the notification.
+        if (uring_notify_disarm_locked(*d.cq))
+            d.cq->armed = false;
+        else if (d.cq->armed)
+            uring_arm_locked(*d.cq);
+    }
     if (kick_locked(d))
         submit_locked(*d.cq);
     else if (d.backlogged)
@@ -430,6 +467,14 @@ void uring_commit_locked(Dir& d) noexcept {
 }
 
 void uring_cancel_locked(Dir& d) noexcept {
+    // A cancellation may post a CQE of its own (when it finds nothing): no kernel-armed
+    // notification may take that for a completion.
+    if (uring_notify_armed(*d.cq)) {
+        if (uring_notify_disarm_locked(*d.cq))
+            d.cq->armed = false;
+        else if (d.cq->armed)
+            uring_arm_locked(*d.cq); // still wanted: the progress thread watches instead
+    }
     if (d.inflight == 0) {
         cancel_pending_locked(d);
         set_backlog_locked(d, false);
@@ -438,7 +483,7 @@ void uring_cancel_locked(Dir& d) noexcept {
     io_uring* ring = &d.cq->uring->ring;
     io_uring_sqe* sqe = io_uring_get_sqe(ring);
     if (sqe == nullptr) {
-        submit_locked(*d.cq);
+        submit_locked(*d.cq, true);
         sqe = io_uring_get_sqe(ring);
     }
     if (sqe == nullptr)
@@ -449,13 +494,15 @@ void uring_cancel_locked(Dir& d) noexcept {
     // The cancelled requests post their own CQEs; one for the cancel itself would only be
     // reaped and dropped (and wake whoever waits on the ring for nothing).
     sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
-    submit_locked(*d.cq);
+    submit_locked(*d.cq, true);
     uring_arm_locked(*d.cq);
 }
 
 void uring_arm_locked(Cq& cq) noexcept {
     if (cq.single_owner || cq.poll_token == 0 || cq.ring_waiters > 0)
         return;
+    if (cq.backlog == 0 && uring_notify_armed(cq))
+        return; // the kernel watches the ring for the notification; nothing else needs a thread
     (void)ProgressThread::instance(Backend::uring)
         .modify(cq.uring->ring.ring_fd, cq.poll_token, EPOLLIN | EPOLLONESHOT);
 }
@@ -468,12 +515,18 @@ void uring_on_ready(Cq& cq) noexcept {
 }
 
 bool uring_maybe_ready(Cq& cq) noexcept {
-    // Single-owner rings only see completions after entering the kernel, so always say yes;
-    // otherwise peek at the kernel's CQ tail (an acquire load, as liburing itself does).
-    // Both loads atomic: khead is advanced by other threads under the CQ lock.
+    // Peek at the kernel's CQ tail (an acquire load, as liburing itself does). Both loads
+    // atomic: khead is advanced by other threads under the CQ lock. A single-owner ring also
+    // has work when SQEs wait for the owner or the kernel deferred completion work to it (or,
+    // without IORING_SETUP_TASKRUN_FLAG, whenever it is asked: only entering tells).
     const io_uring& ring = cq.uring->ring;
-    return cq.single_owner || __atomic_load_n(ring.cq.ktail, __ATOMIC_ACQUIRE) !=
-                                  __atomic_load_n(ring.cq.khead, __ATOMIC_RELAXED);
+    if (cq.single_owner && (cq.uring->unsubmitted.load(std::memory_order_relaxed) ||
+                            !uring_probe().owner_taskrun_flag_ok || taskrun_pending(ring)))
+        return true;
+    if (cq.uring->coop && taskrun_pending(ring))
+        return true; // completion work waits for a thread of ours: maybe this one
+    return __atomic_load_n(ring.cq.ktail, __ATOMIC_ACQUIRE) !=
+           __atomic_load_n(ring.cq.khead, __ATOMIC_RELAXED);
 }
 
 int uring_ring_fd(const Cq& cq) noexcept {

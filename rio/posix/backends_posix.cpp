@@ -81,6 +81,8 @@ int open_notification(Cq& cq, const CqOptions& options) noexcept {
 }
 
 void signal_event(Cq& cq) noexcept {
+    if (uses_uring(cq) && uring_notify_signal_locked(cq))
+        return; // armed in the kernel, which signals it
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(cq.event_fd, &one, sizeof one);
 }
@@ -110,8 +112,10 @@ int backend_open(Cq& cq) noexcept {
 }
 
 void backend_close(Cq& cq) noexcept {
-    if (uses_uring(cq))
+    if (uses_uring(cq)) {
+        uring_notify_close(cq);
         uring_destroy(cq);
+    }
     if (!cq.single_owner) // the last CQ of its backend stops the progress thread
         ProgressThread::instance(cq.backend).release();
 }
@@ -131,7 +135,9 @@ void backend_reap_locked(Cq& cq) noexcept {
 }
 
 void backend_arm_locked(Cq& cq) noexcept {
-    if (uses_uring(cq))
+    // RIONotify: in the kernel where the rules allow (uring_notify.cpp), else the progress
+    // thread watches the ring.
+    if (uses_uring(cq) && !uring_notify_arm_locked(cq))
         uring_arm_locked(cq);
 }
 
@@ -152,8 +158,10 @@ void backend_cancel_locked(Dir& d) noexcept {
 }
 
 void backend_wait_begin_locked(Cq& cq) noexcept {
-    if (uses_uring(cq))
-        ++cq.ring_waiters; // the ring is watched by the waiting thread, not the progress thread
+    if (!uses_uring(cq))
+        return;
+    ++cq.ring_waiters; // the ring is watched by the waiting thread, not the progress thread
+    (void)uring_notify_disarm_locked(cq); // had it fired, the event says so to the sleep
 }
 
 void backend_sleep(Cq& cq, int timeout_ms) noexcept {
@@ -207,6 +215,11 @@ int backend_resize_rq(Rq&, ULONG, ULONG) noexcept {
 namespace testing {
 bool uring_send_takes_fixed_buffers() noexcept {
     return detail::uring_probe().send_fixed_ok;
+}
+std::uint64_t progress_thread_dispatches(Backend backend) noexcept {
+    return backend == Backend::uring || backend == Backend::epoll
+               ? detail::ProgressThread::instance(backend).dispatched()
+               : 0;
 }
 } // namespace testing
 

@@ -151,6 +151,7 @@ void ProgressThread::dispatch(const epoll_event* events, int n) noexcept {
         void* target = lookup(events[i].data.u64);
         if (target == nullptr)
             continue; // removed after epoll_wait returned
+        dispatched_.fetch_add(1, std::memory_order_relaxed);
         if (backend_ == Backend::uring)
             uring_on_ready(*static_cast<Cq*>(target));
         else

@@ -233,11 +233,18 @@ TEST_P(RioDatagram, DeferredBatchOf32DatagramsIsCommittedWithOneSubmit) {
     const CompletionQueue* q = testing::table_completion_queue(cq);
     ASSERT_NE(q, nullptr);
     const std::uint64_t before = q->submit_calls();
+    const std::uint64_t calls_before = testing::io_system_calls(*q);
     for (ULONG i = 0; i < 32; ++i) {
         r.fill(i * 8, "dgram" + std::to_string(100 + i));
         ASSERT_TRUE(send_ex(r.slice(i * 8, 8), &dest, ctx(i), i + 1 < 32 ? RIO_MSG_DEFER : 0));
     }
-    EXPECT_EQ(q->submit_calls() - before, 1U); // one io_uring_enter / one flush for all 32
+    EXPECT_EQ(q->submit_calls() - before, 1U); // one submission pass for all 32
+    if (GetParam() == Backend::uring || GetParam() == Backend::epoll) {
+        // Linux: the batch leaves in ONE system call (a sendmmsg), made by the commit itself,
+        // so its 32 completions are queued when the commit returns, before any dequeue.
+        EXPECT_EQ(testing::io_system_calls(*q) - calls_before, 1U);
+        EXPECT_EQ(testing::queued_completions(*q), 32U);
+    }
     for (ULONG i = 0; i < 32; ++i)
         EXPECT_EQ(udp.peer_recv(), "dgram" + std::to_string(100 + i));
     const auto res = results(32);
@@ -246,6 +253,55 @@ TEST_P(RioDatagram, DeferredBatchOf32DatagramsIsCommittedWithOneSubmit) {
         EXPECT_EQ(res[i].Status, 0);
         EXPECT_EQ(res[i].RequestContext, i); // in submission order
         EXPECT_EQ(res[i].BytesTransferred, 8U);
+    }
+}
+
+// A batch is sent whole in one system call: with UDP segmentation offload when its datagrams
+// have one size (the last may be shorter) and one destination, else with sendmmsg. Either way
+// every datagram arrives as itself, in order, and completes with its own length.
+TEST_P(RioDatagram, DeferredBatchesOfMixedSizesAndDestinationsKeepEveryDatagram) {
+    UdpPair udp;
+    UdpPair other;
+    make_rq(udp.local, 1, 16);
+    Region r(1024);
+    const WinAddress to = local_address(udp.peer);
+    const WinAddress to_other = local_address(other.peer);
+    std::memcpy(r.bytes.data() + 900, to.data(), to.size());
+    std::memcpy(r.bytes.data() + 950, to_other.data(), to_other.size());
+    RIO_BUF dest = r.slice(900, kAddr);
+    RIO_BUF dest_other = r.slice(950, kAddr);
+    struct Datagram {
+        std::string text;
+        RIO_BUF* to;
+    };
+    const std::vector<std::vector<Datagram>> batches = {
+        {{"aaaa", &dest}, {"bbbb", &dest}, {"cc", &dest}},         // one size, last shorter
+        {{"dd", &dest}, {"eeeeeeee", &dest}, {"ff", &dest}},       // a longer one in the middle
+        {{"gggg", &dest}, {"hhhh", &dest_other}, {"iiii", &dest}}, // two destinations
+    };
+    ULONG at = 0;
+    ULONG context = 0;
+    std::vector<ULONG> lengths;
+    for (const auto& batch : batches) {
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            r.fill(at, batch[i].text);
+            const auto len = static_cast<ULONG>(batch[i].text.size());
+            lengths.push_back(len);
+            ASSERT_TRUE(send_ex(r.slice(at, len), batch[i].to, ctx(context++),
+                                i + 1 < batch.size() ? RIO_MSG_DEFER : 0))
+                << last_error();
+            at += 16;
+        }
+    }
+    for (const char* want : {"aaaa", "bbbb", "cc", "dd", "eeeeeeee", "ff", "gggg", "iiii"})
+        EXPECT_EQ(udp.peer_recv(), want);
+    EXPECT_EQ(other.peer_recv(), "hhhh");
+    const auto res = results(lengths.size());
+    ASSERT_EQ(res.size(), lengths.size());
+    for (std::size_t i = 0; i < res.size(); ++i) {
+        EXPECT_EQ(res[i].Status, 0);
+        EXPECT_EQ(res[i].RequestContext, i);
+        EXPECT_EQ(res[i].BytesTransferred, lengths[i]);
     }
 }
 

@@ -42,6 +42,66 @@ TEST_P(RioRules, NotifySignalsEventWithoutTheApplicationCallingRio) {
     EXPECT_EQ(cq.notify(), 0); // the notification was consumed: a new one may be armed
 }
 
+// io_uring: an armed RIONotify is the kernel's (rio/posix/uring_notify.cpp), so the completion
+// that satisfies it signals the event without a hop through rio's progress thread, here from
+// another thread than the one that armed it, and for a receive posted by a third.
+TEST_P(RioRules, NotifiedCompletionSignalsTheEventWithoutTheProgressThread) {
+    if (GetParam() != Backend::uring)
+        GTEST_SKIP() << "the epoll backend's progress thread is the one that does its I/O";
+    TcpPair pair;
+    TestEvent ev;
+    auto n = event_notification(ev);
+    CompletionQueue cq = make_cq(16, &n);
+    RequestQueue rq = make_rq(pair.local, cq);
+    Region r(64);
+    RIO_BUF b = r.slice(0, 64);
+    std::thread([&] { ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(5)), 0); }).join();
+    std::atomic<bool> done{false};
+    std::thread armer([&] { // arms it, and lives on until it fired
+        EXPECT_EQ(cq.notify(), 0);
+        while (!done.load())
+            std::this_thread::sleep_for(1ms);
+    });
+    std::this_thread::sleep_for(20ms);
+    EXPECT_FALSE(event_signaled(ev, 0ms));
+    const std::uint64_t before = testing::progress_thread_dispatches(Backend::uring);
+    ASSERT_TRUE(pair.peer_send("wake"));
+    EXPECT_TRUE(event_signaled(ev, 5000ms));
+    EXPECT_EQ(testing::progress_thread_dispatches(Backend::uring), before);
+    done.store(true);
+    armer.join();
+    auto res = wait_results(cq, 1);
+    ASSERT_EQ(res.size(), 1U);
+    EXPECT_EQ(res[0].RequestContext, 5U);
+    EXPECT_EQ(r.text(0, 4), "wake");
+    ev.reset();
+    EXPECT_EQ(cq.notify(), 0); // spent: a new one may be armed, and nothing fires it
+    EXPECT_FALSE(event_signaled(ev, 20ms));
+}
+
+// A thread that arms RIONotify and exits before it fires: the notification stays armed (the
+// kernel cancels the exited thread's poll, which must not look like a completion) and fires
+// for the next completion.
+TEST_P(RioRules, NotifyArmedByAThreadThatExitedFiresForTheNextCompletionOnly) {
+    TcpPair pair;
+    TestEvent ev;
+    auto n = event_notification(ev);
+    CompletionQueue cq = make_cq(16, &n);
+    RequestQueue rq = make_rq(pair.local, cq);
+    Region r(64);
+    RIO_BUF b = r.slice(0, 64);
+    ASSERT_EQ(rq.receive({&b, 1}, 0, ctx(5)), 0);
+    std::thread([&] { EXPECT_EQ(cq.notify(), 0); }).join();
+    EXPECT_FALSE(event_signaled(ev, 50ms)); // nothing completed
+    EXPECT_EQ(cq.notify(), wsa::ealready);  // still armed
+    ASSERT_TRUE(pair.peer_send("wake"));
+    EXPECT_TRUE(event_signaled(ev, 5000ms));
+    auto res = wait_results(cq, 1);
+    ASSERT_EQ(res.size(), 1U);
+    EXPECT_EQ(res[0].RequestContext, 5U);
+    EXPECT_EQ(cq.notify(), 0); // spent
+}
+
 // The peer's close sends an RST instead of a FIN (SO_LINGER {1, 0}); shutdown(SHUT_WR) still
 // sends the FIN under test.
 void abort_on_close(const TcpPair& pair) {
@@ -283,6 +343,36 @@ TEST_P(RioRules, DeferredSendsReachTheKernelInOneSubmissionAtCommitOnly) {
     ASSERT_EQ(res.size(), 3U);
     for (int i = 0; i < 3; ++i)
         EXPECT_EQ(res[i].RequestContext, static_cast<ULONGLONG>(10 + i));
+}
+
+// Linux: sends of a shared CQ that the socket takes at once leave from the committing thread,
+// a batch gathered into one sendmsg, and complete there: their completions are queued when the
+// commit returns, and nothing waits in the kernel to be reaped.
+TEST_P(RioRules, CommittedStreamSendsTheSocketTakesCompleteInOneSystemCallAtTheCommit) {
+    if (GetParam() != Backend::uring && GetParam() != Backend::epoll)
+        GTEST_SKIP() << "Linux backends";
+    TcpPair pair;
+    CompletionQueue cq = make_cq(16);
+    RequestQueue rq = make_rq(pair.local, cq, 4, 4);
+    Region r(64);
+    r.fill(0, "aaabbbcccd");
+    RIO_BUF b[4] = {r.slice(0, 3), r.slice(3, 3), r.slice(6, 3), r.slice(9, 1)};
+    const std::uint64_t before = testing::io_system_calls(cq);
+    for (int i = 0; i < 3; ++i)
+        ASSERT_EQ(rq.send({&b[i], 1}, RIO_MSG_DEFER, ctx(10 + i)), 0);
+    ASSERT_EQ(rq.send({}, RIO_MSG_COMMIT_ONLY, nullptr), 0);
+    EXPECT_EQ(testing::io_system_calls(cq), before + 1);
+    EXPECT_EQ(testing::queued_completions(cq), 3U);
+    ASSERT_EQ(rq.send({&b[3], 1}, 0, ctx(13)), 0); // a lone send: the same
+    EXPECT_EQ(testing::io_system_calls(cq), before + 2);
+    EXPECT_EQ(testing::queued_completions(cq), 4U);
+    EXPECT_EQ(pair.peer_recv(10), "aaabbbcccd");
+    auto res = wait_results(cq, 4);
+    ASSERT_EQ(res.size(), 4U);
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(res[i].RequestContext, static_cast<ULONGLONG>(10 + i));
+        EXPECT_EQ(res[i].BytesTransferred, i < 3 ? 3U : 1U);
+    }
 }
 
 TEST_P(RioRules, NonDeferredRequestCommitsEarlierDeferredOnesInOneSubmission) {

@@ -490,10 +490,14 @@ TEST_P(RioRules, SingleOwnerCompletionQueueRunsPingPongAndRefusesNotification) {
         RIO_BUF out = r.slice(0, 4);
         ASSERT_EQ(rq.receive({&in, 1}, RIO_MSG_WAITALL, ctx(1)), 0);
         ASSERT_EQ(rq.send({&out, 1}, 0, ctx(2)), 0);
+        // A single-owner ring's requests reach the kernel in the owner's next dequeue.
+        RIORESULT first[2];
+        const ULONG got = cq.dequeue(first);
+        ASSERT_LE(got, 2U);
         ASSERT_EQ(pair.peer_recv(4), "ping");
         ASSERT_TRUE(pair.peer_send("pong"));
-        auto res = wait_results(cq, 2);
-        ASSERT_EQ(res.size(), 2U);
+        auto res = wait_results(cq, 2 - got);
+        ASSERT_EQ(res.size() + got, 2U);
         EXPECT_EQ(r.text(32, 4), "pong");
     }
 }

@@ -51,6 +51,13 @@ def bench(churn_provider=20000.0):
         row("BM_UdpRate64_RawMmsg32/manual_time", items_per_second=1e6),
         row("BM_UdpPingPong64_Provider/manual_time", p50_us=3.0, p99_us=6.0),
         row("BM_UdpPingPong64_RawBlocking/manual_time", p50_us=3.2, p99_us=4.0),
+        row("BM_PingPong64_RioUring_Poll/real_time", items_per_second=3.3e4),
+        row("BM_PingPong64_RioUring_PollOwner/real_time", items_per_second=3.4e4),
+        row("BM_PingPong64_RioEpoll_Poll/real_time", items_per_second=3.2e4),
+        row("BM_PingPong64_RioUring_Notify/real_time", items_per_second=2.6e4),
+        row("BM_PingPong64_RawBlocking/real_time", items_per_second=2.5e4),
+        row("BM_Stream64K_RioUring_Poll/real_time", bytes_per_second=4e9),
+        row("BM_Stream64K_RioEpoll_Poll/real_time", bytes_per_second=4e9),
     ]
     return {"context": {"date": "2026-01-01", "num_cpus": 2, "library_build_type": "release"},
             "benchmarks": rows}
