@@ -4,8 +4,6 @@
 set(CPACK_PACKAGE_NAME riosp)
 set(CPACK_PACKAGE_VENDOR "the riosp authors")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Winsock base service provider over Registered I/O rings")
-set(CPACK_RESOURCE_FILE_README ${PROJECT_SOURCE_DIR}/README.md)
 # Packages carry stripped binaries (the release build keeps its debug information).
 set(CPACK_STRIP_FILES ON)
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
@@ -48,14 +46,19 @@ set(CPACK_COMPONENT_DEVELOPMENT_DEPENDS runtime)
 # built against them depend on riosp (>= this version).
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
+# dpkg's ldconfig trigger (Debian policy 8.1.1); CPack also writes postinst/postrm scripts that
+# call ldconfig, which the trigger makes redundant but harmless.
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/cmake/debian/triggers)
 
+# The first line is the synopsis (CPACK_PACKAGE_DESCRIPTION_SUMMARY stays unset: CPack would put
+# it above both).
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION
     "Winsock base service provider over Registered I/O rings
 riosp is a Winsock 2 base service provider whose sockets are backed by
 Registered I/O rings (registered buffers, request and completion queues),
 with a half-close state machine per socket and allocation-free disconnect
 paths. On Linux the rings run over io_uring (epoll as fallback).
-.
+
 This package holds the provider (libriosp_provider.so), the host library
 that gives Linux applications the Winsock 2 API over it (libriosp_ws.so),
 the riosp-load workload and riosp-bench benchmarks, and the riosp-plot,
