@@ -2,10 +2,10 @@
 #include "host/os.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <vector>
 
-#include <climits>
 #include <dlfcn.h>
 #include <link.h>
 #include <poll.h>
@@ -129,7 +129,8 @@ bool file_exists(const std::string& path) noexcept {
 
 } // namespace riosp::host::os
 
-// For the modules the host loads (os.h): exported from the executable (host/CMakeLists.txt).
+// For the modules the host loads (os.h): exported from the executable (host/CMakeLists.txt), or
+// from libriosp_ws.so (host/ws.map).
 extern "C" __attribute__((visibility("default"))) void riosp_host_set_last_error(int error) {
     riosp::host::os::set_last_error(error);
 }

@@ -15,12 +15,7 @@ namespace {
 // tools/plot's exit status when matplotlib is missing (tools/plotting/common.py).
 constexpr int plot_exit_no_matplotlib = 3;
 
-bool exists(const std::string& path) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (f != nullptr)
-        std::fclose(f);
-    return f != nullptr;
-}
+bool exists(const std::string& path);
 
 // $RIOSP_PLOT; else riosp-plot beside this executable (an installation's bin, where it links to
 // libexec/riosp/plot: cmake/RiospInstall.cmake); else the source tree's tools/plot (compiled
@@ -31,6 +26,13 @@ std::string plot_tool() {
     if (const std::string dir = executable_dir(); !dir.empty() && exists(dir + "/riosp-plot"))
         return dir + "/riosp-plot";
     return RIOSP_PLOT_TOOL;
+}
+
+bool exists(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f != nullptr)
+        std::fclose(f);
+    return f != nullptr;
 }
 
 } // namespace
