@@ -1,8 +1,11 @@
 // What the provider benchmarks share: a Winsock session per benchmark function (WSAStartup /
 // WSACleanup, optionally in busy-poll mode), loopback addresses, connecting through the host
 // API, and the provider's live-socket count (to wait until a closed socket's slot is recycled).
-// Only <riosp/ws.h> here: plain-socket work goes through support/bsd_peer.h.
+// Only <riosp/ws.h> and the host's provider_path() here: plain-socket work goes through
+// support/bsd_peer.h.
 #pragma once
+
+#include "host/loader.h"
 
 #include <riosp/ws.h>
 #include <riosp/wsa_codes.h>
@@ -108,8 +111,9 @@ inline bool ws_drain_to_eof(SOCKET s) {
 // The provider's live-socket count (exported for tests and tools), or nullptr.
 using InUseFn = int (*)();
 inline InUseFn sockets_in_use_fn() {
-    const char* path = std::getenv("RIOSP_PROVIDER_PATH");
-    void* module = dlopen(path != nullptr ? path : RIOSP_PROVIDER_DEFAULT, RTLD_NOW | RTLD_NOLOAD);
+    // The module the host loaded (from the build tree, or an installation's libdir).
+    const std::string path = riosp::host::provider_path();
+    void* module = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
     return module == nullptr ? nullptr
                              : reinterpret_cast<InUseFn>(dlsym(module, "riospSocketsInUse"));
 }

@@ -14,6 +14,14 @@
 #ifndef RIOSP_DEFAULT_PROVIDER_PATH
 #define RIOSP_DEFAULT_PROVIDER_PATH "libriosp_provider.so"
 #endif
+// The installed provider's path relative to the folder of the file holding the host's code,
+// when that is an executable in bindir or a library in libdir (host/CMakeLists.txt).
+#ifndef RIOSP_PROVIDER_FROM_BINDIR
+#define RIOSP_PROVIDER_FROM_BINDIR ""
+#endif
+#ifndef RIOSP_PROVIDER_FROM_LIBDIR
+#define RIOSP_PROVIDER_FROM_LIBDIR ""
+#endif
 
 namespace riosp::host {
 
@@ -48,6 +56,20 @@ void fill_wsadata(LPWSADATA data) noexcept {
 
 bool version_at_least_22(WORD v) noexcept {
     return LOBYTE(v) > 2 || (LOBYTE(v) == 2 && HIBYTE(v) >= 2);
+}
+
+// The provider installed with the host, or empty: found relative to the file holding the
+// host's code, so an installation works from whatever prefix it was installed to and never
+// picks up a build tree's provider.
+std::string installed_provider() {
+    const os::CodeFile code = os::host_code_file();
+    const std::size_t slash = code.path.rfind('/');
+    const char* relative =
+        code.executable ? RIOSP_PROVIDER_FROM_BINDIR : RIOSP_PROVIDER_FROM_LIBDIR;
+    if (slash == std::string::npos || relative[0] == '\0')
+        return {};
+    std::string path = code.path.substr(0, slash + 1) + relative;
+    return os::file_exists(path) ? path : std::string{};
 }
 
 // Loads the module and runs WSPStartup; on failure nothing stays loaded.
@@ -140,9 +162,10 @@ int null_entries(const WSPPROC_TABLE& t) noexcept {
 }
 
 std::string provider_path() {
-    const char* env = std::getenv("RIOSP_PROVIDER_PATH");
-    return env != nullptr && env[0] != '\0' ? std::string(env)
-                                            : std::string(RIOSP_DEFAULT_PROVIDER_PATH);
+    if (const char* env = std::getenv("RIOSP_PROVIDER_PATH"); env != nullptr && env[0] != '\0')
+        return env;
+    std::string installed = installed_provider();
+    return installed.empty() ? std::string(RIOSP_DEFAULT_PROVIDER_PATH) : installed;
 }
 
 int startup(WORD version_requested, LPWSADATA data) noexcept {

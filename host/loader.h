@@ -17,7 +17,9 @@ namespace riosp::host {
 [[nodiscard]] const WSPPROC_TABLE* provider() noexcept;
 
 // Path of the provider module that is (or would be) loaded: $RIOSP_PROVIDER_PATH, else the
-// default compiled in by CMake.
+// provider installed with the host (libriosp_provider.so.<soversion> in the libdir beside
+// libriosp_ws.so, or relative to an executable's bindir), else the build's provider compiled in
+// by CMake (docs/install.md).
 [[nodiscard]] std::string provider_path();
 
 // Number of entries of t that are NULL (a valid provider has none).

@@ -41,4 +41,15 @@ void set_last_error(int error) noexcept;
 [[nodiscard]] void* dl_sym(void* module, const char* name) noexcept;
 int dl_close(void* module) noexcept;
 
+// The file holding the host's own code: the executable when the host is linked into it
+// (riosp-load, riosp-bench), else the shared library (libriosp_ws.so) as the dynamic loader
+// found it. Empty path when unknown, and on Windows, where LoadLibrary's own search finds the
+// provider beside the executable. The loader looks for an installed provider relative to it.
+struct CodeFile {
+    std::string path;
+    bool executable = false;
+};
+[[nodiscard]] CodeFile host_code_file();
+[[nodiscard]] bool file_exists(const std::string& path) noexcept;
+
 } // namespace riosp::host::os

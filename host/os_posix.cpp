@@ -2,10 +2,12 @@
 #include "host/os.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <vector>
 
 #include <dlfcn.h>
+#include <link.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -102,9 +104,33 @@ int dl_close(void* module) noexcept {
     return ::dlclose(module);
 }
 
+CodeFile host_code_file() {
+    static const char anchor = 0; // any object of this file: its address names the module
+    Dl_info info{};
+    link_map* map = nullptr;
+    if (::dladdr1(&anchor, &info, reinterpret_cast<void**>(&map), RTLD_DL_LINKMAP) == 0 ||
+        map == nullptr)
+        return {};
+    if (map->l_name != nullptr && map->l_name[0] != '\0')
+        return {map->l_name, false};
+    // The executable's link map has no name (dladdr's dli_fname is then argv[0], which need not
+    // be a path at all when the program was found on PATH): the kernel knows the file.
+    std::string exe(PATH_MAX, '\0');
+    const ssize_t n = ::readlink("/proc/self/exe", exe.data(), exe.size());
+    if (n <= 0 || static_cast<std::size_t>(n) >= exe.size())
+        return {};
+    exe.resize(static_cast<std::size_t>(n));
+    return {exe, true};
+}
+
+bool file_exists(const std::string& path) noexcept {
+    return ::access(path.c_str(), F_OK) == 0;
+}
+
 } // namespace riosp::host::os
 
-// For the modules the host loads (os.h): exported from the executable (host/CMakeLists.txt).
+// For the modules the host loads (os.h): exported from the executable (host/CMakeLists.txt), or
+// from libriosp_ws.so (host/ws.map).
 extern "C" __attribute__((visibility("default"))) void riosp_host_set_last_error(int error) {
     riosp::host::os::set_last_error(error);
 }

@@ -84,4 +84,12 @@ int dl_close(void* module) noexcept {
     return FreeLibrary(static_cast<HMODULE>(module)) ? 0 : -EINVAL;
 }
 
+CodeFile host_code_file() {
+    return {}; // LoadLibrary finds riosp_provider.dll beside the executable by itself
+}
+
+bool file_exists(const std::string& path) noexcept {
+    return GetFileAttributesA(path.c_str()) != INVALID_FILE_ATTRIBUTES;
+}
+
 } // namespace riosp::host::os

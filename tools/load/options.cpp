@@ -340,8 +340,8 @@ void add_options(CLI::App& app, Options& o, Given& g) {
     b.value("--provider", "PATH",
             "the provider module riosp's host loads (RIOSP_PROVIDER_PATH). Without it, on "
             "Windows: riosp as installed in the Winsock catalog (riosp-install) through ws2_32, "
-            "else riosp_provider.dll beside the exe through the host; on Linux the build's "
-            "libriosp_provider.so",
+            "else riosp_provider.dll beside the exe through the host; on Linux the installed "
+            "provider (an installed riosp-load), else the build's libriosp_provider.so",
             [&](const std::string& v) {
                 if (v.empty())
                     bad("--provider needs a path");

@@ -15,11 +15,16 @@ namespace {
 // tools/plot's exit status when matplotlib is missing (tools/plotting/common.py).
 constexpr int plot_exit_no_matplotlib = 3;
 
-// $RIOSP_PLOT, else the source tree's tools/plot (compiled in: riosp-load runs from its build
-// tree).
+bool exists(const std::string& path);
+
+// $RIOSP_PLOT; else riosp-plot beside this executable (an installation's bin, where it links to
+// libexec/riosp/plot: cmake/RiospInstall.cmake); else the source tree's tools/plot (compiled
+// in: riosp-load runs from its build tree).
 std::string plot_tool() {
     if (const char* env = std::getenv("RIOSP_PLOT"); env != nullptr && *env != '\0')
         return env;
+    if (const std::string dir = executable_dir(); !dir.empty() && exists(dir + "/riosp-plot"))
+        return dir + "/riosp-plot";
     return RIOSP_PLOT_TOOL;
 }
 

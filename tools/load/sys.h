@@ -39,6 +39,8 @@ bool print_provider_allocator_stats();
 // could not be started. POSIX: the script itself (its #! line picks the interpreter); Windows:
 // through `python`, which runs a script whatever its name.
 [[nodiscard]] int run_script(const std::string& script, const std::vector<std::string>& args);
+// The folder of this executable (Linux: /proc/self/exe; Windows: GetModuleFileName), or empty.
+[[nodiscard]] std::string executable_dir();
 // Ends the process at once (the watchdog): no destructors, no atexit handlers.
 [[noreturn]] void hard_exit(int code) noexcept;
 

@@ -118,6 +118,15 @@ int run_script(const std::string& script, const std::vector<std::string>& args) 
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::string executable_dir() {
+    std::string exe(4096, '\0');
+    const ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size());
+    if (n <= 0 || static_cast<std::size_t>(n) >= exe.size())
+        return {};
+    exe.resize(static_cast<std::size_t>(n));
+    return exe.substr(0, exe.rfind('/'));
+}
+
 void hard_exit(int code) noexcept {
     std::fflush(stdout);
     std::fflush(stderr);

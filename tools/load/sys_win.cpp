@@ -101,6 +101,15 @@ int run_script(const std::string& script, const std::vector<std::string>& args) 
     return rc < 0 ? -1 : static_cast<int>(rc);
 }
 
+std::string executable_dir() {
+    char exe[MAX_PATH];
+    const DWORD n = GetModuleFileNameA(nullptr, exe, MAX_PATH);
+    if (n == 0 || n >= MAX_PATH)
+        return {};
+    const std::string path(exe, n);
+    return path.substr(0, path.find_last_of("\\/"));
+}
+
 void hard_exit(int code) noexcept {
     std::fflush(stdout);
     std::fflush(stderr);

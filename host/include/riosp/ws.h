@@ -20,8 +20,9 @@
 namespace riosp::ws {
 
 // ---- start-up and errors ----------------------------------------------------------------------
-// Loads the provider ($RIOSP_PROVIDER_PATH, else the build's libriosp_provider.so) on the first
-// call; reference-counted. Returns the error code directly, like Windows.
+// Loads the provider on the first call ($RIOSP_PROVIDER_PATH, else the one installed beside
+// libriosp_ws.so, else the build's libriosp_provider.so: docs/install.md); reference-counted.
+// Returns the error code directly, like Windows.
 [[nodiscard]] int WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData) noexcept;
 int WSACleanup() noexcept;
 [[nodiscard]] int WSAGetLastError() noexcept;
