@@ -7,9 +7,15 @@
 #include "provider_io_support.h"
 
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
+
+#ifdef __linux__
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace riosp::test {
 namespace {
@@ -19,22 +25,51 @@ using namespace std::chrono_literals;
 // Rounds per test: the overtaking was a race between two waits in the kernel, lost in most but
 // not all rounds.
 constexpr int rounds = 20;
-// Time for a receive called in another thread to reach its wait in the kernel.
+// Time for a receive called in another thread to reach its wait in the kernel, where that cannot
+// be seen (Windows); on Linux the test waits until the thread sleeps in a system call, then this.
 constexpr auto settle = 50ms;
+
+// Waits until thread `tid` of this process is asleep in a system call other than a lock's (its
+// receive has reached the kernel: /proc shows the call's number instead of "running"), at most 10
+// s. Under a sanitizer on a loaded machine a fixed settle time was not always enough.
+void wait_in_kernel([[maybe_unused]] long tid) {
+#ifdef __linux__
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    const std::string path = "/proc/self/task/" + std::to_string(tid);
+    while (std::chrono::steady_clock::now() < until) {
+        std::ifstream stat(path + "/stat");
+        std::string line;
+        std::getline(stat, line);
+        const auto close_paren = line.rfind(')');
+        std::ifstream call(path + "/syscall");
+        std::string first;
+        call >> first;
+        if (close_paren != std::string::npos && close_paren + 2 < line.size() &&
+            line[close_paren + 2] == 'S' && first != "running" &&
+            first != std::to_string(SYS_futex)) // a lock on the way is not the kernel's wait
+            return;
+        std::this_thread::sleep_for(1ms);
+    }
+#endif
+}
 
 // A blocking receive of up to 16 bytes in its own thread, called (and `settle` given to reach
 // the kernel) before this returns: its bytes, or "error N".
 std::future<std::string> blocking_recv(SOCKET s) {
-    std::promise<void> calling;
+    std::promise<long> calling;
     auto called = calling.get_future();
     auto result = std::async(std::launch::async, [s, calling = std::move(calling)]() mutable {
         char buf[16] = {};
-        calling.set_value();
+#ifdef __linux__
+        calling.set_value(static_cast<long>(::syscall(SYS_gettid)));
+#else
+        calling.set_value(0);
+#endif
         const int n = ws::recv(s, buf, sizeof buf, 0);
         return n < 0 ? "error " + std::to_string(ws::WSAGetLastError())
                      : std::string(buf, static_cast<std::size_t>(n));
     });
-    called.wait();
+    wait_in_kernel(called.get());
     std::this_thread::sleep_for(settle);
     return result;
 }
